@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// X.509 facts certkeep needs, read from PEM: names, serial, validity, issuer, key, ARI id.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certkeep/result.hpp"
+
+namespace certkeep::crypto {
+
+struct CertificateInfo {
+  std::string serial_hex;               // uppercase hex, no separators, no leading "00" pad
+  std::string subject_cn;
+  std::string issuer_cn;
+  std::vector<std::string> dns_names;   // subjectAltName dNSName entries, in certificate order
+  std::chrono::system_clock::time_point not_before;
+  std::chrono::system_clock::time_point not_after;
+  std::string public_key_der;           // SubjectPublicKeyInfo DER (compare with PrivateKey)
+  // RFC 9773 §4.1 CertID: base64url(AKI keyIdentifier) "." base64url(serial DER bytes).
+  // Empty when the certificate has no Authority Key Identifier.
+  std::string ari_cert_id;
+};
+
+// Splits a PEM bundle into its "CERTIFICATE" blocks, each a complete PEM text ending in "\n".
+// Errc::Protocol when there is no block, a block is not valid base64/DER, or there are more
+// than `max_certificates`.
+Result<std::vector<std::string>> split_pem_chain(std::string_view pem,
+                                                 std::size_t max_certificates = 16);
+
+// Errc::Protocol when `pem` is not exactly one parseable certificate.
+Result<CertificateInfo> inspect_certificate(std::string_view pem);
+
+// Verifies `leaf_pem` up to one of `trusted_roots_pem` (PEM bundle) through the
+// intermediates in `chain_pem` (may be empty), at the current time. Errc::Crypto with
+// OpenSSL's reason when it does not verify.
+Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
+                          std::string_view trusted_roots_pem);
+
+}  // namespace certkeep::crypto

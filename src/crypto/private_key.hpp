@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// PrivateKey: an owned OpenSSL key (EC P-256/P-384 or RSA), with PEM in and out.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "certkeep/key_type.hpp"
+#include "certkeep/result.hpp"
+#include "core/secret.hpp"
+
+struct evp_pkey_st;
+
+namespace certkeep::crypto {
+
+// Immutable and cheap to copy (shares the EVP_PKEY). Thread-safe for concurrent use.
+class PrivateKey {
+ public:
+  // Errc::Crypto if OpenSSL fails.
+  static Result<PrivateKey> generate(KeyType type);
+  // Accepts PKCS#8 or traditional PEM of a supported type. Errc::Crypto on anything else.
+  static Result<PrivateKey> from_pem(std::string_view pem);
+
+  // Unencrypted PKCS#8 PEM.
+  Result<core::Secret> to_pem() const;
+  KeyType type() const noexcept { return type_; }
+  // DER SubjectPublicKeyInfo: equal for a key and the certificate made for it.
+  std::string public_key_der() const;
+
+  evp_pkey_st* handle() const noexcept { return key_.get(); }
+
+ private:
+  PrivateKey(std::shared_ptr<evp_pkey_st> key, KeyType type) : key_(std::move(key)), type_(type) {}
+  std::shared_ptr<evp_pkey_st> key_;
+  KeyType type_;
+};
+
+}  // namespace certkeep::crypto

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// The store's domain types: plain values (PEM text, unix times), no crypto, no SQL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/secret.hpp"
+
+namespace certkeep::store {
+
+using core::SystemTime;
+
+struct AccountRecord {
+  std::int64_t id = 0;
+  std::string directory_url;
+  std::string account_url;  // the "kid"; empty until the CA created it
+  core::Secret key_pem;
+  std::string contact;      // "mailto:a@b,mailto:c@d" or empty
+  std::string status = "valid";
+  SystemTime created_at{};
+};
+
+enum class LineageStatus { Pending, Valid, Renewing, Failed, Revoked, Expired, Imported };
+std::string_view to_string(LineageStatus status) noexcept;
+std::optional<LineageStatus> parse_lineage_status(std::string_view text) noexcept;
+
+// What `renew` needs to redo an issuance without flags.
+struct LineageSettings {
+  std::string directory_url;
+  std::string ca_bundle;         // path, may be empty
+  std::string key_type = "ec256";
+  std::string challenge_method = "standalone";  // "standalone" | "webroot" | "memory"
+  std::string webroot;           // for "webroot"
+  std::string http_listen = ":80";  // for "standalone"
+  std::string preferred_chain;   // issuer CN, may be empty
+  std::string deploy_hook;       // shell command text, may be empty
+  std::string email;             // may be empty
+  bool reuse_key = false;
+};
+
+struct LineageRecord {
+  std::string name;
+  std::vector<std::string> identifiers;  // DNS names, first is the CN
+  std::int64_t account_id = 0;
+  LineageStatus status = LineageStatus::Pending;
+  LineageSettings settings;
+  core::Secret key_pem;                  // current key (matches cert_pem); empty before issuance
+  std::string cert_pem;                  // leaf
+  std::string chain_pem;                 // intermediates
+  std::string serial;                    // uppercase hex
+  std::string issuer;                    // issuer CN
+  std::optional<SystemTime> not_before;
+  std::optional<SystemTime> not_after;
+  std::string ari_cert_id;
+  std::optional<SystemTime> renew_at;    // when it is due (indexed)
+  std::optional<SystemTime> next_attempt_at;  // backoff after a failure
+  int attempts = 0;                      // consecutive failures
+  std::string last_error;                // Error::to_string() of the last failure, or empty
+  std::string deployed_serial;           // serial whose files are in live/
+  std::string hook_pending_serial;       // serial whose deploy hook has not yet succeeded
+  SystemTime created_at{};
+  SystemTime updated_at{};
+};
+
+// The certificate material a renewal commits at once.
+struct IssuedCertificate {
+  core::Secret key_pem;
+  std::string cert_pem;
+  std::string chain_pem;
+  std::string serial;
+  std::string issuer;
+  SystemTime not_before{};
+  SystemTime not_after{};
+  std::string ari_cert_id;
+  SystemTime renew_at{};
+};
+
+// An order in flight, so a crash can resume or discard it instead of leaving half a renewal.
+struct OrderRecord {
+  std::string lineage;
+  std::string order_url;
+  std::string status;
+  core::Secret key_pem;  // the new certificate key; lives only here until committed
+  SystemTime created_at{};
+};
+
+enum class EventKind { Issued, Renewed, Failed, Deployed, HookSucceeded, HookFailed, Revoked,
+                       Removed, Imported, AccountRegistered };
+std::string_view to_string(EventKind kind) noexcept;
+
+struct EventRecord {
+  std::int64_t id = 0;
+  std::string lineage;
+  EventKind kind = EventKind::Issued;
+  std::string serial;
+  std::string detail;  // human text or the problem document (JSON) for failures
+  SystemTime at{};
+};
+
+}  // namespace certkeep::store

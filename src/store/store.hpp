@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// Store: the single source of truth for accounts, lineages, in-flight orders and events,
+// in one SQLite file (WAL). SQLiteCpp is used only inside store/, and its exceptions are
+// turned into Errc::Store errors at this edge.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+#include "store/records.hpp"
+
+namespace certkeep::store {
+
+struct StoreOptions {
+  // Default: 5 s waiting for another process's write lock, then Errc::Busy "store is busy".
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+// One connection. Not thread-safe: one Store per thread (SQLite WAL lets several processes and
+// connections share the file). Every method either fully happens or not at all.
+class Store {
+ public:
+  // Creates the file 0600 (and its directory 0700) when missing, enables WAL, foreign keys,
+  // secure_delete, the busy timeout, and migrates to the current schema.
+  // Errc::Store "store corrupt: …" when integrity fails; Errc::Io for the directory.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& db_path,
+                                             StoreOptions options = {});
+  // For tests: a private in-memory database at the current schema.
+  static Result<std::unique_ptr<Store>> open_in_memory();
+  virtual ~Store() = default;
+
+  virtual int schema_version() const = 0;
+
+  // Accounts: one per (directory_url, key). find_account returns the newest for the URL.
+  virtual Result<std::optional<AccountRecord>> find_account(const std::string& directory_url) = 0;
+  virtual Result<AccountRecord> get_account(std::int64_t id) = 0;
+  // Inserts (id == 0) or updates; returns the stored record with its id.
+  virtual Result<AccountRecord> save_account(AccountRecord account) = 0;
+
+  // Lineages.
+  virtual Result<std::optional<LineageRecord>> find_lineage(const std::string& name) = 0;
+  // Inserts or replaces settings/identifiers/account/status of a lineage, keeping its
+  // certificate columns. Used by `issue` before ordering.
+  virtual Result<void> upsert_lineage(const LineageRecord& lineage) = 0;
+  virtual Result<std::vector<LineageRecord>> list_lineages() = 0;
+  // Lineages whose renew_at ≤ now or next_attempt_at ≤ now (whichever applies), and that are
+  // not revoked/imported. Uses the index: its cost grows with the due rows, not the table.
+  virtual Result<std::vector<LineageRecord>> due_lineages(SystemTime now) = 0;
+  // Earliest renew_at / next_attempt_at over all renewable lineages (for the daemon's sleep).
+  virtual Result<std::optional<SystemTime>> next_due_time() = 0;
+  virtual Result<void> set_status(const std::string& name, LineageStatus status) = 0;
+
+  // One transaction: new key/cert/chain/facts, status valid, attempts 0, last_error cleared,
+  // the in-flight order deleted, hook_pending_serial = serial when a deploy hook is set, and an
+  // Issued or Renewed event appended.
+  virtual Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert,
+                                       EventKind kind) = 0;
+  // One transaction: attempts+1, next_attempt_at, last_error, status (Failed if never issued,
+  // else stays Valid), a Failed event with `detail`. The certificate columns are untouched.
+  virtual Result<void> record_failure(const std::string& name, const std::string& error_text,
+                                      const std::string& detail, SystemTime next_attempt_at) = 0;
+  virtual Result<void> record_deployed(const std::string& name, const std::string& serial) = 0;
+  virtual Result<void> record_hook_result(const std::string& name, const std::string& serial,
+                                          bool succeeded, const std::string& detail) = 0;
+  virtual Result<void> update_settings(const std::string& name,
+                                       const LineageSettings& settings) = 0;
+  // Removes the lineage, its order and keeps its events (history survives removal).
+  virtual Result<void> remove_lineage(const std::string& name) = 0;
+
+  // In-flight orders.
+  virtual Result<void> save_order(const OrderRecord& order) = 0;
+  virtual Result<std::optional<OrderRecord>> find_order(const std::string& lineage) = 0;
+  virtual Result<void> delete_order(const std::string& lineage) = 0;
+
+  // Events, newest last.
+  virtual Result<void> append_event(const EventRecord& event) = 0;
+  virtual Result<std::vector<EventRecord>> events(const std::string& lineage,
+                                                  std::size_t limit = 100) = 0;
+
+  // Leases for mutual exclusion between processes: true when this owner now holds the lease
+  // on `name` (free, expired, or already ours). BEGIN IMMEDIATE makes the check-and-take atomic.
+  virtual Result<bool> try_acquire_lease(const std::string& name, const std::string& owner,
+                                         SystemTime now, std::chrono::seconds ttl) = 0;
+  virtual Result<void> release_lease(const std::string& name, const std::string& owner) = 0;
+};
+
+}  // namespace certkeep::store
