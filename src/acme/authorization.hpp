@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Authorizations and their challenges (RFC 8555 §7.1.4, §7.5, §8).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "acme/client.hpp"
+#include "certkeep/error.hpp"
+#include "certkeep/result.hpp"
+
+namespace certkeep::acme {
+
+enum class AuthorizationStatus { Pending, Valid, Invalid, Deactivated, Expired, Revoked };
+enum class ChallengeStatus { Pending, Processing, Valid, Invalid };
+std::string_view to_string(AuthorizationStatus status) noexcept;
+
+inline constexpr std::size_t kMaxChallenges = 16;
+
+struct Challenge {
+  std::string type;  // "http-01", "dns-01", …
+  std::string url;
+  ChallengeStatus status = ChallengeStatus::Pending;
+  std::string token;  // for http-01: validated base64url (22..512)
+  std::optional<Problem> error;
+};
+
+struct Authorization {
+  std::string url;
+  std::string identifier;  // DNS value
+  AuthorizationStatus status = AuthorizationStatus::Pending;
+  bool wildcard = false;
+  std::vector<Challenge> challenges;
+
+  // The first http-01 challenge, if the CA offers one.
+  const Challenge* http01() const noexcept;
+  // The error of the first failed challenge, for the user (RFC 8555 §7.1.4).
+  std::optional<Problem> failure() const;
+};
+
+// Errc::Protocol naming the field on malformed input, an unknown status, or an http-01 token
+// outside the RFC 8555 §8.3 grammar (refused here, before it can reach a path or a router).
+Result<Authorization> parse_authorization(std::string_view body, std::string url,
+                                          const Client* client);
+Result<Authorization> fetch_authorization(Client& client, const std::string& url);
+// §7.5.1: POST {} to the challenge URL to ask the CA to validate.
+Result<void> respond_to_challenge(Client& client, const Challenge& challenge);
+// token "." thumbprint (§8.1).
+std::string key_authorization(std::string_view token, std::string_view thumbprint);
+
+}  // namespace certkeep::acme

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "acme/directory.hpp"
+
+#include "acme/json.hpp"
+#include "core/result_macros.hpp"
+
+namespace certkeep::acme {
+
+bool is_https_url(std::string_view url) noexcept {
+  if (!url.starts_with("https://") || url.size() <= 8 || url.size() > 2048) return false;
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
+  return true;
+}
+
+Result<Directory> parse_directory(std::string_view body) {
+  constexpr std::string_view kWhat = "directory";
+  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
+  Directory directory;
+  directory.new_nonce = CERTKEEP_TRY(required_string(document, "newNonce", kWhat));
+  directory.new_account = CERTKEEP_TRY(required_string(document, "newAccount", kWhat));
+  directory.new_order = CERTKEEP_TRY(required_string(document, "newOrder", kWhat));
+  directory.revoke_cert = optional_string(document, "revokeCert").value_or("");
+  directory.key_change = optional_string(document, "keyChange").value_or("");
+  directory.renewal_info = optional_string(document, "renewalInfo").value_or("");
+  for (const std::string* url : {&directory.new_nonce, &directory.new_account,
+                                 &directory.new_order, &directory.revoke_cert,
+                                 &directory.key_change, &directory.renewal_info}) {
+    // RELIABILITY.md rule 5: every URL the CA gives us must be https (lego CVE-2025-54799).
+    if (!url->empty() && !is_https_url(*url))
+      return fail(Errc::Protocol, "malformed response from CA: directory: URL is not https: " +
+                                      url->substr(0, 200));
+  }
+  if (const rapidjson::Value* meta = optional_member(document, "meta"); meta && meta->IsObject()) {
+    directory.terms_of_service = optional_string(*meta, "termsOfService").value_or("");
+    if (const rapidjson::Value* ear = optional_member(*meta, "externalAccountRequired");
+        ear && ear->IsBool()) {
+      directory.external_account_required = ear->GetBool();
+    }
+    if (const rapidjson::Value* profiles = optional_member(*meta, "profiles");
+        profiles && profiles->IsObject()) {
+      for (const auto& member : profiles->GetObject()) {
+        if (directory.profiles.size() >= 32) break;
+        directory.profiles.emplace_back(member.name.GetString(), member.name.GetStringLength());
+      }
+    }
+  }
+  return directory;
+}
+
+}  // namespace certkeep::acme

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "acme/issuance.hpp"
+
+#include <set>
+
+#include "acme/authorization.hpp"
+#include "acme/order.hpp"
+#include "core/backoff.hpp"
+#include "core/log.hpp"
+#include "core/result_macros.hpp"
+#include "core/strings.hpp"
+#include "crypto/csr.hpp"
+
+namespace certkeep::acme {
+
+namespace {
+
+// Cleans up every presented challenge when the flow ends, however it ends.
+class PresentedChallenges {
+ public:
+  explicit PresentedChallenges(Solver& solver) : solver_(solver) {}
+  PresentedChallenges(const PresentedChallenges&) = delete;
+  PresentedChallenges& operator=(const PresentedChallenges&) = delete;
+  ~PresentedChallenges() {
+    for (const Http01Challenge& challenge : presented_) solver_.cleanup(challenge);
+  }
+  Result<void> present(Http01Challenge challenge) {
+    CERTKEEP_TRY(solver_.present(challenge));
+    presented_.push_back(std::move(challenge));
+    return {};
+  }
+  void cleanup(const std::string& token) {
+    for (auto it = presented_.begin(); it != presented_.end(); ++it) {
+      if (it->token == token) {
+        solver_.cleanup(*it);
+        presented_.erase(it);
+        return;
+      }
+    }
+  }
+
+ private:
+  Solver& solver_;
+  std::vector<Http01Challenge> presented_;
+};
+
+class Flow {
+ public:
+  Flow(Client& client, Solver& solver, const IssuanceRequest& request,
+       const IssuanceOptions& options, const IssuanceObserver& observer)
+      : client_(client),
+        request_(request),
+        options_(options),
+        observer_(observer),
+        presented_(solver),
+        deadline_(client.clock().now() + options.poll_deadline) {}
+
+  Result<IssuedChain> run() {
+    Order order = CERTKEEP_TRY(open_order());
+    if (order.status == OrderStatus::Pending) {
+      CERTKEEP_TRY(authorize(order));
+      order = CERTKEEP_TRY(poll_order(order, {OrderStatus::Pending}));
+    }
+    if (order.status == OrderStatus::Ready) {
+      say(IssuanceStep::Finalize, "finalize " + order.url);
+      std::string csr = CERTKEEP_TRY(crypto::make_csr_der(request_.certificate_key, request_.names));
+      order = CERTKEEP_TRY(finalize_order(client_, order, csr));
+    }
+    order = CERTKEEP_TRY(poll_order(order, {OrderStatus::Processing, OrderStatus::Ready}));
+    if (order.status != OrderStatus::Valid || order.certificate.empty())
+      return order_failed(order);
+
+    say(IssuanceStep::Download, "download " + order.certificate);
+    IssuedChain issued;
+    issued.order_url = order.url;
+    issued.chain = CERTKEEP_TRY(download_certificate(client_, order.certificate, request_.preferred_chain));
+    issued.leaf = CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names, request_.certificate_key));
+    return issued;
+  }
+
+ private:
+  void say(IssuanceStep step, const std::string& text) {
+    core::log::info(text);
+    if (observer_.progress) observer_.progress(step, text);
+  }
+
+  Result<Order> open_order() {
+    if (!request_.resume_order_url.empty()) {
+      auto resumed = fetch_order(client_, request_.resume_order_url);
+      std::set<std::string> asked(request_.names.begin(), request_.names.end());
+      if (resumed && resumed->status != OrderStatus::Invalid &&
+          std::set<std::string>(resumed->identifiers.begin(), resumed->identifiers.end()) == asked &&
+          resumed->status != OrderStatus::Valid) {
+        say(IssuanceStep::Order, "resume order " + resumed->url + " (" +
+                                     std::string(to_string(resumed->status)) + ")");
+        return resumed;
+      }
+      // A CA that restarted (or expired the order) forgets it: a fresh order is the safe path.
+      core::log::info("stored order " + request_.resume_order_url + " cannot be resumed; new order");
+    }
+    NewOrderRequest order_request{request_.names, request_.replaces, {}};
+    for (const std::string& profile : client_.directory().profiles)
+      if (profile == request_.profile) order_request.profile = request_.profile;
+    auto order = new_order(client_, order_request);
+    if (!order && !request_.replaces.empty() && order.error().problem() &&
+        order.error().problem()->is("alreadyReplaced")) {
+      // RFC 9773 §5: another order already replaced that certificate; order without it (lego).
+      order_request.replaces.clear();
+      order = new_order(client_, order_request);
+    }
+    if (!order) return fail(std::move(order).error());
+    if (observer_.order_created) observer_.order_created(order->url);
+    say(IssuanceStep::Order, "order " + order->url + ": " + std::to_string(order->authorizations.size()) +
+                                 " authorization(s), " + std::string(to_string(order->status)));
+    return order;
+  }
+
+  // Presents and answers every pending authorization, then polls them together: the CA
+  // validates them in parallel, so one slow name does not serialize the others.
+  Result<void> authorize(const Order& order) {
+    const crypto::Signer* signer = client_.signer();
+    std::vector<Authorization> pending;
+    for (const std::string& url : order.authorizations) {
+      Authorization authorization = CERTKEEP_TRY(fetch_authorization(client_, url));
+      if (authorization.status == AuthorizationStatus::Valid) {
+        say(IssuanceStep::Challenge, authorization.identifier + ": already authorized");
+        continue;  // RELIABILITY.md B3: never answer a challenge of a valid authorization
+      }
+      if (authorization.status != AuthorizationStatus::Pending) return authorization_failed(authorization);
+      const Challenge* challenge = authorization.http01();
+      if (challenge == nullptr)
+        return fail(Errc::Protocol, authorization.identifier + ": the CA offers no http-01 challenge");
+      CERTKEEP_TRY(presented_.present({authorization.identifier, challenge->token,
+                                       key_authorization(challenge->token, signer->thumbprint())}));
+      if (challenge->status == ChallengeStatus::Pending) {
+        CERTKEEP_TRY(respond_to_challenge(client_, *challenge));
+        say(IssuanceStep::Challenge, authorization.identifier + ": http-01 challenge answered");
+      }
+      pending.push_back(std::move(authorization));
+    }
+
+    core::Backoff backoff(options_.first_poll, options_.max_poll_interval);
+    std::optional<std::chrono::seconds> retry_after;
+    while (!pending.empty()) {
+      CERTKEEP_TRY(wait(backoff.next(retry_after), "validation"));
+      retry_after.reset();
+      for (auto it = pending.begin(); it != pending.end();) {
+        auto response = client_.post_as_get(it->url);
+        if (!response) return fail(std::move(response).error().with_context("poll authorization"));
+        CERTKEEP_TRY(expect_content_type(*response, "application/json", "authorization"));
+        Authorization current = CERTKEEP_TRY(parse_authorization(response->body, it->url, &client_));
+        if (response->retry_after) retry_after = response->retry_after;
+        if (current.status == AuthorizationStatus::Pending) {
+          ++it;
+          continue;
+        }
+        if (const Challenge* challenge = current.http01()) presented_.cleanup(challenge->token);
+        if (current.status != AuthorizationStatus::Valid) return authorization_failed(current);
+        say(IssuanceStep::Validated, current.identifier + ": valid");
+        it = pending.erase(it);
+      }
+    }
+    return {};
+  }
+
+  Result<Order> poll_order(Order order, std::set<OrderStatus> waiting) {
+    core::Backoff backoff(options_.first_poll, options_.max_poll_interval);
+    std::optional<std::chrono::seconds> retry_after;
+    while (waiting.count(order.status) != 0) {
+      CERTKEEP_TRY(wait(backoff.next(retry_after), "order " + std::string(to_string(order.status))));
+      auto response = client_.post_as_get(order.url);
+      if (!response) return fail(std::move(response).error().with_context("poll order"));
+      CERTKEEP_TRY(expect_content_type(*response, "application/json", "order"));
+      retry_after = response->retry_after;
+      order = CERTKEEP_TRY(parse_order(response->body, order.url, &client_));
+    }
+    if (order.status == OrderStatus::Invalid) return order_failed(order);
+    return order;
+  }
+
+  Result<void> wait(std::chrono::milliseconds interval, const std::string& what) {
+    if (client_.clock().now() + interval > deadline_) {
+      return fail(Errc::Timeout, "gave up waiting for " + what + " after " +
+                                     std::to_string(options_.poll_deadline.count()) + " s");
+    }
+    core::log::debug("poll " + what + " in " + std::to_string(interval.count()) + " ms");
+    client_.clock().sleep_for(interval);
+    return {};
+  }
+
+  tl::unexpected<Error> authorization_failed(const Authorization& authorization) {
+    std::optional<Problem> problem = authorization.failure();
+    std::string context = "authorization for " + authorization.identifier + " is " +
+                          std::string(to_string(authorization.status));
+    if (problem) return fail(Error::from_problem(std::move(*problem)).with_context(context));
+    return fail(Errc::CaProblem, context);
+  }
+
+  tl::unexpected<Error> order_failed(const Order& order) {
+    std::string context = "order " + order.url + " is " + std::string(to_string(order.status));
+    if (order.error) return fail(Error::from_problem(*order.error).with_context(context));
+    return fail(Errc::CaProblem, context);
+  }
+
+  Client& client_;
+  const IssuanceRequest& request_;
+  const IssuanceOptions& options_;
+  const IssuanceObserver& observer_;
+  PresentedChallenges presented_;
+  core::SystemTime deadline_;
+};
+
+}  // namespace
+
+Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain& chain,
+                                                          const std::vector<std::string>& names,
+                                                          const crypto::PrivateKey& key) {
+  crypto::CertificateInfo leaf = CERTKEEP_TRY(crypto::inspect_certificate(chain.leaf_pem));
+  std::set<std::string> asked(names.begin(), names.end());
+  std::set<std::string> got(leaf.dns_names.begin(), leaf.dns_names.end());
+  if (asked != got)
+    return fail(Errc::Protocol, "the CA's certificate names (" + core::join(leaf.dns_names, ", ") +
+                                    ") differ from the requested names");
+  if (leaf.public_key_der != key.public_key_der())
+    return fail(Errc::Protocol, "the CA's certificate is not for our key");
+  if (leaf.not_after <= leaf.not_before)
+    return fail(Errc::Protocol, "the CA's certificate expires before it starts");
+  return leaf;
+}
+
+Result<IssuedChain> issue_certificate(Client& client, Solver& solver,
+                                      const IssuanceRequest& request,
+                                      const IssuanceOptions& options,
+                                      const IssuanceObserver& observer) {
+  if (client.signer() == nullptr || client.kid().empty())
+    return fail(Errc::Internal, "issue: the client has no account");
+  // The account key must never be the certificate key (LE guide; Pebble rejects it too).
+  if (client.signer()->key().public_key_der() == request.certificate_key.public_key_der())
+    return fail(Errc::InvalidArgument, "issue: the certificate key is the account key");
+  for (const std::string& name : request.names)
+    if (!core::is_valid_dns_name(name, true))
+      return fail(Errc::InvalidArgument, "issue: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+  Flow flow(client, solver, request, options, observer);
+  return flow.run();
+}
+
+}  // namespace certkeep::acme

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// The order flow (RFC 8555 §7.4): order → authorizations → HTTP-01 → finalize → download →
+// verify. One call issues one certificate; the caller owns the account, the key and storage.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "acme/certificate_download.hpp"
+#include "acme/client.hpp"
+#include "certkeep/result.hpp"
+#include "certkeep/solver.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/private_key.hpp"
+
+namespace certkeep::acme {
+
+struct IssuanceRequest {
+  std::vector<std::string> names;  // validated DNS names, first is the CN
+  crypto::PrivateKey certificate_key;
+  std::string preferred_chain;     // issuer CN, may be empty
+  std::string replaces;            // ARI CertID of the certificate being replaced, may be empty
+  std::string profile;             // sent only when the directory advertises it
+  std::string resume_order_url;    // an order left by an interrupted run, may be empty
+};
+
+struct IssuanceOptions {
+  // Total time for validation and finalization polls. Default 3 min.
+  std::chrono::seconds poll_deadline{180};
+  std::chrono::milliseconds first_poll{50};
+  std::chrono::milliseconds max_poll_interval{std::chrono::seconds(5)};
+};
+
+enum class IssuanceStep { Order, Challenge, Validated, Finalize, Download };
+
+struct IssuanceObserver {
+  // A line of progress for a person ("order https://…: 3 authorizations").
+  std::function<void(IssuanceStep, std::string_view)> progress;
+  // Called once the CA has created the order, so it can be stored and resumed after a crash.
+  std::function<void(const std::string& order_url)> order_created;
+};
+
+struct IssuedChain {
+  CertificateChain chain;
+  crypto::CertificateInfo leaf;
+  std::string order_url;
+};
+
+// Errc::CaProblem with the CA's problem document (and per-identifier subproblems) when the CA
+// refuses or a challenge is invalid; Errc::Timeout past options.poll_deadline; Errc::Protocol
+// when the certificate does not match the request (names, key). Solver::cleanup runs for every
+// presented challenge on every path.
+Result<IssuedChain> issue_certificate(Client& client, Solver& solver,
+                                      const IssuanceRequest& request,
+                                      const IssuanceOptions& options = {},
+                                      const IssuanceObserver& observer = {});
+
+// Checks a downloaded certificate against what was asked: SANs exactly `names`, public key
+// equal to `key`, sane validity. Errc::Protocol naming the mismatch.
+Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain& chain,
+                                                          const std::vector<std::string>& names,
+                                                          const crypto::PrivateKey& key);
+
+}  // namespace certkeep::acme
