@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "acme/json.hpp"
 
-#include <cstdio>
-
 #include <rapidjson/error/en.h>
 
 namespace certkeep::acme {
@@ -91,29 +89,6 @@ Result<std::vector<std::string>> required_string_array(const rapidjson::Value& o
     items.emplace_back(item.GetString(), item.GetStringLength());
   }
   return items;
-}
-
-std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 std::string json_string_array(const std::vector<std::string>& items) {

@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 
 #include "certkeep/result.hpp"
+#include "core/json_writer.hpp"
 
 namespace certkeep::acme {
 
@@ -31,8 +32,7 @@ Result<std::vector<std::string>> required_string_array(const rapidjson::Value& o
                                                        std::size_t max_items);
 const rapidjson::Value* optional_member(const rapidjson::Value& object, const char* field);
 
-// A JSON string literal, quotes included, with every control character escaped.
-std::string json_quote(std::string_view text);
+using core::json_quote;
 // ["a","b"]
 std::string json_string_array(const std::vector<std::string>& items);
 

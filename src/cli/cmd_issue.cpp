@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep issue`: obtain a certificate now, and remember how, so `renew` needs no flags.
+#include <algorithm>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/lineage_output.hpp"
+#include "core/strings.hpp"
+
+namespace certkeep::cli {
+
+namespace {
+
+class IssueCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("issue", "Obtain a certificate for one or more names now");
+    cmd->add_option("-d,--domain", names_, "A DNS name (repeat for more; the first is the subject)")->required();
+    cmd->add_option("--name", lineage_, "Lineage name for the files and the store (default: the first name)");
+    cmd->add_option("--email", settings_.email, "Contact e-mail for a new ACME account");
+    cmd->add_flag("--agree-tos", agree_tos_, "Agree to the CA's terms of service");
+    cmd->add_option("--server", server_, "letsencrypt (default), staging, or an ACME directory URL");
+    cmd->add_option("--ca-bundle", settings_.ca_bundle, "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
+    cmd->add_option("--key-type", settings_.key_type, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
+    auto* standalone = cmd->add_flag("--standalone", standalone_, "Answer HTTP-01 with a built-in responder (default)");
+    auto* webroot = cmd->add_option("--webroot", settings_.webroot, "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
+    standalone->excludes(webroot);
+    cmd->add_option("--http-listen", settings_.http_listen, "Address of the standalone responder (default :80)");
+    cmd->add_option("--preferred-chain", settings_.preferred_chain, "Pick the alternate chain whose root has this issuer CN");
+    cmd->add_option("--deploy-hook", settings_.deploy_hook, "Shell command run after each issuance or renewal (CERTKEEP_* env)");
+    cmd->add_flag("--reuse-key", settings_.reuse_key, "Keep the private key on renewal");
+    cmd->add_flag("--json", json_, "Print the result as JSON");
+    return cmd;
+  }
+
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto request = build_request();
+    if (!request) return out.error(request.error());
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    auto lineage = (*app)->issue(*request);
+    if (!lineage) return out.error(lineage.error());
+    if (out.json()) {
+      out.raw(lineage_json((*app)->state_dir(), *lineage) + "\n");
+    } else {
+      out.result("certificate for " + core::join(lineage->identifiers, ", ") + " (serial " +
+                 lineage->serial + ", expires " + format_time(lineage->not_after) + ")");
+      out.result("  " + ((*app)->state_dir() / "live" / lineage->name / "fullchain.pem").string());
+    }
+    return kExitSuccess;
+  }
+
+ private:
+  Result<lifecycle::IssueRequest> build_request() {
+    lifecycle::IssueRequest request;
+    for (std::string& name : names_) {
+      std::string lower = core::to_lower(name);
+      if (lower.starts_with("*."))
+        return fail(Errc::InvalidArgument, "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " + name);
+      if (!core::is_valid_dns_name(lower))
+        return fail(Errc::InvalidArgument, "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+      if (std::find(request.names.begin(), request.names.end(), lower) == request.names.end())
+        request.names.push_back(lower);
+    }
+    if (request.names.size() > 100) return fail(Errc::InvalidArgument, "at most 100 names per certificate");
+    request.lineage = lineage_.empty() ? request.names.front() : lineage_;
+    if (!core::is_valid_lineage_name(request.lineage))
+      return fail(Errc::InvalidArgument, "invalid lineage name \"" + core::sanitize_for_terminal(request.lineage, 80) +
+                                             "\" (use a-z, 0-9, '.', '_', '-')");
+    auto directory = resolve_server(server_);
+    if (!directory) return fail(directory.error());
+    settings_.directory_url = *directory;
+    if (!settings_.ca_bundle.empty()) {
+      std::error_code ec;
+      std::filesystem::path bundle = std::filesystem::absolute(settings_.ca_bundle, ec);
+      if (ec || !std::filesystem::is_regular_file(bundle, ec))
+        return fail(Errc::InvalidArgument, "--ca-bundle " + settings_.ca_bundle + ": not a readable file");
+      settings_.ca_bundle = bundle.string();
+    }
+    if (settings_.key_type.empty()) settings_.key_type = "ec256";
+    if (!parse_key_type(settings_.key_type))
+      return fail(Errc::InvalidArgument, "--key-type must be ec256, ec384, rsa2048, rsa3072 or rsa4096");
+    if (!settings_.webroot.empty()) {
+      std::error_code ec;
+      std::filesystem::path root = std::filesystem::absolute(settings_.webroot, ec);
+      if (ec || !std::filesystem::is_directory(root, ec))
+        return fail(Errc::InvalidArgument, "--webroot " + settings_.webroot + ": not a directory");
+      settings_.webroot = root.string();
+      settings_.challenge_method = "webroot";
+    } else {
+      settings_.challenge_method = "standalone";
+      if (settings_.http_listen.empty()) settings_.http_listen = ":80";
+    }
+    request.settings = settings_;
+    request.account = {settings_.email, agree_tos_};
+    return request;
+  }
+
+  std::vector<std::string> names_;
+  std::string lineage_;
+  std::string server_;
+  bool agree_tos_ = false;
+  bool standalone_ = false;
+  bool json_ = false;
+  lifecycle::LineageSettings settings_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_issue_command() { return std::make_unique<IssueCommand>(); }
+
+}  // namespace certkeep::cli

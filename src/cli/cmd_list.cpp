@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep list` and `certkeep show NAME`: what is managed, and one lineage in full.
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/lineage_output.hpp"
+
+namespace certkeep::cli {
+
+namespace {
+
+class ListCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("list", "List managed certificates");
+    cmd->add_flag("--json", json_, "Print a JSON array");
+    return cmd;
+  }
+
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    auto lineages = (*app)->list();
+    if (!lineages) return out.error(lineages.error());
+    if (out.json()) {
+      std::string text = "[";
+      for (std::size_t i = 0; i < lineages->size(); ++i) {
+        if (i) text += ",";
+        text += lineage_json((*app)->state_dir(), (*lineages)[i]);
+      }
+      out.raw(text + "]\n");
+    } else {
+      out.raw(lineage_table(*lineages, (*app)->services().clock.now()));
+    }
+    return kExitSuccess;
+  }
+
+ private:
+  bool json_ = false;
+};
+
+class ShowCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("show", "Show one lineage and its history");
+    cmd->add_option("name", name_, "Lineage name")->required();
+    cmd->add_flag("--json", json_, "Print JSON");
+    return cmd;
+  }
+
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    auto details = (*app)->show(name_);
+    if (!details) return out.error(details.error());
+    if (out.json()) out.raw(lineage_details_json((*app)->state_dir(), *details) + "\n");
+    else out.raw(lineage_details_text((*app)->state_dir(), *details, (*app)->services().clock.now()));
+    return kExitSuccess;
+  }
+
+ private:
+  std::string name_;
+  bool json_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_list_command() { return std::make_unique<ListCommand>(); }
+std::unique_ptr<Command> make_show_command() { return std::make_unique<ShowCommand>(); }
+
+}  // namespace certkeep::cli

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep remove`, `certkeep revoke` and `certkeep edit`: changing what is managed.
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "cli/exit_codes.hpp"
+
+namespace certkeep::cli {
+
+namespace {
+
+class RemoveCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("remove", "Stop managing a lineage and delete its live files");
+    cmd->add_option("name", name_, "Lineage name")->required();
+    return cmd;
+  }
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    if (auto removed = (*app)->remove(name_); !removed) return out.error(removed.error());
+    out.result("removed " + name_);
+    return kExitSuccess;
+  }
+
+ private:
+  std::string name_;
+};
+
+class RevokeCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("revoke", "Revoke a lineage's current certificate at the CA");
+    cmd->add_option("name", name_, "Lineage name")->required();
+    cmd->add_option("--reason", reason_, "unspecified (default), keyCompromise, superseded, cessationOfOperation");
+    return cmd;
+  }
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    if (auto revoked = (*app)->revoke(name_, reason_); !revoked) return out.error(revoked.error());
+    out.result("revoked the certificate of " + name_);
+    return kExitSuccess;
+  }
+
+ private:
+  std::string name_;
+  std::string reason_;
+};
+
+class EditCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("edit", "Change how a lineage is renewed or deployed");
+    cmd->add_option("name", name_, "Lineage name")->required();
+    deploy_hook_ = cmd->add_option("--deploy-hook", hook_, "New deploy hook command (\"\" removes it)");
+    email_ = cmd->add_option("--email", email_text_, "Contact e-mail");
+    chain_ = cmd->add_option("--preferred-chain", chain_text_, "Preferred chain issuer CN");
+    return cmd;
+  }
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    auto details = (*app)->show(name_);
+    if (!details) return out.error(details.error());
+    lifecycle::LineageSettings settings = details->lineage.settings;
+    if (deploy_hook_->count() > 0) settings.deploy_hook = hook_;
+    if (email_->count() > 0) settings.email = email_text_;
+    if (chain_->count() > 0) settings.preferred_chain = chain_text_;
+    if (auto updated = (*app)->update_settings(name_, settings); !updated) return out.error(updated.error());
+    out.result("updated " + name_);
+    return kExitSuccess;
+  }
+
+ private:
+  std::string name_;
+  std::string hook_, email_text_, chain_text_;
+  CLI::Option* deploy_hook_ = nullptr;
+  CLI::Option* email_ = nullptr;
+  CLI::Option* chain_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_remove_command() { return std::make_unique<RemoveCommand>(); }
+std::unique_ptr<Command> make_revoke_command() { return std::make_unique<RevokeCommand>(); }
+std::unique_ptr<Command> make_edit_command() { return std::make_unique<EditCommand>(); }
+
+}  // namespace certkeep::cli

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep renew`: renew what is due (the systemd timer runs this twice a day).
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "cli/exit_codes.hpp"
+#include "core/json_writer.hpp"
+
+namespace certkeep::cli {
+
+namespace {
+
+class RenewCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("renew", "Renew every certificate that is due");
+    cmd->add_option("--name", name_, "Only this lineage");
+    cmd->add_flag("--force", force_, "Renew even if not due");
+    cmd->add_flag("--dry-run", dry_run_, "Show what would be renewed; change nothing");
+    cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 1)")->check(CLI::Range(1, 64));
+    cmd->add_flag("--json", json_, "Print the results as JSON");
+    return cmd;
+  }
+
+  int run(const GlobalOptions& global, const Output& out) override {
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    lifecycle::RenewSelection selection;
+    if (!name_.empty()) selection.name = name_;
+    selection.force = force_;
+    selection.dry_run = dry_run_;
+    selection.concurrency = concurrency_;
+    auto summary = (*app)->renew(selection);
+    if (!summary) return out.error(summary.error());
+
+    core::JsonWriter json;
+    json.begin_object().key("results").begin_array();
+    for (const auto& result : summary->results) {
+      std::string outcome(lifecycle::to_string(result.outcome));
+      if (dry_run_ && result.outcome == lifecycle::RenewOutcome::Renewed) outcome = "would renew";
+      json.begin_object().field("name", result.lineage).field("outcome", outcome).field("serial", result.serial);
+      json.field("error", result.error ? result.error->to_string() : std::string());
+      json.end_object();
+      if (result.error) {
+        out.error(result.error->with_context(result.lineage));
+      } else if (result.outcome != lifecycle::RenewOutcome::NotDue || global.verbose) {
+        out.result(result.lineage + ": " + outcome + (result.serial.empty() ? "" : " (serial " + result.serial + ")"));
+      }
+    }
+    json.end_array()
+        .field("renewed", static_cast<std::int64_t>(summary->renewed()))
+        .field("failed", static_cast<std::int64_t>(summary->failed()))
+        .field("checked", static_cast<std::int64_t>(summary->results.size()))
+        .end_object();
+    if (out.json()) out.raw(json.str() + "\n");
+    if (summary->failed() > 0) {
+      out.result(std::to_string(summary->failed()) + " of " + std::to_string(summary->results.size()) +
+                 " lineage(s) failed; the previous certificates stay deployed");
+      return kExitFailure;
+    }
+    if (summary->results.empty()) out.progress("nothing is due");
+    return kExitSuccess;
+  }
+
+ private:
+  std::string name_;
+  bool force_ = false;
+  bool dry_run_ = false;
+  int concurrency_ = 1;
+  bool json_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_renew_command() { return std::make_unique<RenewCommand>(); }
+
+}  // namespace certkeep::cli

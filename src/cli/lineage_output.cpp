@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/lineage_output.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "core/json_writer.hpp"
+#include "core/strings.hpp"
+#include "core/time_format.hpp"
+
+namespace certkeep::cli {
+
+namespace {
+
+void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_dir,
+                   const lifecycle::LineageRecord& lineage) {
+  auto time_field = [&](std::string_view name, const std::optional<core::SystemTime>& time) {
+    json.key(name);
+    if (time) json.value(core::format_rfc3339(*time));
+    else json.null();
+  };
+  const std::filesystem::path live = state_dir / "live" / lineage.name;
+  json.begin_object()
+      .field("name", lineage.name)
+      .field("names", lineage.identifiers)
+      .field("status", std::string(store::to_string(lineage.status)))
+      .field("serial", lineage.serial)
+      .field("issuer", lineage.issuer);
+  time_field("not_before", lineage.not_before);
+  time_field("not_after", lineage.not_after);
+  time_field("renew_at", lineage.renew_at);
+  time_field("next_attempt_at", lineage.next_attempt_at);
+  json.field("attempts", lineage.attempts)
+      .field("last_error", lineage.last_error)
+      .field("deployed_serial", lineage.deployed_serial)
+      .field("hook_pending", !lineage.hook_pending_serial.empty())
+      .field("server", lineage.settings.directory_url)
+      .field("key_type", lineage.settings.key_type)
+      .field("challenge", lineage.settings.challenge_method)
+      .field("deploy_hook", lineage.settings.deploy_hook)
+      .field("cert_path", (live / "cert.pem").string())
+      .field("chain_path", (live / "chain.pem").string())
+      .field("fullchain_path", (live / "fullchain.pem").string())
+      .field("key_path", (live / "privkey.pem").string())
+      .end_object();
+}
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+}  // namespace
+
+std::string format_time(const std::optional<core::SystemTime>& time) {
+  if (!time) return "-";
+  std::string text = core::format_rfc3339(*time);  // 2026-02-01T12:00:00Z
+  return text.substr(0, 10) + " " + text.substr(11, 5) + " UTC";
+}
+
+std::string days_left(const std::optional<core::SystemTime>& time, core::SystemTime now) {
+  if (!time) return "-";
+  auto hours = std::chrono::duration_cast<std::chrono::hours>(*time - now).count();
+  return std::to_string(hours / 24);
+}
+
+std::string lineage_json(const std::filesystem::path& state_dir, const lifecycle::LineageRecord& lineage) {
+  core::JsonWriter json;
+  write_lineage(json, state_dir, lineage);
+  return json.str();
+}
+
+std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages, core::SystemTime now) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NAME", "NAMES", "ISSUER", "NOT AFTER", "DAYS", "NEXT RENEWAL", "STATUS", "LAST ERROR"});
+  for (const auto& lineage : lineages) {
+    std::string next = lineage.next_attempt_at && (!lineage.renew_at || *lineage.next_attempt_at > *lineage.renew_at)
+                           ? format_time(lineage.next_attempt_at)
+                           : format_time(lineage.renew_at);
+    std::string status(store::to_string(lineage.status));
+    if (!lineage.hook_pending_serial.empty() && lineage.hook_pending_serial == lineage.serial && lineage.last_error.empty())
+      status += " (hook pending)";
+    rows.push_back({lineage.name, core::join(lineage.identifiers, ","),
+                    lineage.issuer.empty() ? "-" : lineage.issuer, format_time(lineage.not_after),
+                    days_left(lineage.not_after, now), next, status,
+                    core::sanitize_for_terminal(lineage.last_error, 60)});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], std::min<std::size_t>(row[c].size(), 48));
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) line += (c ? "  " : "") + pad(row[c], widths[c]);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string lineage_details_text(const std::filesystem::path& state_dir,
+                                 const lifecycle::LineageDetails& details, core::SystemTime now) {
+  const auto& l = details.lineage;
+  const std::filesystem::path live = state_dir / "live" / l.name;
+  std::string out;
+  auto line = [&](std::string_view label, const std::string& value) {
+    out += pad(std::string(label) + ":", 17) + core::sanitize_for_terminal(value, 4096) + "\n";
+  };
+  line("name", l.name);
+  line("names", core::join(l.identifiers, ", "));
+  line("status", std::string(store::to_string(l.status)));
+  line("serial", l.serial.empty() ? "-" : l.serial);
+  line("issuer", l.issuer.empty() ? "-" : l.issuer);
+  line("not before", format_time(l.not_before));
+  line("not after", format_time(l.not_after) + " (" + days_left(l.not_after, now) + " days left)");
+  line("renew at", format_time(l.renew_at));
+  line("next attempt", format_time(l.next_attempt_at));
+  line("failed attempts", std::to_string(l.attempts));
+  line("last error", l.last_error.empty() ? "-" : l.last_error);
+  line("deployed serial", l.deployed_serial.empty() ? "-" : l.deployed_serial);
+  line("server", l.settings.directory_url);
+  line("key type", l.settings.key_type);
+  line("challenge", l.settings.challenge_method == "webroot" ? "webroot " + l.settings.webroot
+                                                              : l.settings.challenge_method + " " + l.settings.http_listen);
+  line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
+  line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
+  out += "events:\n";
+  for (const auto& event : details.events) {
+    std::string detail = event.detail.substr(0, event.detail.find('\n'));
+    out += "  " + core::format_rfc3339(event.at) + "  " + pad(std::string(store::to_string(event.kind)), 14) +
+           (event.serial.empty() ? "" : event.serial + "  ") + core::sanitize_for_terminal(detail, 300) + "\n";
+  }
+  return out;
+}
+
+std::string lineage_details_json(const std::filesystem::path& state_dir,
+                                 const lifecycle::LineageDetails& details) {
+  core::JsonWriter json;
+  json.begin_object().key("lineage");
+  write_lineage(json, state_dir, details.lineage);
+  json.key("events").begin_array();
+  for (const auto& event : details.events) {
+    json.begin_object()
+        .field("at", core::format_rfc3339(event.at))
+        .field("kind", std::string(store::to_string(event.kind)))
+        .field("serial", event.serial)
+        .field("detail", event.detail)
+        .end_object();
+  }
+  json.end_array().end_object();
+  return json.str();
+}
+
+}  // namespace certkeep::cli

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/exit_codes.hpp"
+#include "core/strings.hpp"
+
+namespace certkeep::cli {
+
+Output::Output(bool json, bool verbose, bool quiet)
+    : json_(json), show_progress_(!quiet && (verbose || ::isatty(STDERR_FILENO) == 1)), quiet_(quiet) {}
+
+void Output::progress(std::string_view line) const {
+  if (!show_progress_) return;
+  std::fprintf(stderr, "%s\n", core::sanitize_for_terminal(line, 4096).c_str());
+}
+
+void Output::result(std::string_view line) const {
+  if (json_ || quiet_) return;
+  std::fprintf(stdout, "%s\n", core::sanitize_for_terminal(line, 8192).c_str());
+  std::fflush(stdout);
+}
+
+void Output::raw(std::string_view text) const {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void Output::warning(std::string_view line) const {
+  std::fprintf(stderr, "warning: %s\n", core::sanitize_for_terminal(line, 4096).c_str());
+}
+
+int Output::error(const Error& error) const {
+  // to_string() already escapes what came from the CA.
+  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
+  return exit_code_for(error);
+}
+
+int exit_code_for(const Error& error) noexcept {
+  return error.code() == Errc::InvalidArgument ? kExitUsage : kExitFailure;
+}
+
+}  // namespace certkeep::cli

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle/app.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "acme/directory.hpp"
+#include "acme/revoke.hpp"
+#include "core/log.hpp"
+#include "core/result_macros.hpp"
+#include "crypto/certificate.hpp"
+#include "deploy/live_dir.hpp"
+#include "deploy/process_runner.hpp"
+
+namespace certkeep::lifecycle {
+
+namespace {
+
+constexpr const char* kDatabaseName = "certkeep.db";
+
+struct WorkItem {
+  std::string name;
+  std::string serial;
+};
+
+}  // namespace
+
+std::filesystem::path default_state_dir() {
+  if (::geteuid() == 0) return "/var/lib/certkeep";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && xdg[0] == '/')
+    return std::filesystem::path(xdg) / "certkeep";
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/')
+    return std::filesystem::path(home) / ".local/state/certkeep";
+  return "/var/lib/certkeep";
+}
+
+Result<std::string> resolve_directory_url(const std::string& server) {
+  if (server.empty() || server == "letsencrypt" || server == "production")
+    return std::string(acme::kLetsEncryptProduction);
+  if (server == "staging" || server == "letsencrypt-staging") return std::string(acme::kLetsEncryptStaging);
+  if (!acme::is_https_url(server))
+    return fail(Errc::InvalidArgument, "--server must be letsencrypt, staging or an https:// directory URL");
+  return server;
+}
+
+std::size_t RenewSummary::failed() const {
+  return static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [](const RenewResult& r) {
+    return r.outcome == RenewOutcome::Failed || r.outcome == RenewOutcome::DeployFailed;
+  }));
+}
+
+std::size_t RenewSummary::renewed() const {
+  return static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [](const RenewResult& r) {
+    return r.outcome == RenewOutcome::Renewed;
+  }));
+}
+
+Result<std::unique_ptr<App>> App::open(AppOptions options) {
+  if (options.state_dir.empty()) options.state_dir = default_state_dir();
+  std::unique_ptr<store::Store> store = CERTKEEP_TRY(store::Store::open(options.state_dir / kDatabaseName));
+  auto processes = std::make_unique<deploy::PosixProcessRunner>();
+  return std::unique_ptr<App>(new App(std::move(options), std::move(store), std::move(processes)));
+}
+
+App::App(AppOptions options, std::unique_ptr<store::Store> store,
+         std::unique_ptr<deploy::ProcessRunner> processes)
+    : options_(std::move(options)), store_(std::move(store)), processes_(std::move(processes)) {
+  if (!options_.make_transport) options_.make_transport = curl_transport_factory();
+  if (!options_.make_solver) options_.make_solver = default_solver_factory();
+  services_ = std::make_unique<Services>(make_services(*store_));
+}
+
+App::~App() = default;
+
+Services App::make_services(store::Store& store) {
+  core::Clock& clock = options_.clock ? *options_.clock : core::system_clock();
+  return Services{store, clock, options_.state_dir, *processes_, options_.make_transport,
+                  options_.make_solver, options_.progress, options_.issuance};
+}
+
+Result<LineageRecord> App::issue(const IssueRequest& request) {
+  return lifecycle::issue(*services_, request);
+}
+
+Result<RenewSummary> App::renew(const RenewSelection& selection) {
+  std::vector<WorkItem> work;
+  const core::SystemTime now = services_->clock.now();
+  if (selection.name) {
+    auto lineage = CERTKEEP_TRY(store_->find_lineage(*selection.name));
+    if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + *selection.name);
+    work.push_back({lineage->name, lineage->serial});
+  } else {
+    auto chosen = selection.force ? CERTKEEP_TRY(store_->list_lineages())
+                                  : CERTKEEP_TRY(store_->due_lineages(now));
+    // Lineages whose files or hook are still owed (a failed deploy or hook) are retried too.
+    auto owed = CERTKEEP_TRY(store_->deploy_pending_lineages());
+    for (auto& lineage : owed) {
+      bool listed = std::any_of(chosen.begin(), chosen.end(),
+                                [&](const LineageRecord& l) { return l.name == lineage.name; });
+      if (!listed) chosen.push_back(std::move(lineage));
+    }
+    for (const LineageRecord& lineage : chosen) {
+      if (lineage.status == store::LineageStatus::Revoked || lineage.status == store::LineageStatus::Imported)
+        continue;
+      work.push_back({lineage.name, lineage.serial});
+    }
+  }
+
+  RenewSummary summary;
+  summary.results.resize(work.size());
+  RenewOptions base{selection.force, selection.dry_run, {}};
+  const int workers = std::clamp(selection.concurrency, 1, 64);
+  if (workers == 1 || work.size() <= 1) {
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      RenewOptions options = base;
+      options.expected_serial = work[i].serial;
+      summary.results[i] = renew_lineage(*services_, work[i].name, options);
+    }
+    return summary;
+  }
+
+  // Each worker has its own store connection (a Store is single-threaded) and, through the
+  // renewer, its own CA connection.
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> threads;
+  const std::filesystem::path db_path = options_.state_dir / kDatabaseName;
+  for (int w = 0; w < std::min<int>(workers, static_cast<int>(work.size())); ++w) {
+    threads.emplace_back([&, db_path] {
+      auto store = store::Store::open(db_path);
+      for (std::size_t i = next++; i < work.size(); i = next++) {
+        if (!store) {
+          summary.results[i] = RenewResult{work[i].name, RenewOutcome::Failed, work[i].serial, store.error()};
+          continue;
+        }
+        Services services = make_services(**store);
+        RenewOptions options = base;
+        options.expected_serial = work[i].serial;
+        summary.results[i] = renew_lineage(services, work[i].name, options);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return summary;
+}
+
+Result<std::vector<LineageRecord>> App::list() { return store_->list_lineages(); }
+
+Result<LineageDetails> App::show(const std::string& name) {
+  auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
+  if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
+  LineageDetails details;
+  details.lineage = std::move(*lineage);
+  details.events = CERTKEEP_TRY(store_->events(name, 50));
+  return details;
+}
+
+Result<void> App::remove(const std::string& name) {
+  auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
+  if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
+  // Files first: if that fails the lineage is still listed and the user can retry.
+  CERTKEEP_TRY(deploy::remove_live_files(options_.state_dir, name));
+  return store_->remove_lineage(name);
+}
+
+Result<void> App::revoke(const std::string& name, const std::string& reason_text) {
+  auto reason = acme::parse_revocation_reason(reason_text.empty() ? "unspecified" : reason_text);
+  if (!reason)
+    return fail(Errc::InvalidArgument, "unknown revocation reason \"" + reason_text +
+                                           "\" (unspecified, keyCompromise, superseded, cessationOfOperation)");
+  auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
+  if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
+  if (lineage->cert_pem.empty()) return fail(Errc::InvalidArgument, name + " has no certificate to revoke");
+  std::string der = CERTKEEP_TRY(crypto::certificate_der(lineage->cert_pem));
+  std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(services_->make_transport(lineage->settings));
+  std::unique_ptr<acme::Client> client =
+      CERTKEEP_TRY(acme::Client::connect(*transport, lineage->settings.directory_url, services_->clock));
+  CERTKEEP_TRY(ensure_account(*store_, *client, {lineage->settings.email, true}, services_->progress));
+  CERTKEEP_TRY(acme::revoke_certificate(*client, der, *reason));
+  CERTKEEP_TRY(store_->set_status(name, store::LineageStatus::Revoked));
+  store::EventRecord event;
+  event.lineage = name;
+  event.kind = store::EventKind::Revoked;
+  event.serial = lineage->serial;
+  event.detail = "reason " + (reason_text.empty() ? std::string("unspecified") : reason_text);
+  event.at = services_->clock.now();
+  return store_->append_event(event);
+}
+
+Result<void> App::update_settings(const std::string& name, const LineageSettings& settings) {
+  return store_->update_settings(name, settings);
+}
+
+}  // namespace certkeep::lifecycle

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// App: certkeep's operations on one state directory (issue, renew, list, show, remove,
+// revoke), shared by the CLI, the daemon and the library, so all three take the same path.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+#include "lifecycle/renewer.hpp"
+#include "lifecycle/services.hpp"
+#include "store/records.hpp"
+
+namespace certkeep::lifecycle {
+
+using store::EventRecord;
+using store::LineageRecord;
+using store::LineageSettings;
+
+// /var/lib/certkeep for root, else $XDG_STATE_HOME/certkeep, else ~/.local/state/certkeep.
+std::filesystem::path default_state_dir();
+
+// "letsencrypt"/"production" (also ""), "staging", or an https URL. Errc::InvalidArgument else.
+Result<std::string> resolve_directory_url(const std::string& server);
+
+struct AppOptions {
+  std::filesystem::path state_dir;  // Default: default_state_dir()
+  ProgressSink progress;
+  // Test seams; defaults are the real ones.
+  TransportFactory make_transport;
+  SolverFactory make_solver;
+  core::Clock* clock = nullptr;
+  acme::IssuanceOptions issuance;
+};
+
+struct RenewSelection {
+  std::optional<std::string> name;  // one lineage, or every due one
+  bool force = false;
+  bool dry_run = false;
+  int concurrency = 1;
+};
+
+struct RenewSummary {
+  std::vector<RenewResult> results;
+  std::size_t failed() const;
+  std::size_t renewed() const;
+};
+
+struct LineageDetails {
+  LineageRecord lineage;
+  std::vector<EventRecord> events;
+};
+
+class App {
+ public:
+  // Creates the state directory (0700) and opens the store. Errc::Io / Errc::Store.
+  static Result<std::unique_ptr<App>> open(AppOptions options);
+  ~App();
+
+  const std::filesystem::path& state_dir() const noexcept { return options_.state_dir; }
+  Services& services() noexcept { return *services_; }
+
+  Result<LineageRecord> issue(const IssueRequest& request);
+  // Renews the due lineages (or the selected one), `concurrency` at a time, each worker with
+  // its own store connection and CA connection.
+  Result<RenewSummary> renew(const RenewSelection& selection);
+  Result<std::vector<LineageRecord>> list();
+  Result<LineageDetails> show(const std::string& name);
+  // Forgets a lineage and removes its live files; its events stay.
+  Result<void> remove(const std::string& name);
+  // Revokes the current certificate at the CA and marks the lineage revoked.
+  Result<void> revoke(const std::string& name, const std::string& reason);
+  Result<void> update_settings(const std::string& name, const LineageSettings& settings);
+
+ private:
+  App(AppOptions options, std::unique_ptr<store::Store> store,
+      std::unique_ptr<deploy::ProcessRunner> processes);
+  Services make_services(store::Store& store);
+
+  AppOptions options_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<deploy::ProcessRunner> processes_;
+  std::unique_ptr<Services> services_;
+};
+
+}  // namespace certkeep::lifecycle

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle/renewer.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+
+#include "acme/issuance.hpp"
+#include "acme/renewal_info.hpp"
+#include "core/log.hpp"
+#include "core/result_macros.hpp"
+#include "crypto/private_key.hpp"
+#include "lifecycle/deployer.hpp"
+#include "lifecycle/renewal_policy.hpp"
+#include "lifecycle/retry_policy.hpp"
+
+namespace certkeep::lifecycle {
+
+namespace {
+
+// Longer than any order flow, so a live holder never loses its lease; a crashed holder's lease
+// lapses by itself.
+std::chrono::seconds lease_ttl(const Services& services) {
+  return services.issuance.poll_deadline + std::chrono::seconds(300);
+}
+
+class Lease {
+ public:
+  Lease(store::Store& store, std::string lineage, std::string owner)
+      : store_(store), lineage_(std::move(lineage)), owner_(std::move(owner)) {}
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    if (held_) {
+      if (auto released = store_.release_lease(lineage_, owner_); !released)
+        core::log::warn("release lease " + lineage_ + ": " + released.error().to_string());
+    }
+  }
+  Result<bool> acquire(core::SystemTime now, std::chrono::seconds ttl) {
+    held_ = CERTKEEP_TRY(store_.try_acquire_lease(lineage_, owner_, now, ttl));
+    return held_;
+  }
+
+ private:
+  store::Store& store_;
+  std::string lineage_;
+  std::string owner_;
+  bool held_ = false;
+};
+
+Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& lineage,
+                                                  const std::optional<store::OrderRecord>& order) {
+  if (order && !order->key_pem.empty()) return crypto::PrivateKey::from_pem(order->key_pem.view());
+  if (lineage.settings.reuse_key && !lineage.key_pem.empty())
+    return crypto::PrivateKey::from_pem(lineage.key_pem.view());
+  auto type = parse_key_type(lineage.settings.key_type);
+  if (!type) return fail(Errc::InvalidArgument, "unknown key type \"" + lineage.settings.key_type + "\"");
+  return crypto::PrivateKey::generate(*type);
+}
+
+std::optional<RenewalWindow> ari_window(acme::Client& client, const std::string& cert_id) {
+  if (!client.directory().has_renewal_info() || cert_id.empty()) return std::nullopt;
+  auto info = acme::fetch_renewal_info(client, cert_id);
+  if (!info) {
+    // ARI problems never block the expiry-based schedule (certbot's rule).
+    core::log::warn("renewal info: " + info.error().to_string());
+    return std::nullopt;
+  }
+  return RenewalWindow{info->window_start, info->window_end};
+}
+
+// One order flow for `lineage`, with the account re-registered once if the CA forgot it.
+Result<store::IssuedCertificate> obtain(Services& services, const store::LineageRecord& lineage,
+                                        const AccountOptions& account_options) {
+  const store::LineageSettings& settings = lineage.settings;
+  std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(services.make_transport(settings));
+  std::unique_ptr<acme::Client> client =
+      CERTKEEP_TRY(acme::Client::connect(*transport, settings.directory_url, services.clock));
+  store::AccountRecord account = CERTKEEP_TRY(ensure_account(services.store, *client, account_options, services.progress));
+
+  auto pending_order = CERTKEEP_TRY(services.store.find_order(lineage.name));
+  crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
+  core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
+  std::shared_ptr<Solver> solver = CERTKEEP_TRY(services.make_solver(settings));
+
+  acme::IssuanceRequest request{lineage.identifiers, key, settings.preferred_chain, {}, {}, {}};
+  if (client->directory().has_renewal_info()) request.replaces = lineage.ari_cert_id;
+  if (pending_order) request.resume_order_url = pending_order->order_url;
+
+  acme::IssuanceObserver observer;
+  observer.progress = [&](acme::IssuanceStep, std::string_view line) {
+    if (services.progress) services.progress(line);
+  };
+  observer.order_created = [&](const std::string& url) {
+    // The new key lives only in the orders row until the certificate is committed.
+    store::OrderRecord order{lineage.name, url, "pending", key_pem, services.clock.now()};
+    if (auto saved = services.store.save_order(order); !saved)
+      core::log::warn("save order: " + saved.error().to_string());
+  };
+
+  auto issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
+  if (!issued && is_unknown_account(issued.error())) {
+    CERTKEEP_TRY(reregister_account(services.store, *client, account));
+    request.resume_order_url.clear();  // orders belong to the forgotten account
+    issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
+  }
+  if (!issued) {
+    // An order that cannot be completed must not be resumed forever.
+    if (issued.error().code() == Errc::Protocol || issued.error().code() == Errc::CaProblem)
+      (void)services.store.delete_order(lineage.name);
+    return fail(std::move(issued).error());
+  }
+
+  store::IssuedCertificate cert;
+  cert.key_pem = std::move(key_pem);
+  cert.cert_pem = issued->chain.leaf_pem;
+  cert.chain_pem = issued->chain.chain_pem;
+  cert.serial = issued->leaf.serial_hex;
+  cert.issuer = issued->leaf.issuer_cn;
+  cert.not_before = issued->leaf.not_before;
+  cert.not_after = issued->leaf.not_after;
+  cert.ari_cert_id = issued->leaf.ari_cert_id;
+  cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after,
+                                   ari_window(*client, cert.ari_cert_id), services.clock.now());
+  return cert;
+}
+
+// Commits a new certificate and deploys it. Returns the stored lineage.
+Result<store::LineageRecord> commit_and_deploy(Services& services, const std::string& name,
+                                               const store::IssuedCertificate& cert,
+                                               store::EventKind kind) {
+  // certbot #10655: never replace a certificate with one that expires earlier.
+  auto before = CERTKEEP_TRY(services.store.find_lineage(name));
+  if (before && before->not_after && cert.not_after < *before->not_after && !before->serial.empty())
+    core::log::warn(name + ": the new certificate expires before the current one");
+  CERTKEEP_TRY(services.store.commit_issuance(name, cert, kind));
+  auto stored = CERTKEEP_TRY(services.store.find_lineage(name));
+  if (!stored) return fail(Errc::Internal, name + ": lineage vanished after commit");
+  if (services.progress)
+    services.progress("certificate " + cert.serial + " stored for " + name);
+  CERTKEEP_TRY(deploy_lineage(services, *stored));
+  return std::move(*stored);
+}
+
+Error record_failed_attempt(Services& services, const store::LineageRecord& lineage, Error error) {
+  const int attempts = lineage.attempts + 1;
+  const core::SystemTime retry_at = next_attempt_at(services.clock.now(), attempts, error);
+  auto recorded = services.store.record_failure(lineage.name, error.to_string(), error.to_string(), retry_at);
+  if (!recorded) core::log::error("record failure of " + lineage.name + ": " + recorded.error().to_string());
+  return error;
+}
+
+}  // namespace
+
+std::string_view to_string(RenewOutcome outcome) noexcept {
+  switch (outcome) {
+    case RenewOutcome::Renewed: return "renewed";
+    case RenewOutcome::NotDue: return "not due";
+    case RenewOutcome::RenewedElsewhere: return "renewed by another process";
+    case RenewOutcome::Busy: return "busy in another process";
+    case RenewOutcome::Failed: return "failed";
+    case RenewOutcome::DeployFailed: return "deploy failed";
+  }
+  return "failed";
+}
+
+std::string lease_owner_id() {
+  std::string boot_id;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot_id;
+  std::random_device random;
+  return boot_id + ":" + std::to_string(::getpid()) + ":" + std::to_string(random());
+}
+
+Result<store::LineageRecord> issue(Services& services, const IssueRequest& request) {
+  Lease lease(services.store, request.lineage, lease_owner_id());
+  if (!CERTKEEP_TRY(lease.acquire(services.clock.now(), lease_ttl(services))))
+    return fail(Errc::Busy, request.lineage + " is being renewed by another certkeep process");
+
+  auto existing = CERTKEEP_TRY(services.store.find_lineage(request.lineage));
+  store::LineageRecord lineage = existing ? std::move(*existing) : store::LineageRecord{};
+  if (existing && lineage.identifiers != request.names) {
+    // A different name set needs a fresh order, not the stored one.
+    CERTKEEP_TRY(services.store.delete_order(request.lineage));
+  }
+  lineage.name = request.lineage;
+  lineage.identifiers = request.names;
+  lineage.settings = request.settings;
+  CERTKEEP_TRY(services.store.upsert_lineage(lineage));
+  lineage = *CERTKEEP_TRY(services.store.find_lineage(request.lineage));
+
+  auto cert = obtain(services, lineage, request.account);
+  if (!cert) return fail(record_failed_attempt(services, lineage, std::move(cert).error()));
+  return commit_and_deploy(services, lineage.name, *cert,
+                           lineage.serial.empty() ? store::EventKind::Issued : store::EventKind::Renewed);
+}
+
+RenewResult renew_lineage(Services& services, const std::string& name, const RenewOptions& options) {
+  RenewResult result;
+  result.lineage = name;
+  auto failed = [&](Error error, RenewOutcome outcome = RenewOutcome::Failed) {
+    result.outcome = outcome;
+    result.error = std::move(error);
+    return result;
+  };
+
+  Lease lease(services.store, name, lease_owner_id());
+  auto held = lease.acquire(services.clock.now(), lease_ttl(services));
+  if (!held) return failed(std::move(held).error());
+  if (!*held) {
+    result.outcome = RenewOutcome::Busy;
+    return result;
+  }
+  auto found = services.store.find_lineage(name);
+  if (!found) return failed(std::move(found).error());
+  if (!*found) return failed(Error(Errc::NotFound, "no lineage named " + name));
+  store::LineageRecord lineage = std::move(**found);
+  result.serial = lineage.serial;
+
+  if (!options.expected_serial.empty() && lineage.serial != options.expected_serial) {
+    result.outcome = RenewOutcome::RenewedElsewhere;
+    return result;
+  }
+  const core::SystemTime now = services.clock.now();
+  const bool has_cert = !lineage.serial.empty();
+  const bool due = !has_cert || (lineage.renew_at && *lineage.renew_at <= now);
+  const bool backing_off = lineage.next_attempt_at && *lineage.next_attempt_at > now;
+  if (!options.force && (!due || backing_off)) {
+    // Not due, but an earlier deploy or hook may still be owed.
+    if (!options.dry_run && has_cert) {
+      if (auto deployed = deploy_lineage(services, lineage); !deployed)
+        return failed(std::move(deployed).error(), RenewOutcome::DeployFailed);
+    }
+    result.outcome = RenewOutcome::NotDue;
+    return result;
+  }
+  if (options.dry_run) {
+    result.outcome = RenewOutcome::Renewed;
+    return result;
+  }
+  if (services.progress) services.progress("renewing " + name);
+  auto cert = obtain(services, lineage, AccountOptions{lineage.settings.email, true});
+  if (!cert) return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
+  auto stored = commit_and_deploy(services, name, *cert,
+                                  has_cert ? store::EventKind::Renewed : store::EventKind::Issued);
+  result.serial = cert->serial;
+  if (!stored) return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
+  result.outcome = RenewOutcome::Renewed;
+  return result;
+}
+
+}  // namespace certkeep::lifecycle

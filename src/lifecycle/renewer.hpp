@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// Renewer: obtains a certificate for one lineage (order → commit → deploy), for both the
+// first issuance and every renewal. The new key and certificate reach the store in one
+// transaction; live files are written from the store afterwards; a failure never touches
+// the live files and is recorded with the CA's problem document and a backoff.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+#include "lifecycle/account_service.hpp"
+#include "lifecycle/services.hpp"
+#include "store/records.hpp"
+
+namespace certkeep::lifecycle {
+
+struct IssueRequest {
+  std::string lineage;
+  std::vector<std::string> names;
+  store::LineageSettings settings;
+  AccountOptions account;
+};
+
+// Creates or updates the lineage with these names and settings and gets it a certificate
+// now. Errc::Busy when another process is renewing the same lineage.
+Result<store::LineageRecord> issue(Services& services, const IssueRequest& request);
+
+enum class RenewOutcome { Renewed, NotDue, RenewedElsewhere, Busy, Failed, DeployFailed };
+std::string_view to_string(RenewOutcome outcome) noexcept;
+
+struct RenewResult {
+  std::string lineage;
+  RenewOutcome outcome = RenewOutcome::NotDue;
+  std::string serial;
+  std::optional<Error> error;
+};
+
+struct RenewOptions {
+  bool force = false;    // renew even when not due
+  bool dry_run = false;  // report what would be renewed, touch nothing
+  // The serial seen when this run chose the lineage: if it changed by the time the lease is
+  // held, another process renewed it meanwhile and this run leaves it alone.
+  std::string expected_serial;
+};
+
+// Renews one lineage if due (or forced), under the lineage's lease. Also finishes a deploy
+// that an earlier run could not complete.
+RenewResult renew_lineage(Services& services, const std::string& lineage, const RenewOptions& options);
+
+// A unique owner id for leases: host boot id + pid + a random suffix.
+std::string lease_owner_id();
+
+}  // namespace certkeep::lifecycle

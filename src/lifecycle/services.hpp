@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Services: the world a renewal touches (store, clock, files, processes, network, solvers),
+// gathered in one place so the CLI, the daemon and the library wire it once and tests can
+// swap any part.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "acme/issuance.hpp"
+#include "certkeep/result.hpp"
+#include "certkeep/solver.hpp"
+#include "core/clock.hpp"
+#include "deploy/process_runner.hpp"
+#include "http/transport.hpp"
+#include "store/store.hpp"
+
+namespace certkeep::lifecycle {
+
+using TransportFactory =
+    std::function<Result<std::unique_ptr<http::Transport>>(const store::LineageSettings&)>;
+using SolverFactory =
+    std::function<Result<std::shared_ptr<Solver>>(const store::LineageSettings&)>;
+using ProgressSink = std::function<void(std::string_view)>;
+
+struct Services {
+  store::Store& store;
+  core::Clock& clock;
+  std::filesystem::path state_dir;
+  deploy::ProcessRunner& processes;
+  TransportFactory make_transport;  // Default (make_default_services): libcurl
+  SolverFactory make_solver;        // Default: standalone or webroot, from the settings
+  ProgressSink progress;            // may be empty
+  acme::IssuanceOptions issuance;
+  std::chrono::seconds hook_timeout{300};
+};
+
+// libcurl with the lineage's ca_bundle added to the system roots.
+TransportFactory curl_transport_factory();
+// "standalone" → StandaloneSolver(http_listen), "webroot" → WebrootSolver(webroot).
+SolverFactory default_solver_factory();
+
+}  // namespace certkeep::lifecycle
