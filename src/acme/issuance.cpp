@@ -184,7 +184,8 @@ class Flow {
                                      std::to_string(options_.poll_deadline.count()) + " s");
     }
     core::log::debug("poll " + what + " in " + std::to_string(interval.count()) + " ms");
-    client_.clock().sleep_for(interval);
+    if (!client_.clock().sleep_for(interval, options_.stop) || options_.stop.stop_requested())
+      return fail(Errc::Cancelled, "stopped while waiting for " + what);
     return {};
   }
 

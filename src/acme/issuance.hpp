@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@ struct IssuanceOptions {
   std::chrono::seconds poll_deadline{180};
   std::chrono::milliseconds first_poll{50};
   std::chrono::milliseconds max_poll_interval{std::chrono::seconds(5)};
+  // Stops polling at once (Errc::Cancelled); the order stays resumable.
+  std::stop_token stop;
 };
 
 enum class IssuanceStep { Order, Challenge, Validated, Finalize, Download };

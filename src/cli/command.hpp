@@ -39,6 +39,7 @@ std::unique_ptr<Command> make_show_command();
 std::unique_ptr<Command> make_remove_command();
 std::unique_ptr<Command> make_revoke_command();
 std::unique_ptr<Command> make_edit_command();
+std::unique_ptr<Command> make_daemon_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.
 Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   commands.push_back(cli::make_remove_command());
   commands.push_back(cli::make_revoke_command());
   commands.push_back(cli::make_edit_command());
+  commands.push_back(cli::make_daemon_command());
   std::vector<CLI::App*> subcommands;
   for (auto& command : commands) subcommands.push_back(command->add_to(app));
 

@@ -190,6 +190,11 @@ Result<void> App::revoke(const std::string& name, const std::string& reason_text
   return store_->append_event(event);
 }
 
+void App::set_stop_token(std::stop_token stop) {
+  options_.issuance.stop = stop;
+  services_->issuance.stop = stop;
+}
+
 Result<void> App::update_settings(const std::string& name, const LineageSettings& settings) {
   return store_->update_settings(name, settings);
 }

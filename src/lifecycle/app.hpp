@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <stop_token>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,8 @@ class App {
   // Revokes the current certificate at the CA and marks the lineage revoked.
   Result<void> revoke(const std::string& name, const std::string& reason);
   Result<void> update_settings(const std::string& name, const LineageSettings& settings);
+  // Renewals in progress stop polling when `stop` is requested (the daemon's SIGTERM).
+  void set_stop_token(std::stop_token stop);
 
  private:
   App(AppOptions options, std::unique_ptr<store::Store> store,

@@ -144,6 +144,8 @@ Result<store::LineageRecord> commit_and_deploy(Services& services, const std::st
 }
 
 Error record_failed_attempt(Services& services, const store::LineageRecord& lineage, Error error) {
+  // A stop request is not the lineage's fault: no failure, no backoff; the order resumes.
+  if (error.code() == Errc::Cancelled) return error;
   const int attempts = lineage.attempts + 1;
   const core::SystemTime retry_at = next_attempt_at(services.clock.now(), attempts, error);
   auto recorded = services.store.record_failure(lineage.name, error.to_string(), error.to_string(), retry_at);

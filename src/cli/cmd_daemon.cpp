@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep daemon`: the long-running renewal service (systemd Type=notify). SIGHUP rescans,
+// SIGTERM/SIGINT stop at a safe point. Signals are taken by one thread with sigwait, so no
+// work happens in a signal handler.
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "cli/exit_codes.hpp"
+#include "core/log.hpp"
+#include "lifecycle/scheduler.hpp"
+
+namespace certkeep::cli {
+
+namespace {
+
+class DaemonCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& app) override {
+    CLI::App* cmd = app.add_subcommand("daemon", "Keep renewing certificates until stopped");
+    cmd->add_option("--recheck", recheck_seconds_, "Longest sleep between checks, in seconds (default 3600)")
+        ->check(CLI::Range(1, 86400));
+    cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 4)")->check(CLI::Range(1, 64));
+    return cmd;
+  }
+
+  int run(const GlobalOptions& global, const Output& out) override {
+    // Block the signals before any thread starts, so only the signal thread receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGUSR1);  // internal: wakes the signal thread at shutdown
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto app = open_app(global, out);
+    if (!app) return out.error(app.error());
+    lifecycle::SchedulerOptions options;
+    options.recheck_interval = std::chrono::seconds(recheck_seconds_);
+    options.concurrency = concurrency_;
+    options.status = [](const std::string& status) {
+      core::log::info(status);
+      sd_notifyf(0, "STATUS=%s", status.c_str());
+    };
+    lifecycle::Scheduler scheduler(**app, options);
+
+    std::atomic<bool> done{false};
+    std::thread signal_thread([&] {
+      while (!done) {
+        int received = 0;
+        if (sigwait(&signals, &received) != 0) continue;
+        if (received == SIGHUP) {
+          core::log::warn("SIGHUP: rescanning the store");
+          scheduler.rescan();
+        } else if (received == SIGTERM || received == SIGINT) {
+          core::log::warn("stopping");
+          sd_notify(0, "STOPPING=1");
+          scheduler.stop();
+        }
+      }
+    });
+    std::thread watchdog_thread;
+    uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+      watchdog_thread = std::thread([&, interval = std::chrono::microseconds(watchdog_usec / 2)] {
+        auto token = scheduler.stop_token();
+        while (!token.stop_requested() && !done) {
+          sd_notify(0, "WATCHDOG=1");
+          std::mutex mutex;
+          std::condition_variable_any cv;
+          std::unique_lock lock(mutex);
+          cv.wait_for(lock, token, interval, [] { return false; });
+        }
+      });
+    }
+    sd_notify(0, "READY=1\nSTATUS=started");
+    core::log::warn("certkeep daemon started, state " + (*app)->state_dir().string());
+
+    auto ran = scheduler.run();
+    done = true;
+    scheduler.stop();
+    pthread_kill(signal_thread.native_handle(), SIGUSR1);
+    signal_thread.join();
+    if (watchdog_thread.joinable()) watchdog_thread.join();
+    if (!ran) return out.error(ran.error());
+    core::log::warn("certkeep daemon stopped");
+    return kExitSuccess;
+  }
+
+ private:
+  int recheck_seconds_ = 3600;
+  int concurrency_ = 4;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_daemon_command() { return std::make_unique<DaemonCommand>(); }
+
+}  // namespace certkeep::cli
