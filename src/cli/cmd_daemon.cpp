@@ -41,6 +41,8 @@ class DaemonCommand final : public Command {
     sigaddset(&signals, SIGUSR1);  // internal: wakes the signal thread at shutdown
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    // One journald-friendly line per event.
+    if (!global.quiet && !global.verbose) core::log::set_level(core::log::Level::Info);
     auto app = open_app(global, out);
     if (!app) return out.error(app.error());
     lifecycle::SchedulerOptions options;
@@ -58,10 +60,10 @@ class DaemonCommand final : public Command {
         int received = 0;
         if (sigwait(&signals, &received) != 0) continue;
         if (received == SIGHUP) {
-          core::log::warn("SIGHUP: rescanning the store");
+          core::log::info("SIGHUP: rescanning the store");
           scheduler.rescan();
         } else if (received == SIGTERM || received == SIGINT) {
-          core::log::warn("stopping");
+          core::log::info("stopping");
           sd_notify(0, "STOPPING=1");
           scheduler.stop();
         }
@@ -82,7 +84,7 @@ class DaemonCommand final : public Command {
       });
     }
     sd_notify(0, "READY=1\nSTATUS=started");
-    core::log::warn("certkeep daemon started, state " + (*app)->state_dir().string());
+    core::log::info("certkeep daemon started, state " + (*app)->state_dir().string());
 
     auto ran = scheduler.run();
     done = true;
@@ -91,7 +93,7 @@ class DaemonCommand final : public Command {
     signal_thread.join();
     if (watchdog_thread.joinable()) watchdog_thread.join();
     if (!ran) return out.error(ran.error());
-    core::log::warn("certkeep daemon stopped");
+    core::log::info("certkeep daemon stopped");
     return kExitSuccess;
   }
 

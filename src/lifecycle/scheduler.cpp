@@ -16,7 +16,7 @@ Result<RenewSummary> Scheduler::run_once() {
   for (const RenewResult& result : summary.results) {
     if (result.error) core::log::error(result.lineage + ": " + result.error->to_string());
     else if (result.outcome == RenewOutcome::Renewed)
-      core::log::warn(result.lineage + ": renewed, serial " + result.serial);
+      core::log::info(result.lineage + ": renewed, serial " + result.serial);
   }
   return summary;
 }
