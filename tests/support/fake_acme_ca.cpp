@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/fake_acme_ca.hpp"
+
+#include <rapidjson/document.h>
+
+#include "core/base64url.hpp"
+#include "core/json_writer.hpp"
+#include "crypto/signer.hpp"
+
+namespace certkeep::testing {
+
+namespace {
+
+constexpr std::string_view kBase = "https://ca.fake.test";
+
+std::string path_of(std::string_view url) {
+  if (!url.starts_with(kBase)) return "";
+  return std::string(url.substr(kBase.size()));
+}
+
+std::string string_member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsString()) return "";
+  return it->value.GetString();
+}
+
+// RFC 7638: the required members in lexicographic order, no white space.
+std::string canonical_jwk(const rapidjson::Value& jwk) {
+  if (string_member(jwk, "kty") == "EC") {
+    return "{\"crv\":\"" + string_member(jwk, "crv") + "\",\"kty\":\"EC\",\"x\":\"" +
+           string_member(jwk, "x") + "\",\"y\":\"" + string_member(jwk, "y") + "\"}";
+  }
+  return "{\"e\":\"" + string_member(jwk, "e") + "\",\"kty\":\"RSA\",\"n\":\"" + string_member(jwk, "n") + "\"}";
+}
+
+int trailing_id(const std::string& path) {
+  auto slash = path.rfind('/');
+  try {
+    return std::stoi(path.substr(slash + 1));
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+FakeAcmeCa::FakeAcmeCa(FakeCaOptions options) : options_(std::move(options)) {
+  ca_ = crypto::create_private_ca("Fake ACME Root", std::chrono::days(3650)).value();
+}
+
+int FakeAcmeCa::count(std::string_view kind) const {
+  auto it = counts_.find(kind);
+  return it == counts_.end() ? 0 : it->second;
+}
+
+void FakeAcmeCa::forget_state() {
+  account_thumbprints_.clear();
+  jwk_to_kid_.clear();
+  orders_.clear();
+  authorizations_.clear();
+}
+
+std::string FakeAcmeCa::new_nonce() {
+  std::string nonce = core::base64url_encode("fake-nonce-" + std::to_string(++nonce_counter_));
+  nonces_.insert(nonce);
+  return nonce;
+}
+
+http::Response FakeAcmeCa::json(int status, std::string body) {
+  http::Response response;
+  response.status = status;
+  response.headers.add("Content-Type", "application/json");
+  response.body = std::move(body);
+  return response;
+}
+
+http::Response FakeAcmeCa::problem(int status, std::string_view type, std::string_view detail) {
+  http::Response response;
+  response.status = status;
+  response.headers.add("Content-Type", "application/problem+json");
+  core::JsonWriter body;
+  body.begin_object().field("type", "urn:ietf:params:acme:error:" + std::string(type)).field("detail", detail)
+      .field("status", status).end_object();
+  response.body = body.str();
+  return response;
+}
+
+Result<http::Response> FakeAcmeCa::send(const http::Request& request) {
+  ++stats_.requests;
+  if (stats_.connections_opened == 0) stats_.connections_opened = 1;
+  std::string kind = "unknown";
+  std::string path = path_of(request.url);
+  if (path == "/dir") kind = "directory";
+  else if (path == "/nonce") kind = "new-nonce";
+  else if (path == "/new-account") kind = "new-account";
+  else if (path == "/new-order") kind = "new-order";
+  else if (path.starts_with("/order/")) kind = "order";
+  else if (path.starts_with("/authz/")) kind = "authorization";
+  else if (path.starts_with("/chall/")) kind = "challenge";
+  else if (path.starts_with("/finalize/")) kind = "finalize";
+  else if (path.starts_with("/cert/")) kind = "certificate";
+  else if (path == "/revoke") kind = "revoke";
+  else if (path.starts_with("/renewal-info/")) kind = "renewal-info";
+  counts_[kind]++;
+  if (options_.intercept) {
+    if (auto answer = options_.intercept(kind, request)) {
+      if (*answer) (*answer)->headers.add("Replay-Nonce", new_nonce());
+      return *answer;
+    }
+  }
+  http::Response response = handle(request, kind);
+  if (request.method != "GET" || kind != "directory") response.headers.add("Replay-Nonce", new_nonce());
+  if (options_.tamper) options_.tamper(kind, response);
+  if (response.body.size() > request.max_body_bytes)
+    return fail(Errc::Protocol, "response body exceeds " + std::to_string(request.max_body_bytes) + " bytes");
+  if (request.method == "HEAD") response.body.clear();
+  return response;
+}
+
+http::Response FakeAcmeCa::handle(const http::Request& request, std::string& kind) {
+  if (kind == "directory") {
+    core::JsonWriter body;
+    body.begin_object()
+        .field("newNonce", std::string(kBase) + "/nonce")
+        .field("newAccount", std::string(kBase) + "/new-account")
+        .field("newOrder", std::string(kBase) + "/new-order")
+        .field("revokeCert", std::string(kBase) + "/revoke");
+    if (options_.renewal_info) body.field("renewalInfo", std::string(kBase) + "/renewal-info/");
+    body.key("meta").begin_object();
+    if (!options_.terms_of_service.empty()) body.field("termsOfService", options_.terms_of_service);
+    body.end_object().end_object();
+    return json(200, body.str());
+  }
+  if (kind == "new-nonce") {
+    http::Response response;
+    response.status = request.method == "HEAD" ? 200 : 204;
+    return response;
+  }
+  if (kind == "renewal-info") {
+    core::JsonWriter body;
+    body.begin_object().key("suggestedWindow").begin_object()
+        .field("start", options_.ari_window_start).field("end", options_.ari_window_end)
+        .end_object().end_object();
+    return json(200, body.str());
+  }
+  if (request.method != "POST") return problem(405, "malformed", "POST required");
+  return handle_signed(request, kind);
+}
+
+http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::string& kind) {
+  rapidjson::Document jws;
+  jws.Parse(request.body.c_str());
+  if (jws.HasParseError() || !jws.IsObject()) return problem(400, "malformed", "not a JWS");
+  auto protected_json = core::base64url_decode(string_member(jws, "protected"));
+  auto payload = core::base64url_decode(string_member(jws, "payload"));
+  if (!protected_json || !payload || string_member(jws, "signature").empty())
+    return problem(400, "malformed", "bad JWS encoding");
+  rapidjson::Document header;
+  header.Parse(protected_json->c_str());
+  if (header.HasParseError() || !header.IsObject()) return problem(400, "malformed", "bad protected header");
+  if (string_member(header, "url") != request.url) return problem(401, "unauthorized", "url mismatch");
+  std::string nonce = string_member(header, "nonce");
+  if (nonces_.erase(nonce) == 0) return problem(400, "badNonce", "unknown or reused nonce");
+  if (options_.bad_nonces > 0) {
+    --options_.bad_nonces;
+    return problem(400, "badNonce", "JWS has an invalid anti-replay nonce");
+  }
+  rapidjson::Document body;
+  if (!payload->empty()) {
+    body.Parse(payload->c_str());
+    if (body.HasParseError()) return problem(400, "malformed", "payload is not JSON");
+  }
+
+  if (kind == "new-account") {
+    auto jwk = header.FindMember("jwk");
+    if (jwk == header.MemberEnd()) return problem(400, "malformed", "newAccount needs jwk");
+    std::string canonical = canonical_jwk(jwk->value);
+    auto known = jwk_to_kid_.find(canonical);
+    if (known != jwk_to_kid_.end()) {
+      http::Response response = json(200, R"({"status":"valid"})");
+      response.headers.add("Location", known->second);
+      return response;
+    }
+    if (body.IsObject() && body.HasMember("onlyReturnExisting"))
+      return problem(400, "accountDoesNotExist", "no account for this key");
+    std::string kid = std::string(kBase) + "/acct/" + std::to_string(next_id_++);
+    jwk_to_kid_[canonical] = kid;
+    account_thumbprints_[kid] = crypto::jwk_thumbprint(canonical);
+    http::Response response = json(201, R"({"status":"valid"})");
+    response.headers.add("Location", kid);
+    return response;
+  }
+
+  std::string kid = string_member(header, "kid");
+  if (kind != "revoke" && account_thumbprints_.count(kid) == 0)
+    return problem(400, "accountDoesNotExist", "unknown account " + kid);
+
+  if (kind == "new-order") {
+    Order order;
+    order.account = kid;
+    if (!body.IsObject() || !body.HasMember("identifiers") || !body["identifiers"].IsArray())
+      return problem(400, "malformed", "identifiers required");
+    for (const auto& identifier : body["identifiers"].GetArray()) order.names.push_back(string_member(identifier, "value"));
+    if (body.HasMember("replaces")) replaces_seen_.push_back(string_member(body, "replaces"));
+    for (const std::string& name : order.names) {
+      Authorization authorization;
+      authorization.name = name;
+      authorization.token = core::base64url_encode("token-for-" + name + "-" + std::to_string(next_id_));
+      if (options_.authorizations_valid) authorization.status = authorization.challenge_status = "valid";
+      int id = next_id_++;
+      authorizations_[id] = authorization;
+      order.authorizations.push_back(id);
+    }
+    int id = next_id_++;
+    orders_[id] = order;
+    refresh_order(id);
+    http::Response response = json(201, order_json(id));
+    response.headers.add("Location", std::string(kBase) + "/order/" + std::to_string(id));
+    return response;
+  }
+
+  std::string path = path_of(request.url);
+  int id = trailing_id(path);
+  if (kind == "order") {
+    if (orders_.count(id) == 0) return problem(404, "malformed", "no such order");
+    Order& order = orders_[id];
+    if (order.status == "processing") {
+      if (order.processing_polls_left > 0) {
+        --order.processing_polls_left;
+        http::Response response = json(200, order_json(id));
+        if (!options_.processing_retry_after.empty())
+          response.headers.add("Retry-After", options_.processing_retry_after);
+        return response;
+      }
+      order.status = "valid";
+    }
+    return json(200, order_json(id));
+  }
+  if (kind == "authorization") {
+    if (authorizations_.count(id) == 0) return problem(404, "malformed", "no such authorization");
+    return json(200, authorization_json(id));
+  }
+  if (kind == "challenge") {
+    if (authorizations_.count(id) == 0) return problem(404, "malformed", "no such challenge");
+    Authorization& authorization = authorizations_[id];
+    if (authorization.status != "pending") return problem(400, "malformed", "authorization is not pending");
+    std::string expected = authorization.token + "." + account_thumbprints_[kid];
+    std::optional<std::string> served = serve ? serve(authorization.name, authorization.token) : std::nullopt;
+    if (!options_.validation_fails && served && *served == expected) {
+      authorization.status = authorization.challenge_status = "valid";
+    } else {
+      authorization.status = authorization.challenge_status = "invalid";
+      authorization.error_json = R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"key authorization mismatch or nothing served at /.well-known/acme-challenge/)" +
+                                 authorization.token + "\"}";
+    }
+    for (auto& [order_id, order] : orders_) refresh_order(order_id);
+    return json(200, R"({"type":"http-01","status":")" + authorization.challenge_status + R"(","url":")" +
+                         request.url + R"(","token":")" + authorization.token + "\"}");
+  }
+  if (kind == "finalize") {
+    if (orders_.count(id) == 0) return problem(404, "malformed", "no such order");
+    Order& order = orders_[id];
+    if (order.status != "ready") return problem(403, "orderNotReady", "order is " + order.status);
+    auto csr = core::base64url_decode(string_member(body, "csr"));
+    if (!csr) return problem(400, "badCSR", "csr is not base64url");
+    auto now = std::chrono::system_clock::now();
+    auto certificate = crypto::issue_certificate_for_csr(ca_, *csr, now - std::chrono::minutes(1), now + options_.validity);
+    if (!certificate) return problem(400, "badCSR", certificate.error().to_string());
+    order.certificate_pem = *certificate;
+    order.status = "processing";
+    order.processing_polls_left = options_.finalize_processing_polls;
+    if (order.processing_polls_left == 0) order.status = "valid";
+    return json(200, order_json(id));
+  }
+  if (kind == "certificate") {
+    if (orders_.count(id) == 0 || orders_[id].status != "valid") return problem(404, "malformed", "no certificate");
+    http::Response response;
+    response.status = 200;
+    response.headers.add("Content-Type", "application/pem-certificate-chain");
+    response.body = orders_[id].certificate_pem + ca_.cert_pem;
+    return response;
+  }
+  if (kind == "revoke") return json(200, "{}");
+  return problem(404, "malformed", "unknown resource " + path);
+}
+
+void FakeAcmeCa::refresh_order(int id) {
+  Order& order = orders_[id];
+  if (order.status != "pending") return;
+  bool all_valid = true;
+  for (int authorization : order.authorizations) {
+    const std::string& status = authorizations_[authorization].status;
+    if (status == "invalid") {
+      order.status = "invalid";
+      return;
+    }
+    all_valid = all_valid && status == "valid";
+  }
+  if (all_valid) order.status = "ready";
+}
+
+std::string FakeAcmeCa::order_json(int id) const {
+  const Order& order = orders_.at(id);
+  core::JsonWriter body;
+  body.begin_object().field("status", order.status).key("identifiers").begin_array();
+  for (const std::string& name : order.names)
+    body.begin_object().field("type", "dns").field("value", name).end_object();
+  body.end_array().key("authorizations").begin_array();
+  for (int authorization : order.authorizations) body.value(std::string(kBase) + "/authz/" + std::to_string(authorization));
+  body.end_array().field("finalize", std::string(kBase) + "/finalize/" + std::to_string(id));
+  if (order.status == "valid") body.field("certificate", std::string(kBase) + "/cert/" + std::to_string(id));
+  body.end_object();
+  return body.str();
+}
+
+std::string FakeAcmeCa::authorization_json(int id) const {
+  const Authorization& authorization = authorizations_.at(id);
+  std::string challenge = R"({"type":"http-01","url":")" + std::string(kBase) + "/chall/" + std::to_string(id) +
+                          R"(","status":")" + authorization.challenge_status + R"(","token":")" + authorization.token + "\"";
+  if (!authorization.error_json.empty()) challenge += ",\"error\":" + authorization.error_json;
+  challenge += "}";
+  return R"({"status":")" + authorization.status + R"(","identifier":{"type":"dns","value":")" + authorization.name +
+         R"("},"challenges":[)" + challenge + "]}";
+}
+
+}  // namespace certkeep::testing
