@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+// The whole order flow against the fake CA (in-process, no network): what Pebble cannot show
+// (exact request counts, Retry-After, badNonce storms, hostile answers) is checked here.
+#include <catch2/catch.hpp>
+
+#include "acme/account.hpp"
+#include "acme/issuance.hpp"
+#include "challenge/memory_solver.hpp"
+#include "crypto/certificate.hpp"
+#include "support/fake_acme_ca.hpp"
+#include "support/fake_clock.hpp"
+
+using namespace certkeep;
+using namespace certkeep::acme;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  explicit Fixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {
+    ca.serve = [this](const std::string&, const std::string& token) {
+      return solver.answer(std::string(challenge::kChallengePathPrefix) + token);
+    };
+  }
+
+  Result<std::unique_ptr<Client>> connect_with_account() {
+    auto client = Client::connect(ca, testing::FakeAcmeCa::kDirectoryUrl, clock);
+    if (!client) return client;
+    auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256);
+    (*client)->set_account(std::make_shared<const crypto::Signer>(crypto::Signer::create(*key).value()), "");
+    auto account = new_account(**client, {{"mailto:ops@example.com"}, true, false});
+    if (!account) return fail(account.error());
+    return client;
+  }
+
+  IssuanceRequest request(std::vector<std::string> names) {
+    return IssuanceRequest{std::move(names), crypto::PrivateKey::generate(KeyType::EcdsaP256).value(), "", "", "", ""};
+  }
+
+  testing::FakeAcmeCa ca;
+  testing::FakeClock clock;
+  challenge::MemorySolver solver;
+};
+
+}  // namespace
+
+TEST_CASE("fake CA: one issuance uses the protocol minimum of requests", "[acme][issuance][fake-ca]") {
+  Fixture f;
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com", "b.example.com"}));
+  REQUIRE(issued);
+  CHECK(issued->leaf.dns_names.size() == 2);
+  // One HEAD newNonce for the first signed request, none after: every reply refills the pool.
+  CHECK(f.ca.count("new-nonce") == 1);
+  CHECK((*client)->stats().nonce_fetches == 1);
+  CHECK(f.ca.count("challenge") == 2);
+  CHECK(f.solver.pending() == 0);  // every presented challenge cleaned up
+  CHECK(crypto::verify_chain(issued->chain.leaf_pem, issued->chain.chain_pem, f.ca.root_pem()));
+}
+
+TEST_CASE("fake CA: the first poll comes within tens of milliseconds and backs off", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.finalize_processing_polls = 4;
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com"})));
+  auto sleeps = f.clock.sleeps();
+  REQUIRE(sleeps.size() >= 4);
+  CHECK(sleeps.front() <= 100ms);
+  CHECK(sleeps.back() > sleeps.front());
+}
+
+TEST_CASE("fake CA: Retry-After while processing is honoured", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.finalize_processing_polls = 2;
+  options.processing_retry_after = "3";
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com"})));
+  auto sleeps = f.clock.sleeps();
+  CHECK(std::count(sleeps.begin(), sleeps.end(), 3000ms) >= 1);
+}
+
+TEST_CASE("fake CA: a badNonce storm is retried with fresh nonces", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.bad_nonces = 15;
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com"})));
+  CHECK((*client)->stats().bad_nonce_retries == 15);
+}
+
+TEST_CASE("fake CA: endless badNonce fails in bounded attempts with the problem shown", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.bad_nonces = 1'000'000;
+  Fixture f(options);
+  auto client = Client::connect(f.ca, testing::FakeAcmeCa::kDirectoryUrl, f.clock);
+  REQUIRE(client);
+  auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256);
+  (*client)->set_account(std::make_shared<const crypto::Signer>(crypto::Signer::create(*key).value()), "");
+  auto account = new_account(**client, {{}, true, false});
+  REQUIRE_FALSE(account);
+  REQUIRE(account.error().problem());
+  CHECK(account.error().problem()->is("badNonce"));
+  CHECK(f.ca.count("new-account") <= 30);
+}
+
+TEST_CASE("fake CA: a failed validation returns the CA's problem for that name", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.validation_fails = true;
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
+  REQUIRE_FALSE(issued);
+  REQUIRE(issued.error().problem());
+  CHECK(issued.error().problem()->is("unauthorized"));
+  CHECK(issued.error().to_string().find("a.example.com") != std::string::npos);
+  CHECK(f.solver.pending() == 0);
+}
+
+TEST_CASE("fake CA: valid authorizations are not answered again", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.authorizations_valid = true;
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com", "b.example.com"})));
+  CHECK(f.ca.count("challenge") == 0);
+}
+
+TEST_CASE("fake CA: an order for other names than asked is refused", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.tamper = [](std::string_view kind, http::Response& response) {
+    if (kind != "new-order") return;
+    auto at = response.body.find("a.example.com");
+    if (at != std::string::npos) response.body.replace(at, 13, "evil.example");
+  };
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().code() == Errc::Protocol);
+  CHECK(issued.error().message().find("differ from the requested names") != std::string::npos);
+}
+
+TEST_CASE("fake CA: a certificate for another key is refused", "[acme][issuance][fake-ca]") {
+  Fixture f;
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto other = crypto::create_private_ca("Other", std::chrono::days(10)).value();
+  auto other_leaf_key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
+  auto now = std::chrono::system_clock::now();
+  std::string foreign = crypto::issue_leaf_certificate(other, other_leaf_key, {"a.example.com"}, now, now + 24h).value();
+  f.ca.options().tamper = [&](std::string_view kind, http::Response& response) {
+    if (kind == "certificate") response.body = foreign;
+  };
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().message().find("not for our key") != std::string::npos);
+}
+
+TEST_CASE("fake CA: a location on another host or over http is refused", "[acme][issuance][fake-ca][security]") {
+  auto location = GENERATE(as<std::string>{}, "http://ca.fake.test/order/1", "https://evil.test/order/1");
+  testing::FakeCaOptions options;
+  options.tamper = [location](std::string_view kind, http::Response& response) {
+    if (kind != "new-order") return;
+    http::Headers headers;
+    for (auto& [name, value] : response.headers.entries())
+      headers.add(name, name == "Location" ? location : value);
+    response.headers = headers;
+  };
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().code() == Errc::Protocol);
+}
+
+TEST_CASE("fake CA: a wrong content type on an order is refused", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.tamper = [](std::string_view kind, http::Response& response) {
+    if (kind != "authorization") return;
+    http::Headers headers;
+    headers.add("Content-Type", "text/html");
+    response.headers = headers;
+  };
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().message().find("Content-Type") != std::string::npos);
+}
+
+TEST_CASE("fake CA: an order stuck in processing gives up at the poll deadline", "[acme][issuance][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.finalize_processing_polls = 1'000'000;
+  Fixture f(options);
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  IssuanceOptions short_deadline;
+  short_deadline.poll_deadline = 30s;
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}), short_deadline);
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().code() == Errc::Timeout);
+}
+
+TEST_CASE("the certificate key may not be the account key", "[acme][issuance]") {
+  Fixture f;
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  IssuanceRequest request = f.request({"a.example.com"});
+  request.certificate_key = (*client)->signer()->key();
+  auto issued = issue_certificate(**client, f.solver, request);
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().code() == Errc::InvalidArgument);
+  CHECK(f.ca.count("new-order") == 0);
+}
