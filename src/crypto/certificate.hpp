@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
+#include "crypto/private_key.hpp"
 
 namespace certkeep::crypto {
 
@@ -38,5 +39,12 @@ Result<CertificateInfo> inspect_certificate(std::string_view pem);
 // OpenSSL's reason when it does not verify.
 Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
                           std::string_view trusted_roots_pem);
+
+// The DER of the single certificate in `pem` (for revokeCert). Errc::Protocol otherwise.
+Result<std::string> certificate_der(std::string_view pem);
+
+// Errc::Crypto "private key does not match certificate" unless the certificate's public key is
+// the key's.
+Result<void> check_key_matches_certificate(const PrivateKey& key, std::string_view cert_pem);
 
 }  // namespace certkeep::crypto

@@ -54,6 +54,11 @@ class Store {
   // Earliest renew_at / next_attempt_at over all renewable lineages (for the daemon's sleep).
   virtual Result<std::optional<SystemTime>> next_due_time() = 0;
   virtual Result<void> set_status(const std::string& name, LineageStatus status) = 0;
+  // Lineages with a certificate whose files or hook are behind: deployed_serial != serial, or
+  // hook_pending_serial == serial (a deploy hook still to succeed). Cheap when none are.
+  virtual Result<std::vector<LineageRecord>> deploy_pending_lineages() = 0;
+  // Benchmarks and tests: inserts many complete lineages in one transaction.
+  virtual Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) = 0;
 
   // One transaction: new key/cert/chain/facts, status valid, attempts 0, last_error cleared,
   // the in-flight order deleted, hook_pending_serial = serial when a deploy hook is set, and an

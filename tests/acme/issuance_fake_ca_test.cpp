@@ -7,7 +7,7 @@
 #include "acme/issuance.hpp"
 #include "challenge/memory_solver.hpp"
 #include "crypto/certificate.hpp"
-#include "support/fake_acme_ca.hpp"
+#include "acme/fake_acme_ca.hpp"
 #include "support/fake_clock.hpp"
 
 using namespace certkeep;

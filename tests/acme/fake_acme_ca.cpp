@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "support/fake_acme_ca.hpp"
+#include "acme/fake_acme_ca.hpp"
 
 #include <rapidjson/document.h>
 

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// Deploy hooks: the user's command, run by /bin/sh -c with the lineage described only in
+// CERTKEEP_* environment variables; certificate data is never spliced into the command text.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+#include "deploy/process_runner.hpp"
+
+namespace certkeep::deploy {
+
+struct HookSpec {
+  std::string command;  // shell text as the user configured it
+  std::string lineage;
+  std::vector<std::string> domains;
+  std::string cert_path;
+  std::string chain_path;
+  std::string fullchain_path;
+  std::string key_path;
+  std::string serial;
+  std::string not_after;  // RFC 3339
+  std::chrono::seconds timeout{300};
+};
+
+struct HookOutcome {
+  bool succeeded = false;
+  int exit_code = -1;
+  bool timed_out = false;
+  int signal = 0;
+  std::string output_tail;
+  std::chrono::milliseconds elapsed{0};
+  // "exit 3", "timed out after 300 s", "killed by signal 9".
+  std::string describe() const;
+};
+
+// CERTKEEP_NAME, CERTKEEP_DOMAINS (space-separated), CERTKEEP_CERT, CERTKEEP_CHAIN,
+// CERTKEEP_FULLCHAIN, CERTKEEP_KEY, CERTKEEP_SERIAL, CERTKEEP_NOT_AFTER.
+std::map<std::string, std::string> hook_environment(const HookSpec& hook);
+
+// Runs `/bin/sh -c command`. Errc::Io only when it cannot start; a failing or hanging hook is
+// an outcome (succeeded=false), so the caller records it and keeps the renewal.
+Result<HookOutcome> run_deploy_hook(ProcessRunner& runner, const HookSpec& hook);
+
+}  // namespace certkeep::deploy

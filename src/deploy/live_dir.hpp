@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The deployed copy of a lineage: <state>/live/<name> is a symlink to
+// <state>/archive/<name>/<version>/ holding cert.pem, chain.pem, fullchain.pem, privkey.pem.
+// A new version is written and fsynced in full, then the symlink is replaced by rename(2), so a
+// reader sees all-old or all-new files, never a mix and never a half-written file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "certkeep/result.hpp"
+#include "core/secret.hpp"
+
+namespace certkeep::deploy {
+
+struct LiveFiles {
+  std::string cert;       // leaf PEM
+  std::string chain;      // intermediates PEM (may be empty)
+  std::string fullchain;  // cert + chain
+  core::Secret privkey;   // written 0600
+};
+
+// Writes a new version directory (0700; privkey.pem 0600, the others 0644) named after
+// `serial`, atomically points live/<name> at it, fsyncs the directories and keeps the newest
+// three versions. Creates <state>/live and <state>/archive (0700) when missing. Refuses a
+// `name` that is not a valid lineage name (Errc::InvalidArgument) and a live/<name> that is
+// a regular directory or a symlink leaving the archive (Errc::Io). A failure at any point
+// leaves the previous version live.
+Result<std::filesystem::path> publish_live_files(const std::filesystem::path& state_dir,
+                                                 const std::string& name,
+                                                 const std::string& serial,
+                                                 const LiveFiles& files);
+
+// Removes live/<name> and archive/<name>. Missing files are not an error.
+Result<void> remove_live_files(const std::filesystem::path& state_dir, const std::string& name);
+
+}  // namespace certkeep::deploy

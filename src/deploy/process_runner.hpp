@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// ProcessRunner: the seam for child processes (deploy hooks), so tests can fake them.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+
+namespace certkeep::deploy {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;               // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;      // added to (and overriding) the inherited environment
+  std::chrono::milliseconds timeout{300'000};  // then SIGTERM to the process group, SIGKILL 2 s later
+  std::size_t output_tail_bytes = 4096;        // stdout+stderr, interleaved, last N bytes kept
+};
+
+struct ProcessResult {
+  int exit_code = -1;       // -1 when killed by a signal or timed out
+  int signal = 0;           // the terminating signal, 0 if it exited
+  bool timed_out = false;
+  std::string output_tail;  // sanitized for a terminal/log (no control characters)
+  std::chrono::milliseconds elapsed{0};
+};
+
+class ProcessRunner {
+ public:
+  virtual ~ProcessRunner() = default;
+  // Errc::Io when the process cannot be started; a non-zero exit is a result, not an error.
+  virtual Result<ProcessResult> run(const ProcessSpec& spec) = 0;
+};
+
+// fork/exec (posix_spawn) in its own process group, stdin from /dev/null, no shell unless argv
+// asks for one, file descriptors other than 0-2 closed, the timeout enforced.
+class PosixProcessRunner final : public ProcessRunner {
+ public:
+  Result<ProcessResult> run(const ProcessSpec& spec) override;
+};
+
+}  // namespace certkeep::deploy
