@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
                  "State directory (default /var/lib/certkeep as root, else $XDG_STATE_HOME/certkeep)");
   app.add_flag("-v,--verbose", global.verbose, "Progress lines and debug logs on stderr");
   app.add_flag("-q,--quiet", global.quiet, "Only errors");
+  bool stats = false;
+  app.add_flag("--stats", stats, "At exit, print HTTP requests sent and TLS connections opened to stderr");
 
   std::vector<std::unique_ptr<cli::Command>> commands;
   commands.push_back(cli::make_issue_command());
@@ -53,7 +55,9 @@ int main(int argc, char** argv) {
       bool json = false;
       if (auto* option = subcommands[i]->get_option_no_throw("--json")) json = option->as<bool>();
       cli::Output out(json, global.verbose, global.quiet);
-      return commands[i]->run(global, out);
+      const int code = commands[i]->run(global, out);
+      if (stats) cli::print_transport_stats();
+      return code;
     }
   }
   return cli::kExitUsage;

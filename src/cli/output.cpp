@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "core/strings.hpp"
+#include "lifecycle/transport_totals.hpp"
 
 namespace certkeep::cli {
 
@@ -41,6 +42,12 @@ int Output::error(const Error& error) const {
 
 int exit_code_for(const Error& error) noexcept {
   return error.code() == Errc::InvalidArgument ? kExitUsage : kExitFailure;
+}
+
+void print_transport_stats() {
+  const auto totals = lifecycle::transport_totals();
+  std::fprintf(stderr, "certkeep-stats: requests=%zu connections=%zu\n", totals.requests,
+               totals.connections_opened);
 }
 
 }  // namespace certkeep::cli

@@ -31,6 +31,9 @@ class Output {
   bool quiet_;
 };
 
+// `--stats`: "certkeep-stats: requests=N connections=M" on stderr, for benchmarks.
+void print_transport_stats();
+
 // Exit code for an error: 2 for Errc::InvalidArgument, else 1.
 int exit_code_for(const Error& error) noexcept;
 

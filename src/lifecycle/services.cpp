@@ -5,6 +5,7 @@
 #include "challenge/webroot_solver.hpp"
 #include "core/result_macros.hpp"
 #include "http/curl_transport.hpp"
+#include "lifecycle/transport_totals.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -12,7 +13,8 @@ TransportFactory curl_transport_factory() {
   return [](const store::LineageSettings& settings) -> Result<std::unique_ptr<http::Transport>> {
     http::CurlOptions options;
     options.ca_bundle = settings.ca_bundle;
-    return http::make_curl_transport(std::move(options));
+    std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(http::make_curl_transport(std::move(options)));
+    return count_into_totals(std::move(transport));
   };
 }
 

@@ -1,0 +1,83 @@
+# Sourced by pebble-test/cli/*.sh: drives the real certkeep binary against the Pebble that
+# with-pebble.sh started (its variables: CERTKEEP_TEST_DIRECTORY_URL, CERTKEEP_TEST_CA_BUNDLE,
+# CERTKEEP_TEST_PEBBLE_ROOT, CERTKEEP_HTTP01_PORT) and asserts on files, exit codes and output.
+set -euo pipefail
+
+: "${CERTKEEP_BIN:?CERTKEEP_BIN must point at the certkeep binary}"
+: "${CERTKEEP_TEST_DIRECTORY_URL:?run under pebble-test/with-pebble.sh}"
+
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-cli.XXXXXX")
+STATE="$TEST_DIR/state"
+# Test-owned background processes, stopped by PID on exit.
+TEST_PIDS=()
+cleanup_test() {
+  local pid
+  for pid in "${TEST_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${TEST_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$TEST_DIR"
+}
+trap cleanup_test EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# certkeep with this test's state directory.
+ck() { "$CERTKEEP_BIN" --state-dir "$STATE" "$@"; }
+
+# The flags every issuance against the test Pebble needs (standalone responder on the port
+# Pebble's VA dials).
+pebble_flags() {
+  printf '%s\n' --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
+    --agree-tos --email ops@example.com --standalone --http-listen "127.0.0.1:$CERTKEEP_HTTP01_PORT"
+}
+issue() {
+  local flags
+  mapfile -t flags < <(pebble_flags)
+  ck issue "${flags[@]}" "$@"
+}
+
+file_mode() { stat -c %a "$1"; }
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+# The DNS names of a certificate's SAN, sorted, one per line.
+san_names() {
+  openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | tr ',' '\n' |
+    sed -E 's/^ *DNS://' | sed '/^ *$/d' | sort
+}
+
+# Every promise about live/<name>: the four files, modes, the chain verifying up to Pebble's
+# root, the key matching the certificate and the SANs exactly the names given.
+assert_live() {
+  local name=$1; shift
+  local live="$STATE/live/$name"
+  local f
+  for f in cert chain fullchain privkey; do
+    [ -s "$live/$f.pem" ] || fail "$live/$f.pem missing or empty"
+  done
+  [ "$(file_mode "$live/privkey.pem")" = 600 ] || fail "privkey.pem mode $(file_mode "$live/privkey.pem"), want 600"
+  [ "$(file_mode "$(readlink -f "$live")")" = 700 ] || fail "live directory not 0700"
+  [ "$(file_mode "$STATE")" = 700 ] || fail "state directory not 0700"
+  [ "$(cat "$live/cert.pem" "$live/chain.pem")" = "$(cat "$live/fullchain.pem")" ] ||
+    fail "fullchain.pem is not cert.pem + chain.pem"
+  openssl verify -CAfile "$CERTKEEP_TEST_PEBBLE_ROOT" -untrusted "$live/chain.pem" "$live/cert.pem" >/dev/null ||
+    fail "chain does not verify against Pebble's root"
+  [ "$(openssl x509 -in "$live/cert.pem" -noout -pubkey)" = "$(openssl pkey -in "$live/privkey.pem" -pubout)" ] ||
+    fail "private key does not match the certificate"
+  local want
+  want=$(printf '%s\n' "$@" | sort)
+  [ "$(san_names "$live/cert.pem")" = "$want" ] ||
+    fail "SANs $(san_names "$live/cert.pem" | tr '\n' ' ') != $(echo "$want" | tr '\n' ' ')"
+}
+
+# A checksum of everything a failed run must leave untouched.
+live_fingerprint() {
+  local name=$1
+  (cd "$STATE/live/$name" && sha256sum cert.pem chain.pem fullchain.pem privkey.pem)
+}
+
+# Runs the store's integrity check with the sqlite3 CLI.
+assert_store_ok() {
+  local result
+  result=$(sqlite3 "$STATE/certkeep.db" 'PRAGMA integrity_check;')
+  [ "$result" = ok ] || fail "store integrity_check: $result"
+}
