@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue and renew through the whole lifecycle (store, renewer, deployer, hooks) against the
+// in-process fake CA: the ARI window and `replaces` (Pebble 2.4 has no ARI), failures that keep
+// the old certificate, backoff, hook retries and leases.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "acme/fake_acme_ca.hpp"
+#include "challenge/memory_solver.hpp"
+#include "lifecycle/app.hpp"
+#include "support/fake_clock.hpp"
+
+using namespace certkeep;
+using namespace certkeep::lifecycle;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Each flow gets its own Transport; all of them talk to the one fake CA.
+class ForwardingTransport final : public http::Transport {
+ public:
+  explicit ForwardingTransport(testing::FakeAcmeCa& ca) : ca_(ca) {}
+  Result<http::Response> send(const http::Request& request) override { return ca_.send(request); }
+  http::TransportStats stats() const override { return {}; }
+
+ private:
+  testing::FakeAcmeCa& ca_;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Fixture {
+  explicit Fixture(testing::FakeCaOptions options = {})
+      : ca(std::move(options)), clock(std::chrono::system_clock::now()) {
+    dir = std::filesystem::temp_directory_path() /
+          ("certkeep-lifecycle-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+    solver = std::make_shared<challenge::MemorySolver>();
+    ca.serve = [this](const std::string&, const std::string& token) {
+      return solver->answer(std::string(challenge::kChallengePathPrefix) + token);
+    };
+    AppOptions options_for_app;
+    options_for_app.state_dir = dir / "state";
+    options_for_app.clock = &clock;
+    options_for_app.make_transport = [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
+      return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
+    };
+    options_for_app.make_solver = [this](const store::LineageSettings&) -> Result<std::shared_ptr<Solver>> {
+      return std::shared_ptr<Solver>(solver);
+    };
+    app = App::open(std::move(options_for_app)).value();
+  }
+  ~Fixture() { std::filesystem::remove_all(dir); }
+
+  IssueRequest request(std::string name, std::string hook = "") {
+    IssueRequest r;
+    r.lineage = name;
+    r.names = {name};
+    r.settings.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
+    r.settings.challenge_method = "memory";
+    r.settings.deploy_hook = std::move(hook);
+    r.account = {"ops@example.com", true};
+    return r;
+  }
+  store::LineageRecord lineage(const std::string& name) { return app->show(name).value().lineage; }
+  RenewResult renew_one(const std::string& name, bool force = false) {
+    auto summary = app->renew(RenewSelection{name, force, false, 1});
+    REQUIRE(summary);
+    REQUIRE(summary->results.size() == 1);
+    return summary->results.front();
+  }
+
+  static inline int counter = 0;
+  testing::FakeAcmeCa ca;
+  testing::FakeClock clock;
+  std::filesystem::path dir;
+  std::shared_ptr<challenge::MemorySolver> solver;
+  std::unique_ptr<App> app;
+};
+
+}  // namespace
+
+TEST_CASE("fake CA: issue stores the lineage and deploys files from the store", "[lifecycle][fake-ca]") {
+  Fixture f;
+  auto issued = f.app->issue(f.request("a.example.com"));
+  REQUIRE(issued);
+  CHECK(issued->status == store::LineageStatus::Valid);
+  CHECK_FALSE(issued->serial.empty());
+  CHECK(issued->deployed_serial == issued->serial);
+  const auto live = f.dir / "state" / "live" / "a.example.com";
+  CHECK(read_file(live / "cert.pem") == issued->cert_pem);
+  CHECK(read_file(live / "privkey.pem") == issued->key_pem.str());
+  CHECK(read_file(live / "fullchain.pem") == issued->cert_pem + issued->chain_pem);
+  CHECK((std::filesystem::status(live / "privkey.pem").permissions() & std::filesystem::perms::others_all) ==
+        std::filesystem::perms::none);
+  REQUIRE(issued->renew_at);
+  CHECK(*issued->renew_at > f.clock.now());
+  CHECK(*issued->renew_at < *issued->not_after);
+}
+
+TEST_CASE("fake CA: a lineage that is not due is left alone, --force renews it", "[lifecycle][fake-ca]") {
+  Fixture f;
+  auto first = f.app->issue(f.request("b.example.com")).value();
+  CHECK(f.renew_one("b.example.com").outcome == RenewOutcome::NotDue);
+  CHECK(f.lineage("b.example.com").serial == first.serial);
+  auto forced = f.renew_one("b.example.com", true);
+  CHECK(forced.outcome == RenewOutcome::Renewed);
+  CHECK(f.lineage("b.example.com").serial != first.serial);
+  CHECK(f.lineage("b.example.com").key_pem.str() != first.key_pem.str());
+}
+
+TEST_CASE("fake CA: an ARI window that has begun makes the lineage due and the order says replaces",
+          "[lifecycle][fake-ca][ari]") {
+  testing::FakeCaOptions options;
+  options.renewal_info = true;  // the window (2020) is long past: renew now
+  Fixture f(options);
+  auto first = f.app->issue(f.request("ari.example.com")).value();
+  REQUIRE_FALSE(first.ari_cert_id.empty());
+  CHECK(*first.renew_at <= f.clock.now());
+  auto renewed = f.renew_one("ari.example.com");
+  CHECK(renewed.outcome == RenewOutcome::Renewed);
+  REQUIRE(f.ca.replaces_seen().size() == 1);
+  CHECK(f.ca.replaces_seen().front() == first.ari_cert_id);
+}
+
+TEST_CASE("fake CA: a failed renewal keeps the old certificate, records the problem and backs off",
+          "[lifecycle][fake-ca]") {
+  Fixture f;
+  auto first = f.app->issue(f.request("c.example.com")).value();
+  const auto live = f.dir / "state" / "live" / "c.example.com";
+  const std::string cert_before = read_file(live / "cert.pem");
+  const std::string key_before = read_file(live / "privkey.pem");
+
+  f.ca.options().validation_fails = true;
+  auto failed = f.renew_one("c.example.com", true);
+  CHECK(failed.outcome == RenewOutcome::Failed);
+  REQUIRE(failed.error);
+  CHECK(failed.error->to_string().find("urn:ietf:params:acme:error:") != std::string::npos);
+
+  auto after = f.lineage("c.example.com");
+  CHECK(after.serial == first.serial);
+  CHECK(after.status == store::LineageStatus::Valid);
+  CHECK(after.attempts == 1);
+  CHECK(after.last_error.find("urn:ietf:params:acme:error:") != std::string::npos);
+  REQUIRE(after.next_attempt_at);
+  CHECK(*after.next_attempt_at > f.clock.now());
+  CHECK(read_file(live / "cert.pem") == cert_before);
+  CHECK(read_file(live / "privkey.pem") == key_before);
+  auto events = f.app->show("c.example.com").value().events;
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.back().kind == store::EventKind::Failed);
+  CHECK(events.back().detail.find("urn:ietf:params:acme:error:") != std::string::npos);
+
+  // While backing off, an ordinary run does not try again; after the backoff it succeeds.
+  f.ca.options().validation_fails = false;
+  f.clock.advance(std::chrono::hours(24 * 70));  // due by age as well
+  auto renewed = f.renew_one("c.example.com");
+  CHECK(renewed.outcome == RenewOutcome::Renewed);
+  auto healed = f.lineage("c.example.com");
+  CHECK(healed.attempts == 0);
+  CHECK(healed.last_error.empty());
+  CHECK(healed.serial != first.serial);
+}
+
+TEST_CASE("fake CA: the deploy hook sees exactly the CERTKEEP_* variables", "[lifecycle][fake-ca][hook]") {
+  Fixture f;
+  const auto env_file = f.dir / "hook-env.txt";
+  std::filesystem::create_directories(f.dir);
+  auto issued = f.app->issue(f.request("hook.example.com", "env | grep '^CERTKEEP_' | sort > '" + env_file.string() + "'"));
+  REQUIRE(issued);
+  std::map<std::string, std::string> env;
+  std::istringstream lines(read_file(env_file));
+  for (std::string line; std::getline(lines, line);) {
+    auto eq = line.find('=');
+    env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  const auto live = (f.dir / "state" / "live" / "hook.example.com").string();
+  CHECK(env.size() == 8);
+  CHECK(env["CERTKEEP_NAME"] == "hook.example.com");
+  CHECK(env["CERTKEEP_DOMAINS"] == "hook.example.com");
+  CHECK(env["CERTKEEP_CERT"] == live + "/cert.pem");
+  CHECK(env["CERTKEEP_CHAIN"] == live + "/chain.pem");
+  CHECK(env["CERTKEEP_FULLCHAIN"] == live + "/fullchain.pem");
+  CHECK(env["CERTKEEP_KEY"] == live + "/privkey.pem");
+  CHECK(env["CERTKEEP_SERIAL"] == issued->serial);
+  CHECK_FALSE(env["CERTKEEP_NOT_AFTER"].empty());
+}
+
+TEST_CASE("fake CA: a failing hook is reported, keeps the renewal, and is retried until it succeeds",
+          "[lifecycle][fake-ca][hook]") {
+  Fixture f;
+  const auto marker = f.dir / "hook-ran";
+  std::filesystem::create_directories(f.dir);
+  auto issued = f.app->issue(f.request("flaky.example.com", "exit 3"));
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().code() == Errc::Hook);
+  auto lineage = f.lineage("flaky.example.com");
+  CHECK_FALSE(lineage.serial.empty());                  // the certificate is kept
+  CHECK(lineage.deployed_serial == lineage.serial);     // and its files deployed
+  CHECK(lineage.hook_pending_serial == lineage.serial); // the hook is still owed
+
+  // Not due, but the owed hook runs again; still failing → DeployFailed.
+  auto again = f.renew_one("flaky.example.com");
+  CHECK(again.outcome == RenewOutcome::DeployFailed);
+
+  auto settings = lineage.settings;
+  settings.deploy_hook = "touch '" + marker.string() + "'";
+  REQUIRE(f.app->update_settings("flaky.example.com", settings));
+  auto healed = f.renew_one("flaky.example.com");
+  CHECK(healed.outcome == RenewOutcome::NotDue);
+  CHECK(std::filesystem::exists(marker));
+  CHECK(f.lineage("flaky.example.com").hook_pending_serial.empty());
+  CHECK(f.lineage("flaky.example.com").serial == lineage.serial);
+}
+
+TEST_CASE("fake CA: a hook that hangs is cut off at its time limit", "[lifecycle][fake-ca][hook]") {
+  Fixture f;
+  f.app->services().hook_timeout = std::chrono::seconds(1);
+  const auto started = std::chrono::steady_clock::now();
+  auto issued = f.app->issue(f.request("slow.example.com", "sleep 30"));
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().to_string().find("timed out") != std::string::npos);
+  CHECK(took < std::chrono::seconds(10));
+  CHECK_FALSE(f.lineage("slow.example.com").serial.empty());
+}
