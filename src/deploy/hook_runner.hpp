@@ -33,6 +33,7 @@ struct HookOutcome {
   int signal = 0;
   std::string output_tail;
   std::chrono::milliseconds elapsed{0};
+  std::chrono::seconds timeout{0};  // the limit that applied (HookSpec::timeout)
   // "exit 3", "timed out after 300 s", "killed by signal 9".
   std::string describe() const;
 };
@@ -41,8 +42,10 @@ struct HookOutcome {
 // CERTKEEP_FULLCHAIN, CERTKEEP_KEY, CERTKEEP_SERIAL, CERTKEEP_NOT_AFTER.
 std::map<std::string, std::string> hook_environment(const HookSpec& hook);
 
-// Runs `/bin/sh -c command`. Errc::Io only when it cannot start; a failing or hanging hook is
-// an outcome (succeeded=false), so the caller records it and keeps the renewal.
+// Runs `/bin/sh -c command` (argv exactly {"/bin/sh", "-c", hook.command}) with
+// hook_environment(hook) added to the inherited environment. Errc::Io only when it cannot
+// start; Errc::InvalidArgument for an empty command. A failing or hanging hook is an outcome
+// (succeeded=false), so the caller records it and keeps the renewal.
 Result<HookOutcome> run_deploy_hook(ProcessRunner& runner, const HookSpec& hook);
 
 }  // namespace certkeep::deploy
