@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# with-pebble.sh CMD [ARG...]: starts a Pebble in a fresh run directory, runs CMD with that
+# Pebble's variables in its environment (see README.md), then always stops Pebble and removes
+# the directory. Exits with CMD's status (128+N when stopped by signal N).
+#
+# Pebble is a child of this script and is tied to it (SIGTERM when this script dies, even by
+# SIGKILL), and a detached watchdog stops whatever still runs (a Pebble restarted by
+# `pebble.sh restart`) and removes the run directory when this script is SIGKILLed, so a ctest
+# timeout leaves nothing behind. PEBBLE_KEEP_RUN_DIR=1 keeps the run directory and its logs.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ $# -ge 1 ] || { echo "usage: $0 CMD [ARG...]" >&2; exit 2; }
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-pebble.XXXXXX")
+cmd_pid=""
+cleaned=0
+
+# shellcheck disable=SC2317 # called from traps
+cleanup() {
+  [ "$cleaned" = 1 ] && return
+  cleaned=1
+  if [ -n "$cmd_pid" ] && pt_pid_alive "$cmd_pid"; then
+    kill -TERM "$cmd_pid" 2>/dev/null || true
+    wait "$cmd_pid" 2>/dev/null || true
+  fi
+  pt_pebble_stop "$run_dir"
+  if [ "${PEBBLE_KEEP_RUN_DIR:-0}" = 1 ]; then
+    pt_log "kept $run_dir"
+  else
+    rm -rf "$run_dir"
+  fi
+}
+# shellcheck disable=SC2317
+on_signal() {
+  trap - INT TERM
+  pt_log "stopped by SIG$1"
+  cleanup
+  exit $((128 + $2))
+}
+trap cleanup EXIT
+trap 'on_signal INT 2' INT
+trap 'on_signal TERM 15' TERM
+
+pt_start_watchdog $$ "$run_dir"
+PT_TIE_TO_PARENT=1 pt_pebble_start "$run_dir"
+# shellcheck source=/dev/null
+source "$run_dir/env"
+
+# CMD runs in the background so a signal to this script is handled at once, not after CMD ends.
+status=0
+"$@" <&0 &
+cmd_pid=$!
+wait "$cmd_pid" || status=$?
+cmd_pid=""
+if [ "$status" != 0 ]; then
+  pt_log "command exited $status; Pebble's logs follow"
+  pt_show_logs "$run_dir"
+fi
+exit "$status"
