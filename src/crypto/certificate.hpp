@@ -25,9 +25,11 @@ struct CertificateInfo {
   std::string ari_cert_id;
 };
 
-// Splits a PEM bundle into its "CERTIFICATE" blocks, each a complete PEM text ending in "\n".
-// Errc::Protocol when there is no block, a block is not valid base64/DER, or there are more
-// than `max_certificates`.
+// Splits a PEM bundle into its "CERTIFICATE" blocks, in order, each re-encoded from its DER as
+// a complete PEM text (64-column base64, LF line ends) ending in "\n". Text around the blocks
+// (RFC 7468 explanatory text) and blocks of other types are skipped. Errc::Protocol when there
+// is no certificate block, a block is not valid base64/DER, or there are more than
+// `max_certificates`.
 Result<std::vector<std::string>> split_pem_chain(std::string_view pem,
                                                  std::size_t max_certificates = 16);
 
@@ -36,7 +38,7 @@ Result<CertificateInfo> inspect_certificate(std::string_view pem);
 
 // Verifies `leaf_pem` up to one of `trusted_roots_pem` (PEM bundle) through the
 // intermediates in `chain_pem` (may be empty), at the current time. Errc::Crypto with
-// OpenSSL's reason when it does not verify.
+// OpenSSL's reason when it does not verify; Errc::Protocol when an input does not parse.
 Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
                           std::string_view trusted_roots_pem);
 

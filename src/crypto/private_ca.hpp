@@ -17,18 +17,22 @@ struct CaMaterial {
   std::string cert_pem;  // self-signed root: CA:TRUE, keyCertSign|cRLSign, SKI
 };
 
-// A self-signed root valid from now - 1 h for `validity`.
+// A self-signed root valid from now - 1 h until (now - 1 h) + `validity`.
+// Errc::InvalidArgument for an empty or over-64-byte name or a non-positive validity.
 Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::seconds validity);
 
 // A TLS server leaf for `names` (CN = names[0], SAN dNSName or iPAddress for each), signed by
-// `ca`: random 16-byte positive serial, AKI = CA's SKI, EKU serverAuth, CA:FALSE.
+// `ca`: random 16-byte positive serial, AKI = CA's SKI, EKU serverAuth, CA:FALSE. The CN is left
+// out when names[0] is longer than 64 bytes. Errc::InvalidArgument for no names, a name that is
+// not printable ASCII, not_after <= not_before, or a CA key that is not the CA certificate's.
 Result<std::string> issue_leaf_certificate(const CaMaterial& ca, const PrivateKey& leaf_key,
                                            const std::vector<std::string>& names,
                                            std::chrono::system_clock::time_point not_before,
                                            std::chrono::system_clock::time_point not_after);
 
 // The same for a DER CSR, as a CA would: verifies the CSR's signature and takes the names from
-// its subjectAltName extension. Errc::InvalidArgument for a CSR that does not parse or verify.
+// its subjectAltName extension (dNSName and iPAddress entries). Errc::InvalidArgument for a CSR
+// that does not parse or verify, has no subjectAltName, or has another kind of SAN entry.
 Result<std::string> issue_certificate_for_csr(const CaMaterial& ca, std::string_view csr_der,
                                               std::chrono::system_clock::time_point not_before,
                                               std::chrono::system_clock::time_point not_after);

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "certkeep/key_type.hpp"
 #include "certkeep/result.hpp"
@@ -18,13 +19,16 @@ class PrivateKey {
  public:
   // Errc::Crypto if OpenSSL fails.
   static Result<PrivateKey> generate(KeyType type);
-  // Accepts PKCS#8 or traditional PEM of a supported type. Errc::Crypto on anything else.
+  // Accepts PKCS#8 or traditional PEM of a supported type (the first key block in `pem`).
+  // Errc::Crypto on anything else: garbage, an encrypted key (never prompts for a passphrase),
+  // another algorithm or curve, an RSA size other than 2048/3072/4096.
   static Result<PrivateKey> from_pem(std::string_view pem);
 
   // Unencrypted PKCS#8 PEM.
   Result<core::Secret> to_pem() const;
   KeyType type() const noexcept { return type_; }
-  // DER SubjectPublicKeyInfo: equal for a key and the certificate made for it.
+  // DER SubjectPublicKeyInfo: equal for a key and the certificate made for it. Empty only if
+  // OpenSSL cannot encode the key.
   std::string public_key_der() const;
 
   evp_pkey_st* handle() const noexcept { return key_.get(); }

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "crypto/private_key.hpp"
+
+#include <array>
+#include <optional>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "crypto/openssl_util.hpp"
+
+namespace certkeep::crypto {
+
+namespace {
+
+std::shared_ptr<evp_pkey_st> share(EvpPkeyPtr key) {
+  return std::shared_ptr<evp_pkey_st>(key.release(), OpenSslDeleter<EVP_PKEY_free>());
+}
+
+Result<EvpPkeyPtr> generate_ec(const char* group) {
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (!context || EVP_PKEY_keygen_init(context.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(context.get(), group) != 1)
+    return fail(openssl_error(Errc::Crypto, std::string("set up EC key generation on ") + group));
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_generate(context.get(), &raw) != 1)
+    return fail(openssl_error(Errc::Crypto, std::string("generate EC key on ") + group));
+  return EvpPkeyPtr(raw);
+}
+
+Result<EvpPkeyPtr> generate_rsa(unsigned int bits) {
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  if (!context || EVP_PKEY_keygen_init(context.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), static_cast<int>(bits)) != 1)
+    return fail(openssl_error(Errc::Crypto, "set up RSA key generation"));
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_generate(context.get(), &raw) != 1)
+    return fail(openssl_error(Errc::Crypto, "generate RSA-" + std::to_string(bits) + " key"));
+  return EvpPkeyPtr(raw);
+}
+
+// Which KeyType a parsed key is; nullopt for algorithms, curves or sizes certkeep does not use.
+std::optional<KeyType> classify(const EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_EC: {
+      std::array<char, 64> group{};
+      std::size_t length = 0;
+      if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) != 1)
+        return std::nullopt;
+      // Providers name the curves "prime256v1"/"secp384r1"; EC_curve_nist2nid knows "P-256".
+      int nid = OBJ_sn2nid(group.data());
+      if (nid == NID_undef) nid = EC_curve_nist2nid(group.data());
+      if (nid == NID_X9_62_prime256v1) return KeyType::EcdsaP256;
+      if (nid == NID_secp384r1) return KeyType::EcdsaP384;
+      return std::nullopt;
+    }
+    case EVP_PKEY_RSA:
+      switch (EVP_PKEY_get_bits(key)) {
+        case 2048:
+          return KeyType::Rsa2048;
+        case 3072:
+          return KeyType::Rsa3072;
+        case 4096:
+          return KeyType::Rsa4096;
+        default:
+          return std::nullopt;
+      }
+    default:
+      return std::nullopt;
+  }
+}
+
+// PEM_read_bio_PrivateKey would otherwise prompt on the terminal for an encrypted key's
+// passphrase; certkeep only stores unencrypted keys, so an encrypted one is refused.
+int refuse_passphrase(char*, int, int, void*) { return -1; }
+
+}  // namespace
+
+Result<PrivateKey> PrivateKey::generate(KeyType type) {
+  Result<EvpPkeyPtr> key = [&]() -> Result<EvpPkeyPtr> {
+    switch (type) {
+      case KeyType::EcdsaP256:
+        return generate_ec("P-256");
+      case KeyType::EcdsaP384:
+        return generate_ec("P-384");
+      case KeyType::Rsa2048:
+        return generate_rsa(2048);
+      case KeyType::Rsa3072:
+        return generate_rsa(3072);
+      case KeyType::Rsa4096:
+        return generate_rsa(4096);
+    }
+    return fail(Errc::InvalidArgument, "generate key: unknown key type");
+  }();
+  if (!key) return fail(std::move(key).error());
+  return PrivateKey(share(std::move(*key)), type);
+}
+
+Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
+  BioPtr bio = memory_bio(pem);
+  if (!bio) return fail(openssl_error(Errc::Crypto, "private key PEM"));
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
+  if (!key) return fail(openssl_error(Errc::Crypto, "private key PEM does not parse"));
+  std::optional<KeyType> type = classify(key.get());
+  if (!type) {
+    clear_openssl_errors();
+    return fail(Errc::Crypto,
+                "private key PEM: unsupported key (want EC P-256/P-384 or RSA 2048/3072/4096)");
+  }
+  return PrivateKey(share(std::move(key)), *type);
+}
+
+Result<core::Secret> PrivateKey::to_pem() const {
+  // A secure-heap BIO is wiped when freed, so the key's PEM leaves no copy behind.
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  // OpenSSL 3 writes PKCS#8 ("BEGIN PRIVATE KEY") for every key type here.
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return fail(openssl_error(Errc::Crypto, "encode private key as PEM"));
+  return core::Secret(bio_contents(bio.get()));
+}
+
+std::string PrivateKey::public_key_der() const { return crypto::public_key_der(key_.get()); }
+
+}  // namespace certkeep::crypto
