@@ -45,8 +45,9 @@ int trailing_id(const std::string& path) {
 
 }  // namespace
 
-FakeAcmeCa::FakeAcmeCa(FakeCaOptions options) : options_(std::move(options)) {
-  ca_ = crypto::create_private_ca("Fake ACME Root", std::chrono::days(3650)).value();
+FakeAcmeCa::FakeAcmeCa(FakeCaOptions options)
+    : options_(std::move(options)),
+      ca_(crypto::create_private_ca("Fake ACME Root", std::chrono::days(3650)).value()) {
 }
 
 int FakeAcmeCa::count(std::string_view kind) const {
