@@ -5,6 +5,7 @@
 
 #include "core/base64url.hpp"
 #include "core/json_writer.hpp"
+#include "crypto/jwk.hpp"
 #include "crypto/signer.hpp"
 
 namespace certkeep::testing {

@@ -6,6 +6,7 @@
 #include "acme/account.hpp"
 #include "acme/issuance.hpp"
 #include "challenge/memory_solver.hpp"
+#include "challenge/token.hpp"
 #include "crypto/certificate.hpp"
 #include "acme/fake_acme_ca.hpp"
 #include "support/fake_clock.hpp"

@@ -11,6 +11,7 @@
 
 #include "acme/fake_acme_ca.hpp"
 #include "challenge/memory_solver.hpp"
+#include "challenge/token.hpp"
 #include "lifecycle/app.hpp"
 #include "support/fake_clock.hpp"
 

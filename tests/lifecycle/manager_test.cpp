@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+// The library Manager against the in-process fake CA (tests/acme/fake_acme_ca.hpp): issuance
+// through its own http01_response, snapshot look-ups, events, the renewal thread, a restart
+// that reuses the stored certificate, and a real OpenSSL handshake through
+// use_managed_certificates before and after a renewal.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include "acme/fake_acme_ca.hpp"
+#include "certkeep/openssl.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/private_ca.hpp"
+#include "lifecycle/manager_impl.hpp"
+#include "store/store.hpp"
+#include "support/fake_clock.hpp"
+
+using namespace certkeep;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kPrefix = "/.well-known/acme-challenge/";
+
+class ForwardingTransport final : public http::Transport {
+ public:
+  explicit ForwardingTransport(testing::FakeAcmeCa& ca) : ca_(ca) {}
+  Result<http::Response> send(const http::Request& request) override { return ca_.send(request); }
+  http::TransportStats stats() const override { return {}; }
+
+ private:
+  testing::FakeAcmeCa& ca_;
+};
+
+// Events seen by a subscriber, with a bounded wait for the renewal thread's.
+struct EventLog {
+  std::vector<Event> events() {
+    std::lock_guard lock(mutex);
+    return seen;
+  }
+  void add(const Event& event) {
+    {
+      std::lock_guard lock(mutex);
+      seen.push_back(event);
+    }
+    changed.notify_all();
+  }
+  bool wait_for(EventKind kind, std::chrono::seconds timeout = 20s) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, timeout, [&] {
+      return std::any_of(seen.begin(), seen.end(), [&](const Event& e) { return e.kind == kind; });
+    });
+  }
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<Event> seen;
+};
+
+struct Fixture {
+  explicit Fixture(testing::FakeCaOptions options = {}) : ca(std::move(options)), clock(std::chrono::system_clock::now()) {
+    dir = std::filesystem::temp_directory_path() /
+          ("certkeep-manager-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+    // The fake CA validates by asking the Manager, as a real CA asks the terminator's port 80.
+    ca.serve = [this](const std::string& identifier, const std::string& token) -> std::optional<std::string> {
+      ++validations;
+      return manager ? manager->http01_response(identifier, kPrefix + token) : std::nullopt;
+    };
+    manager = open();
+  }
+  ~Fixture() {
+    manager.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  std::unique_ptr<Manager> open(std::chrono::milliseconds min_sleep = 1000ms) {
+    ManagerOptions options;
+    options.state_dir = dir / "state";
+    options.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
+    options.email = "ops@example.com";
+    options.agree_tos = true;
+    ManagerSeams seams;
+    seams.clock = &clock;
+    seams.min_sleep = min_sleep;
+    seams.make_transport = [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
+      return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
+    };
+    auto opened = open_manager(std::move(options), std::move(seams));
+    REQUIRE(opened);
+    return std::move(*opened);
+  }
+
+  std::unique_ptr<store::Store> store() { return store::Store::open(dir / "state" / "certkeep.db").value(); }
+
+  static inline int counter = 0;
+  testing::FakeAcmeCa ca;
+  testing::FakeClock clock;
+  std::filesystem::path dir;
+  int validations = 0;
+  std::unique_ptr<Manager> manager;
+};
+
+// One handshake against `ctx` over an in-memory BIO pair; the serial served, "" on failure.
+std::string handshake_serial(SSL_CTX* server_ctx, const std::string& server_name) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> client_ctx(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
+  std::unique_ptr<SSL, decltype(&SSL_free)> client(SSL_new(client_ctx.get()), &SSL_free);
+  std::unique_ptr<SSL, decltype(&SSL_free)> server(SSL_new(server_ctx), &SSL_free);
+  BIO* client_bio = nullptr;
+  BIO* server_bio = nullptr;
+  REQUIRE(BIO_new_bio_pair(&client_bio, 0, &server_bio, 0) == 1);
+  SSL_set_bio(client.get(), client_bio, client_bio);
+  SSL_set_bio(server.get(), server_bio, server_bio);
+  SSL_ctrl(client.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(server_name.c_str()));
+  SSL_set_connect_state(client.get());
+  SSL_set_accept_state(server.get());
+  bool client_done = false;
+  bool server_done = false;
+  for (int i = 0; i < 10 && !(client_done && server_done); ++i) {
+    for (auto [ssl, done] : {std::pair{client.get(), &client_done}, std::pair{server.get(), &server_done}}) {
+      if (*done) continue;
+      const int rc = SSL_do_handshake(ssl);
+      const int error = SSL_get_error(ssl, rc);
+      if (rc == 1) *done = true;
+      else if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+        ERR_clear_error();
+        return "";
+      }
+    }
+  }
+  X509* peer = SSL_get0_peer_certificate(client.get());
+  if (!client_done || peer == nullptr) return "";
+  std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), &BIO_free);
+  PEM_write_bio_X509(out.get(), peer);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(out.get(), &data);
+  return crypto::inspect_certificate(std::string_view(data, static_cast<std::size_t>(length))).value().serial_hex;
+}
+
+}  // namespace
+
+TEST_CASE("fake CA: manage issues through the Manager's own http01_response and publishes it",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  EventLog log;
+  Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
+  CHECK(f.manager->certificate("a.example.com") == nullptr);
+
+  REQUIRE(f.manager->manage({"A.example.com", "www.a.example.com"}));
+  CHECK(f.validations == 2);  // one authorization per name, answered in-process
+
+  auto snapshot = f.manager->certificate("a.example.com");
+  REQUIRE(snapshot);
+  auto stored = f.store()->find_lineage("a.example.com").value();
+  REQUIRE(stored);
+  CHECK(snapshot->serial() == stored->serial);
+  CHECK(snapshot->lineage() == "a.example.com");
+  CHECK(snapshot->certificate_pem() == stored->cert_pem);
+  CHECK(snapshot->not_after() == *stored->not_after);
+  CHECK(f.manager->lineages() == std::vector<std::string>{"a.example.com"});
+
+  auto events = log.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::Issued);
+  CHECK(events[0].name == "a.example.com");
+  CHECK(events[0].serial == stored->serial);
+  CHECK_FALSE(events[0].error);
+}
+
+TEST_CASE("fake CA: certificate() finds the exact name in any case, the default without SNI, else nothing",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"first.example.com"}));
+  REQUIRE(f.manager->manage({"second.example.com", "www.second.example.com"}, "second"));
+  auto first = f.manager->certificate("first.example.com");
+  auto second = f.manager->certificate("second.example.com");
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first != second);
+  CHECK(f.manager->certificate("WWW.Second.Example.com.") == second);
+  CHECK(f.manager->certificate("") == first);  // the first lineage given to manage()
+  CHECK(f.manager->certificate("third.example.com") == nullptr);
+  CHECK(f.manager->certificate("x.first.example.com") == nullptr);  // no wildcard was issued
+  CHECK(f.manager->lineages() == std::vector<std::string>{"first.example.com", "second"});
+}
+
+TEST_CASE("fake CA: a stored wildcard certificate is adopted without the CA and matches one label",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  // A certificate issued elsewhere for w.example.com and *.w.example.com, put in the store.
+  auto ca = crypto::create_private_ca("other root", 24h).value();
+  auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
+  const auto now = std::chrono::system_clock::now();
+  std::string cert = crypto::issue_leaf_certificate(ca, key, {"w.example.com", "*.w.example.com"}, now - 1h, now + 240h).value();
+  auto info = crypto::inspect_certificate(cert).value();
+  {
+    auto store = f.store();
+    store::LineageRecord lineage;
+    lineage.name = "wild";
+    lineage.identifiers = {"w.example.com"};
+    lineage.settings.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
+    REQUIRE(store->upsert_lineage(lineage));
+    store::IssuedCertificate issued;
+    issued.key_pem = key.to_pem().value();
+    issued.cert_pem = cert;
+    issued.serial = info.serial_hex;
+    issued.not_before = info.not_before;
+    issued.not_after = info.not_after;
+    issued.renew_at = now + 200h;
+    REQUIRE(store->commit_issuance("wild", issued, store::EventKind::Issued));
+  }
+  REQUIRE(f.manager->manage({"w.example.com"}, "wild"));
+  CHECK(f.ca.count("new-order") == 0);
+  auto exact = f.manager->certificate("w.example.com");
+  REQUIRE(exact);
+  CHECK(exact->serial() == info.serial_hex);
+  CHECK(f.manager->certificate("api.w.example.com") == exact);
+  CHECK(f.manager->certificate("a.b.w.example.com") == nullptr);
+  CHECK(f.manager->certificate("example.com") == nullptr);
+}
+
+TEST_CASE("fake CA: renew_now publishes the new snapshot and notifies subscribers; old snapshots stay valid",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"r.example.com"}));
+  auto before = f.manager->certificate("r.example.com");
+  REQUIRE(before);
+  const std::string old_serial = before->serial();
+
+  EventLog log;
+  EventLog cancelled;
+  Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
+  Subscription dropped = f.manager->subscribe([&](const Event& e) { cancelled.add(e); });
+  dropped.reset();
+
+  REQUIRE(f.manager->renew_now("r.example.com"));
+  auto after = f.manager->certificate("r.example.com");
+  REQUIRE(after);
+  CHECK(after->serial() != old_serial);
+  CHECK(before->serial() == old_serial);  // a snapshot never changes
+  CHECK_FALSE(before->certificate_pem().empty());
+
+  auto events = log.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::Renewed);
+  CHECK(events[0].serial == after->serial());
+  CHECK(cancelled.events().empty());
+
+  auto unknown = f.manager->renew_now("nope.example.com");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == Errc::NotFound);
+}
+
+TEST_CASE("fake CA: a refused issuance returns the CA's problem, sends Failed and serves nothing",
+          "[lifecycle][manager][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.validation_fails = true;
+  Fixture f(options);
+  EventLog log;
+  Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
+  auto managed = f.manager->manage({"bad.example.com"});
+  REQUIRE_FALSE(managed);
+  CHECK(managed.error().code() == Errc::CaProblem);
+  CHECK(f.manager->certificate("bad.example.com") == nullptr);
+  CHECK(f.manager->lineages().empty());
+  auto events = log.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::Failed);
+  CHECK(events[0].name == "bad.example.com");
+  REQUIRE(events[0].error);
+  CHECK(events[0].error->code() == Errc::CaProblem);
+}
+
+TEST_CASE("manage refuses wildcard, invalid and missing names before touching the CA", "[lifecycle][manager]") {
+  Fixture f;
+  for (auto names : {std::vector<std::string>{}, std::vector<std::string>{"*.example.com"},
+                     std::vector<std::string>{"bad name.example.com"}}) {
+    auto managed = f.manager->manage(names);
+    REQUIRE_FALSE(managed);
+    CHECK(managed.error().code() == Errc::InvalidArgument);
+  }
+  auto bad_lineage = f.manager->manage({"ok.example.com"}, "../escape");
+  REQUIRE_FALSE(bad_lineage);
+  CHECK(bad_lineage.error().code() == Errc::InvalidArgument);
+  CHECK(f.ca.count("new-order") == 0);
+}
+
+TEST_CASE("fake CA: http01_response answers only a pending token, on its own host", "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  std::optional<std::string> right_host, with_port, wrong_host, unknown_token, decorated;
+  std::string token;
+  f.ca.serve = [&](const std::string& identifier, const std::string& t) -> std::optional<std::string> {
+    token = t;
+    right_host = f.manager->http01_response(identifier, kPrefix + t);
+    with_port = f.manager->http01_response("H.example.com:80", kPrefix + t);
+    wrong_host = f.manager->http01_response("other.example.com", kPrefix + t);
+    unknown_token = f.manager->http01_response(identifier, kPrefix + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    decorated = f.manager->http01_response(identifier, kPrefix + t + "?x=1");
+    return right_host;
+  };
+  REQUIRE(f.manager->manage({"h.example.com"}));
+  REQUIRE(right_host);
+  CHECK(right_host->starts_with(token + "."));  // RFC 8555 §8.1 key authorization
+  CHECK(with_port == right_host);
+  CHECK_FALSE(wrong_host);
+  CHECK_FALSE(unknown_token);
+  CHECK_FALSE(decorated);
+  // Once the authorization is final the token is cleaned up.
+  CHECK_FALSE(f.manager->http01_response("h.example.com", kPrefix + token));
+}
+
+TEST_CASE("Http01Responder matches host and token exactly and forgets on cleanup", "[lifecycle][manager]") {
+  lifecycle::Http01Responder responder;
+  const std::string token = "tok_0123456789abcdefghijkl";
+  Http01Challenge challenge{"Site.Example.com", token, token + ".thumb"};
+  REQUIRE(responder.present(challenge));
+  CHECK(responder.answer("site.example.com", kPrefix + token) == token + ".thumb");
+  CHECK(responder.answer("SITE.example.com.:8080", kPrefix + token) == token + ".thumb");
+  CHECK_FALSE(responder.answer("", kPrefix + token));
+  CHECK_FALSE(responder.answer("site.example.com", "/.well-known/acme-challenge/" + token + "/"));
+  CHECK_FALSE(responder.answer("site.example.com", kPrefix));
+  responder.cleanup(challenge);
+  CHECK_FALSE(responder.answer("site.example.com", kPrefix + token));
+  CHECK(lifecycle::host_without_port("[::1]:80") == "::1");
+}
+
+TEST_CASE("fake CA: a restarted Manager serves the stored certificate without a new order",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"keep.example.com"}));
+  const std::string serial = f.manager->certificate("keep.example.com")->serial();
+  const int orders = f.ca.count("new-order");
+  f.manager = f.open();
+  CHECK(f.manager->certificate("keep.example.com") == nullptr);  // nothing until manage()
+  REQUIRE(f.manager->manage({"keep.example.com"}));
+  CHECK(f.ca.count("new-order") == orders);
+  CHECK(f.manager->certificate("keep.example.com")->serial() == serial);
+  // Different names for the lineage: a new certificate.
+  REQUIRE(f.manager->manage({"keep.example.com", "also.example.com"}, "keep.example.com"));
+  CHECK(f.ca.count("new-order") == orders + 1);
+  CHECK(f.manager->certificate("also.example.com") == f.manager->certificate("keep.example.com"));
+}
+
+TEST_CASE("fake CA: the renewal thread renews a due lineage and stops on request",
+          "[lifecycle][manager][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.renewal_info = true;  // the CA's ARI window (2020) has begun: due at once
+  Fixture f(options);
+  f.manager = f.open(20ms);
+  REQUIRE(f.manager->manage({"due.example.com"}));
+  const std::string first = f.manager->certificate("due.example.com")->serial();
+  EventLog log;
+  Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
+
+  REQUIRE(f.manager->start());
+  CHECK(f.manager->start().error().code() == Errc::InvalidArgument);
+  CHECK(log.wait_for(EventKind::Renewed));
+  f.manager->stop();
+  f.manager->stop();  // twice is fine
+  CHECK_FALSE(f.manager->impl().is_running());
+  CHECK(f.manager->certificate("due.example.com")->serial() != first);
+  // After stop(), the Manager still works on the caller's thread.
+  CHECK(f.manager->renew_now("due.example.com"));
+}
+
+TEST_CASE("fake CA: use_managed_certificates serves the renewed certificate to the next handshake",
+          "[lifecycle][manager][fake-ca][tls]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"tls.example.com"}));
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
+  REQUIRE(use_managed_certificates(ctx.get(), *f.manager));
+  const std::string first = f.manager->certificate("tls.example.com")->serial();
+  CHECK(handshake_serial(ctx.get(), "tls.example.com") == first);
+  REQUIRE(f.manager->renew_now("tls.example.com"));
+  const std::string second = f.manager->certificate("tls.example.com")->serial();
+  CHECK(second != first);
+  CHECK(handshake_serial(ctx.get(), "tls.example.com") == second);
+}
+
+TEST_CASE("a Subscription may outlive its Manager", "[lifecycle][manager]") {
+  Fixture f;
+  Subscription subscription = f.manager->subscribe([](const Event&) {});
+  CHECK(subscription);
+  f.manager.reset();
+  subscription.reset();
+  CHECK_FALSE(subscription);
+}
