@@ -3,6 +3,7 @@
 // standalone responder and for a terminator that serves HTTP-01 on its own port 80.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,16 +14,25 @@
 
 namespace certkeep::challenge {
 
-// Thread-safe.
+// The token when `raw_target` (the request-target exactly as received) is
+// "/.well-known/acme-challenge/<token>" with a valid token; nullopt for anything else.
+// Nothing is decoded or normalised, so "%2e", "//", "../", "?query", "#fragment", a trailing
+// "/" or an absolute-form target never yield a token.
+std::optional<std::string> http01_route(std::string_view raw_target);
+
+// Thread-safe: every member may be called from any thread at any time.
 class MemorySolver : public Solver {
  public:
+  // Errc::InvalidArgument for a malformed token or key authorization (check_http01_challenge).
+  // Presenting a token again replaces its key authorization.
   Result<void> present(const Http01Challenge& challenge) override;
+  // Forgets the token; unknown tokens are ignored.
   void cleanup(const Http01Challenge& challenge) noexcept override;
 
-  // The key authorization for an exact raw request target
-  // "/.well-known/acme-challenge/<token>", nullopt for anything else (no decoding, no
-  // normalisation: "%2e", "//", "?x" or a trailing "/" never match).
+  // The key authorization when `request_target` is http01_route() of a pending token, nullopt
+  // for anything else.
   std::optional<std::string> answer(std::string_view request_target) const;
+  // How many tokens are pending.
   std::size_t pending() const;
 
  private:

@@ -11,10 +11,11 @@
 namespace certkeep::challenge {
 
 // Errc::InvalidArgument when the webroot is not an existing directory.
-// present(): never follows a symlink in the path below the webroot (per-component
-// openat(O_NOFOLLOW)); token files 0644, created directories 0755; Errc::Io "unsafe webroot
-// path" when a component is a symlink. cleanup(): unlinks only files it created and rmdirs only
-// directories it created, if empty.
+// The solver is thread-safe.
+// present(): Errc::InvalidArgument for a malformed token or key authorization; never follows a
+// symlink in the path below the webroot (per-component openat(O_NOFOLLOW)); token files 0644,
+// created directories 0755; Errc::Io "unsafe webroot path" when a component is a symlink.
+// cleanup(): unlinks only files it created and rmdirs only directories it created, if empty.
 Result<std::unique_ptr<Solver>> make_webroot_solver(std::filesystem::path webroot);
 
 }  // namespace certkeep::challenge
