@@ -314,8 +314,7 @@ TEST_CASE("standalone responder listens on an IPv6 address", "[challenge][standa
     sockaddr_in6 any{};
     any.sin6_family = AF_INET6;
     any.sin6_addr = in6addr_loopback;
-    if (!probe ||
-        ::bind(probe.get(), reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0) {
+    if (!probe || ::bind(probe.get(), reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0) {
       WARN("no IPv6 loopback here: not tested");
       return;
     }
