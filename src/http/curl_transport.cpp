@@ -3,15 +3,20 @@
 
 #include <curl/curl.h>
 
-#include <fstream>
+#include <cctype>
 #include <mutex>
-#include <sstream>
+#include <optional>
 
 #include "core/result_macros.hpp"
+#include "http/trust_roots.hpp"
 
 namespace certkeep::http {
 
 namespace {
+
+// Response headers beyond these bounds are a hostile or broken server, not a CA.
+constexpr std::size_t kMaxResponseHeaders = 200;
+constexpr std::size_t kMaxResponseHeaderBytes = 64 * 1024;
 
 struct EasyDeleter {
   void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
@@ -22,47 +27,29 @@ struct ListDeleter {
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 using HeaderList = std::unique_ptr<curl_slist, ListDeleter>;
 
+// curl_global_init is not thread-safe in 7.88 and must run once before any handle exists.
 void global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-Result<std::string> read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::InvalidArgument, "cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// CURLOPT_CAINFO would replace the system roots; the bundle must add to them. So the trust
-// store handed to curl is the system bundle followed by the extra roots.
-Result<std::string> trust_bundle(const std::filesystem::path& extra) {
-  std::string extra_pem = CERTKEEP_TRY(read_text_file(extra));
-  if (extra_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-    return fail(Errc::InvalidArgument, "--ca-bundle " + extra.string() + " holds no PEM certificate");
-  std::string bundle;
-  EasyHandle probe(curl_easy_init());
-  char* default_cainfo = nullptr;
-  if (probe && curl_easy_getinfo(probe.get(), CURLINFO_CAINFO, &default_cainfo) == CURLE_OK && default_cainfo) {
-    if (auto system = read_text_file(default_cainfo)) bundle = std::move(*system);
-  }
-  if (!bundle.empty() && bundle.back() != '\n') bundle.push_back('\n');
-  return bundle + extra_pem;
-}
-
+// One request's receiving state; the callbacks see it through CURLOPT_WRITEDATA/HEADERDATA.
 struct Exchange {
   Response response;
   std::size_t max_body = 0;
+  std::size_t header_bytes = 0;
   bool body_too_large = false;
+  bool headers_too_large = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto& exchange = *static_cast<Exchange*>(user);
   const std::size_t bytes = size * count;
-  if (exchange.response.body.size() + bytes > exchange.max_body) {
+  // libcurl's CURLOPT_MAXFILESIZE does not stop a body of unknown length (chunked), so the
+  // cap is enforced here, before the bytes are kept.
+  if (bytes > exchange.max_body - exchange.response.body.size()) {
     exchange.body_too_large = true;
-    return 0;  // aborts the transfer: the cap holds whatever Content-Length claimed
+    return 0;  // CURLE_WRITE_ERROR: libcurl aborts the transfer and drops the connection
   }
   exchange.response.body.append(data, bytes);
   return bytes;
@@ -74,67 +61,207 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   std::string_view line(data, bytes);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.starts_with("HTTP/")) {
-    exchange.response.headers = Headers{};  // a new response (after 1xx): keep only the final one
+    // A new status line: an interim 1xx response came first. Keep only the final headers.
+    exchange.response.headers = Headers{};
+    exchange.header_bytes = 0;
     return bytes;
   }
+  exchange.header_bytes += bytes;
+  if (exchange.header_bytes > kMaxResponseHeaderBytes) {
+    exchange.headers_too_large = true;
+    return 0;  // CURLE_WRITE_ERROR
+  }
   const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) return bytes;
+  if (colon == std::string_view::npos || colon == 0) return bytes;  // blank line, folding
+  if (exchange.response.headers.entries().size() >= kMaxResponseHeaders) {
+    exchange.headers_too_large = true;
+    return 0;
+  }
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  if (exchange.response.headers.entries().size() < 200)
-    exchange.response.headers.add(std::string(line.substr(0, colon)), std::string(value));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  exchange.response.headers.add(std::string(line.substr(0, colon)), std::string(value));
   return bytes;
 }
 
-// "https://host/path" without query, for error messages.
+CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
+  return static_cast<const TrustRoots*>(user)->add_to(ssl_ctx) ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+}
+
+// "https://host:port/path" for messages: no user info, query or fragment (they may carry
+// secrets, and the path is what tells one ACME resource from another).
 std::string describe_url(std::string_view url) {
-  const std::size_t query = url.find('?');
-  return std::string(url.substr(0, query));
+  url = url.substr(0, url.find_first_of("?#"));
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const std::size_t authority = scheme_end + 3;
+  const std::size_t path = url.find('/', authority);
+  const std::size_t at = url.substr(0, path).find('@', authority);
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
+}
+
+bool is_https(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kScheme[i]) return false;
+  return true;
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+Errc classify(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return Errc::Timeout;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      return Errc::InvalidArgument;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_TOO_MANY_REDIRECTS:
+      return Errc::Protocol;
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_FAILED_INIT:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+    case CURLE_NOT_BUILT_IN:
+      return Errc::Internal;
+    default:
+      // Resolve, connect, TLS handshake and verification, reset, send, receive, empty reply:
+      // the network or the peer failed, and another attempt may succeed.
+      return Errc::Network;
+  }
+}
+
+// Adds "Name: value" to `list`; false when out of memory.
+bool append_header(HeaderList& list, const std::string& line) {
+  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
+  if (!appended) return false;
+  (void)list.release();  // curl_slist_append returned the same list, now one longer
+  list.reset(appended);
+  return true;
 }
 
 class CurlTransport final : public Transport {
  public:
-  CurlTransport(EasyHandle easy, CurlOptions options, std::string trust)
-      : easy_(std::move(easy)), options_(std::move(options)), trust_(std::move(trust)) {
-    configure_connection();
+  CurlTransport(EasyHandle easy, CurlOptions options, std::optional<TrustRoots> extra_roots)
+      : easy_(std::move(easy)),
+        options_(std::move(options)),
+        extra_roots_(std::move(extra_roots)) {}
+
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+
+  // Settings that hold for every request on the handle. The handle keeps pointers to
+  // error_buffer_ and extra_roots_, so this runs once the object sits at its final address.
+  Result<void> configure() {
+    CURL* easy = easy_.get();
+    const auto ms = [](std::chrono::seconds s) {
+      return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(s).count());
+    };
+    // Security settings: a libcurl that refuses one of these must not be used at all.
+    const std::pair<const char*, CURLcode> required[] = {
+        {"error buffer", curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer_)},
+        {"https only", curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https")},
+        {"https-only redirects", curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "https")},
+        {"no redirects", curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L)},
+        {"TLS 1.2 minimum",
+         curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2))},
+        {"peer verification", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L)},
+        {"host verification", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L)},
+        {"connect timeout",
+         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout))},
+        {"request timeout",
+         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, ms(options_.request_timeout))},
+        {"stall limit", curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L)},
+        {"stall timeout", curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                                           static_cast<long>(options_.stall_timeout.count()))},
+        {"write callback", curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body)},
+        {"header callback", curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header)},
+        {"user agent", curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str())},
+        // Timeouts would otherwise use SIGALRM, which is not safe with threads.
+        {"no signals", curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L)},
+    };
+    for (const auto& [what, code] : required)
+      if (code != CURLE_OK)
+        return fail(Errc::Internal, std::string("libcurl refused the ") + what +
+                                        " setting: " + curl_easy_strerror(code));
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+
+    if (!options_.system_roots.empty()) {
+      // Both defaults are replaced: Debian's libcurl also searches /etc/ssl/certs.
+      if (curl_easy_setopt(easy, CURLOPT_CAINFO, options_.system_roots.c_str()) != CURLE_OK ||
+          curl_easy_setopt(easy, CURLOPT_CAPATH, static_cast<char*>(nullptr)) != CURLE_OK)
+        return fail(Errc::Internal,
+                    "libcurl refused the trust roots " + options_.system_roots.string());
+    }
+    if (extra_roots_) {
+      // The callback runs for each new TLS context, after libcurl loaded the system roots into
+      // its store, so the extra roots are added to them rather than replacing them.
+      if (curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_context) != CURLE_OK ||
+          curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &*extra_roots_) != CURLE_OK)
+        return fail(Errc::Internal,
+                    "libcurl cannot add trust roots (it is not built with OpenSSL)");
+      // The callback mutates the store; a cached store would outlive this transport's intent.
+      curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+    }
+    return {};
   }
 
   Result<Response> send(const Request& request) override {
-    if (!request.url.starts_with("https://"))
-      return fail(Errc::InvalidArgument, "refusing a non-https URL: " + describe_url(request.url));
+    const std::string what = request.method + " " + describe_url(request.url);
+    if (!is_https(request.url))
+      return fail(Errc::InvalidArgument, what + ": refusing a URL that is not https://");
+    if (has_line_break(request.url))
+      return fail(Errc::InvalidArgument, what + ": line break in the URL");
     CURL* easy = easy_.get();
-    Exchange exchange;
-    exchange.max_body = request.max_body_bytes;
 
     HeaderList headers;
     for (const auto& [name, value] : request.headers.entries()) {
-      curl_slist* appended = curl_slist_append(headers.get(), (name + ": " + value).c_str());
-      if (!appended) return fail(Errc::Internal, "out of memory building request headers");
-      (void)headers.release();
-      headers.reset(appended);
+      if (name.empty() || name.find(':') != std::string::npos || has_line_break(name) ||
+          has_line_break(value))
+        return fail(Errc::InvalidArgument,
+                    what + ": malformed request header \"" + describe_header(name) + "\"");
+      // "Name:" would tell libcurl to remove the header; "Name;" sends it empty.
+      if (!append_header(headers, value.empty() ? name + ";" : name + ": " + value))
+        return fail(Errc::Internal, what + ": out of memory");
     }
-    // curl adds "Expect: 100-continue" to larger POSTs; ACME bodies never need the round trip.
-    if (curl_slist* appended = curl_slist_append(headers.get(), "Expect:")) {
-      (void)headers.release();
-      headers.reset(appended);
-    }
+    // libcurl adds "Expect: 100-continue" to larger POSTs (an extra round trip) and a form
+    // Content-Type to every POST; the Content-Type comes from the request or is not sent.
+    if (!append_header(headers, "Expect:")) return fail(Errc::Internal, what + ": out of memory");
+    if (!request.headers.get("Content-Type") && !append_header(headers, "Content-Type:"))
+      return fail(Errc::Internal, what + ": out of memory");
 
-    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &exchange);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &exchange);
+    Exchange exchange;
+    exchange.max_body = request.max_body_bytes;
     if (request.method == "POST") {
       curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
     } else if (request.method == "HEAD") {
       curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
     } else if (request.method == "GET") {
       curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else {
-      return fail(Errc::InvalidArgument, "unsupported HTTP method " + request.method);
+      return fail(Errc::InvalidArgument, what + ": unsupported HTTP method");
     }
+    // A declared Content-Length over the cap fails before the body is read. A HEAD response
+    // describes a body that never comes, so it is not checked.
+    const bool check_declared_length = request.method != "HEAD" && request.max_body_bytes > 0;
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(check_declared_length ? request.max_body_bytes : 0));
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &exchange);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &exchange);
 
     error_buffer_[0] = '\0';
     const CURLcode code = curl_easy_perform(easy);
@@ -142,19 +269,22 @@ class CurlTransport final : public Transport {
     long connects = 0;
     if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
       stats_.connections_opened += static_cast<std::size_t>(connects);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+    // Nothing on the handle may point into this call's locals once it returns.
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, static_cast<void*>(nullptr));
 
-    const std::string what = request.method + " " + describe_url(request.url);
-    if (exchange.body_too_large)
-      return fail(Errc::Protocol, what + ": response body exceeds " + std::to_string(request.max_body_bytes) + " bytes");
+    if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED)
+      return fail(Errc::Protocol, what + ": response body exceeds " +
+                                      std::to_string(request.max_body_bytes) + " bytes");
+    if (exchange.headers_too_large)
+      return fail(Errc::Protocol, what + ": response headers exceed " +
+                                      std::to_string(kMaxResponseHeaders) + " lines or " +
+                                      std::to_string(kMaxResponseHeaderBytes) + " bytes");
     if (code != CURLE_OK) {
-      const std::string reason = error_buffer_[0] ? std::string(error_buffer_) : curl_easy_strerror(code);
-      switch (code) {
-        case CURLE_OPERATION_TIMEDOUT: return fail(Errc::Timeout, what + ": " + reason);
-        case CURLE_UNSUPPORTED_PROTOCOL:
-        case CURLE_URL_MALFORMAT: return fail(Errc::InvalidArgument, what + ": " + reason);
-        default: return fail(Errc::Network, what + ": " + reason);
-      }
+      const std::string reason =
+          error_buffer_[0] != '\0' ? std::string(error_buffer_) : curl_easy_strerror(code);
+      return fail(classify(code), what + ": " + reason);
     }
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
@@ -165,33 +295,15 @@ class CurlTransport final : public Transport {
   TransportStats stats() const override { return stats_; }
 
  private:
-  void configure_connection() {
-    CURL* easy = easy_.get();
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer_);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count() * 1000));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count() * 1000));
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
-    if (!trust_.empty()) {
-      curl_blob blob{trust_.data(), trust_.size(), CURL_BLOB_NOCOPY};
-      curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
-    }
+  static std::string describe_header(std::string_view name) {
+    std::string shown;
+    for (char c : name.substr(0, 64)) shown.push_back(c == '\r' || c == '\n' ? ' ' : c);
+    return shown;
   }
 
   EasyHandle easy_;
-  CurlOptions options_;
-  std::string trust_;  // outlives the handle's use of it (CURL_BLOB_NOCOPY)
+  CurlOptions options_;                    // user_agent's buffer is read by the handle
+  std::optional<TrustRoots> extra_roots_;  // read by on_ssl_context for each new connection
   char error_buffer_[CURL_ERROR_SIZE] = {};
   TransportStats stats_;
 };
@@ -199,12 +311,21 @@ class CurlTransport final : public Transport {
 }  // namespace
 
 Result<std::unique_ptr<Transport>> make_curl_transport(CurlOptions options) {
+  if (options.connect_timeout.count() <= 0 || options.request_timeout.count() <= 0 ||
+      options.stall_timeout.count() <= 0)
+    return fail(Errc::InvalidArgument, "HTTP timeouts must be positive");
+  std::optional<TrustRoots> extra_roots;
+  if (!options.ca_bundle.empty()) extra_roots = CERTKEEP_TRY(TrustRoots::load(options.ca_bundle));
+  // Checked here so a bad path is a usage error now, not a TLS failure on the first request.
+  if (!options.system_roots.empty()) CERTKEEP_TRY(TrustRoots::load(options.system_roots));
+
   global_init_once();
-  std::string trust;
-  if (!options.ca_bundle.empty()) trust = CERTKEEP_TRY(trust_bundle(options.ca_bundle));
   EasyHandle easy(curl_easy_init());
   if (!easy) return fail(Errc::Internal, "curl_easy_init failed");
-  return std::unique_ptr<Transport>(std::make_unique<CurlTransport>(std::move(easy), std::move(options), std::move(trust)));
+  auto transport =
+      std::make_unique<CurlTransport>(std::move(easy), std::move(options), std::move(extra_roots));
+  CERTKEEP_TRY(transport->configure());
+  return std::unique_ptr<Transport>(std::move(transport));
 }
 
 }  // namespace certkeep::http

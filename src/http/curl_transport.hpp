@@ -15,17 +15,30 @@ struct CurlOptions {
   // Extra trust root(s) in PEM, *added* to the system roots (e.g. Pebble's HTTPS CA).
   // Default: none, system roots only.
   std::filesystem::path ca_bundle;
+  // The base trust roots (a PEM file) used *instead of* the system's; ca_bundle still adds to
+  // them. Default: empty, the system roots libcurl was built with. Tests set it to stand in
+  // for the system roots; production leaves it empty.
+  std::filesystem::path system_roots;
+  // Default 10 s.
   std::chrono::seconds connect_timeout{10};
   // Whole-request limit. Default 30 s.
   std::chrono::seconds request_timeout{30};
   // A transfer moving less than one byte per second for this long is aborted (Errc::Timeout).
+  // Default 15 s.
   std::chrono::seconds stall_timeout{15};
+  // Default "certkeep/0.1" (RFC 8555 §6.1: ACME clients must send a User-Agent).
   std::string user_agent = "certkeep/0.1";
 };
 
 // One reused easy handle: keep-alive (one TLS connection for a whole flow), TLS ≥ 1.2, peer and
-// host always verified, https only, redirects never followed, the body cap enforced while
-// receiving. Errc::InvalidArgument when ca_bundle cannot be read or holds no certificate.
+// host always verified, https only, redirects never followed (a 3xx is returned as a
+// response), the body cap enforced while receiving. Errc::InvalidArgument when ca_bundle or
+// system_roots cannot be read or holds no certificate, or a timeout is not positive.
+// send() errors: Errc::Network (resolve, connect, TLS, reset, send, receive), Errc::Timeout
+// (request, connect or stall timeout), Errc::Protocol (body cap, malformed reply),
+// Errc::InvalidArgument (not https, unknown method, CR/LF in a header); each message names
+// the method and URL (without its query) and libcurl's reason.
+// The transport is not thread-safe (one per flow or worker); several may live in one process.
 Result<std::unique_ptr<Transport>> make_curl_transport(CurlOptions options);
 
 }  // namespace certkeep::http

@@ -19,7 +19,8 @@ std::string_view trim(std::string_view text) {
 }
 
 bool all_digits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::optional<int> number(std::string_view text) {
@@ -31,9 +32,13 @@ std::optional<int> number(std::string_view text) {
 
 // IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"): the form RFC 9110 requires senders to use.
 std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::string_view text) {
-  static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text.substr(25) != " GMT") return std::nullopt;
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<std::string_view, 7> kDays = {"Mon", "Tue", "Wed", "Thu",
+                                                            "Fri", "Sat", "Sun"};
+  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text.substr(25) != " GMT")
+    return std::nullopt;
+  if (std::find(kDays.begin(), kDays.end(), text.substr(0, 3)) == kDays.end()) return std::nullopt;
   auto day = number(text.substr(5, 2));
   auto month = std::find(kMonths.begin(), kMonths.end(), text.substr(8, 3));
   auto year = number(text.substr(12, 4));
@@ -46,13 +51,18 @@ std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::stri
   if (*day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
   std::tm tm{};
   tm.tm_year = *year - 1900;
-  tm.tm_mon = static_cast<int>(month - kMonths.begin());
+  const int month_index = static_cast<int>(month - kMonths.begin());
+  tm.tm_mon = month_index;
   tm.tm_mday = *day;
   tm.tm_hour = *hour;
   tm.tm_min = *minute;
-  tm.tm_sec = *second;
+  tm.tm_sec = std::min(*second, 59);  // a leap second counts as the second before it
   const std::time_t seconds = ::timegm(&tm);
   if (seconds == static_cast<std::time_t>(-1)) return std::nullopt;
+  // timegm normalises "31 Feb" into March: a date that does not round-trip does not exist.
+  std::tm check{};
+  if (!::gmtime_r(&seconds, &check) || check.tm_mday != *day || check.tm_mon != month_index)
+    return std::nullopt;
   return std::chrono::system_clock::from_time_t(seconds);
 }
 
@@ -71,8 +81,10 @@ std::vector<std::string_view> split_link_values(std::string_view value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
     if (in_quote) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_quote = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_quote = false;
     } else if (c == '"') {
       in_quote = true;
     } else if (c == '<') {
@@ -140,7 +152,8 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   return std::min(std::chrono::duration_cast<std::chrono::seconds>(*when - now), kMaxRetryAfter);
 }
 
-std::vector<Link> parse_link_headers(const std::vector<std::string_view>& values, std::size_t max_links) {
+std::vector<Link> parse_link_headers(const std::vector<std::string_view>& values,
+                                     std::size_t max_links) {
   std::vector<Link> links;
   for (std::string_view value : values) {
     for (std::string_view entry : split_link_values(value)) {
