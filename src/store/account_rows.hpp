@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// The mapping between a row of the `accounts` table and an AccountRecord.
+#pragma once
+
+#include <string_view>
+
+#include <SQLiteCpp/Statement.h>
+
+#include "store/records.hpp"
+
+namespace certkeep::store {
+
+// SELECT list, in the order read_account expects.
+inline constexpr std::string_view kAccountColumns =
+    "id, directory_url, account_url, key_pem, contact, status, created_at";
+
+AccountRecord read_account(const SQLite::Statement& row);
+
+// Binds directory_url, account_url, key_pem, contact, status, created_at to ?1..?6.
+void bind_account(SQLite::Statement& statement, const AccountRecord& account);
+
+}  // namespace certkeep::store

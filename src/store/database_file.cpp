@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/database_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+
+#include "core/log.hpp"
+#include "store/sqlite_guard.hpp"
+
+namespace certkeep::store {
+namespace {
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+Result<void> make_directories(const std::filesystem::path& directory) {
+  std::vector<std::filesystem::path> missing;
+  std::error_code ec;
+  for (std::filesystem::path p = directory; !p.empty() && !std::filesystem::exists(p, ec);
+       p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    // 0700: the state directory holds the database and, later, live/ keys.
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST)
+      return fail(Errc::Io, "create directory " + it->string() + ": " + errno_text(errno));
+  }
+  return {};
+}
+
+// Connection settings. synchronous=FULL: with WAL, NORMAL may lose the last commits on power
+// loss, and a lost commit_issuance would drop a key whose certificate the CA already issued
+// (and whose files may already be deployed). Commits are rare, so the fsync per commit is cheap.
+void configure(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
+  const auto capped = std::min<std::chrono::milliseconds::rep>(busy_timeout.count(), std::numeric_limits<int>::max());
+  db.setBusyTimeout(static_cast<int>(capped));
+  db.exec("PRAGMA foreign_keys = ON");
+  db.exec("PRAGMA secure_delete = ON");  // deleted keys are overwritten, not left in free pages
+  db.exec("PRAGMA synchronous = FULL");
+}
+
+// quick_check: page and index structure of every table, without the O(N log N) cross-check of
+// every index entry that integrity_check adds; enough to refuse a damaged file at open.
+Result<void> check_integrity(SQLite::Database& db) {
+  SQLite::Statement check(db, "PRAGMA quick_check(5)");
+  std::string problems;
+  while (check.executeStep()) {
+    std::string row = check.getColumn(0).getString();
+    if (row == "ok") return {};
+    problems += (problems.empty() ? "" : "; ") + row;
+  }
+  return fail(Errc::Store, "store corrupt: " + (problems.empty() ? std::string("quick_check returned nothing") : problems));
+}
+
+}  // namespace
+
+Result<void> prepare_database_file(const std::filesystem::path& db_path) {
+  if (db_path.has_parent_path()) {
+    auto made = make_directories(db_path.parent_path());
+    if (!made) return made;
+  }
+  const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return fail(Errc::Io, "open store " + db_path.string() + ": " + errno_text(errno));
+  struct stat status {};
+  Result<void> result;
+  if (::fstat(fd, &status) != 0) {
+    result = fail(Errc::Io, "stat store " + db_path.string() + ": " + errno_text(errno));
+  } else if (!S_ISREG(status.st_mode)) {
+    result = fail(Errc::Io, "store " + db_path.string() + " is not a regular file");
+  } else if ((status.st_mode & 077) != 0) {
+    // The file holds private keys; an umask-less copy must not stay world-readable.
+    if (::fchmod(fd, 0600) != 0)
+      result = fail(Errc::Io, "chmod 0600 store " + db_path.string() + ": " + errno_text(errno));
+    else
+      core::log::warn("store " + db_path.string() + " was readable by others; narrowed to 0600");
+  }
+  ::close(fd);
+  return result;
+}
+
+Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesystem::path& db_path,
+                                                             std::chrono::milliseconds busy_timeout) {
+  const std::string what = "open store " + db_path.string();
+  return guarded(what, [&]() -> Result<std::unique_ptr<SQLite::Database>> {
+    try {
+      auto db = std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOFOLLOW);
+      configure(*db, busy_timeout);
+      const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+      if (mode != "wal") return fail(Errc::Store, what + ": cannot enable WAL (journal_mode " + mode + ")");
+      auto checked = check_integrity(*db);
+      if (!checked) return fail(std::move(checked).error().with_context(what));
+      return db;
+    } catch (const SQLite::Exception& exception) {
+      // The first statement that reads the header fails on a file that is not SQLite at all;
+      // say so plainly rather than "corrupt", since it may be the wrong path.
+      if ((exception.getErrorCode() & 0xFF) == SQLITE_NOTADB)
+        return fail(Errc::Store, what + ": not an SQLite database (" + exception.what() + ")");
+      throw;
+    }
+  });
+}
+
+Result<std::unique_ptr<SQLite::Database>> open_memory_database() {
+  return guarded("open in-memory store", [&]() -> Result<std::unique_ptr<SQLite::Database>> {
+    auto db = std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    configure(*db, std::chrono::milliseconds(0));
+    return db;
+  });
+}
+
+}  // namespace certkeep::store

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// SqliteStore: leases, so two processes never renew the same lineage at once. The database is
+// the only thing every certkeep process shares, so the lock lives there; a lease expires by
+// itself, so a crashed holder cannot block renewals forever.
+#include <SQLiteCpp/Statement.h>
+
+#include "store/sql_values.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace certkeep::store {
+
+Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
+                                            std::chrono::seconds ttl) {
+  if (owner.empty()) return fail(Errc::InvalidArgument, "lease on " + name + ": no owner");
+  if (ttl.count() <= 0) return fail(Errc::InvalidArgument, "lease on " + name + ": ttl must be positive");
+  // write() is BEGIN IMMEDIATE: the check and the take happen under the write lock, so two
+  // processes cannot both see the lease free.
+  return write("acquire lease on " + name, [&]() -> Result<bool> {
+    SQLite::Statement holder(*db_, "SELECT owner, expires_at FROM leases WHERE name = ?1");
+    holder.bind(1, name);
+    if (holder.executeStep()) {
+      const bool ours = holder.getColumn(0).getString() == owner;
+      const bool expired = holder.getColumn(1).getInt64() <= unix_seconds(now);
+      if (!ours && !expired) return false;
+    }
+    holder.reset();
+    SQLite::Statement take(*db_, "INSERT OR REPLACE INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3)");
+    take.bind(1, name);
+    take.bind(2, owner);
+    bind_time(take, 3, now + ttl);
+    take.exec();
+    return true;
+  });
+}
+
+Result<void> SqliteStore::release_lease(const std::string& name, const std::string& owner) {
+  return write("release lease on " + name, [&]() -> Result<void> {
+    // Only the holder's own lease: one that expired and was taken over is not ours to drop.
+    SQLite::Statement release(*db_, "DELETE FROM leases WHERE name = ?1 AND owner = ?2");
+    release.bind(1, name);
+    release.bind(2, owner);
+    release.exec();
+    return {};
+  });
+}
+
+}  // namespace certkeep::store

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/lineage_rows.hpp"
+
+#include "store/lineage_state.hpp"
+#include "store/sql_values.hpp"
+
+namespace certkeep::store {
+
+const std::string_view kSettingsColumns =
+    "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
+    "deploy_hook, email, reuse_key";
+
+const std::string_view kLineageColumns =
+    "name, identifiers, account_id, status, "
+    "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
+    "deploy_hook, email, reuse_key, "
+    "key_pem, cert_pem, chain_pem, serial, issuer, not_before, not_after, ari_cert_id, "
+    "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
+    "created_at, updated_at";
+
+std::string select_lineages(std::string_view tail) {
+  return "SELECT " + std::string(kLineageColumns) + " FROM certificates " + std::string(tail);
+}
+
+// `due_at <= ?` is a range search on certificates_by_due_at; rows with a NULL due_at
+// (revoked, imported) are never in range.
+std::string due_lineages_sql() { return select_lineages("WHERE due_at <= ?1 ORDER BY due_at, name"); }
+
+// The term matches the partial index's WHERE exactly, which is what lets SQLite use it.
+std::string deploy_pending_sql() { return select_lineages("WHERE deploy_owed = 1 ORDER BY name"); }
+
+const std::string_view kInsertLineageSql =
+    "INSERT INTO certificates (name, identifiers, account_id, status, "
+    "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
+    "deploy_hook, email, reuse_key, "
+    "key_pem, cert_pem, chain_pem, serial, issuer, not_before, not_after, ari_cert_id, "
+    "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
+    "created_at, updated_at) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+    "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
+
+std::string join_identifiers(const std::vector<std::string>& identifiers) {
+  std::string text;
+  for (const std::string& identifier : identifiers) {
+    if (!text.empty()) text += '\n';
+    text += identifier;
+  }
+  return text;
+}
+
+std::vector<std::string> split_identifiers(std::string_view text) {
+  std::vector<std::string> identifiers;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    identifiers.emplace_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return identifiers;
+}
+
+Result<void> check_identifiers(const std::vector<std::string>& identifiers) {
+  if (identifiers.empty()) return fail(Errc::InvalidArgument, "a lineage needs at least one identifier");
+  for (const std::string& identifier : identifiers) {
+    if (identifier.empty() || identifier.find('\n') != std::string::npos)
+      return fail(Errc::InvalidArgument, "identifier \"" + identifier + "\" cannot be stored (empty or has a newline)");
+  }
+  return {};
+}
+
+void bind_settings(SQLite::Statement& statement, int first, const LineageSettings& settings) {
+  statement.bind(first + 0, settings.directory_url);
+  statement.bind(first + 1, settings.ca_bundle);
+  statement.bind(first + 2, settings.key_type);
+  statement.bind(first + 3, settings.challenge_method);
+  statement.bind(first + 4, settings.webroot);
+  statement.bind(first + 5, settings.http_listen);
+  statement.bind(first + 6, settings.preferred_chain);
+  statement.bind(first + 7, settings.deploy_hook);
+  statement.bind(first + 8, settings.email);
+  statement.bind(first + 9, settings.reuse_key ? 1 : 0);
+}
+
+Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
+  LineageRecord lineage;
+  int i = 0;
+  auto next = [&] { return row.getColumn(i++); };
+  lineage.name = next().getString();
+  lineage.identifiers = split_identifiers(next().getString());
+  lineage.account_id = next().getInt64();  // NULL reads as 0: no account yet
+  const std::string status = next().getString();
+  auto parsed = parse_lineage_status(status);
+  if (!parsed) return fail(Errc::Store, "lineage " + lineage.name + " has unknown status \"" + status + "\"");
+  lineage.status = *parsed;
+  LineageSettings& settings = lineage.settings;
+  settings.directory_url = next().getString();
+  settings.ca_bundle = next().getString();
+  settings.key_type = next().getString();
+  settings.challenge_method = next().getString();
+  settings.webroot = next().getString();
+  settings.http_listen = next().getString();
+  settings.preferred_chain = next().getString();
+  settings.deploy_hook = next().getString();
+  settings.email = next().getString();
+  settings.reuse_key = next().getInt() != 0;
+  lineage.key_pem = core::Secret(next().getString());
+  lineage.cert_pem = next().getString();
+  lineage.chain_pem = next().getString();
+  lineage.serial = next().getString();
+  lineage.issuer = next().getString();
+  lineage.not_before = read_optional_time(next());
+  lineage.not_after = read_optional_time(next());
+  lineage.ari_cert_id = next().getString();
+  lineage.renew_at = read_optional_time(next());
+  lineage.next_attempt_at = read_optional_time(next());
+  lineage.attempts = next().getInt();
+  lineage.last_error = next().getString();
+  lineage.deployed_serial = next().getString();
+  lineage.hook_pending_serial = next().getString();
+  lineage.created_at = read_time(next());
+  lineage.updated_at = read_time(next());
+  return lineage;
+}
+
+Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord& lineage) {
+  if (lineage.name.empty()) return fail(Errc::InvalidArgument, "a lineage needs a name");
+  if (auto checked = check_identifiers(lineage.identifiers); !checked) return checked;
+  insert.bind(1, lineage.name);
+  insert.bind(2, join_identifiers(lineage.identifiers));
+  if (lineage.account_id != 0)
+    insert.bind(3, static_cast<std::int64_t>(lineage.account_id));
+  else
+    insert.bind(3);
+  insert.bind(4, std::string(to_string(lineage.status)));
+  bind_settings(insert, 5, lineage.settings);
+  insert.bind(15, lineage.key_pem.str());
+  insert.bind(16, lineage.cert_pem);
+  insert.bind(17, lineage.chain_pem);
+  insert.bind(18, lineage.serial);
+  insert.bind(19, lineage.issuer);
+  bind_time(insert, 20, lineage.not_before);
+  bind_time(insert, 21, lineage.not_after);
+  insert.bind(22, lineage.ari_cert_id);
+  bind_time(insert, 23, lineage.renew_at);
+  bind_time(insert, 24, lineage.next_attempt_at);
+  insert.bind(25, lineage.attempts);
+  insert.bind(26, lineage.last_error);
+  insert.bind(27, lineage.deployed_serial);
+  insert.bind(28, lineage.hook_pending_serial);
+  // A record built in memory has no creation time yet: it is created now.
+  const core::SystemTime now = store_now();
+  bind_time(insert, 29, lineage.created_at == core::SystemTime{} ? now : lineage.created_at);
+  bind_time(insert, 30, lineage.updated_at == core::SystemTime{} ? now : lineage.updated_at);
+  return {};
+}
+
+}  // namespace certkeep::store

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// The mapping between a row of the `certificates` table and a LineageRecord: the column list
+// every lineage query selects, the reader for it, and the full-row insert.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <SQLiteCpp/Statement.h>
+
+#include "certkeep/result.hpp"
+#include "store/records.hpp"
+
+namespace certkeep::store {
+
+// SELECT list, in the order read_lineage expects.
+extern const std::string_view kLineageColumns;
+
+// "SELECT <kLineageColumns> FROM certificates <tail>".
+std::string select_lineages(std::string_view tail);
+// The queries due_lineages (one parameter: now) and deploy_pending_lineages run, exposed so a
+// test can EXPLAIN them.
+std::string due_lineages_sql();
+std::string deploy_pending_sql();
+
+// INSERT of every stored column of a lineage; bind with bind_lineage_insert.
+extern const std::string_view kInsertLineageSql;
+
+// Reads the current row of a statement that selected kLineageColumns.
+// Errc::Store when the row holds a status this build does not know.
+Result<LineageRecord> read_lineage(const SQLite::Statement& row);
+
+// Binds all parameters of kInsertLineageSql. Errc::InvalidArgument for a name or identifier
+// the store cannot hold (empty name, newline in an identifier).
+Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord& lineage);
+
+// The ten settings columns, in the order bind_settings binds them.
+extern const std::string_view kSettingsColumns;
+// Binds settings to parameters first..first+9.
+void bind_settings(SQLite::Statement& statement, int first, const LineageSettings& settings);
+
+// Identifiers are stored newline-separated: a DNS name never contains a newline.
+std::string join_identifiers(const std::vector<std::string>& identifiers);
+std::vector<std::string> split_identifiers(std::string_view text);
+Result<void> check_identifiers(const std::vector<std::string>& identifiers);
+
+}  // namespace certkeep::store

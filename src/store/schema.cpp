@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/schema.hpp"
+
+#include <array>
+#include <string>
+
+#include <SQLiteCpp/Transaction.h>
+
+#include "store/sqlite_guard.hpp"
+
+namespace certkeep::store {
+namespace {
+
+// Times are unix seconds (INTEGER). Text columns are NOT NULL with '' for "none", so the C++
+// side never has to tell NULL from empty; only optional times are nullable.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE accounts (
+  id            INTEGER PRIMARY KEY,
+  directory_url TEXT NOT NULL,
+  account_url   TEXT NOT NULL DEFAULT '',
+  key_pem       TEXT NOT NULL,
+  contact       TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL DEFAULT 'valid',
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX accounts_by_directory ON accounts(directory_url, id);
+
+CREATE TABLE certificates (
+  name                TEXT PRIMARY KEY NOT NULL,
+  identifiers         TEXT NOT NULL,
+  account_id          INTEGER REFERENCES accounts(id),
+  status              TEXT NOT NULL CHECK (status IN
+                        ('pending','valid','renewing','failed','revoked','expired','imported')),
+  directory_url       TEXT NOT NULL DEFAULT '',
+  ca_bundle           TEXT NOT NULL DEFAULT '',
+  key_type            TEXT NOT NULL DEFAULT 'ec256',
+  challenge_method    TEXT NOT NULL DEFAULT 'standalone',
+  webroot             TEXT NOT NULL DEFAULT '',
+  http_listen         TEXT NOT NULL DEFAULT ':80',
+  preferred_chain     TEXT NOT NULL DEFAULT '',
+  deploy_hook         TEXT NOT NULL DEFAULT '',
+  email               TEXT NOT NULL DEFAULT '',
+  reuse_key           INTEGER NOT NULL DEFAULT 0,
+  key_pem             TEXT NOT NULL DEFAULT '',
+  cert_pem            TEXT NOT NULL DEFAULT '',
+  chain_pem           TEXT NOT NULL DEFAULT '',
+  serial              TEXT NOT NULL DEFAULT '',
+  issuer              TEXT NOT NULL DEFAULT '',
+  not_before          INTEGER,
+  not_after           INTEGER,
+  ari_cert_id         TEXT NOT NULL DEFAULT '',
+  renew_at            INTEGER,
+  next_attempt_at     INTEGER,
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  last_error          TEXT NOT NULL DEFAULT '',
+  deployed_serial     TEXT NOT NULL DEFAULT '',
+  hook_pending_serial TEXT NOT NULL DEFAULT '',
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL
+);
+CREATE INDEX certificates_by_renew_at ON certificates(renew_at);
+
+CREATE TABLE orders (
+  lineage    TEXT PRIMARY KEY NOT NULL REFERENCES certificates(name) ON DELETE CASCADE,
+  order_url  TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  key_pem    TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+-- No foreign key: the history of a lineage outlives the lineage.
+CREATE TABLE events (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  lineage TEXT NOT NULL,
+  kind    TEXT NOT NULL,
+  serial  TEXT NOT NULL DEFAULT '',
+  detail  TEXT NOT NULL DEFAULT '',
+  at      INTEGER NOT NULL
+);
+CREATE INDEX events_by_lineage ON events(lineage, id);
+)sql";
+
+// due_at answers "when does this lineage next need work": the backoff time after a failure,
+// else the planned renewal, else (never issued, nothing planned) its creation, so a lineage left
+// pending by a crash is picked up again. Revoked and imported lineages are never renewed.
+// `COALESCE(next_attempt_at, renew_at) <= ?` cannot use an index on either column; a computed
+// column can. VIRTUAL generated columns are computed by SQLite on every write, so no write
+// path can forget to maintain them (SQLite >= 3.31; bookworm has 3.40).
+// deploy_owed marks lineages whose files or deploy hook lag behind their certificate; its
+// partial index holds only those rows, so the check costs nothing when none are owed.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY NOT NULL,
+  owner      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+ALTER TABLE certificates ADD COLUMN due_at INTEGER GENERATED ALWAYS AS (
+  CASE WHEN status IN ('revoked','imported') THEN NULL
+       ELSE COALESCE(next_attempt_at, renew_at, created_at) END) VIRTUAL;
+CREATE INDEX certificates_by_due_at ON certificates(due_at);
+ALTER TABLE certificates ADD COLUMN deploy_owed INTEGER GENERATED ALWAYS AS (
+  serial <> '' AND (deployed_serial <> serial OR hook_pending_serial = serial)) VIRTUAL;
+CREATE INDEX certificates_deploy_owed ON certificates(deploy_owed) WHERE deploy_owed = 1;
+DROP INDEX certificates_by_renew_at;
+)sql";
+
+constexpr std::array<MigrationStep, 2> kSteps{{
+    {1, kVersion1},
+    {2, kVersion2},
+}};
+static_assert(kSteps.back().version == kCurrentSchemaVersion);
+
+int read_user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+}  // namespace
+
+std::span<const MigrationStep> migration_steps() noexcept { return kSteps; }
+
+Result<int> schema_version_of(SQLite::Database& db) {
+  return guarded("read schema version", [&]() -> Result<int> { return read_user_version(db); });
+}
+
+Result<int> migrate(SQLite::Database& db, int target) {
+  if (target < 0 || target > kCurrentSchemaVersion)
+    return fail(Errc::Internal, "migrate: no schema version " + std::to_string(target));
+  for (const MigrationStep& step : kSteps) {
+    if (step.version > target) break;
+    auto applied = guarded("migrate store to schema v" + std::to_string(step.version), [&]() -> Result<void> {
+      // IMMEDIATE takes the write lock before reading the version, so two processes opening
+      // a new file at once apply each step exactly once.
+      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+      const int version = read_user_version(db);
+      if (version > kCurrentSchemaVersion)
+        return fail(Errc::Store, "store schema version " + std::to_string(version) +
+                                     " is newer than this certkeep understands (" +
+                                     std::to_string(kCurrentSchemaVersion) + ")");
+      if (version >= step.version) return {};
+      if (version != step.version - 1)
+        return fail(Errc::Store, "store schema version " + std::to_string(version) + " has no migration");
+      db.exec(std::string(step.sql));
+      db.exec("PRAGMA user_version = " + std::to_string(step.version));
+      transaction.commit();
+      return {};
+    });
+    if (!applied) return fail(std::move(applied).error());
+  }
+  auto version = schema_version_of(db);
+  if (!version) return version;
+  if (*version > kCurrentSchemaVersion)
+    return fail(Errc::Store, "store schema version " + std::to_string(*version) +
+                                 " is newer than this certkeep understands (" +
+                                 std::to_string(kCurrentSchemaVersion) + ")");
+  return version;
+}
+
+}  // namespace certkeep::store

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// SqliteStore: the Store on one SQLiteCpp connection. Its methods are spread over files by
+// concern (accounts.cpp, lineages.cpp, lineage_updates.cpp, orders.cpp, events.cpp,
+// leases.cpp); the row mapping lives in *_rows.cpp, the schema in schema.cpp.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "store/sqlite_guard.hpp"
+#include "store/store.hpp"
+
+namespace certkeep::store {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SQLite::Database> db, int schema_version)
+      : db_(std::move(db)), schema_version_(schema_version) {}
+
+  int schema_version() const override { return schema_version_; }
+
+  Result<std::optional<AccountRecord>> find_account(const std::string& directory_url) override;
+  Result<AccountRecord> get_account(std::int64_t id) override;
+  Result<AccountRecord> save_account(AccountRecord account) override;
+
+  Result<std::optional<LineageRecord>> find_lineage(const std::string& name) override;
+  Result<void> upsert_lineage(const LineageRecord& lineage) override;
+  Result<std::vector<LineageRecord>> list_lineages() override;
+  Result<std::vector<LineageRecord>> due_lineages(SystemTime now) override;
+  Result<std::optional<SystemTime>> next_due_time() override;
+  Result<void> set_status(const std::string& name, LineageStatus status) override;
+  Result<std::vector<LineageRecord>> deploy_pending_lineages() override;
+  Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) override;
+
+  Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert, EventKind kind) override;
+  Result<void> record_failure(const std::string& name, const std::string& error_text, const std::string& detail,
+                              SystemTime next_attempt_at) override;
+  Result<void> record_deployed(const std::string& name, const std::string& serial) override;
+  Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
+                                  const std::string& detail) override;
+  Result<void> update_settings(const std::string& name, const LineageSettings& settings) override;
+  Result<void> remove_lineage(const std::string& name) override;
+
+  Result<void> save_order(const OrderRecord& order) override;
+  Result<std::optional<OrderRecord>> find_order(const std::string& lineage) override;
+  Result<void> delete_order(const std::string& lineage) override;
+
+  Result<void> append_event(const EventRecord& event) override;
+  Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit) override;
+
+  Result<bool> try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
+                                 std::chrono::seconds ttl) override;
+  Result<void> release_lease(const std::string& name, const std::string& owner) override;
+
+ private:
+  // Runs `body` in one BEGIN IMMEDIATE transaction, committed only when body succeeds.
+  // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+  // can fail with SQLITE_BUSY without waiting when another connection committed in between,
+  // while an immediate one waits out the busy timeout like any other writer.
+  template <class Body>
+  auto write(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
+    return guarded(what, [&]() -> std::invoke_result_t<Body> {
+      SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+      auto result = body();
+      if (result) transaction.commit();
+      return result;
+    });
+  }
+
+  // Runs a read-only body (one statement, or several in a read transaction).
+  template <class Body>
+  auto read(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
+    return guarded(what, std::forward<Body>(body));
+  }
+
+  // The lineage row, or nullopt; usable inside a transaction. Throws SQLite::Exception.
+  Result<std::optional<LineageRecord>> load_lineage(const std::string& name);
+  Result<std::vector<LineageRecord>> load_lineages(const std::string& sql, std::optional<std::int64_t> parameter);
+
+  std::unique_ptr<SQLite::Database> db_;
+  int schema_version_;
+};
+
+}  // namespace certkeep::store

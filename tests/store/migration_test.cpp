@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <thread>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "store/database_file.hpp"
+#include "store/schema.hpp"
+#include "store_test_support.hpp"
+
+namespace certkeep::store {
+namespace {
+
+using namespace testing;
+
+// A database file left by an older certkeep: only the steps up to `version` applied.
+void build_old_store(const std::filesystem::path& path, int version) {
+  REQUIRE(prepare_database_file(path));
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  REQUIRE(migrate(db, version).value() == version);
+  REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == version);
+  if (version == 0) return;
+  // Rows written with version 1's columns, which every later version keeps.
+  db.exec("INSERT INTO accounts (id, directory_url, account_url, key_pem, contact, status, created_at) "
+          "VALUES (7, 'https://ca.test/dir', 'https://ca.test/acct/7', 'ACCOUNT KEY', 'mailto:a@b', 'valid', 1700000000)");
+  SQLite::Statement lineage(db,
+                            "INSERT INTO certificates (name, identifiers, account_id, status, deploy_hook, key_pem, "
+                            "cert_pem, chain_pem, serial, not_before, not_after, renew_at, deployed_serial, "
+                            "created_at, updated_at) VALUES ('old.example.com', ?1, 7, 'valid', 'systemctl reload "
+                            "nginx', 'KEY', 'CERT', 'CHAIN', 'ABC123', 1700000000, 1707776000, ?2, 'ABC123', "
+                            "1700000000, 1700000000)");
+  lineage.bind(1, std::string("old.example.com\nwww.old.example.com"));
+  lineage.bind(2, static_cast<std::int64_t>(core::to_unix(t0())));
+  lineage.exec();
+  db.exec("INSERT INTO orders (lineage, order_url, status, key_pem, created_at) "
+          "VALUES ('old.example.com', 'https://ca.test/order/1', 'pending', 'NEW KEY', 1700000100)");
+  db.exec("INSERT INTO events (lineage, kind, serial, detail, at) "
+          "VALUES ('old.example.com', 'issued', 'ABC123', 'first', 1700000000)");
+}
+
+TEST_CASE("every schema version up to the current one is reached by its own step", "[store][migration]") {
+  auto steps = migration_steps();
+  REQUIRE(!steps.empty());
+  for (std::size_t i = 0; i < steps.size(); ++i) CHECK(steps[i].version == static_cast<int>(i) + 1);
+  CHECK(steps.back().version == kCurrentSchemaVersion);
+}
+
+TEST_CASE("a store opens from every earlier schema version and keeps its rows", "[store][migration]") {
+  for (int version = 0; version < kCurrentSchemaVersion; ++version) {
+    DYNAMIC_SECTION("from version " << version) {
+      TempDir dir;
+      build_old_store(dir.db(), version);
+      auto store = open_store(dir.db());
+      CHECK(store->schema_version() == kCurrentSchemaVersion);
+      if (version == 0) {
+        CHECK(store->list_lineages().value().empty());
+        continue;
+      }
+      auto account = store->get_account(7).value();
+      CHECK(account.account_url == "https://ca.test/acct/7");
+      CHECK(account.key_pem.view() == "ACCOUNT KEY");
+      auto lineage = store->find_lineage("old.example.com").value();
+      REQUIRE(lineage);
+      CHECK(lineage->identifiers == std::vector<std::string>{"old.example.com", "www.old.example.com"});
+      CHECK(lineage->account_id == 7);
+      CHECK(lineage->status == LineageStatus::Valid);
+      CHECK(lineage->settings.deploy_hook == "systemctl reload nginx");
+      CHECK(lineage->serial == "ABC123");
+      CHECK(lineage->renew_at == t0());
+      CHECK(store->find_order("old.example.com").value()->key_pem.view() == "NEW KEY");
+      CHECK(store->events("old.example.com").value().size() == 1);
+      // Version 2's additions work on the old rows: the computed due time and the leases.
+      CHECK(store->due_lineages(t0() - 1s).value().empty());
+      CHECK(store->due_lineages(t0()).value().size() == 1);
+      CHECK(store->next_due_time().value() == t0());
+      CHECK(store->try_acquire_lease("old.example.com", "me", t0(), 60s).value());
+    }
+  }
+}
+
+TEST_CASE("migrating twice is a no-op, and two stores opening a new file migrate it once", "[store][migration]") {
+  TempDir dir;
+  open_store(dir.db());
+  {
+    SQLite::Database db(dir.db().string(), SQLite::OPEN_READWRITE);
+    CHECK(migrate(db).value() == kCurrentSchemaVersion);
+  }
+  TempDir fresh;
+  Result<std::unique_ptr<Store>> a = fail(Errc::Internal, "not run");
+  Result<std::unique_ptr<Store>> b = fail(Errc::Internal, "not run");
+  std::thread first([&] { a = Store::open(fresh.db()); });
+  std::thread second([&] { b = Store::open(fresh.db()); });
+  first.join();
+  second.join();
+  INFO((a ? std::string() : a.error().to_string()) << (b ? std::string() : b.error().to_string()));
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK((*a)->schema_version() == kCurrentSchemaVersion);
+  CHECK((*b)->schema_version() == kCurrentSchemaVersion);
+}
+
+}  // namespace
+}  // namespace certkeep::store
