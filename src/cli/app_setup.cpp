@@ -4,8 +4,10 @@
 
 namespace certkeep::cli {
 
-Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out) {
+Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out,
+                                                 bool verify_store) {
   lifecycle::AppOptions options;
+  options.verify_store = verify_store;
   options.state_dir = global.state_dir;
   options.progress = [&out](std::string_view line) { out.progress(line); };
   auto app = lifecycle::App::open(std::move(options));

@@ -43,7 +43,7 @@ class DaemonCommand final : public Command {
 
     // One journald-friendly line per event.
     if (!global.quiet && !global.verbose) core::log::set_level(core::log::Level::Info);
-    auto app = open_app(global, out);
+    auto app = open_app(global, out, /*verify_store=*/true);
     if (!app) return out.error(app.error());
     lifecycle::SchedulerOptions options;
     options.recheck_interval = std::chrono::seconds(recheck_seconds_);

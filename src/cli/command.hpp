@@ -42,7 +42,9 @@ std::unique_ptr<Command> make_edit_command();
 std::unique_ptr<Command> make_daemon_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.
-Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out);
+// `verify_store`: check the store's integrity first (the daemon, once at start).
+Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out,
+                                                 bool verify_store = false);
 
 // "letsencrypt"/"production", "staging", or an https URL. Errc::InvalidArgument otherwise.
 Result<std::string> resolve_server(const std::string& server);

@@ -148,6 +148,22 @@ bool append_header(HeaderList& list, const std::string& line) {
   return true;
 }
 
+// libcurl's built-in CA directory (Debian: /etc/ssl/certs, with OpenSSL's hash links) when it
+// exists and holds hashed roots, else nullptr.
+const char* default_ca_directory() {
+  static const std::string directory = [] {
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    if (info == nullptr || info->capath == nullptr) return std::string();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(info->capath, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() == 10 && name.ends_with(".0")) return std::string(info->capath);
+    }
+    return std::string();
+  }();
+  return directory.empty() ? nullptr : directory.c_str();
+}
+
 class CurlTransport final : public Transport {
  public:
   CurlTransport(EasyHandle easy, CurlOptions options, std::optional<TrustRoots> extra_roots)
@@ -200,6 +216,13 @@ class CurlTransport final : public Transport {
           curl_easy_setopt(easy, CURLOPT_CAPATH, static_cast<char*>(nullptr)) != CURLE_OK)
         return fail(Errc::Internal,
                     "libcurl refused the trust roots " + options_.system_roots.string());
+    } else if (const char* capath = default_ca_directory()) {
+      // Parsing the whole system bundle costs ~60 ms of CPU per TLS context, most of an
+      // issuance's CPU. The hashed directory holds the same roots and OpenSSL loads only the
+      // issuer it needs from it, so use that alone when it exists.
+      if (curl_easy_setopt(easy, CURLOPT_CAINFO, static_cast<char*>(nullptr)) != CURLE_OK ||
+          curl_easy_setopt(easy, CURLOPT_CAPATH, capath) != CURLE_OK)
+        return fail(Errc::Internal, std::string("libcurl refused the trust directory ") + capath);
     }
     if (extra_roots_) {
       // The callback runs for each new TLS context, after libcurl loaded the system roots into

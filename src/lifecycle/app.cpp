@@ -61,7 +61,8 @@ std::size_t RenewSummary::renewed() const {
 
 Result<std::unique_ptr<App>> App::open(AppOptions options) {
   if (options.state_dir.empty()) options.state_dir = default_state_dir();
-  std::unique_ptr<store::Store> store = CERTKEEP_TRY(store::Store::open(options.state_dir / kDatabaseName));
+  std::unique_ptr<store::Store> store = CERTKEEP_TRY(
+      store::Store::open(options.state_dir / kDatabaseName, store::StoreOptions{.verify_integrity = options.verify_store}));
   auto processes = std::make_unique<deploy::PosixProcessRunner>();
   return std::unique_ptr<App>(new App(std::move(options), std::move(store), std::move(processes)));
 }

@@ -35,6 +35,8 @@ struct AppOptions {
   SolverFactory make_solver;
   core::Clock* clock = nullptr;
   acme::IssuanceOptions issuance;
+  // Run the store's integrity check at open (long-lived processes: daemon, library).
+  bool verify_store = false;
 };
 
 struct RenewSelection {

@@ -74,7 +74,7 @@ std::optional<RenewalWindow> ari_window(acme::Client& client, const std::string&
 Result<store::IssuedCertificate> obtain(Services& services, const store::LineageRecord& lineage,
                                         const AccountOptions& account_options) {
   const store::LineageSettings& settings = lineage.settings;
-  std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(services.make_transport(settings));
+  http::Transport* transport = CERTKEEP_TRY(services.transports->get(services.make_transport, settings));
   std::unique_ptr<acme::Client> client =
       CERTKEEP_TRY(acme::Client::connect(*transport, settings.directory_url, services.clock));
   store::AccountRecord account = CERTKEEP_TRY(ensure_account(services.store, *client, account_options, services.progress));
@@ -140,7 +140,10 @@ Result<store::LineageRecord> commit_and_deploy(Services& services, const std::st
   if (services.progress)
     services.progress("certificate " + cert.serial + " stored for " + name);
   CERTKEEP_TRY(deploy_lineage(services, *stored));
-  return std::move(*stored);
+  // Read back what deployment recorded (deployed_serial, hook state).
+  auto deployed = CERTKEEP_TRY(services.store.find_lineage(name));
+  if (!deployed) return fail(Errc::Internal, name + ": lineage vanished after deploy");
+  return std::move(*deployed);
 }
 
 Error record_failed_attempt(Services& services, const store::LineageRecord& lineage, Error error) {

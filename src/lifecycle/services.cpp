@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle/services.hpp"
 
+#include <mutex>
+
 #include "challenge/standalone_responder.hpp"
 #include "challenge/webroot_solver.hpp"
 #include "core/result_macros.hpp"
@@ -18,19 +20,43 @@ TransportFactory curl_transport_factory() {
   };
 }
 
+Result<http::Transport*> TransportCache::get(const TransportFactory& make,
+                                             const store::LineageSettings& settings) {
+  const std::string key = settings.directory_url + '\n' + settings.ca_bundle;
+  auto found = transports_.find(key);
+  if (found != transports_.end()) return found->second.get();
+  std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(make(settings));
+  http::Transport* raw = transport.get();
+  transports_.emplace(key, std::move(transport));
+  return raw;
+}
+
+namespace {
+
+// One responder per listen address for the whole process; it closes its socket when its last
+// challenge is cleaned up, and is dropped when no flow holds it.
+Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& listen) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<challenge::StandaloneSolver>> solvers;
+  std::lock_guard lock(mutex);
+  if (auto existing = solvers[listen].lock()) return std::shared_ptr<Solver>(existing);
+  challenge::ResponderOptions options;
+  options.listen = listen;
+  std::shared_ptr<challenge::StandaloneSolver> solver = CERTKEEP_TRY(challenge::StandaloneSolver::create(std::move(options)));
+  solvers[listen] = solver;
+  return std::shared_ptr<Solver>(solver);
+}
+
+}  // namespace
+
 SolverFactory default_solver_factory() {
   return [](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
     if (settings.challenge_method == "webroot") {
       std::unique_ptr<Solver> solver = CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot));
       return std::shared_ptr<Solver>(std::move(solver));
     }
-    if (settings.challenge_method == "standalone") {
-      challenge::ResponderOptions options;
-      options.listen = settings.http_listen.empty() ? ":80" : settings.http_listen;
-      std::unique_ptr<challenge::StandaloneSolver> solver =
-          CERTKEEP_TRY(challenge::StandaloneSolver::create(std::move(options)));
-      return std::shared_ptr<Solver>(std::move(solver));
-    }
+    if (settings.challenge_method == "standalone")
+      return shared_standalone_solver(settings.http_listen.empty() ? ":80" : settings.http_listen);
     return fail(Errc::InvalidArgument, "unknown challenge method \"" + settings.challenge_method + "\"");
   };
 }

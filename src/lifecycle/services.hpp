@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string_view>
 
@@ -25,6 +26,17 @@ using SolverFactory =
     std::function<Result<std::shared_ptr<Solver>>(const store::LineageSettings&)>;
 using ProgressSink = std::function<void(std::string_view)>;
 
+// The transports of one worker, kept across flows so that bulk renewal reuses one TLS
+// connection per CA instead of opening one per lineage.
+class TransportCache {
+ public:
+  // The cached transport for the settings' CA (directory URL + CA bundle), made on first use.
+  Result<http::Transport*> get(const TransportFactory& make, const store::LineageSettings& settings);
+
+ private:
+  std::map<std::string, std::unique_ptr<http::Transport>> transports_;
+};
+
 struct Services {
   store::Store& store;
   core::Clock& clock;
@@ -35,11 +47,15 @@ struct Services {
   ProgressSink progress;            // may be empty
   acme::IssuanceOptions issuance;
   std::chrono::seconds hook_timeout{300};
+  // Not thread-safe: each worker has its own Services and so its own cache.
+  std::shared_ptr<TransportCache> transports = std::make_shared<TransportCache>();
 };
 
 // libcurl with the lineage's ca_bundle added to the system roots.
 TransportFactory curl_transport_factory();
 // "standalone" → StandaloneSolver(http_listen), "webroot" → WebrootSolver(webroot).
+// Standalone responders are shared per listen address within the process, so concurrent
+// renewals answer through one socket instead of racing to bind it.
 SolverFactory default_solver_factory();
 
 }  // namespace certkeep::lifecycle

@@ -90,7 +90,8 @@ Result<void> prepare_database_file(const std::filesystem::path& db_path) {
 }
 
 Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesystem::path& db_path,
-                                                             std::chrono::milliseconds busy_timeout) {
+                                                             std::chrono::milliseconds busy_timeout,
+                                                             bool verify_integrity) {
   const std::string what = "open store " + db_path.string();
   return guarded(what, [&]() -> Result<std::unique_ptr<SQLite::Database>> {
     try {
@@ -98,8 +99,10 @@ Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesyst
       configure(*db, busy_timeout);
       const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
       if (mode != "wal") return fail(Errc::Store, what + ": cannot enable WAL (journal_mode " + mode + ")");
-      auto checked = check_integrity(*db);
-      if (!checked) return fail(std::move(checked).error().with_context(what));
+      if (verify_integrity) {
+        auto checked = check_integrity(*db);
+        if (!checked) return fail(std::move(checked).error().with_context(what));
+      }
       return db;
     } catch (const SQLite::Exception& exception) {
       // The first statement that reads the header fails on a file that is not SQLite at all;

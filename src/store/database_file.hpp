@@ -19,10 +19,11 @@ namespace certkeep::store {
 Result<void> prepare_database_file(const std::filesystem::path& db_path);
 
 // Opens an existing file: WAL, synchronous=FULL, foreign_keys, secure_delete, busy timeout,
-// then PRAGMA quick_check. Errc::Store "not an SQLite database" / "store corrupt: …";
+// then PRAGMA quick_check when `verify_integrity`. Errc::Store "not an SQLite database" / "store corrupt: …";
 // Errc::Busy when another connection holds the file for longer than `busy_timeout`.
 Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesystem::path& db_path,
-                                                             std::chrono::milliseconds busy_timeout);
+                                                             std::chrono::milliseconds busy_timeout,
+                                                             bool verify_integrity);
 
 // A private in-memory database with the same connection settings (no WAL: memory journal).
 Result<std::unique_ptr<SQLite::Database>> open_memory_database();

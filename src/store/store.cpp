@@ -12,7 +12,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& db_path,
   if (db_path.empty()) return fail(Errc::InvalidArgument, "open store: empty path");
   if (options.busy_timeout.count() < 0) return fail(Errc::InvalidArgument, "open store: negative busy timeout");
   if (auto prepared = prepare_database_file(db_path); !prepared) return fail(std::move(prepared).error());
-  auto db = open_database_file(db_path, options.busy_timeout);
+  auto db = open_database_file(db_path, options.busy_timeout, options.verify_integrity);
   if (!db) return fail(std::move(db).error());
   auto version = migrate(**db);
   if (!version) return fail(std::move(version).error().with_context("open store " + db_path.string()));

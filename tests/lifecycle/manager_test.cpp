@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -319,10 +320,11 @@ TEST_CASE("fake CA: http01_response answers only a pending token, on its own hos
 TEST_CASE("Http01Responder matches host and token exactly and forgets on cleanup", "[lifecycle][manager]") {
   lifecycle::Http01Responder responder;
   const std::string token = "tok_0123456789abcdefghijkl";
-  Http01Challenge challenge{"Site.Example.com", token, token + ".thumb"};
+  const std::string key_authorization = token + "." + std::string(43, 'T');  // a SHA-256 thumbprint's length
+  Http01Challenge challenge{"Site.Example.com", token, key_authorization};
   REQUIRE(responder.present(challenge));
-  CHECK(responder.answer("site.example.com", kPrefix + token) == token + ".thumb");
-  CHECK(responder.answer("SITE.example.com.:8080", kPrefix + token) == token + ".thumb");
+  CHECK(responder.answer("site.example.com", kPrefix + token) == key_authorization);
+  CHECK(responder.answer("SITE.example.com.:8080", kPrefix + token) == key_authorization);
   CHECK_FALSE(responder.answer("", kPrefix + token));
   CHECK_FALSE(responder.answer("site.example.com", "/.well-known/acme-challenge/" + token + "/"));
   CHECK_FALSE(responder.answer("site.example.com", kPrefix));
@@ -391,4 +393,49 @@ TEST_CASE("a Subscription may outlive its Manager", "[lifecycle][manager]") {
   f.manager.reset();
   subscription.reset();
   CHECK_FALSE(subscription);
+}
+
+TEST_CASE("event hub: a throwing subscriber does not stop the others; one may unsubscribe itself",
+          "[lifecycle][manager]") {
+  auto hub = std::make_shared<lifecycle::EventHub>();
+  int thrower_calls = 0;
+  int counted = 0;
+  Subscription self_removing;
+  Subscription thrower = hub->subscribe([&](const Event&) {
+    ++thrower_calls;
+    throw std::runtime_error("subscriber bug");
+  });
+  self_removing = hub->subscribe([&](const Event&) {
+    ++counted;
+    self_removing.reset();
+  });
+  CHECK(hub->size() == 2);
+  hub->notify({Event{EventKind::Renewed, "x", "01", std::nullopt, {}}});
+  hub->notify({Event{EventKind::Renewed, "x", "02", std::nullopt, {}}});
+  CHECK(thrower_calls == 2);
+  CHECK(counted == 1);
+  CHECK(hub->size() == 1);
+}
+
+TEST_CASE("Manager::open refuses a directory that is not https and a missing ca_bundle", "[lifecycle][manager]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("certkeep-manager-open-" + std::to_string(::getpid()));
+  ManagerOptions options;
+  options.state_dir = dir;
+  options.directory_url = "http://ca.example/dir";
+  auto plain_http = Manager::open(options);
+  REQUIRE_FALSE(plain_http);
+  CHECK(plain_http.error().code() == Errc::InvalidArgument);
+
+  options.directory_url = "staging";
+  options.ca_bundle = dir / "missing.pem";
+  auto no_bundle = Manager::open(options);
+  REQUIRE_FALSE(no_bundle);
+  CHECK(no_bundle.error().code() == Errc::InvalidArgument);
+
+  options.ca_bundle.clear();
+  auto opened = Manager::open(options);  // no network until manage()
+  REQUIRE(opened);
+  CHECK(std::filesystem::exists(dir / "certkeep.db"));
+  opened->reset();
+  std::filesystem::remove_all(dir);
 }

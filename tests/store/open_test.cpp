@@ -94,10 +94,19 @@ TEST_CASE("a database with damaged pages fails the integrity check at open", "[s
   REQUIRE(size > 4 * 4096);
   // Keep page 1 (header and schema) intact; smash every other page's b-tree header.
   for (std::size_t page = 1; page * 4096 < size; ++page) write_bytes(dir.db(), page * 4096, std::string(16, '\x7f'));
-  auto store = Store::open(dir.db());
+  StoreOptions verify;
+  verify.verify_integrity = true;
+  auto store = Store::open(dir.db(), verify);
   REQUIRE_FALSE(store);
   CHECK(store.error().code() == Errc::Store);
   CHECK_THAT(store.error().message(), Catch::Contains("store corrupt"));
+  // Without the check, opening is cheap, and the damage shows as an error on first use.
+  auto unchecked = Store::open(dir.db());
+  if (unchecked) {
+    auto listed = (*unchecked)->list_lineages();
+    REQUIRE_FALSE(listed);
+    CHECK(listed.error().code() == Errc::Store);
+  }
 }
 
 TEST_CASE("a store written by a newer certkeep is refused, not downgraded", "[store][open]") {

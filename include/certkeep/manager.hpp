@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// Manager: the library entry point for a TLS terminator. It keeps certificates issued and
+// renewed in-process (ACME HTTP-01, answered by the terminator's own port-80 handler through
+// http01_response), and hands the current one to every TLS handshake as an immutable
+// snapshot, so a renewal needs no reload and drops no connection.
+//
+//   auto manager = certkeep::Manager::open({.state_dir = "/var/lib/myproxy/certs",
+//                                           .email = "ops@example.com", .agree_tos = true});
+//   // start the port-80 listener first: it must answer manager->http01_response(...)
+//   (*manager)->manage({"example.com", "www.example.com"});
+//   certkeep::use_managed_certificates(ssl_ctx, **manager);  // certkeep/openssl.hpp
+//   (*manager)->start();
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certkeep/certified_key.hpp"
+#include "certkeep/event.hpp"
+#include "certkeep/key_type.hpp"
+#include "certkeep/result.hpp"
+
+namespace certkeep {
+
+struct ManagerOptions {
+  // Where the store (certkeep.db) and live/<lineage>/ files go; created 0700 when missing.
+  // Default (empty): /var/lib/certkeep for root, else $XDG_STATE_HOME/certkeep. The CLI
+  // (`certkeep list --state-dir …`) can inspect the same directory.
+  std::filesystem::path state_dir;
+  // ACME directory: an https URL, "staging", or empty / "letsencrypt" for Let's Encrypt
+  // production.
+  std::string directory_url;
+  // A PEM file of extra trust roots for the CA's HTTPS (e.g. Pebble's). Default: none, the
+  // system roots only.
+  std::filesystem::path ca_bundle;
+  // Account contact, without "mailto:". Default: none.
+  std::string email;
+  // Agreement to the CA's terms of service; issuing fails with Errc::InvalidArgument when the
+  // CA has terms and this is false. Default: false.
+  bool agree_tos = false;
+  // Key type of new certificate keys. Default: ECDSA P-256.
+  KeyType key_type = KeyType::EcdsaP256;
+  // Longest sleep of the renewal thread between checks, so edits by other processes (e.g.
+  // `certkeep renew` on the same state directory) are picked up. The thread wakes earlier
+  // when a certificate or a retry is due. Default: 1 h.
+  std::chrono::seconds check_interval = std::chrono::hours(1);
+};
+
+// Thread-safety: every method may be called from any thread. certificate() and
+// http01_response() never wait for a renewal; manage() and renew_now() wait for the renewal
+// step in progress (they share one store connection). Destroying the Manager calls stop().
+// The Manager must outlive every SSL_CTX it was installed into.
+class Manager final : public CertificateSource {
+ public:
+  class Impl;  // defined in src/lifecycle/manager_impl.hpp
+
+  // Opens (creating if missing) the store in options.state_dir. Does no network I/O.
+  // Errc::InvalidArgument for a bad directory URL or a ca_bundle that is not a readable file;
+  // Errc::Io / Errc::Store when the state directory or the store cannot be opened.
+  static Result<std::unique_ptr<Manager>> open(ManagerOptions options);
+
+  // Used by open(); an Impl can only be made inside the library.
+  explicit Manager(std::unique_ptr<Impl> impl);
+  ~Manager() override;
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Ensures `lineage` (default: names[0]) has a certificate for exactly `names` and keeps it
+  // renewed from now on. Blocking: when the store already has a valid, unexpired
+  // certificate for these names it is served at once; otherwise one is issued now, through
+  // HTTP-01 answered by http01_response(), so the port-80 handler must already be running.
+  // Publishes the snapshot and notifies subscribers (Issued) before returning.
+  // Errc::InvalidArgument for an empty, invalid or wildcard name (HTTP-01 cannot validate
+  // wildcards) or an invalid lineage name; the issuance's error otherwise (Errc::CaProblem
+  // with the CA's problem document when the CA refused; a Failed event is sent too). After a
+  // failed first issuance the lineage is not managed: call manage() again to retry. Calling
+  // it for a managed lineage with other names replaces its certificate (a Renewed event).
+  Result<void> manage(std::vector<std::string> names, std::string lineage = "");
+
+  // Starts the renewal thread: it renews each managed lineage when due (ARI window or the
+  // last third of its lifetime), retries failures with backoff, publishes each new
+  // certificate and notifies subscribers. It sleeps until the next due time, at most
+  // check_interval. Errc::InvalidArgument when already started.
+  Result<void> start();
+  // Stops the renewal thread and waits for it; an order in progress stops polling at once and
+  // is resumed by the next start() or manage(). Safe to call when not started, and twice.
+  void stop() noexcept;
+
+  // Renews `lineage` now, due or not (tests, demos, an operator's "renew" button), on the
+  // calling thread, and publishes the new certificate before returning. Errc::NotFound when
+  // the lineage is not managed by this Manager; the renewal's error otherwise.
+  Result<void> renew_now(const std::string& lineage);
+
+  // In-process HTTP-01 (RFC 8555 §8.3): the body to answer for a GET of `raw_path` (the
+  // request target exactly as received, "/.well-known/acme-challenge/<token>") on `host`
+  // (the Host header; a ":port" suffix is ignored), or nullopt when no issuance of this
+  // Manager is waiting for that token on that host. Serve it as 200, Content-Type
+  // text/plain; answer 404 for nullopt. Cheap, never blocks on a renewal.
+  std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const;
+
+  // The hot path (see CertificateSource): exact name, then wildcard, else nullptr; an empty
+  // name gets the default certificate (the first lineage passed to manage()). Lock-free for
+  // callers apart from the atomic load of one shared_ptr.
+  std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const override;
+
+  // Registers `callback` for every Issued, Renewed and Failed event. It is called on the
+  // thread that made the change (the renewal thread, or the caller of manage()/renew_now())
+  // after the new snapshot is published, with no lock of the Manager held. It must return
+  // quickly (the renewal thread waits for it) and must not call stop(). Exceptions it throws
+  // are logged and dropped. Keep the Subscription alive as long as the callback is wanted.
+  Subscription subscribe(std::function<void(const Event&)> callback);
+
+  // The names of the managed lineages, in the order manage() first saw them.
+  std::vector<std::string> lineages() const;
+
+  // Library internals (tests reach the renewal pass through it).
+  Impl& impl() noexcept { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace certkeep

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle/manager_http01.hpp"
+
+#include "challenge/token.hpp"
+#include "core/result_macros.hpp"
+#include "core/strings.hpp"
+
+namespace certkeep::lifecycle {
+
+std::string host_without_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const std::size_t close = host.find(']');
+    return core::to_lower(host.substr(1, close == std::string_view::npos ? host.npos : close - 1));
+  }
+  if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  return core::to_lower(host);
+}
+
+Result<void> Http01Responder::present(const Http01Challenge& challenge) {
+  CERTKEEP_TRY(memory_.present(challenge));
+  std::lock_guard lock(mutex_);
+  hosts_.emplace(challenge.token, core::to_lower(challenge.identifier));
+  return {};
+}
+
+void Http01Responder::cleanup(const Http01Challenge& challenge) noexcept {
+  memory_.cleanup(challenge);
+  std::lock_guard lock(mutex_);
+  auto [first, last] = hosts_.equal_range(challenge.token);
+  for (auto it = first; it != last;) {
+    if (core::iequals(it->second, challenge.identifier)) {
+      it = hosts_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::optional<std::string> Http01Responder::answer(std::string_view host, std::string_view raw_path) const {
+  std::optional<std::string> body = memory_.answer(raw_path);
+  if (!body) return std::nullopt;
+  // MemorySolver matched the exact target, so what follows the prefix is the token.
+  const std::string_view token = raw_path.substr(challenge::kChallengePathPrefix.size());
+  // RFC 8555 §8.3: the CA asks on the identifier's own host; another Host is another site.
+  const std::string wanted = host_without_port(host);
+  std::lock_guard lock(mutex_);
+  auto [first, last] = hosts_.equal_range(token);
+  for (auto it = first; it != last; ++it)
+    if (it->second == wanted) return body;
+  return std::nullopt;
+}
+
+}  // namespace certkeep::lifecycle

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle/manager_impl.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "core/result_macros.hpp"
+#include "core/strings.hpp"
+#include "deploy/tls_swap.hpp"
+
+namespace certkeep {
+
+namespace {
+
+// The names as the CA and the store spell them: lowercase, no duplicates, HTTP-01-validatable.
+Result<std::vector<std::string>> normalize_names(const std::vector<std::string>& names) {
+  if (names.empty()) return fail(Errc::InvalidArgument, "manage: no names");
+  if (names.size() > 100) return fail(Errc::InvalidArgument, "manage: at most 100 names per certificate");
+  std::vector<std::string> normalized;
+  for (const std::string& name : names) {
+    std::string lower = core::to_lower(name);
+    if (lower.starts_with("*."))
+      return fail(Errc::InvalidArgument, "manage: wildcard names need dns-01, which certkeep does not offer: " +
+                                             core::sanitize_for_terminal(name, 80));
+    if (!core::is_valid_dns_name(lower))
+      return fail(Errc::InvalidArgument, "manage: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+    if (std::find(normalized.begin(), normalized.end(), lower) == normalized.end())
+      normalized.push_back(std::move(lower));
+  }
+  return normalized;
+}
+
+bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+bool same_settings(const store::LineageSettings& a, const store::LineageSettings& b) {
+  return a.directory_url == b.directory_url && a.ca_bundle == b.ca_bundle && a.key_type == b.key_type &&
+         a.challenge_method == b.challenge_method && a.email == b.email;
+}
+
+}  // namespace
+
+Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
+                    std::shared_ptr<lifecycle::Http01Responder> responder, core::Clock& clock,
+                    std::chrono::milliseconds min_sleep)
+    : options_(std::move(options)),
+      clock_(clock),
+      min_sleep_(min_sleep),
+      responder_(std::move(responder)),
+      app_(std::move(app)) {}
+
+Manager::Impl::~Impl() { stop(); }
+
+store::LineageSettings Manager::Impl::desired_settings(const std::optional<store::LineageRecord>& existing) const {
+  // Keep what the CLI may have set (deploy hook, preferred chain, key reuse); the Manager owns
+  // the CA, the key type and the challenge method.
+  store::LineageSettings settings = existing ? existing->settings : store::LineageSettings{};
+  settings.directory_url = options_.directory_url;
+  settings.ca_bundle = options_.ca_bundle.string();
+  settings.key_type = std::string(to_string(options_.key_type));
+  settings.challenge_method = "memory";
+  settings.email = options_.email;
+  return settings;
+}
+
+Result<void> Manager::Impl::manage(std::vector<std::string> names_in, std::string lineage) {
+  std::vector<std::string> names = CERTKEEP_TRY(normalize_names(names_in));
+  if (lineage.empty()) lineage = names.front();
+  if (!core::is_valid_lineage_name(lineage))
+    return fail(Errc::InvalidArgument, "manage: invalid lineage name \"" + core::sanitize_for_terminal(lineage, 80) +
+                                           "\" (use a-z, 0-9, '.', '_', '-')");
+  std::vector<Event> events;
+  Result<void> outcome;
+  {
+    std::lock_guard work(work_mutex_);
+    store::Store& store = app_->services().store;
+    auto existing = CERTKEEP_TRY(store.find_lineage(lineage));
+    const store::LineageSettings settings = desired_settings(existing);
+    const bool usable = existing && !existing->cert_pem.empty() && same_names(existing->identifiers, names) &&
+                        existing->not_after && *existing->not_after > clock_.now() &&
+                        existing->status != store::LineageStatus::Revoked;
+    if (usable) {
+      // Serve what the store has; the renewal thread renews it when due, with these settings.
+      if (!same_settings(existing->settings, settings)) CERTKEEP_TRY(app_->update_settings(lineage, settings));
+      add_managed(lineage);
+    } else {
+      lifecycle::IssueRequest request{lineage, names, settings, {options_.email, options_.agree_tos}};
+      if (auto issued = app_->issue(request); issued) {
+        add_managed(lineage);
+      } else {
+        outcome = fail(std::move(issued).error().with_context("manage " + lineage));
+        events.push_back(failed_event(lineage, outcome.error()));
+      }
+    }
+    refresh(events);
+  }
+  {
+    // The renewal thread recomputes its sleep with the new lineage.
+    std::lock_guard lock(thread_mutex_);
+    wake_requested_ = true;
+  }
+  wake_.notify_all();
+  hub_->notify(events);
+  return outcome;
+}
+
+Result<void> Manager::Impl::renew_now(const std::string& lineage) {
+  std::vector<Event> events;
+  Result<void> outcome;
+  {
+    std::lock_guard work(work_mutex_);
+    if (std::find(managed_.begin(), managed_.end(), lineage) == managed_.end())
+      return fail(Errc::NotFound, "renew " + lineage + ": not managed by this Manager");
+    auto summary = app_->renew(lifecycle::RenewSelection{lineage, true, false, 1});
+    if (!summary) {
+      outcome = fail(std::move(summary).error().with_context("renew " + lineage));
+    } else if (summary->results.size() == 1) {
+      const lifecycle::RenewResult& result = summary->results.front();
+      if (result.outcome == lifecycle::RenewOutcome::Busy)
+        outcome = fail(Errc::Busy, "renew " + lineage + ": another certkeep process is renewing it");
+      else if (result.error)
+        outcome = fail(result.error->with_context("renew " + lineage));
+    }
+    if (!outcome) events.push_back(failed_event(lineage, outcome.error()));
+    refresh(events);  // a failed deploy still committed the new certificate: serve it
+  }
+  hub_->notify(events);
+  return outcome;
+}
+
+std::vector<std::string> Manager::Impl::lineages() const {
+  std::lock_guard lock(names_mutex_);
+  return managed_names_;
+}
+
+void Manager::Impl::add_managed(const std::string& lineage) {
+  if (std::find(managed_.begin(), managed_.end(), lineage) != managed_.end()) return;
+  managed_.push_back(lineage);
+  std::lock_guard lock(names_mutex_);
+  managed_names_ = managed_;
+}
+
+Event Manager::Impl::failed_event(const std::string& lineage, Error error) const {
+  auto served = served_.find(lineage);
+  return Event{EventKind::Failed, lineage, served != served_.end() ? served->second->serial() : "",
+               std::move(error), clock_.now()};
+}
+
+void Manager::Impl::renew_due(std::vector<Event>& events) {
+  for (const std::string& lineage : managed_) {
+    // renew_lineage decides: due (renew_at, ARI), backing off after a failure, or an owed
+    // deploy. A pass over lineages that are not due costs one lease round trip each.
+    auto summary = app_->renew(lifecycle::RenewSelection{lineage, false, false, 1});
+    if (!summary) {
+      events.push_back(failed_event(lineage, std::move(summary).error().with_context("renew " + lineage)));
+      continue;
+    }
+    for (const lifecycle::RenewResult& result : summary->results) {
+      if (result.error && result.error->code() != Errc::Cancelled)
+        events.push_back(failed_event(lineage, result.error->with_context("renew " + lineage)));
+    }
+  }
+}
+
+void Manager::Impl::refresh(std::vector<Event>& events) {
+  bool changed = false;
+  store::Store& store = app_->services().store;
+  for (const std::string& lineage : managed_) {
+    auto record = store.find_lineage(lineage);
+    if (!record) {
+      core::log::warn("refresh " + lineage + ": " + record.error().to_string());
+      continue;
+    }
+    if (!*record || (*record)->cert_pem.empty()) continue;  // removed or never issued: keep serving the last one
+    const store::LineageRecord& stored = **record;
+    std::shared_ptr<const CertifiedKey>& served = served_[lineage];
+    if (served && served->serial() == stored.serial) continue;
+    auto snapshot = deploy::make_certified_key(lineage, stored.cert_pem, stored.chain_pem, stored.key_pem.view());
+    if (!snapshot) {
+      events.push_back(failed_event(lineage, std::move(snapshot).error().with_context("load " + lineage)));
+      if (!served) served_.erase(lineage);
+      continue;
+    }
+    events.push_back(Event{served ? EventKind::Renewed : EventKind::Issued, lineage, (*snapshot)->serial(),
+                           std::nullopt, clock_.now()});
+    served = std::move(*snapshot);
+    changed = true;
+  }
+  if (!changed) return;
+  std::vector<std::shared_ptr<const CertifiedKey>> snapshots;
+  for (const std::string& lineage : managed_)
+    if (auto it = served_.find(lineage); it != served_.end()) snapshots.push_back(it->second);
+  published_.publish(deploy::CertificateTable::build(std::move(snapshots)));
+}
+
+std::chrono::milliseconds Manager::Impl::next_sleep() {
+  const core::SystemTime now = clock_.now();
+  std::optional<core::SystemTime> earliest;
+  for (const std::string& lineage : managed_) {
+    auto record = app_->services().store.find_lineage(lineage);
+    if (!record || !*record) continue;
+    const store::LineageRecord& stored = **record;
+    std::optional<core::SystemTime> due = stored.renew_at;
+    if (stored.next_attempt_at && (!due || *stored.next_attempt_at > *due)) due = stored.next_attempt_at;
+    if (due && (!earliest || *due < *earliest)) earliest = due;
+  }
+  auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(options_.check_interval);
+  if (earliest) sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - now));
+  return std::max(sleep, min_sleep_);
+}
+
+std::chrono::milliseconds Manager::Impl::run_pass() {
+  std::vector<Event> events;
+  std::chrono::milliseconds sleep;
+  {
+    std::lock_guard work(work_mutex_);
+    renew_due(events);
+    refresh(events);  // also picks up renewals made by another process (`certkeep renew`)
+    sleep = next_sleep();
+  }
+  hub_->notify(events);
+  return sleep;
+}
+
+void Manager::Impl::loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    const std::chrono::milliseconds sleep = run_pass();
+    std::unique_lock lock(thread_mutex_);
+    wake_.wait_for(lock, stop, sleep, [this] { return wake_requested_; });
+    wake_requested_ = false;
+  }
+}
+
+Result<void> Manager::Impl::start() {
+  std::lock_guard lock(thread_mutex_);
+  if (thread_.joinable()) return fail(Errc::InvalidArgument, "Manager::start: already started");
+  wake_requested_ = false;
+  thread_ = std::jthread([this](std::stop_token stop) {
+    {
+      // A stop request also cuts short an order flow's polling.
+      std::lock_guard work(work_mutex_);
+      app_->set_stop_token(stop);
+    }
+    loop(stop);
+  });
+  return {};
+}
+
+bool Manager::Impl::is_running() const {
+  std::lock_guard lock(thread_mutex_);
+  return thread_.joinable();
+}
+
+void Manager::Impl::stop() noexcept {
+  std::jthread thread;
+  {
+    std::lock_guard lock(thread_mutex_);
+    if (!thread_.joinable()) return;
+    thread_.request_stop();
+    if (thread_.get_id() == std::this_thread::get_id()) return;  // from a callback: cannot join itself
+    thread = std::move(thread_);
+  }
+  try {
+    thread.join();
+    std::lock_guard work(work_mutex_);
+    app_->set_stop_token({});  // manage() and renew_now() after stop() must not be cancelled
+  } catch (const std::exception& error) {
+    core::log::error(std::string("Manager::stop: ") + error.what());
+  }
+}
+
+Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSeams seams) {
+  options.directory_url = CERTKEEP_TRY(lifecycle::resolve_directory_url(options.directory_url));
+  if (!options.ca_bundle.empty()) {
+    std::error_code ec;
+    std::filesystem::path bundle = std::filesystem::absolute(options.ca_bundle, ec);
+    if (ec || !std::filesystem::is_regular_file(bundle, ec))
+      return fail(Errc::InvalidArgument, "ca_bundle " + options.ca_bundle.string() + ": not a readable file");
+    options.ca_bundle = bundle;
+  }
+  if (options.check_interval <= std::chrono::seconds(0))
+    return fail(Errc::InvalidArgument, "check_interval must be positive");
+  if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
+
+  auto responder = std::make_shared<lifecycle::Http01Responder>();
+  lifecycle::AppOptions app_options;
+  app_options.state_dir = options.state_dir;
+  app_options.progress = [](std::string_view line) { core::log::info(line); };
+  app_options.make_transport = std::move(seams.make_transport);
+  // Every lineage of this Manager is validated through the terminator's own port 80.
+  app_options.make_solver = [responder](const store::LineageSettings&) -> Result<std::shared_ptr<Solver>> {
+    return std::shared_ptr<Solver>(responder);
+  };
+  app_options.clock = seams.clock;
+  app_options.verify_store = true;  // a long-lived process: check the store once at start
+  app_options.issuance = seams.issuance;
+  std::unique_ptr<lifecycle::App> app = CERTKEEP_TRY(lifecycle::App::open(std::move(app_options)));
+  core::Clock& clock = seams.clock != nullptr ? *seams.clock : core::system_clock();
+  auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder), clock,
+                                              seams.min_sleep);
+  return std::make_unique<Manager>(std::move(impl));
+}
+
+}  // namespace certkeep
