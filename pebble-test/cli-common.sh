@@ -18,6 +18,24 @@ cleanup_test() {
 }
 trap cleanup_test EXIT
 
+# Runs certkeep OFFSET in the future (e.g. +50m) through libfaketime, preloaded directly rather
+# than through the faketime wrapper, so the certkeep process is the one that gets signals and
+# whose PID $! names. The monotonic clock is left alone: timed waits on it would hang.
+# For a background run: env $(future_env +50m) "$CERTKEEP_BIN" … &  (env execs, so $! is certkeep).
+future_env() {
+  local lib
+  lib=$(dpkg -L libfaketime 2>/dev/null | grep -m1 '/libfaketimeMT\.so\.1$' || true)
+  [ -n "$lib" ] || fail "libfaketime is not installed"
+  printf '%s\n' "LD_PRELOAD=$lib" "FAKETIME=$1" FAKETIME_DONT_FAKE_MONOTONIC=1
+}
+in_future() {
+  local offset=$1; shift
+  local settings
+  settings=$(future_env "$offset")
+  # shellcheck disable=SC2086 # one assignment per line, none with spaces
+  env $settings "$CERTKEEP_BIN" --state-dir "$STATE" "$@"
+}
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
@@ -78,6 +96,6 @@ live_fingerprint() {
 # Runs the store's integrity check with the sqlite3 CLI.
 assert_store_ok() {
   local result
-  result=$(sqlite3 "$STATE/certkeep.db" 'PRAGMA integrity_check;')
+  result=$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" 'PRAGMA integrity_check;')
   [ "$result" = ok ] || fail "store integrity_check: $result"
 }

@@ -5,8 +5,8 @@ source "$(dirname "$0")/../cli-common.sh"
 for n in r1 r2 r3; do
   issue -d "$n.example.com" >/dev/null 2>"$TEST_DIR/err" || fail "issue $n: $(cat "$TEST_DIR/err")"
 done
-faketime -f "+50m" "$CERTKEEP_BIN" --state-dir "$STATE" renew >"$TEST_DIR/a.out" 2>&1 & a=$!
-faketime -f "+50m" "$CERTKEEP_BIN" --state-dir "$STATE" renew >"$TEST_DIR/b.out" 2>&1 & b=$!
+in_future +50m renew >"$TEST_DIR/a.out" 2>&1 & a=$!
+in_future +50m renew >"$TEST_DIR/b.out" 2>&1 & b=$!
 sa=0; sb=0
 wait "$a" || sa=$?
 wait "$b" || sb=$?

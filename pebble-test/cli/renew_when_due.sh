@@ -11,7 +11,7 @@ ck renew >/dev/null 2>"$TEST_DIR/err" || fail "renew now: $(cat "$TEST_DIR/err")
 [ "$(serial_of "$STATE/live/due.example.com/cert.pem")" = "$serial1" ] || fail "renewed before it was due"
 pass "fresh one-hour certificate not due"
 
-faketime -f "+50m" "$CERTKEEP_BIN" --state-dir "$STATE" renew >"$TEST_DIR/out" 2>"$TEST_DIR/err" ||
+in_future +50m renew >"$TEST_DIR/out" 2>"$TEST_DIR/err" ||
   fail "renew 50 minutes later exited $?: $(cat "$TEST_DIR/err")"
 serial2=$(serial_of "$STATE/live/due.example.com/cert.pem")
 [ "$serial1" != "$serial2" ] || fail "a certificate with 10 of 60 minutes left was not renewed"

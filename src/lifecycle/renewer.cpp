@@ -3,8 +3,6 @@
 
 #include <unistd.h>
 
-#include <fstream>
-#include <random>
 
 #include "acme/issuance.hpp"
 #include "acme/renewal_info.hpp"
@@ -12,6 +10,7 @@
 #include "core/result_macros.hpp"
 #include "crypto/private_key.hpp"
 #include "lifecycle/deployer.hpp"
+#include "lifecycle/lease.hpp"
 #include "lifecycle/renewal_policy.hpp"
 #include "lifecycle/retry_policy.hpp"
 
@@ -24,30 +23,6 @@ namespace {
 std::chrono::seconds lease_ttl(const Services& services) {
   return services.issuance.poll_deadline + std::chrono::seconds(300);
 }
-
-class Lease {
- public:
-  Lease(store::Store& store, std::string lineage, std::string owner)
-      : store_(store), lineage_(std::move(lineage)), owner_(std::move(owner)) {}
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  ~Lease() {
-    if (held_) {
-      if (auto released = store_.release_lease(lineage_, owner_); !released)
-        core::log::warn("release lease " + lineage_ + ": " + released.error().to_string());
-    }
-  }
-  Result<bool> acquire(core::SystemTime now, std::chrono::seconds ttl) {
-    held_ = CERTKEEP_TRY(store_.try_acquire_lease(lineage_, owner_, now, ttl));
-    return held_;
-  }
-
- private:
-  store::Store& store_;
-  std::string lineage_;
-  std::string owner_;
-  bool held_ = false;
-};
 
 Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& lineage,
                                                   const std::optional<store::OrderRecord>& order) {
@@ -168,13 +143,6 @@ std::string_view to_string(RenewOutcome outcome) noexcept {
     case RenewOutcome::DeployFailed: return "deploy failed";
   }
   return "failed";
-}
-
-std::string lease_owner_id() {
-  std::string boot_id;
-  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot_id;
-  std::random_device random;
-  return boot_id + ":" + std::to_string(::getpid()) + ":" + std::to_string(random());
 }
 
 Result<store::LineageRecord> issue(Services& services, const IssueRequest& request) {

@@ -49,7 +49,5 @@ struct RenewOptions {
 // that an earlier run could not complete.
 RenewResult renew_lineage(Services& services, const std::string& lineage, const RenewOptions& options);
 
-// A unique owner id for leases: host boot id + pid + a random suffix.
-std::string lease_owner_id();
 
 }  // namespace certkeep::lifecycle

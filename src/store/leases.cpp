@@ -10,7 +10,7 @@
 namespace certkeep::store {
 
 Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
-                                            std::chrono::seconds ttl) {
+                                            std::chrono::seconds ttl, const LeaseAbandoned& abandoned) {
   if (owner.empty()) return fail(Errc::InvalidArgument, "lease on " + name + ": no owner");
   if (ttl.count() <= 0) return fail(Errc::InvalidArgument, "lease on " + name + ": ttl must be positive");
   // write() is BEGIN IMMEDIATE: the check and the take happen under the write lock, so two
@@ -19,9 +19,10 @@ Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::
     SQLite::Statement holder(*db_, "SELECT owner, expires_at FROM leases WHERE name = ?1");
     holder.bind(1, name);
     if (holder.executeStep()) {
-      const bool ours = holder.getColumn(0).getString() == owner;
+      const std::string holder_owner = holder.getColumn(0).getString();
+      const bool ours = holder_owner == owner;
       const bool expired = holder.getColumn(1).getInt64() <= unix_seconds(now);
-      if (!ours && !expired) return false;
+      if (!ours && !expired && !(abandoned && abandoned(holder_owner))) return false;
     }
     holder.reset();
     SQLite::Statement take(*db_, "INSERT OR REPLACE INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3)");

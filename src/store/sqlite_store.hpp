@@ -56,7 +56,7 @@ class SqliteStore final : public Store {
   Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit) override;
 
   Result<bool> try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
-                                 std::chrono::seconds ttl) override;
+                                 std::chrono::seconds ttl, const LeaseAbandoned& abandoned) override;
   Result<void> release_lease(const std::string& name, const std::string& owner) override;
 
  private:

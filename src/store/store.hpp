@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,9 +94,12 @@ class Store {
                                                   std::size_t limit = 100) = 0;
 
   // Leases for mutual exclusion between processes: true when this owner now holds the lease
-  // on `name` (free, expired, or already ours). BEGIN IMMEDIATE makes the check-and-take atomic.
+  // on `name` (free, expired, already ours, or held by an owner `abandoned` says is gone — a
+  // crashed process). BEGIN IMMEDIATE makes the check-and-take atomic.
+  using LeaseAbandoned = std::function<bool(std::string_view owner)>;
   virtual Result<bool> try_acquire_lease(const std::string& name, const std::string& owner,
-                                         SystemTime now, std::chrono::seconds ttl) = 0;
+                                         SystemTime now, std::chrono::seconds ttl,
+                                         const LeaseAbandoned& abandoned = {}) = 0;
   virtual Result<void> release_lease(const std::string& name, const std::string& owner) = 0;
 };
 

@@ -43,5 +43,18 @@ TEST_CASE("leases: an owner and a positive ttl are required", "[store][lease]") 
   CHECK(store->try_acquire_lease("example.com", "me", t0(), 0s).error().code() == Errc::InvalidArgument);
 }
 
+TEST_CASE("a lease whose holder is gone is taken over before it expires", "[store][lease]") {
+  TempDir dir;
+  auto first = open_store(dir.db());
+  auto second = open_store(dir.db());
+  REQUIRE(first->try_acquire_lease("example.com", "crashed-owner", t0(), 600s).value());
+  auto alive = [](std::string_view) { return false; };
+  auto gone = [](std::string_view owner) { return owner == "crashed-owner"; };
+  CHECK_FALSE(second->try_acquire_lease("example.com", "owner-b", t0() + 1s, 600s, alive).value());
+  CHECK(second->try_acquire_lease("example.com", "owner-b", t0() + 1s, 600s, gone).value());
+  // Now owner-b holds it, and owner-b is not gone.
+  CHECK_FALSE(first->try_acquire_lease("example.com", "owner-c", t0() + 2s, 600s, gone).value());
+}
+
 }  // namespace
 }  // namespace certkeep::store
