@@ -25,7 +25,7 @@ served_serial() {  # the serial the terminator presents for SNI name $1
 
 step "1. issue a certificate from the local Pebble (HTTP-01 answered by certkeep's own responder)"
 echo 'echo "    deploy hook: $CERTKEEP_NAME now serves serial $CERTKEEP_SERIAL (files in $(dirname "$CERTKEEP_CERT"))"' > "$demo/hook.sh"
-run "$CERTKEEP_BIN" --state-dir "$state" --verbose issue -d demo.example.com -d www.demo.example.com \
+run "$CERTKEEP_BIN" --state-dir "$state" issue -d demo.example.com -d www.demo.example.com \
   --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
   --agree-tos --email ops@example.com --http-listen "127.0.0.1:$CERTKEEP_HTTP01_PORT" \
   --deploy-hook "sh $demo/hook.sh"

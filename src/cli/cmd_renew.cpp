@@ -58,7 +58,7 @@ class RenewCommand final : public Command {
                  " lineage(s) failed; the previous certificates stay deployed");
       return kExitFailure;
     }
-    if (summary->results.empty()) out.progress("nothing is due");
+    if (summary->results.empty()) out.result("nothing is due");
     return kExitSuccess;
   }
 

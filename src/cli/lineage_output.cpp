@@ -128,7 +128,7 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   out += "events:\n";
   for (const auto& event : details.events) {
     std::string detail = event.detail.substr(0, event.detail.find('\n'));
-    out += "  " + core::format_rfc3339(event.at) + "  " + pad(std::string(store::to_string(event.kind)), 14) +
+    out += "  " + core::format_rfc3339(event.at) + "  " + pad(std::string(store::to_string(event.kind)), 16) +
            (event.serial.empty() ? "" : event.serial + "  ") + core::sanitize_for_terminal(detail, 300) + "\n";
   }
   return out;
