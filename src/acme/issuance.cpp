@@ -226,6 +226,8 @@ Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain
     return fail(Errc::Protocol, "the CA's certificate is not for our key");
   if (leaf.not_after <= leaf.not_before)
     return fail(Errc::Protocol, "the CA's certificate expires before it starts");
+  if (auto linked = crypto::verify_chain_links(chain.leaf_pem, chain.chain_pem); !linked)
+    return fail(std::move(linked).error().with_context("the CA's chain does not verify"));
   return leaf;
 }
 

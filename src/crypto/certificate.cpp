@@ -139,6 +139,28 @@ Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
   return {};
 }
 
+Result<void> verify_chain_links(std::string_view leaf_pem, std::string_view chain_pem) {
+  std::vector<PemCertificate> certificates;
+  certificates.push_back(CERTKEEP_TRY(read_one_certificate(leaf_pem)));
+  if (chain_pem.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    auto chain = CERTKEEP_TRY(read_pem_certificates(chain_pem, 16));
+    for (auto& certificate : chain) certificates.push_back(std::move(certificate));
+  }
+  for (std::size_t i = 0; i + 1 < certificates.size(); ++i) {
+    X509* child = certificates[i].certificate.get();
+    X509* signer = certificates[i + 1].certificate.get();
+    const std::string link = "certificate " + std::to_string(i) + " of the chain";
+    if (X509_NAME_cmp(X509_get_issuer_name(child), X509_get_subject_name(signer)) != 0)
+      return fail(Errc::Protocol, link + " is not issued by the next one (issuer name differs)");
+    EVP_PKEY* signer_key = X509_get0_pubkey(signer);
+    if (signer_key == nullptr || X509_verify(child, signer_key) != 1) {
+      clear_openssl_errors();
+      return fail(Errc::Protocol, link + " is not signed by the next one");
+    }
+  }
+  return {};
+}
+
 Result<std::string> certificate_der(std::string_view pem) {
   PemCertificate certificate = CERTKEEP_TRY(read_one_certificate(pem));
   return std::move(certificate.der);

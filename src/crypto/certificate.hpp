@@ -42,6 +42,11 @@ Result<CertificateInfo> inspect_certificate(std::string_view pem);
 Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
                           std::string_view trusted_roots_pem);
 
+// Checks that the CA's chain hangs together without trusting any root: the leaf is signed by
+// the first certificate of `chain_pem`, each one by the next, and each issuer name matches its
+// signer's subject. An empty chain passes. Errc::Protocol naming the first broken link.
+Result<void> verify_chain_links(std::string_view leaf_pem, std::string_view chain_pem);
+
 // The DER of the single certificate in `pem` (for revokeCert). Errc::Protocol otherwise.
 Result<std::string> certificate_der(std::string_view pem);
 

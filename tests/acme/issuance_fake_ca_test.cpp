@@ -224,3 +224,20 @@ TEST_CASE("the certificate key may not be the account key", "[acme][issuance]") 
   CHECK(issued.error().code() == Errc::InvalidArgument);
   CHECK(f.ca.count("new-order") == 0);
 }
+
+TEST_CASE("fake CA: a chain whose intermediate did not sign the leaf is refused", "[acme][issuance][fake-ca]") {
+  Fixture f;
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  auto other = crypto::create_private_ca("Fake ACME Root", std::chrono::days(10)).value();  // same name, other key
+  f.ca.options().tamper = [&](std::string_view kind, http::Response& response) {
+    if (kind != "certificate") return;
+    const std::size_t second = response.body.find("-----BEGIN CERTIFICATE-----", 1);
+    response.body = response.body.substr(0, second) + other.cert_pem;
+  };
+  auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
+  REQUIRE_FALSE(issued);
+  CHECK(issued.error().code() == Errc::Protocol);
+  CHECK(issued.error().message().find("chain does not verify") != std::string::npos);
+  CHECK(issued.error().message().find("not signed by the next one") != std::string::npos);
+}

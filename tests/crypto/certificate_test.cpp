@@ -261,3 +261,20 @@ TEST_CASE("certificate_der is the DER inside the PEM", "[crypto][certificate]") 
   REQUIRE_FALSE(two);
   CHECK(two.error().code() == Errc::Protocol);
 }
+
+TEST_CASE("verify_chain_links accepts a chain that hangs together and names the broken link",
+          "[crypto][certificate][chain]") {
+  Pki pki;
+  CHECK(verify_chain_links(pki.leaf, pki.root.cert_pem));
+  CHECK(verify_chain_links(pki.leaf, ""));  // nothing to check but the leaf
+  // Same subject name, other key: the name matches but the signature does not.
+  auto impostor = create_private_ca("certkeep test root", 24h).value();
+  auto forged = verify_chain_links(pki.leaf, impostor.cert_pem);
+  REQUIRE_FALSE(forged);
+  CHECK(forged.error().code() == Errc::Protocol);
+  CHECK_THAT(forged.error().message(), Catch::Contains("not signed by the next one"));
+  auto stranger = create_private_ca("someone else", 24h).value();
+  auto unrelated = verify_chain_links(pki.leaf, stranger.cert_pem);
+  REQUIRE_FALSE(unrelated);
+  CHECK_THAT(unrelated.error().message(), Catch::Contains("issuer name differs"));
+}
