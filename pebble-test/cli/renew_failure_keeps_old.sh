@@ -1,3 +1,4 @@
+# pebble-env: PEBBLE_AUTHZREUSE=0
 # A renewal whose challenge cannot be validated (the webroot's web server is gone) fails with
 # exit 1, keeps the old files byte for byte, records the CA's problem, and the next run after the
 # fault is fixed succeeds.

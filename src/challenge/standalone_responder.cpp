@@ -10,6 +10,7 @@
 #include "challenge/http01_server.hpp"
 #include "challenge/listen_address.hpp"
 #include "challenge/memory_solver.hpp"
+#include "challenge/port_lock.hpp"
 #include "challenge/token.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
@@ -49,6 +50,7 @@ class StandaloneSolverImpl final : public StandaloneSolver {
   Result<void> start_listening() {
     const int backlog =
         static_cast<int>(std::clamp<std::size_t>(options_.max_connections, 16, SOMAXCONN));
+    PortLock port_lock = CERTKEEP_TRY(take_port_lock());  // released on any early return
     SocketFd listener = CERTKEEP_TRY(bind_listener(address_, backlog));
     const int bound_port = local_port(listener.get());
     ServerLimits limits{options_.max_connections, options_.max_request_bytes,
@@ -57,15 +59,31 @@ class StandaloneSolverImpl final : public StandaloneSolver {
     server_ = CERTKEEP_TRY(
         Http01Server::start(std::move(listener), limits,
                             [this](std::string_view target) { return memory_.answer(target); }));
+    port_lock_ = std::move(port_lock);
     port_.store(bound_port);
     core::log::info("HTTP-01 responder listening on " + address_.to_string() +
                     (address_.port == 0 ? " (port " + std::to_string(bound_port) + ")" : ""));
     return {};
   }
 
+  // Another certkeep process on the same state directory may be answering its own challenges
+  // on this port right now; its order finishes within seconds, so wait for it.
+  Result<PortLock> take_port_lock() {
+    if (options_.port_lock_dir.empty() || address_.port == 0) return PortLock();
+    const auto path = options_.port_lock_dir / ("http01-port-" + std::to_string(address_.port) + ".lock");
+    auto lock = PortLock::acquire(path, std::chrono::milliseconds::zero());
+    if (!lock && lock.error().code() == Errc::Busy) {
+      core::log::info("HTTP-01 port " + std::to_string(address_.port) +
+                      " is in use by another certkeep process; waiting for it");
+      lock = PortLock::acquire(path, options_.port_lock_wait);
+    }
+    return lock;
+  }
+
   void stop_listening() noexcept {
     if (!server_) return;
     server_.reset();
+    port_lock_.release();
     port_.store(0);
     core::log::info("HTTP-01 responder on " + address_.to_string() + " stopped");
   }
@@ -75,6 +93,7 @@ class StandaloneSolverImpl final : public StandaloneSolver {
   MemorySolver memory_;
   std::mutex lifecycle_mutex_;  // guards server_: start and stop never race
   std::unique_ptr<Http01Server> server_;
+  PortLock port_lock_;  // held exactly while server_ listens
   std::atomic<int> port_{0};
 };
 

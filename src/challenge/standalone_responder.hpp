@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,11 @@ struct ResponderOptions {
   // Per connection: from accept to a complete request head (a silent client is closed after
   // it), and again for writing the answer. Default 10 s.
   std::chrono::milliseconds read_timeout{10'000};
+  // When set, the responder holds "<dir>/http01-port-<port>.lock" while it listens, and waits
+  // up to port_lock_wait for another certkeep process to finish with the port before binding.
+  // Not used with port 0. Default: empty (no lock).
+  std::filesystem::path port_lock_dir;
+  std::chrono::milliseconds port_lock_wait{300'000};
 };
 
 // Serves, while at least one challenge is pending:

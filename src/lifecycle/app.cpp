@@ -71,7 +71,7 @@ App::App(AppOptions options, std::unique_ptr<store::Store> store,
          std::unique_ptr<deploy::ProcessRunner> processes)
     : options_(std::move(options)), store_(std::move(store)), processes_(std::move(processes)) {
   if (!options_.make_transport) options_.make_transport = curl_transport_factory();
-  if (!options_.make_solver) options_.make_solver = default_solver_factory();
+  if (!options_.make_solver) options_.make_solver = default_solver_factory(options_.state_dir);
   services_ = std::make_unique<Services>(make_services(*store_));
 }
 

@@ -35,13 +35,15 @@ namespace {
 
 // One responder per listen address for the whole process; it closes its socket when its last
 // challenge is cleaned up, and is dropped when no flow holds it.
-Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& listen) {
+Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& listen,
+                                                         const std::filesystem::path& lock_dir) {
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<challenge::StandaloneSolver>> solvers;
   std::lock_guard lock(mutex);
   if (auto existing = solvers[listen].lock()) return std::shared_ptr<Solver>(existing);
   challenge::ResponderOptions options;
   options.listen = listen;
+  options.port_lock_dir = lock_dir;
   std::shared_ptr<challenge::StandaloneSolver> solver = CERTKEEP_TRY(challenge::StandaloneSolver::create(std::move(options)));
   solvers[listen] = solver;
   return std::shared_ptr<Solver>(solver);
@@ -49,14 +51,15 @@ Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& list
 
 }  // namespace
 
-SolverFactory default_solver_factory() {
-  return [](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
+SolverFactory default_solver_factory(std::filesystem::path port_lock_dir) {
+  return [port_lock_dir](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
     if (settings.challenge_method == "webroot") {
       std::unique_ptr<Solver> solver = CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot));
       return std::shared_ptr<Solver>(std::move(solver));
     }
     if (settings.challenge_method == "standalone")
-      return shared_standalone_solver(settings.http_listen.empty() ? ":80" : settings.http_listen);
+      return shared_standalone_solver(settings.http_listen.empty() ? ":80" : settings.http_listen,
+                                      port_lock_dir);
     return fail(Errc::InvalidArgument, "unknown challenge method \"" + settings.challenge_method + "\"");
   };
 }

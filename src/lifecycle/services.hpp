@@ -55,7 +55,8 @@ struct Services {
 TransportFactory curl_transport_factory();
 // "standalone" → StandaloneSolver(http_listen), "webroot" → WebrootSolver(webroot).
 // Standalone responders are shared per listen address within the process, so concurrent
-// renewals answer through one socket instead of racing to bind it.
-SolverFactory default_solver_factory();
+// renewals answer through one socket instead of racing to bind it. Across processes, a lock
+// file per port in `port_lock_dir` (the state directory) makes them take turns.
+SolverFactory default_solver_factory(std::filesystem::path port_lock_dir);
 
 }  // namespace certkeep::lifecycle

@@ -14,6 +14,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 using namespace certkeep;
 namespace fs = std::filesystem;
 using certkeep::challenge::make_webroot_solver;
@@ -27,24 +29,9 @@ Http01Challenge make_challenge(const std::string& token) {
   return {"example.com", token, token + "." + kThumbprint};
 }
 
-// A fresh directory per test, removed with everything in it.
-class TempDir {
+class TempDir : public certkeep::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "certkeep-webroot-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : certkeep::testing::TempDir("webroot") {}
 };
 
 std::string read_file(const fs::path& path) {

@@ -13,44 +13,20 @@
 #include <string>
 #include <system_error>
 
+#include "support/temp_dir.hpp"
+
 namespace certkeep::deploy::testing {
 
-class TempDir {
+using certkeep::testing::mode_of;
+using certkeep::testing::read_text;
+
+class TempDir : public certkeep::testing::TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && base[0] == '/' ? base : "/tmp") + "/certkeep-deploy-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : certkeep::testing::TempDir("deploy") {}
 };
-
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-// Permission bits of `path` itself (a symlink is not followed).
-inline unsigned mode_of(const std::filesystem::path& path) {
-  struct stat status {};
-  if (::lstat(path.c_str(), &status) != 0) return 0xFFFF;
-  return status.st_mode & 07777;
 }
 
 inline std::size_t entry_count(const std::filesystem::path& directory) {

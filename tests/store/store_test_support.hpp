@@ -19,36 +19,19 @@
 #include "core/clock.hpp"
 #include "store/store.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace certkeep::store::testing {
 
 using namespace std::chrono_literals;
 
-class TempDir {
+class TempDir : public certkeep::testing::TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && base[0] == '/' ? base : "/tmp") + "/certkeep-store-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path db() const { return path_ / "certkeep.db"; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : certkeep::testing::TempDir("store") {}
+  std::filesystem::path db() const { return path() / "certkeep.db"; }
 };
 
-inline unsigned mode_of(const std::filesystem::path& path) {
-  struct stat status {};
-  if (::lstat(path.c_str(), &status) != 0) return 0xFFFF;
-  return status.st_mode & 07777;
-}
+using certkeep::testing::mode_of;
 
 // A fixed "now" so times compare exactly (the store keeps whole seconds).
 inline core::SystemTime t0() { return core::from_unix(1'800'000'000); }
