@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages certkeep needs to build and test, and only those missing.
 # Idempotent and quick (one dpkg-query) when everything is present; runs `apt-get update` only
 # when something has to be installed. Works as root, or through sudo when that is available.
+# Usage: install-deps.sh [--with-analysis]   (adds cppcheck and clang/libFuzzer for the full
+# test run: static analysis and the fuzz smoke run)
 set -euo pipefail
 
 packages=(
@@ -15,6 +17,11 @@ packages=(
   # and python3 (the CLI tests' webroot server)
   systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3
 )
+case "${1:-}" in
+  --with-analysis) packages+=(cppcheck clang libfuzzer-14-dev) ;;
+  "") ;;
+  *) echo "usage: $0 [--with-analysis]" >&2; exit 2 ;;
+esac
 
 # One dpkg-query for all: it prints a status line for each known package and complains on
 # stderr (exit 1) about unknown ones, which simply count as missing.

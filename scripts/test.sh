@@ -20,7 +20,7 @@ build=${BUILD_DIR:-build-test}
 jobs=${JOBS:-$(nproc)}
 started=$(date +%s)
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --with-analysis
 
 echo "== configure and build ($build, sanitizers $sanitize)"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCERTKEEP_SANITIZE="$sanitize" -DCERTKEEP_BENCH=OFF >/dev/null

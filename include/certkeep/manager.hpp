@@ -81,7 +81,7 @@ class Manager final : public CertificateSource {
   // with the CA's problem document when the CA refused; a Failed event is sent too). After a
   // failed first issuance the lineage is not managed: call manage() again to retry. Calling
   // it for a managed lineage with other names replaces its certificate (a Renewed event).
-  Result<void> manage(std::vector<std::string> names, std::string lineage = "");
+  Result<void> manage(const std::vector<std::string>& names, std::string lineage = "");
 
   // Starts the renewal thread: it renews each managed lineage when due (ARI window or the
   // last third of its lifetime), retries failures with backoff, publishes each new

@@ -54,6 +54,8 @@ Result<CertificateChain> download_certificate(Client& client, const std::string&
   CertificateChain chain = CERTKEEP_TRY(
       fetch_chain(client, url, preferred_issuer_cn.empty() ? nullptr : &alternates));
   if (preferred_issuer_cn.empty() || chain_matches_issuer(chain, preferred_issuer_cn)) return chain;
+  // fetch_chain filled `alternates` through the pointer above.
+  // cppcheck-suppress knownEmptyContainer
   for (const std::string& alternate_url : alternates) {
     auto alternate = fetch_chain(client, alternate_url, nullptr);
     if (!alternate) {

@@ -163,7 +163,7 @@ class Flow {
     return {};
   }
 
-  Result<Order> poll_order(Order order, std::set<OrderStatus> waiting) {
+  Result<Order> poll_order(Order order, const std::set<OrderStatus>& waiting) {
     core::Backoff backoff(options_.first_poll, options_.max_poll_interval);
     std::optional<std::chrono::seconds> retry_after;
     while (waiting.count(order.status) != 0) {

@@ -14,6 +14,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "lifecycle/scheduler.hpp"
 
@@ -76,10 +77,7 @@ class DaemonCommand final : public Command {
         auto token = scheduler.stop_token();
         while (!token.stop_requested() && !done) {
           sd_notify(0, "WATCHDOG=1");
-          std::mutex mutex;
-          std::condition_variable_any cv;
-          std::unique_lock lock(mutex);
-          cv.wait_for(lock, token, interval, [] { return false; });
+          core::system_clock().sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(interval), token);
         }
       });
     }

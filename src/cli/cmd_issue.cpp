@@ -56,7 +56,7 @@ class IssueCommand final : public Command {
  private:
   Result<lifecycle::IssueRequest> build_request() {
     lifecycle::IssueRequest request;
-    for (std::string& name : names_) {
+    for (const std::string& name : names_) {
       std::string lower = core::to_lower(name);
       if (lower.starts_with("*."))
         return fail(Errc::InvalidArgument, "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " + name);

@@ -14,8 +14,8 @@ Result<std::unique_ptr<Manager>> Manager::open(ManagerOptions options) {
 Manager::Manager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Manager::~Manager() = default;
 
-Result<void> Manager::manage(std::vector<std::string> names, std::string lineage) {
-  return impl_->manage(std::move(names), std::move(lineage));
+Result<void> Manager::manage(const std::vector<std::string>& names, std::string lineage) {
+  return impl_->manage(names, std::move(lineage));
 }
 
 Result<void> Manager::start() { return impl_->start(); }

@@ -66,7 +66,7 @@ store::LineageSettings Manager::Impl::desired_settings(const std::optional<store
   return settings;
 }
 
-Result<void> Manager::Impl::manage(std::vector<std::string> names_in, std::string lineage) {
+Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std::string lineage) {
   std::vector<std::string> names = CERTKEEP_TRY(normalize_names(names_in));
   if (lineage.empty()) lineage = names.front();
   if (!core::is_valid_lineage_name(lineage))

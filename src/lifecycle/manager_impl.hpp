@@ -47,7 +47,7 @@ class Manager::Impl {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
-  Result<void> manage(std::vector<std::string> names, std::string lineage);
+  Result<void> manage(const std::vector<std::string>& names, std::string lineage);
   Result<void> start();
   void stop() noexcept;
   Result<void> renew_now(const std::string& lineage);

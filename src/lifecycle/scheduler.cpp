@@ -22,7 +22,7 @@ Result<RenewSummary> Scheduler::run_once() {
 }
 
 std::chrono::milliseconds Scheduler::sleep_duration() {
-  auto& clock = app_.services().clock;
+  const auto& clock = app_.services().clock;
   const core::SystemTime now = clock.now();
   std::chrono::milliseconds sleep = options_.recheck_interval;
   auto next = app_.services().store.next_due_time();
