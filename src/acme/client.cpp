@@ -150,7 +150,7 @@ Result<AcmeResponse> Client::post(std::string_view url, std::string_view payload
     ++stats_.signed_requests;
 
     auto sent = transport_.send(request);
-    if (!sent) return fail(std::move(sent).error().with_context(describe("POST", url)));
+    if (!sent) return fail(std::move(sent).error());  // the transport names the method and URL
     if (auto fresh = sent->headers.get("Replay-Nonce")) nonces_.add(*fresh);
     AcmeResponse response = CERTKEEP_TRY(to_acme_response("POST", url, std::move(*sent)));
     if (response.status < 400) return response;
@@ -179,7 +179,7 @@ Result<AcmeResponse> Client::get(std::string_view url, std::size_t max_body) {
   request.url = std::string(url);
   request.max_body_bytes = max_body;
   auto sent = transport_.send(request);
-  if (!sent) return fail(std::move(sent).error().with_context(describe("GET", url)));
+  if (!sent) return fail(std::move(sent).error());  // the transport names the method and URL
   if (auto fresh = sent->headers.get("Replay-Nonce")) nonces_.add(*fresh);
   AcmeResponse response = CERTKEEP_TRY(to_acme_response("GET", url, std::move(*sent)));
   if (response.status >= 400) {

@@ -54,8 +54,13 @@ class RenewCommand final : public Command {
         .end_object();
     if (out.json()) out.raw(json.str() + "\n");
     if (summary->failed() > 0) {
+      // A renewal that failed keeps the old certificate; a deployment that failed after the new
+      // one was committed may have left either in place, as its own error says.
+      const bool only_renewals_failed = std::none_of(summary->results.begin(), summary->results.end(), [](const auto& r) {
+        return r.outcome == lifecycle::RenewOutcome::DeployFailed;
+      });
       out.result(std::to_string(summary->failed()) + " of " + std::to_string(summary->results.size()) +
-                 " lineage(s) failed; the previous certificates stay deployed");
+                 " lineage(s) failed" + (only_renewals_failed ? "; the previous certificates stay deployed" : ""));
       return kExitFailure;
     }
     if (summary->results.empty()) out.result("nothing is due");

@@ -307,7 +307,10 @@ class CurlTransport final : public Transport {
     if (code != CURLE_OK) {
       const std::string reason =
           error_buffer_[0] != '\0' ? std::string(error_buffer_) : curl_easy_strerror(code);
-      return fail(classify(code), what + ": " + reason);
+      const Errc errc = classify(code);
+      // curl's own words for a stall ("Operation too slow…") do not say what happened.
+      if (errc == Errc::Timeout) return fail(errc, what + ": timed out (" + reason + ")");
+      return fail(errc, what + ": " + reason);
     }
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);

@@ -22,8 +22,19 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
     files.fullchain = lineage.cert_pem + lineage.chain_pem;
     files.privkey = lineage.key_pem;
     auto published = deploy::publish_live_files(services.state_dir, lineage.name, lineage.serial, files);
-    if (!published) return fail(std::move(published).error().with_context("deploy " + lineage.name));
-    CERTKEEP_TRY(services.store.record_deployed(lineage.name, lineage.serial));
+    if (!published) {
+      Error error = std::move(published).error().with_context("deploy " + lineage.name);
+      // Best effort: the store may be what failed (a full disk); the error is returned anyway.
+      if (auto recorded = services.store.record_deploy_failure(lineage.name, lineage.serial, error.to_string()); !recorded)
+        core::log::error(recorded.error().to_string());
+      return fail(std::move(error));
+    }
+    if (auto recorded = services.store.record_deployed(lineage.name, lineage.serial); !recorded)
+      // The files already serve the new certificate (it is committed, so nothing is mixed);
+      // only the bookkeeping is behind, and the next run redoes it.
+      return fail(std::move(recorded).error().with_context(
+          "deploy " + lineage.name + ": live files now serve serial " + lineage.serial +
+          ", but the store could not record it (the next run will)"));
     report.files_written = true;
     if (services.progress) services.progress("deployed " + live.string());
   }

@@ -3,12 +3,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,15 @@ namespace certkeep::store {
 namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
+
+// Below this much free space, an I/O error while opening the store is reported as a full disk.
+constexpr std::uint64_t kNearlyFullBytes = 1024 * 1024;
+
+std::optional<std::uint64_t> free_space(const std::filesystem::path& directory) {
+  struct statvfs info {};
+  if (::statvfs(directory.empty() ? "." : directory.c_str(), &info) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+}
 
 Result<void> make_directories(const std::filesystem::path& directory) {
   std::vector<std::filesystem::path> missing;
@@ -107,8 +118,16 @@ Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesyst
     } catch (const SQLite::Exception& exception) {
       // The first statement that reads the header fails on a file that is not SQLite at all;
       // say so plainly rather than "corrupt", since it may be the wrong path.
-      if ((exception.getErrorCode() & 0xFF) == SQLITE_NOTADB)
+      const int primary = exception.getErrorCode() & 0xFF;
+      if (primary == SQLITE_NOTADB)
         return fail(Errc::Store, what + ": not an SQLite database (" + exception.what() + ")");
+      // On a full disk SQLite often says only "disk I/O error" (its shared-memory index cannot
+      // grow); name the real cause when the filesystem is nearly out of space.
+      if (primary == SQLITE_IOERR || primary == SQLITE_FULL) {
+        if (auto free_bytes = free_space(db_path.parent_path()); free_bytes && *free_bytes < kNearlyFullBytes)
+          return fail(Errc::Io, what + ": no space left on device (" + std::to_string(*free_bytes / 1024) +
+                                    " KiB free; SQLite: " + exception.what() + ")");
+      }
       throw;
     }
   });

@@ -19,11 +19,12 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 7> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 10> kEventNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 11> kEventNames{{
     {EventKind::Issued, "issued"},
     {EventKind::Renewed, "renewed"},
     {EventKind::Failed, "failed"},
     {EventKind::Deployed, "deployed"},
+    {EventKind::DeployFailed, "deploy_failed"},
     {EventKind::HookSucceeded, "hook_succeeded"},
     {EventKind::HookFailed, "hook_failed"},
     {EventKind::Revoked, "revoked"},

@@ -11,6 +11,9 @@
 namespace certkeep::store {
 namespace {
 
+// Marks a last_error written by record_deploy_failure, so a later deployment clears only it.
+constexpr std::string_view kDeployFailedPrefix = "deploy failed: ";
+
 struct LineageFacts {
   LineageStatus status = LineageStatus::Pending;
   std::string serial;
@@ -104,12 +107,28 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
 
 Result<void> SqliteStore::record_deployed(const std::string& name, const std::string& serial) {
   return write("record deployment of " + name, [&]() -> Result<void> {
-    SQLite::Statement update(*db_, "UPDATE certificates SET deployed_serial = ?1, updated_at = ?2 WHERE name = ?3");
+    SQLite::Statement update(*db_,
+                             "UPDATE certificates SET deployed_serial = ?1, updated_at = ?2, last_error = "
+                             "CASE WHEN last_error LIKE ?4 || '%' THEN '' ELSE last_error END WHERE name = ?3");
     update.bind(1, serial);
     bind_time(update, 2, store_now());
     update.bind(3, name);
+    update.bind(4, std::string(kDeployFailedPrefix));
     if (update.exec() == 0) return fail(no_lineage(name));
     insert_event(*db_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
+    return {};
+  });
+}
+
+Result<void> SqliteStore::record_deploy_failure(const std::string& name, const std::string& serial,
+                                                const std::string& error_text) {
+  return write("record failed deployment of " + name, [&]() -> Result<void> {
+    SQLite::Statement update(*db_, "UPDATE certificates SET last_error = ?1, updated_at = ?2 WHERE name = ?3");
+    update.bind(1, std::string(kDeployFailedPrefix) + error_text);
+    bind_time(update, 2, store_now());
+    update.bind(3, name);
+    if (update.exec() == 0) return fail(no_lineage(name));
+    insert_event(*db_, EventRecord{0, name, EventKind::DeployFailed, serial, error_text, store_now()});
     return {};
   });
 }

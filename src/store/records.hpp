@@ -89,8 +89,8 @@ struct OrderRecord {
   SystemTime created_at{};
 };
 
-enum class EventKind { Issued, Renewed, Failed, Deployed, HookSucceeded, HookFailed, Revoked,
-                       Removed, Imported, AccountRegistered };
+enum class EventKind { Issued, Renewed, Failed, Deployed, DeployFailed, HookSucceeded, HookFailed,
+                       Revoked, Removed, Imported, AccountRegistered };
 std::string_view to_string(EventKind kind) noexcept;
 
 struct EventRecord {

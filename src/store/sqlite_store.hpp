@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
   Result<void> record_failure(const std::string& name, const std::string& error_text, const std::string& detail,
                               SystemTime next_attempt_at) override;
   Result<void> record_deployed(const std::string& name, const std::string& serial) override;
+  Result<void> record_deploy_failure(const std::string& name, const std::string& serial,
+                                     const std::string& error_text) override;
   Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
                                   const std::string& detail) override;
   Result<void> update_settings(const std::string& name, const LineageSettings& settings) override;

@@ -75,7 +75,13 @@ class Store {
   // else stays Valid), a Failed event with `detail`. The certificate columns are untouched.
   virtual Result<void> record_failure(const std::string& name, const std::string& error_text,
                                       const std::string& detail, SystemTime next_attempt_at) = 0;
+  // deployed_serial = serial, a Deployed event, and a last_error left by a failed deployment
+  // cleared (a renewal's error stays).
   virtual Result<void> record_deployed(const std::string& name, const std::string& serial) = 0;
+  // The live files could not be switched to `serial`: last_error = "deploy failed: <error>" and
+  // a DeployFailed event. No backoff: the next run deploys again.
+  virtual Result<void> record_deploy_failure(const std::string& name, const std::string& serial,
+                                             const std::string& error_text) = 0;
   virtual Result<void> record_hook_result(const std::string& name, const std::string& serial,
                                           bool succeeded, const std::string& detail) = 0;
   virtual Result<void> update_settings(const std::string& name,

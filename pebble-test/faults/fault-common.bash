@@ -1,0 +1,174 @@
+# shellcheck shell=bash
+# Sourced by pebble-test/faults/*.sh (named .bash so the suite's *.sh glob does not take it for
+# a test). Adds to cli-common.sh what the fault cases share: timing, a gated webroot server that
+# holds Pebble's validator mid-order, restarting the harness's Pebble, and the checks every
+# fault case ends with. Every process started here is stopped by its own PID on exit.
+# shellcheck source-path=SCRIPTDIR source=../cli-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../cli-common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+FAULTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PEBBLE_TEST_DIR=$(dirname "$FAULTS_DIR")
+
+# Extra clean-up steps (shell commands), run before cli-common's cleanup_test on any exit.
+FAULT_CLEANUPS=()
+cleanup_fault_test() {
+  local step
+  for step in "${FAULT_CLEANUPS[@]}"; do eval "$step" || true; done
+  cleanup_test
+}
+trap cleanup_fault_test EXIT
+
+# On failure, show what certkeep and the helpers printed.
+fail() {
+  echo "FAIL: $*" >&2
+  local file
+  for file in "$TEST_DIR"/*.out "$TEST_DIR"/*.err "$TEST_DIR"/*.log; do
+    [ -s "$file" ] || continue
+    echo "---- ${file##*/} (last 25 lines)" >&2
+    tail -n 25 "$file" >&2
+  done
+  exit 1
+}
+
+# A failed expectation that does not stop the test, so the invariants after it are still
+# checked; finish_soft fails the test at the end if any was recorded.
+SOFT_FAILURES=()
+soft_fail() {
+  echo "SOFT FAIL (the test goes on, and fails at the end): $*" >&2
+  SOFT_FAILURES+=("$*")
+}
+finish_soft() {
+  [ "${#SOFT_FAILURES[@]}" = 0 ] && return 0
+  local message
+  echo "FAIL: ${#SOFT_FAILURES[@]} expectation(s) failed:" >&2
+  for message in "${SOFT_FAILURES[@]}"; do echo "  - $message" >&2; done
+  exit 1
+}
+
+now_ms() { pt_now_ms; }
+ms_to_s() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+
+# Waits until FILE has a line matching the extended regex PATTERN; fails after TIMEOUT_MS.
+# With a PID, gives up early when that process has exited.
+wait_for_line() {
+  local file=$1 pattern=$2 timeout_ms=$3 pid=${4:-} end
+  end=$(($(now_ms) + timeout_ms))
+  while :; do
+    grep -qE "$pattern" "$file" 2>/dev/null && return 0
+    if [ -n "$pid" ] && ! pt_pid_alive "$pid"; then return 2; fi
+    (($(now_ms) < end)) || return 1
+    sleep 0.05
+  done
+}
+
+# Waits up to TIMEOUT_MS for PID (a child of this shell) to exit and sets EXIT_STATUS; fails
+# (after killing it) when it is still running.
+wait_exit() {
+  local pid=$1 timeout_ms=$2 what=$3 end
+  end=$(($(now_ms) + timeout_ms))
+  while pt_pid_alive "$pid" && (($(now_ms) < end)); do sleep 0.05; done
+  if pt_pid_alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    fail "$what still running after $(ms_to_s "$timeout_ms") s"
+  fi
+  # shellcheck disable=SC2034 # EXIT_STATUS is read by the scripts
+  EXIT_STATUS=0
+  # shellcheck disable=SC2034
+  wait "$pid" || EXIT_STATUS=$?
+}
+
+# ---- the webroot server --------------------------------------------------------------------
+WEBROOT="$TEST_DIR/www"
+GATE="$TEST_DIR/gate"
+WEB_EVENTS="$TEST_DIR/web.log"
+WEB_PID=""
+
+# Serves $WEBROOT on the HTTP-01 port; while $GATE exists it holds challenge requests open
+# (see gated_http.py).
+start_web() {
+  mkdir -p "$WEBROOT"
+  python3 "$FAULTS_DIR/gated_http.py" "$CERTKEEP_HTTP01_PORT" "$WEBROOT" "$GATE" "$WEB_EVENTS" \
+    >>"$TEST_DIR/web-stderr.log" 2>&1 &
+  WEB_PID=$!
+  TEST_PIDS+=("$WEB_PID")
+  local _
+  for _ in $(seq 200); do
+    curl -s -o /dev/null --noproxy '*' "http://127.0.0.1:$CERTKEEP_HTTP01_PORT/" && return 0
+    pt_pid_alive "$WEB_PID" || break
+    sleep 0.05
+  done
+  fail "the webroot server did not start"
+}
+hold_challenges() { : >"$GATE"; }
+release_challenges() { rm -f "$GATE"; }
+FAULT_CLEANUPS+=(release_challenges)
+
+# The issue flags for a webroot lineage.
+webroot_flags() {
+  printf '%s\n' --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
+    --agree-tos --email ops@example.com --webroot "$WEBROOT"
+}
+issue_webroot() {
+  local flags
+  mapfile -t flags < <(webroot_flags)
+  ck issue "${flags[@]}" "$@"
+}
+
+# issue (standalone responder) with debug logs on stderr.
+issue_verbose() {
+  local flags
+  mapfile -t flags < <(pebble_flags)
+  ck -v issue "${flags[@]}" "$@"
+}
+
+# ---- the harness's Pebble ------------------------------------------------------------------
+# Restarts Pebble on the same ports (it forgets every account and order and makes a new root)
+# and reloads its variables (PEBBLE_PID, CERTKEEP_TEST_PEBBLE_ROOT). Extra VAR=VALUE arguments
+# are Pebble's environment for the new process (e.g. PEBBLE_WFE_NONCEREJECT=0).
+restart_pebble() {
+  env "$@" bash "$PEBBLE_TEST_DIR/pebble.sh" restart "$PEBBLE_RUN_DIR" >/dev/null 2>"$TEST_DIR/restart.err" ||
+    fail "pebble.sh restart failed: $(cat "$TEST_DIR/restart.err")"
+  # shellcheck source=/dev/null
+  source "$PEBBLE_RUN_DIR/env"
+}
+
+# ---- what every fault case asserts ---------------------------------------------------------
+# The lineage's last error, in `show NAME` and in `list --json`, matches the extended regex
+# PATTERN (case-insensitive); `list`'s table shows the lineage with an error.
+assert_error_recorded() {
+  local name=$1 pattern=$2
+  ck show "$name" >"$TEST_DIR/show.txt" 2>&1 || fail "show $name exited $?: $(cat "$TEST_DIR/show.txt")"
+  grep -E "^ *last error" "$TEST_DIR/show.txt" | grep -qiE "$pattern" ||
+    fail "show $name: last error does not match /$pattern/: $(grep -E '^ *(last error|status):' "$TEST_DIR/show.txt" | tr -s ' ' | tr '\n' ';')"
+  ck list --json >"$TEST_DIR/list.json" 2>&1 || fail "list --json exited $?: $(cat "$TEST_DIR/list.json")"
+  python3 - "$TEST_DIR/list.json" "$name" "$pattern" <<'PY' || fail "list --json: no last_error matching /$pattern/ for $name: $(cat "$TEST_DIR/list.json")"
+import json, re, sys
+data = json.load(open(sys.argv[1]))
+rows = data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))
+row = next(r for r in rows if r.get("name") == sys.argv[2])
+sys.exit(0 if re.search(sys.argv[3], row.get("last_error", ""), re.I) else 1)
+PY
+  ck list >"$TEST_DIR/list.txt" 2>&1 || fail "list exited $?: $(cat "$TEST_DIR/list.txt")"
+  awk -v n="$name" '$1 == n' "$TEST_DIR/list.txt" | grep -qE '[a-z-]+: ' ||
+    fail "list's table shows no error for $name: $(cat "$TEST_DIR/list.txt")"
+}
+
+# assert_error_recorded as a soft failure: the test goes on to check the rest.
+soft_error_recorded() {
+  (assert_error_recorded "$@") >/dev/null 2>"$TEST_DIR/soft-check.txt" ||
+    soft_fail "$(grep -m1 '^FAIL' "$TEST_DIR/soft-check.txt" | sed 's/^FAIL: //' | tr '\n' ' ')"
+}
+
+# The number of events of KIND for lineage NAME.
+event_count() {
+  sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" \
+    "SELECT COUNT(*) FROM events WHERE lineage='$1' AND kind='$2';"
+}
+
+# Rows in the orders table for lineage NAME (an order in flight, resumable).
+order_rows() {
+  sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT COUNT(*) FROM orders WHERE lineage='$1';"
+}
