@@ -10,6 +10,8 @@
 //   the certificate this connection's handshake got. Renewals swap it live: connections
 //   already open keep theirs, the next handshake gets the new one. Nothing restarts.
 // - --renew-every SECONDS forces a renewal that often (a demo of the live swap).
+// - It prints "ready https://127.0.0.1:N serial X" once serving, and one line per Manager
+//   event: "event issued|renewed|failed LINEAGE serial X at_ms=T [error …]".
 // - SIGINT/SIGTERM stop it.
 //
 // Plain POSIX sockets and one thread per connection keep it short; a real proxy would use an
@@ -22,6 +24,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -271,9 +274,13 @@ int run(Args args) {
     return 1;
   }
   std::unique_ptr<certkeep::Manager> manager = std::move(*opened);
+  // at_ms: when the Manager stamped the event (Unix time in ms), just before it published the
+  // snapshot; the live-swap tests measure from it to the first handshake serving the serial.
   certkeep::Subscription events = manager->subscribe([](const certkeep::Event& event) {
+    const auto at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(event.at.time_since_epoch()).count();
     say("event " + std::string(to_string(event.kind)) + " " + event.name + " serial " + event.serial +
-        (event.error ? " error " + event.error->to_string() : ""));
+        " at_ms=" + std::to_string(at_ms) + (event.error ? " error " + event.error->to_string() : ""));
   });
 
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);

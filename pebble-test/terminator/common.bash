@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# Sourced by pebble-test/terminator/*.sh (named .bash so the suite's *.sh glob does not take it
+# for a test): runs the example terminator (CERTKEEP_TERMINATOR_BIN) against the Pebble that
+# with-pebble.sh started and probes its HTTPS port with CERTKEEP_HANDSHAKE_PROBE_BIN. Every
+# process it starts is stopped by its own PID on exit; only 127.0.0.1 is used.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+: "${CERTKEEP_TERMINATOR_BIN:?CERTKEEP_TERMINATOR_BIN must point at certkeep_terminator}"
+: "${CERTKEEP_HANDSHAKE_PROBE_BIN:?CERTKEEP_HANDSHAKE_PROBE_BIN must point at certkeep_handshake_probe}"
+: "${CERTKEEP_TEST_DIRECTORY_URL:?run under pebble-test/with-pebble.sh}"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-terminator-test.XXXXXX")
+TERMINATOR_LOG=$WORK/terminator.log
+TERMINATOR_PID=""
+HTTPS_PORT=""
+OWN_PIDS=() # background processes of this test besides the terminator
+
+cleanup_terminator_test() {
+  local pid
+  for pid in "${OWN_PIDS[@]}" $TERMINATOR_PID; do
+    if pt_pid_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  for pid in "${OWN_PIDS[@]}" $TERMINATOR_PID; do wait "$pid" 2>/dev/null || true; done
+  pt_release_ports "$WORK"
+  rm -rf "$WORK"
+}
+trap cleanup_terminator_test EXIT
+
+pass() { echo "ok: $*"; }
+fail() {
+  echo "FAIL: $*" >&2
+  local file
+  for file in "$TERMINATOR_LOG" "$WORK"/*.out "$WORK"/*.err; do
+    [ -s "$file" ] || continue
+    echo "---- ${file##*/} (last 30 lines)" >&2
+    tail -n 30 "$file" >&2
+  done
+  exit 1
+}
+
+# start_terminator -d NAME [-d NAME...]: starts the terminator on a reserved HTTPS port and
+# Pebble's HTTP-01 port; sets TERMINATOR_PID and HTTPS_PORT.
+start_terminator() {
+  HTTPS_PORT=$(pt_reserve_port "$WORK") || fail "no free port"
+  "$CERTKEEP_TERMINATOR_BIN" --state-dir "$WORK/state" --server "$CERTKEEP_TEST_DIRECTORY_URL" \
+    --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --email ops@example.com \
+    --http-port "$CERTKEEP_HTTP01_PORT" --https-port "$HTTPS_PORT" "$@" >"$TERMINATOR_LOG" 2>&1 &
+  TERMINATOR_PID=$!
+}
+
+# wait_for_line FILE PATTERN [COUNT [DEADLINE_MS]]: waits until FILE has COUNT (default 1) lines
+# matching the grep PATTERN, failing at the deadline (default 60 s) or when the terminator exits.
+wait_for_line() {
+  local file=$1 pattern=$2 count=${3:-1} end=$(($(pt_now_ms) + ${4:-60000}))
+  local found
+  while :; do
+    # The file may not exist yet: a background process's redirection is made in its own fork.
+    found=$(grep -c -- "$pattern" "$file" 2>/dev/null) || true
+    ((${found:-0} >= count)) && return 0
+    pt_pid_alive "$TERMINATOR_PID" || fail "the terminator exited while waiting for '$pattern' in ${file##*/}"
+    (($(pt_now_ms) < end)) || fail "no '$pattern' in ${file##*/} in time"
+    sleep 0.02
+  done
+}
+
+# The serial on the terminator's ready line (after wait_for_line "$TERMINATOR_LOG" '^ready').
+ready_serial() { sed -n 's/^ready .* serial \([0-9A-F][0-9A-F]*\)$/\1/p' "$TERMINATOR_LOG" | head -n 1; }
+
+# probe ARG...: the handshake probe against the terminator's HTTPS port, verifying up to
+# Pebble's root.
+probe() {
+  "$CERTKEEP_HANDSHAKE_PROBE_BIN" --port "$HTTPS_PORT" --cafile "$CERTKEEP_TEST_PEBBLE_ROOT" "$@"
+}
+
+# probe_field FILE KEY: the value after KEY on the probe summary line that has it
+# ("handshakes N ok N failed N …", "max_gap_ms G stale_after_swap N …").
+probe_field() {
+  awk -v key="$2" '$1 != "seen" && $1 != "serial" { for (i = 1; i < NF; i++) if ($i == key) { print $(i + 1); exit } }' "$1"
+}
+
+# The serials of the probe's summary, in order of first appearance, one per line.
+probe_serials() { awk '$1 == "serial" && $2 ~ /^[0-9]+$/ { print $3 }' "$1"; }
+
+# probe_serial_field FILE SERIAL KEY: first_ms, last_ms or count of one serial.
+probe_serial_field() {
+  awk -v serial="$2" -v key="$3" '$1 == "serial" && $3 == serial { for (i = 4; i < NF; i++) if ($i == key) print $(i + 1) }' "$1"
+}
+
+# stop_terminator: SIGTERM, and fails unless it exits 0 (a sanitizer report makes it non-zero).
+stop_terminator() {
+  local status=0
+  kill -TERM "$TERMINATOR_PID"
+  wait "$TERMINATOR_PID" || status=$?
+  TERMINATOR_PID=""
+  [ "$status" = 0 ] || fail "the terminator exited $status after SIGTERM"
+}
