@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The one command that passes every test from a fresh clone on Debian 12: installs what is
 # missing (apt-get), configures and builds everything with AddressSanitizer + UBSan, and runs
-# every test against that build: unit tests, the Pebble integration and fault suites, the
-# systemd unit check and the installed-package consumer build. One sanitized build serves all
-# of them, so the integration tests run the real binary under the sanitizers too.
-# Usage: scripts/test.sh [--no-sanitize]    Environment: BUILD_DIR (default build-test), JOBS.
+# every test against that build: unit tests, the Pebble integration, fault and terminator
+# suites, cppcheck, the systemd unit check and the installed-package consumer build. One
+# sanitized build serves all of them, so the integration tests run the real binary under the
+# sanitizers too. Then every libFuzzer target runs briefly (clang build in $BUILD_DIR-fuzz).
+# Usage: scripts/test.sh [--no-sanitize]
+# Environment: BUILD_DIR (default build-test), JOBS, FUZZ_SECONDS (per target, default 5; 0 skips).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,5 +31,12 @@ cmake --build "$build" -j"$jobs"
 echo "== every test: unit, Pebble integration, faults, systemd, package"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$build" --output-on-failure -j"$jobs"
+# Pebble tests mostly wait on the network, so run a few more at once than there are CPUs.
+ctest --test-dir "$build" --output-on-failure -j"$((jobs + 1))"
+
+fuzz_seconds=${FUZZ_SECONDS:-5}
+if [ "$fuzz_seconds" != 0 ]; then
+  echo "== fuzz smoke run: every target ${fuzz_seconds} s, regressions replayed"
+  bash fuzz/run.sh --build "$build-fuzz" "$fuzz_seconds"
+fi
 echo "== all tests passed in $(( $(date +%s) - started )) s"

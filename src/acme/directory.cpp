@@ -8,6 +8,8 @@ namespace certkeep::acme {
 
 bool is_https_url(std::string_view url) noexcept {
   if (!url.starts_with("https://") || url.size() <= 8 || url.size() > 2048) return false;
+  // A host must follow the scheme: "https:///p" and "https://?x" have none.
+  if (url.find_first_of("/?#", 8) == 8) return false;
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
   return true;

@@ -92,6 +92,8 @@ std::string ListenAddress::to_string() const {
 }
 
 Result<ListenAddress> parse_listen_address(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos)
+    return fail(Errc::InvalidArgument, "listen address: contains a NUL byte");
   ListenAddress result;
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {

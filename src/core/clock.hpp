@@ -2,6 +2,7 @@
 // Clock: the seam for time, so backoff, polling and renewal run on a fake clock in tests.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <stop_token>
 
@@ -31,6 +32,13 @@ Clock& system_clock();
 inline long long to_unix(SystemTime t) {
   return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
 }
-inline SystemTime from_unix(long long seconds) { return SystemTime(Seconds(seconds)); }
+// The clock counts nanoseconds, so it holds 1970..2262 here: later times (a CA's "9999-12-31",
+// RFC 5280's "no expiration") saturate at its end, earlier ones at the epoch, instead of
+// overflowing.
+inline constexpr long long kLastUnixSecond =
+    std::chrono::duration_cast<Seconds>(SystemTime::max().time_since_epoch()).count();
+inline SystemTime from_unix(long long seconds) {
+  return SystemTime(Seconds(std::clamp(seconds, 0LL, kLastUnixSecond)));
+}
 
 }  // namespace certkeep::core

@@ -69,7 +69,8 @@ Error Error::with_context(std::string_view what) const& {
 }
 
 std::string Error::to_string() const {
-  std::string text = message_;
+  // Messages quote what the CA sent (URLs, statuses, identifiers): escape it for the terminal.
+  std::string text = core::sanitize_for_terminal(message_, 4096);
   if (problem_) {
     text += ": " + core::sanitize_for_terminal(problem_->type, 256);
     if (!problem_->detail.empty()) text += ": " + core::sanitize_for_terminal(problem_->detail);

@@ -62,6 +62,9 @@ Result<SystemTime> parse_rfc3339(std::string_view text) {
   tm.tm_sec = second == 60 ? 59 : second;  // a leap second is near enough
   time_t t = timegm(&tm);
   if (t == static_cast<time_t>(-1)) return bad();
+  // timegm turns "02-31" into March: a date that does not round-trip does not exist.
+  std::tm check{};
+  if (!gmtime_r(&t, &check) || check.tm_mday != day || check.tm_mon != month - 1) return bad();
   return from_unix(static_cast<long long>(t) - offset_seconds);
 }
 

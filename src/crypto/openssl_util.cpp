@@ -6,6 +6,8 @@
 
 #include <openssl/err.h>
 
+#include "core/clock.hpp"
+
 namespace certkeep::crypto {
 
 namespace {
@@ -82,7 +84,7 @@ std::optional<std::chrono::system_clock::time_point> to_time_point(const ASN1_TI
   }
   // ASN1_TIME_to_tm yields UTC fields; timegm reads them as UTC regardless of TZ.
   std::time_t seconds = timegm(&parts);
-  return std::chrono::system_clock::from_time_t(seconds);
+  return core::from_unix(static_cast<long long>(seconds));  // "99991231235959Z" saturates
 }
 
 }  // namespace certkeep::crypto

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "core/clock.hpp"
+
 namespace certkeep::http {
 
 namespace {
@@ -63,7 +65,7 @@ std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::stri
   std::tm check{};
   if (!::gmtime_r(&seconds, &check) || check.tm_mday != *day || check.tm_mon != month_index)
     return std::nullopt;
-  return std::chrono::system_clock::from_time_t(seconds);
+  return core::from_unix(static_cast<long long>(seconds));  // saturates past 2262
 }
 
 std::string lowercase(std::string_view text) {

@@ -191,3 +191,10 @@ TEST_CASE("ARI renewal info parses its window and refuses a reversed one", "[acm
   CHECK_FALSE(parse_renewal_info(R"({"suggestedWindow":{"start":"garbage","end":"2025-01-02T04:00:00Z"}})"));
   CHECK_FALSE(parse_renewal_info(R"({})"));
 }
+
+TEST_CASE("fuzz-found: an https URL needs a host", "[acme][directory][fuzz]") {
+  CHECK_FALSE(is_https_url("https:///path"));
+  CHECK_FALSE(is_https_url("https://?x"));
+  CHECK_FALSE(is_https_url("https://#f"));
+  CHECK(is_https_url("https://ca.example/dir"));
+}

@@ -38,3 +38,10 @@ TEST_CASE("listen addresses are :PORT, IPV4:PORT or [IPV6]:PORT", "[challenge][l
     CHECK(parsed.error().code() == Errc::InvalidArgument);
   }
 }
+
+TEST_CASE("fuzz-found: a NUL inside a listen address is refused, not cut off", "[challenge][listen][fuzz]") {
+  using namespace std::string_literals;
+  auto parsed = parse_listen_address("1.2.3.4\0x:80"s);
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().code() == Errc::InvalidArgument);
+}

@@ -106,3 +106,8 @@ TEST_CASE("Headers are looked up case-insensitively and keep repeats", "[http][h
   CHECK_FALSE(headers.get("Location").has_value());
   CHECK(headers.get_all("Link") == std::vector<std::string_view>{"<a>", "<b>"});
 }
+
+TEST_CASE("fuzz-found: Retry-After dates far in the future or past do not overflow", "[http][retry-after][fuzz]") {
+  CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", kNow) == 86400s);  // clamped to a day
+  CHECK(parse_retry_after("Sat, 31 Dec 1007 23:59:59 GMT", kNow) == 0s);      // in the past
+}
