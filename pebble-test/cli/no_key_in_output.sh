@@ -1,5 +1,5 @@
 # Private keys never leave their files: not in -v logs, --json output, list/show, or a deploy
-# hook's recorded output, across issue, renew and a failing renewal.
+# hook's recorded output, across an issuance, a forced renewal and a dry run.
 source "$(dirname "$0")/../cli-common.sh"
 
 name=secret.example.com
