@@ -4,6 +4,7 @@
 #
 #   fuzz/run.sh BUILD_DIR SECONDS_PER_TARGET            # targets already built in BUILD_DIR
 #   fuzz/run.sh --build BUILD_DIR SECONDS_PER_TARGET    # configure (clang) + build, then run
+#   fuzz/run.sh --build BUILD_DIR 0                     # configure + build only
 #
 # Environment: FUZZ_TARGETS="token base64url" runs only those; FUZZ_JOBS (default 1) is the
 # cmake --build parallelism for --build.
@@ -44,6 +45,7 @@ if [[ $build -eq 1 ]]; then
     -DCERTKEEP_EXAMPLES=OFF -DCERTKEEP_BENCH=OFF >/dev/null || exit 2
   cmake --build "$build_dir" -j"${FUZZ_JOBS:-1}" --target certkeep_fuzz || exit 2
   echo "== build took $(($(date +%s) - started)) s"
+  [[ $seconds -eq 0 ]] && exit 0
 fi
 
 build_dir=$(cd "$build_dir" && pwd) || exit 2
