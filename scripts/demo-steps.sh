@@ -2,6 +2,7 @@
 # The steps of scripts/demo.sh, run inside pebble-test/with-pebble.sh (which provides
 # CERTKEEP_TEST_DIRECTORY_URL, CERTKEEP_TEST_CA_BUNDLE, CERTKEEP_HTTP01_PORT).
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-demo.XXXXXX")
 state="$demo/state"
@@ -45,8 +46,8 @@ run "$CERTKEEP_BIN" --state-dir "$state" show demo.example.com
 old_serial=$(openssl x509 -in "$state/live/demo.example.com/cert.pem" -noout -serial | cut -d= -f2)
 
 step "2b. an external HTTPS server (nginx's role) serves the deployed files"
-server_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 "$(dirname "${BASH_SOURCE[0]}")/../examples/external-server/reloading_https_server.py" \
+server_port=$(source "$here/../pebble-test/lib.sh"; pt_reserve_port "$PEBBLE_RUN_DIR")
+python3 "$here/../examples/external-server/reloading_https_server.py" \
   "$state/live/demo.example.com/fullchain.pem" "$state/live/demo.example.com/privkey.pem" "$server_port" \
   "$demo/server.pid" >"$demo/server.log" 2>&1 &
 server_pid=$!
@@ -65,7 +66,7 @@ echo "    external server (same pid $server_pid) now serves serial $external"
 [ "$external" = "$new_serial" ] || { echo "the deploy hook did not reload the external server" >&2; exit 1; }
 
 step "4. a TLS terminator that links libcertkeep picks up a renewal live, without a restart"
-https_port=$(source pebble-test/lib.sh; pt_reserve_port "$PEBBLE_RUN_DIR")
+https_port=$(source "$here/../pebble-test/lib.sh"; pt_reserve_port "$PEBBLE_RUN_DIR")
 "$CERTKEEP_TERMINATOR_BIN" --state-dir "$demo/terminator" --server "$CERTKEEP_TEST_DIRECTORY_URL" \
   --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --http-port "$CERTKEEP_HTTP01_PORT" --https-port "$https_port" \
   -d app.example.com >"$demo/terminator.log" 2>&1 &
