@@ -24,12 +24,17 @@ class ListCommand final : public Command {
     auto lineages = (*app)->list();
     if (!lineages) return out.error(lineages.error());
     if (out.json()) {
-      std::string text = "[";
+      // Written in 64 KiB pieces: a large store's listing never sits in memory as one string.
+      std::string chunk = "[";
       for (std::size_t i = 0; i < lineages->size(); ++i) {
-        if (i) text += ",";
-        text += lineage_json((*app)->state_dir(), (*lineages)[i]);
+        if (i) chunk += ',';
+        chunk += lineage_json((*app)->state_dir(), (*lineages)[i]);
+        if (chunk.size() >= 64 * 1024) {
+          out.raw(chunk);
+          chunk.clear();
+        }
       }
-      out.raw(text + "]\n");
+      out.raw(chunk + "]\n");
     } else {
       out.raw(lineage_table(*lineages, (*app)->services().clock.now()));
     }

@@ -148,7 +148,7 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   return summary;
 }
 
-Result<std::vector<LineageRecord>> App::list() { return store_->list_lineages(); }
+Result<std::vector<LineageRecord>> App::list() { return store_->list_lineage_summaries(); }
 
 Result<LineageDetails> App::show(const std::string& name) {
   auto lineage = CERTKEEP_TRY(store_->find_lineage(name));

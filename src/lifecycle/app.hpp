@@ -70,6 +70,7 @@ class App {
   // Renews the due lineages (or the selected one), `concurrency` at a time, each worker with
   // its own store connection and CA connection.
   Result<RenewSummary> renew(const RenewSelection& selection);
+  // Every lineage for a listing: without key, certificate and chain PEM (empty).
   Result<std::vector<LineageRecord>> list();
   Result<LineageDetails> show(const std::string& name);
   // Forgets a lineage and removes its live files; its events stay.

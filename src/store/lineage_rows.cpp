@@ -22,6 +22,13 @@ std::string select_lineages(std::string_view tail) {
   return "SELECT " + std::string(kLineageColumns) + " FROM certificates " + std::string(tail);
 }
 
+std::string select_lineage_summaries(std::string_view tail) {
+  std::string columns(kLineageColumns);
+  const std::string_view pem_columns = "key_pem, cert_pem, chain_pem";
+  columns.replace(columns.find(pem_columns), pem_columns.size(), "'', '', ''");
+  return "SELECT " + columns + " FROM certificates " + std::string(tail);
+}
+
 // `due_at <= ?` is a range search on certificates_by_due_at; rows with a NULL due_at
 // (revoked, imported) are never in range.
 std::string due_lineages_sql() { return select_lineages("WHERE due_at <= ?1 ORDER BY due_at, name"); }

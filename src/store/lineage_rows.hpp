@@ -19,6 +19,8 @@ extern const std::string_view kLineageColumns;
 
 // "SELECT <kLineageColumns> FROM certificates <tail>".
 std::string select_lineages(std::string_view tail);
+// The same columns, with empty strings in place of the three PEM columns.
+std::string select_lineage_summaries(std::string_view tail);
 // The queries due_lineages (one parameter: now) and deploy_pending_lineages run, exposed so a
 // test can EXPLAIN them.
 std::string due_lineages_sql();

@@ -50,6 +50,10 @@ Result<std::vector<LineageRecord>> SqliteStore::list_lineages() {
   return read("list lineages", [&] { return load_lineages(select_lineages("ORDER BY name"), std::nullopt); });
 }
 
+Result<std::vector<LineageRecord>> SqliteStore::list_lineage_summaries() {
+  return read("list lineages", [&] { return load_lineages(select_lineage_summaries("ORDER BY name"), std::nullopt); });
+}
+
 Result<std::vector<LineageRecord>> SqliteStore::due_lineages(SystemTime now) {
   return read("due lineages", [&] { return load_lineages(due_lineages_sql(), unix_seconds(now)); });
 }

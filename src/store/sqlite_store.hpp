@@ -33,6 +33,7 @@ class SqliteStore final : public Store {
   Result<std::optional<LineageRecord>> find_lineage(const std::string& name) override;
   Result<void> upsert_lineage(const LineageRecord& lineage) override;
   Result<std::vector<LineageRecord>> list_lineages() override;
+  Result<std::vector<LineageRecord>> list_lineage_summaries() override;
   Result<std::vector<LineageRecord>> due_lineages(SystemTime now) override;
   Result<std::optional<SystemTime>> next_due_time() override;
   Result<void> set_status(const std::string& name, LineageStatus status) override;

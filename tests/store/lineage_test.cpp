@@ -199,5 +199,26 @@ TEST_CASE("lineages: remove drops the lineage and its order but keeps (and exten
   CHECK(store->find_lineage("example.com").value()->serial.empty());
 }
 
+TEST_CASE("lineage summaries carry every field but the PEM texts", "[store][lineage]") {
+  auto store = memory_store();
+  LineageRecord lineage = pending_lineage("summary.example.com");
+  REQUIRE(store->upsert_lineage(lineage));
+  REQUIRE(store->commit_issuance(lineage.name, issued("ABCD", t0() + 24h * 60), EventKind::Issued));
+
+  const auto full = store->list_lineages().value();
+  const auto summaries = store->list_lineage_summaries().value();
+  REQUIRE(full.size() == 1);
+  REQUIRE(summaries.size() == 1);
+  CHECK_FALSE(full[0].cert_pem.empty());
+  CHECK(summaries[0].key_pem.empty());
+  CHECK(summaries[0].cert_pem.empty());
+  CHECK(summaries[0].chain_pem.empty());
+  CHECK(summaries[0].name == full[0].name);
+  CHECK(summaries[0].serial == "ABCD");
+  CHECK(summaries[0].identifiers == full[0].identifiers);
+  CHECK(summaries[0].not_after == full[0].not_after);
+  CHECK(summaries[0].settings.directory_url == full[0].settings.directory_url);
+}
+
 }  // namespace
 }  // namespace certkeep::store
