@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The installed package works for a consumer: `cmake --install` into a temporary prefix, then
-# (1) examples/terminator builds against it with find_package(certkeep) alone, and (2) a tiny
-# program builds with `pkg-config --cflags --libs certkeep` and runs.
+# (1) examples/terminator builds against it with find_package(certkeep) alone and, run against
+# a real Pebble, issues and swaps a renewal live; (2) a tiny program builds with
+# `pkg-config --cflags --libs certkeep` and runs.
 # Usage: consumer_build.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 source_dir=$1
@@ -21,6 +22,12 @@ cmake -S "$source_dir/examples/terminator" -B "$work/consumer" -DCMAKE_PREFIX_PA
 cmake --build "$work/consumer" -j2 >/dev/null
 "$work/consumer/certkeep_terminator" --help >/dev/null 2>&1 || [ $? -le 2 ] || { echo "terminator does not run"; exit 1; }
 echo "ok: examples/terminator built against the installed package"
+# The program built from the installed package gets a certificate from a real Pebble and
+# swaps a renewal in live (examples/terminator/pebble_demo.sh checks both).
+bash "$source_dir/pebble-test/with-pebble.sh" bash "$source_dir/examples/terminator/pebble_demo.sh" \
+  "$work/consumer/certkeep_terminator" >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; exit 1; }
+grep '^ok:' "$work/demo.log"
+echo "ok: the installed-package terminator serves Pebble's certificate and picks up a renewal live"
 
 cat > "$work/main.cpp" <<'CPP'
 #include <certkeep/certkeep.hpp>
