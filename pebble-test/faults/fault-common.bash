@@ -104,6 +104,17 @@ start_web() {
 }
 hold_challenges() { : >"$GATE"; }
 release_challenges() { rm -f "$GATE"; }
+
+# Starts `renew --force` in the background (renew_pid; output in renew.out/renew.err) and
+# returns once Pebble's validator is held at the webroot server: the order is mid-flight.
+start_renew_held_mid_order() {
+  hold_challenges
+  "$CERTKEEP_BIN" --state-dir "$STATE" -v renew --force >"$TEST_DIR/renew.out" 2>"$TEST_DIR/renew.err" &
+  renew_pid=$!
+  TEST_PIDS+=("$renew_pid")
+  wait_for_line "$WEB_EVENTS" "^held /.well-known/acme-challenge/" 20000 "$renew_pid" ||
+    fail "Pebble's validator never reached the webroot server"
+}
 FAULT_CLEANUPS+=(release_challenges)
 
 # The issue flags for a webroot lineage.

@@ -62,12 +62,7 @@ pass "frozen CA: connect timeout, old files kept; renewal after SIGCONT succeeds
 
 # 2. Frozen mid-order, with the connection to the CA open.
 before=$(live_fingerprint "$NAME")
-hold_challenges
-"$CERTKEEP_BIN" --state-dir "$STATE" -v renew --force >"$TEST_DIR/renew.out" 2>"$TEST_DIR/renew.err" &
-renew_pid=$!
-TEST_PIDS+=("$renew_pid")
-wait_for_line "$WEB_EVENTS" "^held /.well-known/acme-challenge/" 20000 "$renew_pid" ||
-  fail "Pebble's validator never reached the webroot server"
+start_renew_held_mid_order
 freeze
 frozen_at=$(now_ms)
 release_challenges

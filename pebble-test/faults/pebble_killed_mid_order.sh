@@ -17,12 +17,7 @@ before=$(live_fingerprint "$NAME")
 ca_port=${CERTKEEP_TEST_DIRECTORY_URL#https://127.0.0.1:}
 ca_port=${ca_port%%/*}
 
-hold_challenges
-"$CERTKEEP_BIN" --state-dir "$STATE" -v renew --force >"$TEST_DIR/renew.out" 2>"$TEST_DIR/renew.err" &
-renew_pid=$!
-TEST_PIDS+=("$renew_pid")
-wait_for_line "$WEB_EVENTS" "^held /.well-known/acme-challenge/" 20000 "$renew_pid" ||
-  fail "Pebble's validator never reached the webroot server"
+start_renew_held_mid_order
 [ "$(order_rows "$NAME")" = 1 ] || fail "no order row while the order is pending"
 pt_pid_alive "$renew_pid" || fail "renew ended before Pebble was killed"
 
