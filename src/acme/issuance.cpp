@@ -222,7 +222,7 @@ Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain
   if (asked != got)
     return fail(Errc::Protocol, "the CA's certificate names (" + core::join(leaf.dns_names, ", ") +
                                     ") differ from the requested names");
-  if (leaf.public_key_der != key.public_key_der())
+  if (!crypto::check_key_matches_certificate(key, chain.leaf_pem))
     return fail(Errc::Protocol, "the CA's certificate is not for our key");
   if (leaf.not_after <= leaf.not_before)
     return fail(Errc::Protocol, "the CA's certificate expires before it starts");
@@ -238,7 +238,7 @@ Result<IssuedChain> issue_certificate(Client& client, Solver& solver,
   if (client.signer() == nullptr || client.kid().empty())
     return fail(Errc::Internal, "issue: the client has no account");
   // The account key must never be the certificate key (LE guide; Pebble rejects it too).
-  if (client.signer()->key().public_key_der() == request.certificate_key.public_key_der())
+  if (client.signer()->key().same_public_key(request.certificate_key))
     return fail(Errc::InvalidArgument, "issue: the certificate key is the account key");
   for (const std::string& name : request.names)
     if (!core::is_valid_dns_name(name, true))

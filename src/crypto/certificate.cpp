@@ -64,6 +64,19 @@ std::vector<std::string> dns_names(const X509* certificate) {
   return names;
 }
 
+// The certificate's own SubjectPublicKeyInfo bytes: re-encoding the parsed X509_PUBKEY is
+// plain ASN.1, where i2d_PUBKEY of the EVP_PKEY goes through provider encoders (~0.2 ms).
+std::string certificate_public_key_der(const X509* certificate) {
+  unsigned char* der = nullptr;
+  int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(certificate), &der);
+  if (length <= 0) {
+    clear_openssl_errors();
+    return {};
+  }
+  OpenSslBytesPtr owned(der);
+  return std::string(as_chars(der, length));
+}
+
 Result<CertificateInfo> describe(X509* certificate) {
   CertificateInfo info;
   info.serial_hex = CERTKEEP_TRY(serial_hex(X509_get0_serialNumber(certificate)));
@@ -75,7 +88,7 @@ Result<CertificateInfo> describe(X509* certificate) {
   if (!not_before || !not_after) return fail(Errc::Protocol, "certificate validity is malformed");
   info.not_before = *not_before;
   info.not_after = *not_after;
-  info.public_key_der = public_key_der(X509_get0_pubkey(certificate));
+  info.public_key_der = certificate_public_key_der(certificate);
   if (info.public_key_der.empty())
     return fail(Errc::Protocol, "certificate public key is unsupported or malformed");
   info.ari_cert_id = CERTKEEP_TRY(ari_cert_id(certificate));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "crypto/pem.hpp"
 
+#include <array>
 #include <cstring>
 
 #include <openssl/err.h>
@@ -19,6 +20,45 @@ struct PemBlock {
   OpenSslBytesPtr data;
   long length = 0;
 };
+
+// OpenSSL 3.0 decodes a certificate's public key through its provider decoders, which costs
+// about 0.4 ms per certificate; one renewal reads the same two or three certificates several
+// times (split, verify, link check, deploy). Each thread keeps the last few it parsed, keyed by
+// their exact DER, and hands out new references to them.
+class RecentCertificates {
+ public:
+  X509Ptr find(std::string_view der) {
+    for (Entry& entry : entries_) {
+      if (entry.certificate && entry.der == der && X509_up_ref(entry.certificate.get()) == 1)
+        return X509Ptr(entry.certificate.get());
+    }
+    return nullptr;
+  }
+  void remember(std::string der, X509* certificate) {
+    if (X509_up_ref(certificate) != 1) return;
+    entries_[next_] = Entry{std::move(der), X509Ptr(certificate)};
+    next_ = (next_ + 1) % entries_.size();
+  }
+
+ private:
+  struct Entry {
+    std::string der;
+    X509Ptr certificate;
+  };
+  std::array<Entry, 8> entries_;
+  std::size_t next_ = 0;
+};
+
+// d2i_X509 of exactly `der`, or the recently parsed certificate with the same bytes.
+X509Ptr parse_der_certificate(std::string_view der) {
+  thread_local RecentCertificates recent;
+  if (X509Ptr known = recent.find(der)) return known;
+  const unsigned char* cursor = as_bytes(der);
+  X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!certificate || cursor != as_bytes(der) + der.size()) return nullptr;
+  recent.remember(std::string(der), certificate.get());
+  return certificate;
+}
 
 bool reached_end_of_input() {
   unsigned long code = ERR_peek_last_error();
@@ -52,16 +92,14 @@ Result<std::vector<PemCertificate>> read_pem_certificates(std::string_view pem,
     if (certificates.size() == max_certificates)
       return fail(Errc::Protocol,
                   "PEM bundle has more than " + std::to_string(max_certificates) + " certificates");
-    const unsigned char* cursor = block.data.get();
-    X509Ptr certificate(d2i_X509(nullptr, &cursor, block.length));
-    if (!certificate || cursor != block.data.get() + block.length) {
+    std::string der(as_chars(block.data.get(), static_cast<int>(block.length)));
+    X509Ptr certificate = parse_der_certificate(der);
+    if (!certificate) {
       return fail(openssl_error(Errc::Protocol, "PEM certificate " +
                                                     std::to_string(certificates.size() + 1) +
                                                     " is not a DER certificate"));
     }
-    certificates.push_back(
-        PemCertificate{std::move(certificate),
-                       std::string(as_chars(block.data.get(), static_cast<int>(block.length)))});
+    certificates.push_back(PemCertificate{std::move(certificate), std::move(der)});
   }
   if (certificates.empty()) return fail(Errc::Protocol, "no PEM certificate found");
   return certificates;

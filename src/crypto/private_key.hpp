@@ -30,6 +30,8 @@ class PrivateKey {
   // DER SubjectPublicKeyInfo: equal for a key and the certificate made for it. Empty only if
   // OpenSSL cannot encode the key.
   std::string public_key_der() const;
+  // Whether both hold the same public key (no encoding: cheaper than public_key_der).
+  bool same_public_key(const PrivateKey& other) const;
 
   evp_pkey_st* handle() const noexcept { return key_.get(); }
 
