@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <SQLiteCpp/Database.h>
+#include "store/statement_cache.hpp"
 
 #include "certkeep/result.hpp"
 #include "store/records.hpp"
@@ -15,9 +15,9 @@
 namespace certkeep::store {
 
 // Inserts `event`; an event without a time is stamped now. Throws SQLite::Exception.
-void insert_event(SQLite::Database& db, const EventRecord& event);
+void insert_event(StatementCache& statements, const EventRecord& event);
 
 // The newest `limit` events of `lineage`, oldest first. Errc::Store on an unknown kind.
-Result<std::vector<EventRecord>> read_events(SQLite::Database& db, const std::string& lineage, std::size_t limit);
+Result<std::vector<EventRecord>> read_events(StatementCache& statements, const std::string& lineage, std::size_t limit);
 
 }  // namespace certkeep::store

@@ -8,13 +8,13 @@ namespace certkeep::store {
 Result<void> SqliteStore::append_event(const EventRecord& event) {
   if (event.lineage.empty()) return fail(Errc::InvalidArgument, "append event: no lineage");
   return write("append event of " + event.lineage, [&]() -> Result<void> {
-    insert_event(*db_, event);
+    insert_event(statements_, event);
     return {};
   });
 }
 
 Result<std::vector<EventRecord>> SqliteStore::events(const std::string& lineage, std::size_t limit) {
-  return read("events of " + lineage, [&] { return read_events(*db_, lineage, limit); });
+  return read("events of " + lineage, [&] { return read_events(statements_, lineage, limit); });
 }
 
 }  // namespace certkeep::store

@@ -16,20 +16,20 @@ Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::
   // write() is BEGIN IMMEDIATE: the check and the take happen under the write lock, so two
   // processes cannot both see the lease free.
   return write("acquire lease on " + name, [&]() -> Result<bool> {
-    SQLite::Statement holder(*db_, "SELECT owner, expires_at FROM leases WHERE name = ?1");
-    holder.bind(1, name);
-    if (holder.executeStep()) {
-      const std::string holder_owner = holder.getColumn(0).getString();
+    StatementLease holder = statements_.get("SELECT owner, expires_at FROM leases WHERE name = ?1");
+    holder->bind(1, name);
+    if (holder->executeStep()) {
+      const std::string holder_owner = holder->getColumn(0).getString();
       const bool ours = holder_owner == owner;
-      const bool expired = holder.getColumn(1).getInt64() <= unix_seconds(now);
+      const bool expired = holder->getColumn(1).getInt64() <= unix_seconds(now);
       if (!ours && !expired && !(abandoned && abandoned(holder_owner))) return false;
     }
-    holder.reset();
-    SQLite::Statement take(*db_, "INSERT OR REPLACE INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3)");
-    take.bind(1, name);
-    take.bind(2, owner);
+    holder->reset();
+    StatementLease take = statements_.get("INSERT OR REPLACE INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3)");
+    take->bind(1, name);
+    take->bind(2, owner);
     bind_time(take, 3, now + ttl);
-    take.exec();
+    take->exec();
     return true;
   });
 }
@@ -37,10 +37,10 @@ Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::
 Result<void> SqliteStore::release_lease(const std::string& name, const std::string& owner) {
   return write("release lease on " + name, [&]() -> Result<void> {
     // Only the holder's own lease: one that expired and was taken over is not ours to drop.
-    SQLite::Statement release(*db_, "DELETE FROM leases WHERE name = ?1 AND owner = ?2");
-    release.bind(1, name);
-    release.bind(2, owner);
-    release.exec();
+    StatementLease release = statements_.get("DELETE FROM leases WHERE name = ?1 AND owner = ?2");
+    release->bind(1, name);
+    release->bind(2, owner);
+    release->exec();
     return {};
   });
 }

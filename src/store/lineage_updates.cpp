@@ -21,14 +21,14 @@ struct LineageFacts {
 };
 
 // The few columns the updates below decide on; nullopt when there is no such lineage.
-std::optional<LineageFacts> lineage_facts(SQLite::Database& db, const std::string& name) {
-  SQLite::Statement select(db, "SELECT status, serial, cert_pem <> '' FROM certificates WHERE name = ?1");
-  select.bind(1, name);
-  if (!select.executeStep()) return std::nullopt;
+std::optional<LineageFacts> lineage_facts(StatementCache& statements, const std::string& name) {
+  StatementLease select = statements.get("SELECT status, serial, cert_pem <> '' FROM certificates WHERE name = ?1");
+  select->bind(1, name);
+  if (!select->executeStep()) return std::nullopt;
   LineageFacts facts;
-  facts.status = parse_lineage_status(select.getColumn(0).getString()).value_or(LineageStatus::Pending);
-  facts.serial = select.getColumn(1).getString();
-  facts.has_certificate = select.getColumn(2).getInt() != 0;
+  facts.status = parse_lineage_status(select->getColumn(0).getString()).value_or(LineageStatus::Pending);
+  facts.serial = select->getColumn(1).getString();
+  facts.has_certificate = select->getColumn(2).getInt() != 0;
   return facts;
 }
 
@@ -42,7 +42,7 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
   if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
     return fail(Errc::InvalidArgument, "commit issuance of " + name + ": key, certificate and serial are required");
   return write("commit issuance of " + name, [&]() -> Result<void> {
-    auto facts = lineage_facts(*db_, name);
+    auto facts = lineage_facts(statements_, name);
     if (!facts) return fail(no_lineage(name));
     // An imported certificate stays tracked-only; anything issued makes the lineage valid.
     const LineageStatus status = kind == EventKind::Imported ? LineageStatus::Imported : LineageStatus::Valid;
@@ -50,30 +50,29 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
       return fail(Errc::InvalidArgument, "lineage " + name + " cannot go from " +
                                              std::string(to_string(facts->status)) + " to " +
                                              std::string(to_string(status)));
-    SQLite::Statement update(*db_,
-                             "UPDATE certificates SET key_pem = ?1, cert_pem = ?2, chain_pem = ?3, serial = ?4, "
+    StatementLease update = statements_.get("UPDATE certificates SET key_pem = ?1, cert_pem = ?2, chain_pem = ?3, serial = ?4, "
                              "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
                              "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
                              "hook_pending_serial = CASE WHEN deploy_hook <> '' THEN ?4 ELSE '' END, "
                              "updated_at = ?11 WHERE name = ?12");
-    update.bind(1, cert.key_pem.str());
-    update.bind(2, cert.cert_pem);
-    update.bind(3, cert.chain_pem);
-    update.bind(4, cert.serial);
-    update.bind(5, cert.issuer);
+    update->bind(1, cert.key_pem.str());
+    update->bind(2, cert.cert_pem);
+    update->bind(3, cert.chain_pem);
+    update->bind(4, cert.serial);
+    update->bind(5, cert.issuer);
     bind_time(update, 6, cert.not_before);
     bind_time(update, 7, cert.not_after);
-    update.bind(8, cert.ari_cert_id);
+    update->bind(8, cert.ari_cert_id);
     bind_time(update, 9, cert.renew_at);
-    update.bind(10, std::string(to_string(status)));
+    update->bind(10, std::string(to_string(status)));
     bind_time(update, 11, store_now());
-    update.bind(12, name);
-    update.exec();
+    update->bind(12, name);
+    update->exec();
     // The order's key is now the lineage's key: the order has done its job.
-    SQLite::Statement drop_order(*db_, "DELETE FROM orders WHERE lineage = ?1");
-    drop_order.bind(1, name);
-    drop_order.exec();
-    insert_event(*db_, EventRecord{0, name, kind, cert.serial,
+    StatementLease drop_order = statements_.get("DELETE FROM orders WHERE lineage = ?1");
+    drop_order->bind(1, name);
+    drop_order->exec();
+    insert_event(statements_, EventRecord{0, name, kind, cert.serial,
                                    cert.issuer.empty() ? std::string() : "issuer " + cert.issuer, store_now()});
     return {};
   });
@@ -82,7 +81,7 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
 Result<void> SqliteStore::record_failure(const std::string& name, const std::string& error_text,
                                          const std::string& detail, SystemTime next_attempt_at) {
   return write("record failure of " + name, [&]() -> Result<void> {
-    auto facts = lineage_facts(*db_, name);
+    auto facts = lineage_facts(statements_, name);
     if (!facts) return fail(no_lineage(name));
     // A lineage with a certificate keeps serving it, so it stays what it was (a renewal in
     // progress falls back to valid); only a lineage that never got one is failed.
@@ -91,31 +90,29 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
       status = LineageStatus::Failed;
     else if (status == LineageStatus::Renewing)
       status = LineageStatus::Valid;
-    SQLite::Statement update(*db_,
-                             "UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
+    StatementLease update = statements_.get("UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
                              "last_error = ?2, status = ?3, updated_at = ?4 WHERE name = ?5");
     bind_time(update, 1, next_attempt_at);
-    update.bind(2, error_text);
-    update.bind(3, std::string(to_string(status)));
+    update->bind(2, error_text);
+    update->bind(3, std::string(to_string(status)));
     bind_time(update, 4, store_now());
-    update.bind(5, name);
-    update.exec();
-    insert_event(*db_, EventRecord{0, name, EventKind::Failed, facts->serial, detail, store_now()});
+    update->bind(5, name);
+    update->exec();
+    insert_event(statements_, EventRecord{0, name, EventKind::Failed, facts->serial, detail, store_now()});
     return {};
   });
 }
 
 Result<void> SqliteStore::record_deployed(const std::string& name, const std::string& serial) {
   return write("record deployment of " + name, [&]() -> Result<void> {
-    SQLite::Statement update(*db_,
-                             "UPDATE certificates SET deployed_serial = ?1, updated_at = ?2, last_error = "
+    StatementLease update = statements_.get("UPDATE certificates SET deployed_serial = ?1, updated_at = ?2, last_error = "
                              "CASE WHEN last_error LIKE ?4 || '%' THEN '' ELSE last_error END WHERE name = ?3");
-    update.bind(1, serial);
+    update->bind(1, serial);
     bind_time(update, 2, store_now());
-    update.bind(3, name);
-    update.bind(4, std::string(kDeployFailedPrefix));
-    if (update.exec() == 0) return fail(no_lineage(name));
-    insert_event(*db_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
+    update->bind(3, name);
+    update->bind(4, std::string(kDeployFailedPrefix));
+    if (update->exec() == 0) return fail(no_lineage(name));
+    insert_event(statements_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
     return {};
   });
 }
@@ -123,12 +120,12 @@ Result<void> SqliteStore::record_deployed(const std::string& name, const std::st
 Result<void> SqliteStore::record_deploy_failure(const std::string& name, const std::string& serial,
                                                 const std::string& error_text) {
   return write("record failed deployment of " + name, [&]() -> Result<void> {
-    SQLite::Statement update(*db_, "UPDATE certificates SET last_error = ?1, updated_at = ?2 WHERE name = ?3");
-    update.bind(1, std::string(kDeployFailedPrefix) + error_text);
+    StatementLease update = statements_.get("UPDATE certificates SET last_error = ?1, updated_at = ?2 WHERE name = ?3");
+    update->bind(1, std::string(kDeployFailedPrefix) + error_text);
     bind_time(update, 2, store_now());
-    update.bind(3, name);
-    if (update.exec() == 0) return fail(no_lineage(name));
-    insert_event(*db_, EventRecord{0, name, EventKind::DeployFailed, serial, error_text, store_now()});
+    update->bind(3, name);
+    if (update->exec() == 0) return fail(no_lineage(name));
+    insert_event(statements_, EventRecord{0, name, EventKind::DeployFailed, serial, error_text, store_now()});
     return {};
   });
 }
@@ -136,25 +133,25 @@ Result<void> SqliteStore::record_deploy_failure(const std::string& name, const s
 Result<void> SqliteStore::record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
                                              const std::string& detail) {
   return write("record deploy hook result of " + name, [&]() -> Result<void> {
-    if (!lineage_facts(*db_, name)) return fail(no_lineage(name));
+    if (!lineage_facts(statements_, name)) return fail(no_lineage(name));
     if (succeeded) {
       // Only the serial the hook ran for is settled; a newer commit keeps its own hook owed.
-      SQLite::Statement update(*db_, "UPDATE certificates SET hook_pending_serial = '', updated_at = ?1 "
+      StatementLease update = statements_.get("UPDATE certificates SET hook_pending_serial = '', updated_at = ?1 "
                                      "WHERE name = ?2 AND hook_pending_serial = ?3");
       bind_time(update, 1, store_now());
-      update.bind(2, name);
-      update.bind(3, serial);
-      update.exec();
+      update->bind(2, name);
+      update->bind(3, serial);
+      update->exec();
     } else {
       // Owed until it succeeds, so the next `renew` runs it again.
-      SQLite::Statement update(*db_, "UPDATE certificates SET hook_pending_serial = ?1, updated_at = ?2 "
+      StatementLease update = statements_.get("UPDATE certificates SET hook_pending_serial = ?1, updated_at = ?2 "
                                      "WHERE name = ?3 AND serial = ?1");
-      update.bind(1, serial);
+      update->bind(1, serial);
       bind_time(update, 2, store_now());
-      update.bind(3, name);
-      update.exec();
+      update->bind(3, name);
+      update->exec();
     }
-    insert_event(*db_, EventRecord{0, name, succeeded ? EventKind::HookSucceeded : EventKind::HookFailed, serial,
+    insert_event(statements_, EventRecord{0, name, succeeded ? EventKind::HookSucceeded : EventKind::HookFailed, serial,
                                    detail, store_now()});
     return {};
   });

@@ -21,9 +21,9 @@ Error bad_transition(const std::string& name, LineageStatus from, LineageStatus 
 }  // namespace
 
 Result<std::optional<LineageRecord>> SqliteStore::load_lineage(const std::string& name) {
-  SQLite::Statement select(*db_, select_lineages("WHERE name = ?1"));
-  select.bind(1, name);
-  if (!select.executeStep()) return std::nullopt;
+  StatementLease select = statements_.get(select_lineages("WHERE name = ?1"));
+  select->bind(1, name);
+  if (!select->executeStep()) return std::nullopt;
   auto lineage = read_lineage(select);
   if (!lineage) return fail(std::move(lineage).error());
   return std::optional<LineageRecord>(std::move(*lineage));
@@ -31,10 +31,10 @@ Result<std::optional<LineageRecord>> SqliteStore::load_lineage(const std::string
 
 Result<std::vector<LineageRecord>> SqliteStore::load_lineages(const std::string& sql,
                                                               std::optional<std::int64_t> parameter) {
-  SQLite::Statement select(*db_, sql);
-  if (parameter) select.bind(1, *parameter);
+  StatementLease select = statements_.get(sql);
+  if (parameter) select->bind(1, *parameter);
   std::vector<LineageRecord> lineages;
-  while (select.executeStep()) {
+  while (select->executeStep()) {
     auto lineage = read_lineage(select);
     if (!lineage) return fail(std::move(lineage).error());
     lineages.push_back(std::move(*lineage));
@@ -74,59 +74,59 @@ Result<void> SqliteStore::upsert_lineage(const LineageRecord& lineage) {
   if (auto checked = check_identifiers(lineage.identifiers); !checked)
     return fail(std::move(checked).error().with_context("lineage " + lineage.name));
   return write("save lineage " + lineage.name, [&]() -> Result<void> {
-    SQLite::Statement current(*db_, "SELECT status FROM certificates WHERE name = ?1");
-    current.bind(1, lineage.name);
-    if (!current.executeStep()) {
-      SQLite::Statement insert(*db_, std::string(kInsertLineageSql));
+    StatementLease current = statements_.get("SELECT status FROM certificates WHERE name = ?1");
+    current->bind(1, lineage.name);
+    if (!current->executeStep()) {
+      StatementLease insert = statements_.get(std::string(kInsertLineageSql));
       if (auto bound = bind_lineage_insert(insert, lineage); !bound) return bound;
-      insert.exec();
+      insert->exec();
       return {};
     }
-    const auto from = parse_lineage_status(current.getColumn(0).getString()).value_or(LineageStatus::Pending);
+    const auto from = parse_lineage_status(current->getColumn(0).getString()).value_or(LineageStatus::Pending);
     if (!can_transition(from, lineage.status)) return fail(bad_transition(lineage.name, from, lineage.status));
     // The certificate columns are left alone: they change only through commit_issuance.
-    SQLite::Statement update(*db_, "UPDATE certificates SET identifiers = ?1, account_id = ?2, status = ?3, "
+    StatementLease update = statements_.get("UPDATE certificates SET identifiers = ?1, account_id = ?2, status = ?3, "
                                    "updated_at = ?4, (" + std::string(kSettingsColumns) +
                                    ") = (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE name = ?15");
-    update.bind(1, join_identifiers(lineage.identifiers));
+    update->bind(1, join_identifiers(lineage.identifiers));
     if (lineage.account_id != 0)
-      update.bind(2, static_cast<std::int64_t>(lineage.account_id));
+      update->bind(2, static_cast<std::int64_t>(lineage.account_id));
     else
-      update.bind(2);
-    update.bind(3, std::string(to_string(lineage.status)));
+      update->bind(2);
+    update->bind(3, std::string(to_string(lineage.status)));
     bind_time(update, 4, store_now());
     bind_settings(update, 5, lineage.settings);
-    update.bind(15, lineage.name);
-    update.exec();
+    update->bind(15, lineage.name);
+    update->exec();
     return {};
   });
 }
 
 Result<void> SqliteStore::set_status(const std::string& name, LineageStatus status) {
   return write("set status of " + name, [&]() -> Result<void> {
-    SQLite::Statement current(*db_, "SELECT status FROM certificates WHERE name = ?1");
-    current.bind(1, name);
-    if (!current.executeStep()) return fail(no_lineage(name));
-    const auto from = parse_lineage_status(current.getColumn(0).getString()).value_or(LineageStatus::Pending);
+    StatementLease current = statements_.get("SELECT status FROM certificates WHERE name = ?1");
+    current->bind(1, name);
+    if (!current->executeStep()) return fail(no_lineage(name));
+    const auto from = parse_lineage_status(current->getColumn(0).getString()).value_or(LineageStatus::Pending);
     if (!can_transition(from, status)) return fail(bad_transition(name, from, status));
-    SQLite::Statement update(*db_, "UPDATE certificates SET status = ?1, updated_at = ?2 WHERE name = ?3");
-    update.bind(1, std::string(to_string(status)));
+    StatementLease update = statements_.get("UPDATE certificates SET status = ?1, updated_at = ?2 WHERE name = ?3");
+    update->bind(1, std::string(to_string(status)));
     bind_time(update, 2, store_now());
-    update.bind(3, name);
-    update.exec();
+    update->bind(3, name);
+    update->exec();
     return {};
   });
 }
 
 Result<void> SqliteStore::update_settings(const std::string& name, const LineageSettings& settings) {
   return write("update settings of " + name, [&]() -> Result<void> {
-    SQLite::Statement update(*db_, "UPDATE certificates SET (" + std::string(kSettingsColumns) +
+    StatementLease update = statements_.get("UPDATE certificates SET (" + std::string(kSettingsColumns) +
                                        ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), updated_at = ?11 "
                                        "WHERE name = ?12");
     bind_settings(update, 1, settings);
     bind_time(update, 11, store_now());
-    update.bind(12, name);
-    if (update.exec() == 0) return fail(no_lineage(name));
+    update->bind(12, name);
+    if (update->exec() == 0) return fail(no_lineage(name));
     return {};
   });
 }
@@ -134,13 +134,13 @@ Result<void> SqliteStore::update_settings(const std::string& name, const Lineage
 Result<void> SqliteStore::insert_lineages_bulk(const std::vector<LineageRecord>& lineages) {
   return write("insert lineages", [&]() -> Result<void> {
     // One prepared statement for every row: parsing the INSERT once is most of the speedup.
-    SQLite::Statement insert(*db_, std::string(kInsertLineageSql));
+    StatementLease insert = statements_.get(std::string(kInsertLineageSql));
     for (const LineageRecord& lineage : lineages) {
       if (auto bound = bind_lineage_insert(insert, lineage); !bound)
         return fail(std::move(bound).error().with_context("lineage " + lineage.name));
-      insert.exec();
-      insert.reset();
-      insert.clearBindings();
+      insert->exec();
+      insert->reset();
+      insert->clearBindings();
     }
     return {};
   });
@@ -148,16 +148,16 @@ Result<void> SqliteStore::insert_lineages_bulk(const std::vector<LineageRecord>&
 
 Result<void> SqliteStore::remove_lineage(const std::string& name) {
   return write("remove lineage " + name, [&]() -> Result<void> {
-    SQLite::Statement serial(*db_, "SELECT serial FROM certificates WHERE name = ?1");
-    serial.bind(1, name);
-    if (!serial.executeStep()) return fail(no_lineage(name));
-    EventRecord removed{0, name, EventKind::Removed, serial.getColumn(0).getString(), "lineage removed", store_now()};
-    serial.reset();
+    StatementLease serial = statements_.get("SELECT serial FROM certificates WHERE name = ?1");
+    serial->bind(1, name);
+    if (!serial->executeStep()) return fail(no_lineage(name));
+    EventRecord removed{0, name, EventKind::Removed, serial->getColumn(0).getString(), "lineage removed", store_now()};
+    serial->reset();
     // The order goes with it (ON DELETE CASCADE); events have no foreign key and stay.
-    SQLite::Statement remove(*db_, "DELETE FROM certificates WHERE name = ?1");
-    remove.bind(1, name);
-    remove.exec();
-    insert_event(*db_, removed);
+    StatementLease remove = statements_.get("DELETE FROM certificates WHERE name = ?1");
+    remove->bind(1, name);
+    remove->exec();
+    insert_event(statements_, removed);
     return {};
   });
 }

@@ -15,6 +15,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "store/sqlite_guard.hpp"
+#include "store/statement_cache.hpp"
 #include "store/store.hpp"
 
 namespace certkeep::store {
@@ -22,7 +23,7 @@ namespace certkeep::store {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<SQLite::Database> db, int schema_version)
-      : db_(std::move(db)), schema_version_(schema_version) {}
+      : db_(std::move(db)), schema_version_(schema_version), statements_(*db_) {}
 
   int schema_version() const override { return schema_version_; }
 
@@ -89,6 +90,7 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<SQLite::Database> db_;
   int schema_version_;
+  StatementCache statements_;  // after db_: its statements are finalized before the database closes
 };
 
 }  // namespace certkeep::store
