@@ -48,7 +48,10 @@ Result<std::unique_ptr<Client>> Client::connect(http::Transport& transport,
   auto response = transport.send(request);
   if (!response) return fail(std::move(response).error().with_context("fetch directory"));
   if (response->status != 200) {
-    return fail(Error::from_problem(parse_problem(response->body, response->status))
+    // The CA's Retry-After schedules the next attempt, as for any other request.
+    auto retry_after = http::parse_retry_after(response->headers.get("Retry-After").value_or(""),
+                                               clock.now());
+    return fail(Error::from_problem(parse_problem(response->body, response->status), retry_after)
                     .with_context("fetch directory " + directory_url));
   }
   auto directory = parse_directory(response->body);

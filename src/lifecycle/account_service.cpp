@@ -33,6 +33,8 @@ Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& c
                                             const std::function<void(std::string_view)>& progress) {
   auto existing = CERTKEEP_TRY(store.find_account(client.directory_url()));
   if (existing && !existing->account_url.empty()) {
+    // A client kept across flows already signs as this account: skip parsing its key again.
+    if (client.signer() != nullptr && client.kid() == existing->account_url) return std::move(*existing);
     client.set_account(CERTKEEP_TRY(signer_from_pem(existing->key_pem)), existing->account_url);
     return std::move(*existing);
   }

@@ -132,12 +132,15 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   for (int w = 0; w < std::min<int>(workers, static_cast<int>(work.size())); ++w) {
     threads.emplace_back([&, db_path] {
       auto store = store::Store::open(db_path);
-      for (std::size_t i = next++; i < work.size(); i = next++) {
-        if (!store) {
+      if (!store) {
+        for (std::size_t i = next++; i < work.size(); i = next++)
           summary.results[i] = RenewResult{work[i].name, RenewOutcome::Failed, work[i].serial, store.error()};
-          continue;
-        }
-        Services services = make_services(**store);
+        return;
+      }
+      // One Services per worker, so its transport cache keeps one CA connection for all the
+      // lineages this worker renews.
+      Services services = make_services(**store);
+      for (std::size_t i = next++; i < work.size(); i = next++) {
         RenewOptions options = base;
         options.expected_serial = work[i].serial;
         summary.results[i] = renew_lineage(services, work[i].name, options);

@@ -49,9 +49,7 @@ std::optional<RenewalWindow> ari_window(acme::Client& client, const std::string&
 Result<store::IssuedCertificate> obtain(Services& services, const store::LineageRecord& lineage,
                                         const AccountOptions& account_options) {
   const store::LineageSettings& settings = lineage.settings;
-  http::Transport* transport = CERTKEEP_TRY(services.transports->get(services.make_transport, settings));
-  std::unique_ptr<acme::Client> client =
-      CERTKEEP_TRY(acme::Client::connect(*transport, settings.directory_url, services.clock));
+  acme::Client* client = CERTKEEP_TRY(services.clients->get(services.make_transport, settings, services.clock));
   store::AccountRecord account = CERTKEEP_TRY(ensure_account(services.store, *client, account_options, services.progress));
 
   auto pending_order = CERTKEEP_TRY(services.store.find_order(lineage.name));
@@ -81,9 +79,11 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
   }
   if (!issued) {
-    // An order that cannot be completed must not be resumed forever.
-    if (issued.error().code() == Errc::Protocol || issued.error().code() == Errc::CaProblem)
-      (void)services.store.delete_order(lineage.name);
+    // An order that cannot be completed must not be resumed forever; one held up by a
+    // temporary refusal (429, 503) is resumed next time instead of spending a new order.
+    const bool order_is_dead = issued.error().code() == Errc::Protocol ||
+                               (issued.error().code() == Errc::CaProblem && !issued.error().is_transient());
+    if (order_is_dead) (void)services.store.delete_order(lineage.name);
     return fail(std::move(issued).error());
   }
 

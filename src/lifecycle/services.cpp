@@ -20,15 +20,18 @@ TransportFactory curl_transport_factory() {
   };
 }
 
-Result<http::Transport*> TransportCache::get(const TransportFactory& make,
-                                             const store::LineageSettings& settings) {
+Result<acme::Client*> ClientCache::get(const TransportFactory& make,
+                                       const store::LineageSettings& settings, core::Clock& clock) {
   const std::string key = settings.directory_url + '\n' + settings.ca_bundle;
-  auto found = transports_.find(key);
-  if (found != transports_.end()) return found->second.get();
-  std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(make(settings));
-  http::Transport* raw = transport.get();
-  transports_.emplace(key, std::move(transport));
-  return raw;
+  Entry& entry = entries_[key];
+  if (!entry.transport) entry.transport = CERTKEEP_TRY(make(settings));
+  const core::SystemTime now = clock.now();
+  if (!entry.client || now - entry.connected_at >= kDirectoryMaxAge || now < entry.connected_at) {
+    entry.client.reset();  // a failed connect leaves no stale client behind
+    entry.client = CERTKEEP_TRY(acme::Client::connect(*entry.transport, settings.directory_url, clock));
+    entry.connected_at = now;
+  }
+  return entry.client.get();
 }
 
 namespace {

@@ -4,12 +4,14 @@
 // swap any part.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string_view>
 
+#include "acme/client.hpp"
 #include "acme/issuance.hpp"
 #include "certkeep/result.hpp"
 #include "certkeep/solver.hpp"
@@ -26,15 +28,26 @@ using SolverFactory =
     std::function<Result<std::shared_ptr<Solver>>(const store::LineageSettings&)>;
 using ProgressSink = std::function<void(std::string_view)>;
 
-// The transports of one worker, kept across flows so that bulk renewal reuses one TLS
-// connection per CA instead of opening one per lineage.
-class TransportCache {
+// The CA clients of one worker, kept across flows so that bulk renewal reuses one TLS
+// connection, one directory and one parsed account key per CA instead of one per lineage.
+class ClientCache {
  public:
-  // The cached transport for the settings' CA (directory URL + CA bundle), made on first use.
-  Result<http::Transport*> get(const TransportFactory& make, const store::LineageSettings& settings);
+  // A long-lived owner (the daemon) fetches the directory again after this long, so a CA that
+  // changes its directory (adds renewalInfo, moves an endpoint) is noticed.
+  static constexpr std::chrono::minutes kDirectoryMaxAge{10};
+
+  // The client for the settings' CA (directory URL + CA bundle): made on first use with a new
+  // transport; a client older than kDirectoryMaxAge is replaced over the same transport.
+  Result<acme::Client*> get(const TransportFactory& make, const store::LineageSettings& settings,
+                            core::Clock& clock);
 
  private:
-  std::map<std::string, std::unique_ptr<http::Transport>> transports_;
+  struct Entry {
+    std::unique_ptr<http::Transport> transport;
+    std::unique_ptr<acme::Client> client;
+    core::SystemTime connected_at;
+  };
+  std::map<std::string, Entry> entries_;
 };
 
 struct Services {
@@ -48,7 +61,7 @@ struct Services {
   acme::IssuanceOptions issuance;
   std::chrono::seconds hook_timeout{300};
   // Not thread-safe: each worker has its own Services and so its own cache.
-  std::shared_ptr<TransportCache> transports = std::make_shared<TransportCache>();
+  std::shared_ptr<ClientCache> clients = std::make_shared<ClientCache>();
 };
 
 // libcurl with the lineage's ca_bundle added to the system roots.

@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "acme/fake_acme_ca.hpp"
@@ -21,11 +23,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Each flow gets its own Transport; all of them talk to the one fake CA.
+// Each flow gets its own Transport; all of them talk to the one fake CA, one request at a time
+// (bulk renewal sends from several workers).
 class ForwardingTransport final : public http::Transport {
  public:
   explicit ForwardingTransport(testing::FakeAcmeCa& ca) : ca_(ca) {}
-  Result<http::Response> send(const http::Request& request) override { return ca_.send(request); }
+  Result<http::Response> send(const http::Request& request) override {
+    static std::mutex one_at_a_time;
+    std::lock_guard lock(one_at_a_time);
+    return ca_.send(request);
+  }
   http::TransportStats stats() const override { return {}; }
 
  private:
@@ -53,6 +60,7 @@ struct Fixture {
     options_for_app.state_dir = dir / "state";
     options_for_app.clock = &clock;
     options_for_app.make_transport = [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
+      ++transports_made;
       return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
     };
     options_for_app.make_solver = [this](const store::LineageSettings&) -> Result<std::shared_ptr<Solver>> {
@@ -81,6 +89,7 @@ struct Fixture {
   }
 
   static inline int counter = 0;
+  std::atomic<int> transports_made{0};
   testing::FakeAcmeCa ca;
   testing::FakeClock clock;
   std::filesystem::path dir;
@@ -233,4 +242,38 @@ TEST_CASE("fake CA: a hook that hangs is cut off at its time limit", "[lifecycle
   CHECK(issued.error().to_string().find("timed out") != std::string::npos);
   CHECK(took < std::chrono::seconds(10));
   CHECK_FALSE(f.lineage("slow.example.com").serial.empty());
+}
+
+TEST_CASE("fake CA: bulk renewal keeps one CA client per worker: one transport, one directory fetch, "
+          "one account lookup each", "[lifecycle][fake-ca][bulk]") {
+  Fixture f;
+  const std::vector<std::string> names{"b1.example.com", "b2.example.com", "b3.example.com",
+                                       "b4.example.com", "b5.example.com", "b6.example.com"};
+  for (const std::string& name : names) REQUIRE(f.app->issue(f.request(name)));
+  // One process issuing six lineages: one transport, one directory, one account.
+  CHECK(f.transports_made == 1);
+  CHECK(f.ca.count("directory") == 1);
+  CHECK(f.ca.count("new-account") == 1);
+
+  auto summary = f.app->renew(RenewSelection{std::nullopt, true, false, 3});
+  REQUIRE(summary);
+  CHECK(summary->renewed() == names.size());
+  CHECK(summary->failed() == 0);
+  // Three workers: one more transport and directory each, however many lineages they renew.
+  CHECK(f.transports_made == 1 + 3);
+  CHECK(f.ca.count("directory") == 1 + 3);
+  CHECK(f.ca.count("new-account") == 1);
+  CHECK(f.ca.count("new-order") == 2 * static_cast<int>(names.size()));
+}
+
+TEST_CASE("fake CA: a kept CA client fetches the directory again once it is older than the limit",
+          "[lifecycle][fake-ca][bulk]") {
+  Fixture f;
+  REQUIRE(f.app->issue(f.request("d1.example.com")));
+  REQUIRE(f.renew_one("d1.example.com", true).outcome == RenewOutcome::Renewed);
+  CHECK(f.ca.count("directory") == 1);  // reused within the limit
+  f.clock.advance(ClientCache::kDirectoryMaxAge + 1s);
+  REQUIRE(f.renew_one("d1.example.com", true).outcome == RenewOutcome::Renewed);
+  CHECK(f.ca.count("directory") == 2);
+  CHECK(f.transports_made == 1);  // the connection is kept, only the directory is fetched again
 }
