@@ -183,3 +183,166 @@ event_count() {
 order_rows() {
   sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT COUNT(*) FROM orders WHERE lineage='$1';"
 }
+
+# ---- the fake CA: fake_ca_proxy.py, a fault-injecting TLS proxy in front of Pebble ---------
+FAKE_CA_CONTROL="$TEST_DIR/fake-ca.control"
+FAKE_CA_EVENTS="$TEST_DIR/fake-ca.log"
+FAKE_CA_PID=""
+FAKE_CA_URL=""
+FAKE_CA_MARK=0
+FAKE_CA_SEQ=0
+
+# Starts the proxy on a free 127.0.0.1 port with Pebble's own HTTPS certificate (so
+# $CERTKEEP_TEST_CA_BUNDLE trusts it) and sets FAKE_CA_URL, its directory URL. No fault yet.
+start_fake_ca() {
+  : >"$FAKE_CA_CONTROL"
+  python3 "$FAULTS_DIR/fake_ca_proxy.py" --upstream "$CERTKEEP_TEST_DIRECTORY_URL" \
+    --upstream-ca "$CERTKEEP_TEST_CA_BUNDLE" \
+    --cert "$PEBBLE_RUN_DIR/pebble-server.pem" --key "$PEBBLE_RUN_DIR/pebble-server.key" \
+    --port-file "$TEST_DIR/fake-ca.port" --control "$FAKE_CA_CONTROL" --events "$FAKE_CA_EVENTS" \
+    >>"$TEST_DIR/fake-ca-stderr.log" 2>&1 &
+  FAKE_CA_PID=$!
+  TEST_PIDS+=("$FAKE_CA_PID")
+  local _
+  for _ in $(seq 200); do
+    [ -s "$TEST_DIR/fake-ca.port" ] && break
+    pt_pid_alive "$FAKE_CA_PID" || break
+    sleep 0.05
+  done
+  [ -s "$TEST_DIR/fake-ca.port" ] || fail "fake_ca_proxy.py did not start"
+  FAKE_CA_URL="https://127.0.0.1:$(cat "$TEST_DIR/fake-ca.port")/dir"
+  pt_wait_url "$FAKE_CA_URL" --cacert "$CERTKEEP_TEST_CA_BUNDLE" --pid "$FAKE_CA_PID" \
+    --deadline-ms 10000 || fail "the fake CA does not answer at $FAKE_CA_URL"
+}
+
+# Turns a fault on: the arguments are one control line (see fake_ca_proxy.py), e.g.
+# `cert swap_cert:FILE` or `new-order status:429 retry_after=7200`. Its counters start at zero
+# and fake_ca_fired counts from here.
+fake_ca_fault() {
+  FAKE_CA_MARK=$(wc -l <"$FAKE_CA_EVENTS" 2>/dev/null || echo 0)
+  FAKE_CA_SEQ=$((FAKE_CA_SEQ + 1))
+  # The sequence number makes the content new, so a repeated fault restarts its counters.
+  printf '# fault %d\n%s\n' "$FAKE_CA_SEQ" "$*" >"$FAKE_CA_CONTROL"
+}
+fake_ca_clear() { : >"$FAKE_CA_CONTROL"; }
+
+# How many times the fault set by the last fake_ca_fault was applied.
+fake_ca_fired() {
+  tail -n +$((FAKE_CA_MARK + 1)) "$FAKE_CA_EVENTS" | grep -c '^fault ' || true
+}
+
+# The issue flags for a lineage whose CA is the fake (standalone responder).
+fake_ca_flags() {
+  printf '%s\n' --server "$FAKE_CA_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
+    --agree-tos --email ops@example.com --standalone --http-listen "127.0.0.1:$CERTKEEP_HTTP01_PORT"
+}
+issue_fake_ca() {
+  local flags
+  mapfile -t flags < <(fake_ca_flags)
+  ck issue "${flags[@]}" "$@"
+}
+
+# Runs certkeep with this test's state directory; sets RUN_STATUS and RUN_MS (wall time);
+# stdout in run.out, stderr in run.err.
+run_ck() {
+  local started
+  started=$(now_ms)
+  RUN_STATUS=0
+  ck "$@" >"$TEST_DIR/run.out" 2>"$TEST_DIR/run.err" || RUN_STATUS=$?
+  RUN_MS=$(($(now_ms) - started))
+}
+
+# What the store holds for lineage NAME's current certificate (serial, deployed serial, the
+# PEMs): equal before and after means nothing was committed.
+store_cert_state() {
+  sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" \
+    "SELECT serial, deployed_serial, cert_pem, chain_pem, key_pem FROM certificates WHERE name='$1';" |
+    sha256sum
+}
+
+# Seconds from now until lineage NAME's next_attempt_at (from `list --json`); empty when unset.
+next_attempt_in() {
+  ck list --json | python3 -c '
+import datetime, json, sys
+row = next(r for r in json.load(sys.stdin) if r["name"] == sys.argv[1])
+at = row.get("next_attempt_at")
+if at:
+    when = datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    print(int((when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+' "$1"
+}
+
+# After a run under a fake-CA fault that must fail: exit 1, the fault fired, stderr matches the
+# extended regex PATTERN (case-insensitive), live/NAME is still BEFORE (a live_fingerprint) and
+# the store's certificate still STORED (a store_cert_state), the store is sound, the error is
+# recorded. WHAT names the sub-case in messages.
+assert_refused() {
+  local what=$1 name=$2 before=$3 stored=$4 pattern=$5
+  assert_failed_run "$what" "$pattern"
+  [ "$(live_fingerprint "$name")" = "$before" ] || fail "$what: live/$name changed"
+  [ "$(store_cert_state "$name")" = "$stored" ] || fail "$what: the store's certificate for $name changed"
+  assert_store_ok
+  assert_error_text_recorded "$name" "$pattern"
+}
+
+# The same for a first issuance of NAME: nothing in live/ or archive/, no certificate stored.
+assert_first_issue_refused() {
+  local what=$1 name=$2 pattern=$3
+  assert_failed_run "$what" "$pattern"
+  [ ! -e "$STATE/live/$name" ] || fail "$what: live/$name exists after a refused first issuance"
+  [ ! -e "$STATE/archive/$name" ] || fail "$what: archive/$name exists after a refused first issuance"
+  [ -z "$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$name';")" ] ||
+    fail "$what: a certificate was stored for $name"
+  assert_store_ok
+  assert_error_text_recorded "$name" "$pattern"
+}
+
+# Like assert_error_recorded (show's last error and list --json's last_error match PATTERN),
+# with `list`'s table checked to show the start of that error, whatever its wording (an error
+# such as "the CA's certificate is not for our key" has no "context: " prefix).
+assert_error_text_recorded() {
+  local name=$1 pattern=$2 head
+  ck show "$name" >"$TEST_DIR/show.txt" 2>&1 || fail "show $name exited $?: $(cat "$TEST_DIR/show.txt")"
+  grep -E "^ *last error" "$TEST_DIR/show.txt" | grep -qiE "$pattern" ||
+    fail "show $name: last error does not match /$pattern/: $(grep -E '^ *last error:' "$TEST_DIR/show.txt" | tr -s ' ')"
+  ck list --json >"$TEST_DIR/list.json" 2>&1 || fail "list --json exited $?: $(cat "$TEST_DIR/list.json")"
+  head=$(python3 - "$TEST_DIR/list.json" "$name" "$pattern" <<'PY'
+import json, re, sys
+row = next(r for r in json.load(open(sys.argv[1])) if r.get("name") == sys.argv[2])
+error = row.get("last_error", "")
+if not re.search(sys.argv[3], error, re.I):
+    sys.exit(1)
+print(error[:30])
+PY
+  ) || fail "list --json: no last_error matching /$pattern/ for $name: $(cat "$TEST_DIR/list.json")"
+  ck list >"$TEST_DIR/list.txt" 2>&1 || fail "list exited $?: $(cat "$TEST_DIR/list.txt")"
+  awk -v n="$name" '$1 == n' "$TEST_DIR/list.txt" | grep -qF -- "$head" ||
+    fail "list's table does not show the error of $name (\"$head…\"): $(cat "$TEST_DIR/list.txt")"
+}
+
+# Shared by the two above: the fault fired, exit 1, stderr matches PATTERN.
+assert_failed_run() {
+  local what=$1 pattern=$2 fired
+  fired=$(fake_ca_fired)
+  echo "$what: exit $RUN_STATUS after $(ms_to_s "$RUN_MS") s, fault applied $fired time(s): $(grep -m1 '^error:' "$TEST_DIR/run.err" || tail -n 1 "$TEST_DIR/run.err")"
+  ((fired >= 1)) || fail "$what: the fault never fired (fake CA log: $(tail -n 5 "$FAKE_CA_EVENTS" | tr '\n' ';'))"
+  [ "$RUN_STATUS" = 1 ] || fail "$what: certkeep exited $RUN_STATUS, want 1"
+  grep -qiE "$pattern" "$TEST_DIR/run.err" || fail "$what: the error does not match /$pattern/"
+}
+
+# The fault is cleared; `renew --force [--name NAME]` succeeds, switches live/NAME to a new
+# certificate for NAMES... that verifies against Pebble's root. Sets BEFORE and STORED to the
+# new state for the next sub-case.
+recover_and_renew() {
+  local name=$1
+  shift
+  fake_ca_clear
+  run_ck renew --force --name "$name"
+  [ "$RUN_STATUS" = 0 ] || fail "renew after the fault was cleared exited $RUN_STATUS: $(cat "$TEST_DIR/run.err")"
+  [ "$(live_fingerprint "$name")" != "$BEFORE" ] || fail "the renewal after the fault did not switch live/$name"
+  assert_live "$name" "$@"
+  assert_store_ok
+  BEFORE=$(live_fingerprint "$name")
+  # shellcheck disable=SC2034 # read by the scripts
+  STORED=$(store_cert_state "$name")
+}
