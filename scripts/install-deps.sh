@@ -12,7 +12,7 @@ packages=(
   # libraries (DESIGN.md "Dependencies")
   ca-certificates openssl libssl-dev libcurl4-openssl-dev rapidjson-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libcli11-dev libspdlog-dev libfmt-dev
-  libexpected-dev libcpp-httplib-dev libsystemd-dev
+  libexpected-dev libcpp-httplib-dev
   # tests: Pebble, systemd-analyze, the sqlite3 CLI, process and port tools, curl, libfaketime
   # and python3 (the CLI tests' webroot server)
   systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3

@@ -3,11 +3,12 @@
 // SIGTERM/SIGINT stop at a safe point. Signals are taken by one thread with sigwait, so no
 // work happens in a signal handler.
 #include <signal.h>
-#include <systemd/sd-daemon.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -16,11 +17,19 @@
 #include "cli/exit_codes.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/service_notify.hpp"
 #include "lifecycle/scheduler.hpp"
 
 namespace certkeep::cli {
 
 namespace {
+
+// A failed notification must not stop the renewals: the manager merely sees less (a missed
+// keep-alive is its to judge), so it is logged and the daemon goes on.
+void notify_manager(std::string_view state) {
+  auto sent = core::notify_service_manager(state);
+  if (!sent) core::log::warn("cannot notify the service manager: " + sent.error().to_string());
+}
 
 class DaemonCommand final : public Command {
  public:
@@ -51,7 +60,7 @@ class DaemonCommand final : public Command {
     options.concurrency = concurrency_;
     options.status = [](const std::string& status) {
       core::log::info(status);
-      sd_notifyf(0, "STATUS=%s", status.c_str());
+      notify_manager("STATUS=" + status);
     };
     lifecycle::Scheduler scheduler(**app, options);
 
@@ -65,23 +74,23 @@ class DaemonCommand final : public Command {
           scheduler.rescan();
         } else if (received == SIGTERM || received == SIGINT) {
           core::log::info("stopping");
-          sd_notify(0, "STOPPING=1");
+          notify_manager("STOPPING=1");
           scheduler.stop();
         }
       }
     });
     std::thread watchdog_thread;
-    uint64_t watchdog_usec = 0;
-    if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
-      watchdog_thread = std::thread([&, interval = std::chrono::microseconds(watchdog_usec / 2)] {
+    // Keep-alives at half the timeout, as sd_watchdog_enabled(3) recommends.
+    if (const auto timeout = core::watchdog_interval()) {
+      watchdog_thread = std::thread([&, interval = *timeout / 2] {
         auto token = scheduler.stop_token();
         while (!token.stop_requested() && !done) {
-          sd_notify(0, "WATCHDOG=1");
+          notify_manager("WATCHDOG=1");
           core::system_clock().sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(interval), token);
         }
       });
     }
-    sd_notify(0, "READY=1\nSTATUS=started");
+    notify_manager("READY=1\nSTATUS=started");
     core::log::info("certkeep daemon started, state " + (*app)->state_dir().string());
 
     auto ran = scheduler.run();
