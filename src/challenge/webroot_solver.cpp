@@ -10,6 +10,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "challenge/socket_fd.hpp"
 #include "challenge/token.hpp"
@@ -24,6 +25,8 @@ constexpr const char* kWellKnown = ".well-known";
 constexpr const char* kAcmeChallenge = "acme-challenge";
 constexpr mode_t kDirectoryMode = 0755;
 constexpr mode_t kTokenFileMode = 0644;
+// Tries at placing a token while other processes remove the directories they created.
+constexpr int kMaxDirectoryAttempts = 20;
 
 std::string system_error(std::string_view what, const std::string& path, int error_number) {
   return std::string(what) + " " + path + ": " + std::strerror(error_number);
@@ -51,7 +54,9 @@ Result<SocketFd> open_or_create_directory_at(int parent, const char* name, const
   auto opened = open_directory_at(parent, name, shown);
   if (opened || opened.error().code() != Errc::NotFound) return opened;
   if (::mkdirat(parent, name, kDirectoryMode) != 0) {
-    // EEXIST: someone else created it in between: open what is there, as above.
+    // EEXIST: someone else created it in between: open what is there, as above. ENOENT: another
+    // process's cleanup removed the (empty) parent after we opened it; the caller starts over.
+    if (errno == ENOENT) return fail(Errc::NotFound, system_error("create directory", shown, errno));
     if (errno != EEXIST) return fail(Errc::Io, system_error("create directory", shown, errno));
   } else {
     created = true;
@@ -122,7 +127,7 @@ class WebrootSolver final : public Solver {
     return open_directory_at(well_known.get(), kAcmeChallenge, shown(""));
   }
 
-  Result<void> write_token(const Http01Challenge& challenge) {
+  Result<SocketFd> open_or_create_challenge_directory() {
     SocketFd root = CERTKEEP_TRY(open_webroot());
     bool created = false;
     SocketFd well_known = CERTKEEP_TRY(open_or_create_directory_at(
@@ -131,13 +136,36 @@ class WebrootSolver final : public Solver {
     SocketFd dir = CERTKEEP_TRY(
         open_or_create_directory_at(well_known.get(), kAcmeChallenge, shown(""), created));
     created_challenge_dir_ = created_challenge_dir_ || created;
+    return dir;
+  }
 
+  Result<void> write_token(const Http01Challenge& challenge) {
     // Temp file + rename: the web server sees no file or the whole key authorization.
     const std::string temp = "." + challenge.token + ".tmp" + std::to_string(random_());
+    // Another certkeep process sharing this webroot removes the directories it created once
+    // they are empty, possibly just after we opened them; a file in them keeps them alive, so
+    // start over while creating it meets a directory that was removed.
+    SocketFd dir;
+    SocketFd file;
+    int open_error = 0;
+    for (int attempt = 1;; ++attempt) {
+      auto opened = open_or_create_challenge_directory();
+      if (!opened && (opened.error().code() != Errc::NotFound || attempt == kMaxDirectoryAttempts))
+        return fail(std::move(opened).error());
+      if (!opened) {
+        std::this_thread::yield();  // let the other process finish its cleanup
+        continue;
+      }
+      dir = std::move(*opened);
+      const int fd = ::openat(dir.get(), temp.c_str(),
+                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kTokenFileMode);
+      open_error = errno;
+      file = SocketFd(fd);
+      if (file || open_error != ENOENT || attempt == kMaxDirectoryAttempts) break;
+      std::this_thread::yield();
+    }
     {
-      SocketFd file(::openat(dir.get(), temp.c_str(),
-                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kTokenFileMode));
-      if (!file) return fail(Errc::Io, system_error("create", shown(temp), errno));
+      if (!file) return fail(Errc::Io, system_error("create", shown(temp), open_error));
       auto written = write_all(file.get(), challenge.key_authorization, shown(temp));
       if (written && ::fchmod(file.get(), kTokenFileMode) != 0)
         written = fail(Errc::Io, system_error("chmod", shown(temp), errno));

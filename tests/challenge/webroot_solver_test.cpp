@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -186,4 +189,40 @@ TEST_CASE("webroot solver needs an existing directory", "[challenge][webroot]") 
     REQUIRE_FALSE(solver);
     CHECK(solver.error().code() == Errc::InvalidArgument);
   }
+}
+
+TEST_CASE("webroot: two solvers sharing a webroot never fail while the other removes its directories",
+          "[challenge][webroot][race]") {
+  // Two certkeep processes on one webroot: each removes the directories it created once they
+  // are empty, which can happen just after the other opened them (faults.renew_and_daemon_race
+  // caught "create directory …: No such file or directory" this way).
+  TempDir root;
+  constexpr int kRounds = 400;
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex failure_mutex;
+  auto challenge_for = [](const std::string& token) { return make_challenge(token); };
+  auto worker = [&](const std::string& token) {
+    for (int round = 0; round < kRounds; ++round) {
+      // No Catch2 assertion in here: Catch2 v2 is not thread-safe.
+      auto solver = make_webroot_solver(root.path());  // a fresh one owns what it creates
+      auto presented = solver ? (*solver)->present(challenge_for(token)) : Result<void>(fail(solver.error()));
+      if (!presented) {
+        std::lock_guard lock(failure_mutex);
+        if (failures++ == 0) first_failure = presented.error().to_string();
+        continue;
+      }
+      (*solver)->cleanup(challenge_for(token));
+    }
+  };
+  std::thread a(worker, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  std::thread b(worker, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+  a.join();
+  b.join();
+  INFO(first_failure);
+  CHECK(failures == 0);
+  // Directories either one created may stay when the other had filled them at its cleanup,
+  // but no token is left behind.
+  CHECK_FALSE(fs::exists(root.path() / ".well-known/acme-challenge" / "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+  CHECK_FALSE(fs::exists(root.path() / ".well-known/acme-challenge" / "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
 }
