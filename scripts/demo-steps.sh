@@ -61,6 +61,9 @@ new_serial=$(openssl x509 -in "$state/live/demo.example.com/cert.pem" -noout -se
 echo "    serial before: $old_serial"
 echo "    serial after:  $new_serial"
 [ "$old_serial" != "$new_serial" ] || { echo "renewal did not change the certificate" >&2; exit 1; }
+# The hook's kill -HUP returns before the server has handled it (as with nginx): wait for its
+# "reloaded" line, boundedly, then ask it.
+for _ in $(seq 100); do grep -q reloaded "$demo/server.log" 2>/dev/null && break; sleep 0.05; done
 external=$(served_serial demo.example.com "$server_port")
 echo "    external server (same pid $server_pid) now serves serial $external"
 [ "$external" = "$new_serial" ] || { echo "the deploy hook did not reload the external server" >&2; exit 1; }

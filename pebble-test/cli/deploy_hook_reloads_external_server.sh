@@ -31,6 +31,9 @@ first=$(serial_of "$STATE/live/$name/cert.pem")
 ck renew --force >/dev/null 2>"$TEST_DIR/err" || fail "renew: $(cat "$TEST_DIR/err")"
 second=$(serial_of "$STATE/live/$name/cert.pem")
 [ "$second" != "$first" ] || fail "renewal did not change the certificate"
+# The hook's kill -HUP returns before the server has handled the signal (as with nginx): wait
+# for its "reloaded" line, boundedly.
+for _ in $(seq 100); do grep -q reloaded "$TEST_DIR/server.log" && break; sleep 0.05; done
 grep -q reloaded "$TEST_DIR/server.log" || fail "the hook did not reload the server: $(cat "$TEST_DIR/server.log")"
 [ "$(served_serial)" = "$second" ] || fail "the external server still serves $(served_serial), want $second"
 ck show "$name" | grep -q "hook_succeeded" || fail "no hook_succeeded event: $(ck show "$name")"
