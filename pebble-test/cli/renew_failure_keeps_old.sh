@@ -16,11 +16,17 @@ start_web() {
 start_web
 ck issue --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --agree-tos \
   --webroot "$webroot" -d fragile.example.com >/dev/null 2>"$TEST_DIR/err" || fail "issue: $(cat "$TEST_DIR/err")"
-before=$(live_fingerprint fragile.example.com)
 
 kill "$web_pid"; wait "$web_pid" 2>/dev/null || true
-status=0
-ck renew --force >"$TEST_DIR/out" 2>"$TEST_DIR/err" || status=$?
+# Pebble reuses a valid authorization 1% of the time even with PEBBLE_AUTHZREUSE=0; such a
+# renewal needs no challenge and succeeds, so it is tried again (at most 3 times).
+for attempt in 1 2 3; do
+  before=$(live_fingerprint fragile.example.com)
+  status=0
+  ck renew --force >"$TEST_DIR/out" 2>"$TEST_DIR/err" || status=$?
+  [ "$status" = 0 ] || break
+  echo "attempt $attempt: renewed without a challenge (Pebble reused an authorization); again"
+done
 [ "$status" = 1 ] || fail "failed renewal exited $status, want 1"
 grep -q "urn:ietf:params:acme:error:" "$TEST_DIR/err" "$TEST_DIR/out" || fail "no problem document in output: $(cat "$TEST_DIR/err")"
 [ "$(live_fingerprint fragile.example.com)" = "$before" ] || fail "live files changed after a failed renewal"

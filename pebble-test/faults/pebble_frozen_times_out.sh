@@ -61,8 +61,8 @@ renew_after_thaw "$before"
 pass "frozen CA: connect timeout, old files kept; renewal after SIGCONT succeeds"
 
 # 2. Frozen mid-order, with the connection to the CA open.
-before=$(live_fingerprint "$NAME")
 start_renew_held_mid_order
+before=$HELD_BEFORE
 freeze
 frozen_at=$(now_ms)
 release_challenges

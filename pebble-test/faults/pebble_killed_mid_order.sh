@@ -18,6 +18,7 @@ ca_port=${CERTKEEP_TEST_DIRECTORY_URL#https://127.0.0.1:}
 ca_port=${ca_port%%/*}
 
 start_renew_held_mid_order
+before=$HELD_BEFORE
 [ "$(order_rows "$NAME")" = 1 ] || fail "no order row while the order is pending"
 pt_pid_alive "$renew_pid" || fail "renew ended before Pebble was killed"
 

@@ -20,13 +20,9 @@ stale_before=$(live_fingerprint stale.example.com)
 
 # Leave an order in flight for stale.example.com: SIGKILL its renewal while Pebble's validator
 # waits on the webroot server.
-hold_challenges
-"$CERTKEEP_BIN" --state-dir "$STATE" renew --force --name stale.example.com \
-  >"$TEST_DIR/killed.out" 2>"$TEST_DIR/killed.err" &
-killed_pid=$!
-TEST_PIDS+=("$killed_pid")
-wait_for_line "$WEB_EVENTS" "^held /.well-known/acme-challenge/" 20000 "$killed_pid" ||
-  fail "Pebble's validator never reached the webroot server"
+start_renew_held_mid_order stale.example.com --name stale.example.com
+killed_pid=$renew_pid
+stale_before=$HELD_BEFORE
 kill -KILL "$killed_pid"
 wait "$killed_pid" 2>/dev/null || true
 release_challenges
