@@ -54,6 +54,13 @@ TEST_CASE("make_csr_der builds a signed CSR with every name", "[crypto][csr]") {
   REQUIRE(public_key != nullptr);
   CHECK(EVP_PKEY_eq(public_key, key.handle()) == 1);
   CHECK(X509_REQ_verify(request.get(), public_key) == 1);
+  // Byte for byte the SubjectPublicKeyInfo OpenSSL's own encoder writes for the key.
+  unsigned char* spki = nullptr;
+  const int spki_length = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(request.get()), &spki);
+  REQUIRE(spki_length > 0);
+  CHECK(std::string(reinterpret_cast<const char*>(spki), static_cast<std::size_t>(spki_length)) ==
+        key.public_key_der());
+  OPENSSL_free(spki);
   CHECK(X509_REQ_get_signature_nid(request.get()) ==
         (type == KeyType::Rsa2048 ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256));
 }
