@@ -31,6 +31,7 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
   time_field("not_after", lineage.not_after);
   time_field("renew_at", lineage.renew_at);
   time_field("next_attempt_at", lineage.next_attempt_at);
+  time_field("ari_check_at", lineage.ari_check_at);
   json.field("attempts", lineage.attempts)
       .field("last_error", lineage.last_error)
       .field("deployed_serial", lineage.deployed_serial)
@@ -115,6 +116,8 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("not before", format_time(l.not_before));
   line("not after", format_time(l.not_after) + " (" + days_left(l.not_after, now) + " days left)");
   line("renew at", format_time(l.renew_at));
+  // RFC 9773: when the CA is next asked whether it moved the renewal window.
+  if (l.ari_check_at) line("ARI next check", format_time(l.ari_check_at));
   line("next attempt", format_time(l.next_attempt_at));
   line("failed attempts", std::to_string(l.attempts));
   line("last error", l.last_error.empty() ? "-" : l.last_error);

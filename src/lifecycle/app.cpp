@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <thread>
+#include <unordered_set>
 
 #include "acme/directory.hpp"
 #include "acme/revoke.hpp"
@@ -97,13 +98,17 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   } else {
     auto chosen = selection.force ? CERTKEEP_TRY(store_->list_lineages())
                                   : CERTKEEP_TRY(store_->due_lineages(now));
-    // Lineages whose files or hook are still owed (a failed deploy or hook) are retried too.
+    // Lineages whose files or hook are still owed (a failed deploy or hook) are retried too,
+    // and those whose renewalInfo is to be asked again (renew_lineage asks, then decides).
     auto owed = CERTKEEP_TRY(store_->deploy_pending_lineages());
-    for (auto& lineage : owed) {
-      bool listed = std::any_of(chosen.begin(), chosen.end(),
-                                [&](const LineageRecord& l) { return l.name == lineage.name; });
-      if (!listed) chosen.push_back(std::move(lineage));
+    if (!selection.force && !selection.dry_run) {
+      auto ari_due = CERTKEEP_TRY(store_->ari_check_due(now));
+      owed.insert(owed.end(), std::make_move_iterator(ari_due.begin()), std::make_move_iterator(ari_due.end()));
     }
+    std::unordered_set<std::string> listed;
+    for (const LineageRecord& lineage : chosen) listed.insert(lineage.name);
+    for (auto& lineage : owed)
+      if (listed.insert(lineage.name).second) chosen.push_back(std::move(lineage));
     for (const LineageRecord& lineage : chosen) {
       if (lineage.status == store::LineageStatus::Revoked || lineage.status == store::LineageStatus::Imported)
         continue;

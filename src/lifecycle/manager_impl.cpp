@@ -205,6 +205,8 @@ std::chrono::milliseconds Manager::Impl::next_sleep() {
     const store::LineageRecord& stored = **record;
     std::optional<core::SystemTime> due = stored.renew_at;
     if (stored.next_attempt_at && (!due || *stored.next_attempt_at > *due)) due = stored.next_attempt_at;
+    // A renewalInfo poll (renew_lineage asks the CA whether it moved the window) counts too.
+    if (stored.ari_check_at && (!due || *stored.ari_check_at < *due)) due = stored.ari_check_at;
     if (due && (!earliest || *due < *earliest)) earliest = due;
   }
   auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(options_.check_interval);

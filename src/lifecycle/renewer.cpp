@@ -8,6 +8,7 @@
 #include "acme/renewal_info.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
+#include "core/time_format.hpp"
 #include "crypto/private_key.hpp"
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/lease.hpp"
@@ -34,15 +35,49 @@ Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& li
   return crypto::PrivateKey::generate(*type);
 }
 
-std::optional<RenewalWindow> ari_window(acme::Client& client, const std::string& cert_id) {
+// A renewalInfo poll that failed is tried again this much later; ARI problems never block the
+// expiry-based schedule (certbot's rule).
+constexpr std::chrono::hours kRenewalInfoRetryAfterError{1};
+
+std::optional<acme::RenewalInfo> renewal_info(acme::Client& client, const std::string& cert_id) {
   if (!client.directory().has_renewal_info() || cert_id.empty()) return std::nullopt;
   auto info = acme::fetch_renewal_info(client, cert_id);
   if (!info) {
-    // ARI problems never block the expiry-based schedule (certbot's rule).
     core::log::warn("renewal info: " + info.error().to_string());
     return std::nullopt;
   }
+  return std::move(*info);
+}
+
+std::optional<RenewalWindow> window_of(const std::optional<acme::RenewalInfo>& info) {
+  if (!info) return std::nullopt;
   return RenewalWindow{info->window_start, info->window_end};
+}
+
+// RFC 9773 §4.3: asks the CA again, at the time it named, whether it moved the renewal window
+// (it does so before a mass revocation, for instance), and records the new renewal time and
+// the next poll; `lineage` is updated to match. An error is logged and asked again later.
+void refresh_renewal_info(Services& services, store::LineageRecord& lineage) {
+  const core::SystemTime now = services.clock.now();
+  std::optional<core::SystemTime> renew_at;
+  core::SystemTime next_check = now + kRenewalInfoRetryAfterError;
+  auto client = services.clients->get(services.make_transport, lineage.settings, services.clock);
+  if (!client) {
+    core::log::warn(lineage.name + ": renewal info: " + client.error().to_string());
+  } else if (auto info = renewal_info(**client, lineage.ari_cert_id)) {
+    next_check = now + info->retry_after;
+    if (lineage.not_before && lineage.not_after)
+      renew_at = compute_renew_at(lineage.name, *lineage.not_before, *lineage.not_after, window_of(info), now);
+    if (renew_at && renew_at != lineage.renew_at)
+      core::log::info(lineage.name + ": the CA moved its renewal window; renewal now at " +
+                      core::format_rfc3339(*renew_at));
+  }
+  if (auto saved = services.store.record_renewal_info(lineage.name, lineage.serial, renew_at, next_check); !saved) {
+    core::log::warn(lineage.name + ": " + saved.error().to_string());
+    return;
+  }
+  if (renew_at) lineage.renew_at = renew_at;
+  lineage.ari_check_at = next_check;
 }
 
 // One order flow for `lineage`, with the account re-registered once if the CA forgot it.
@@ -96,8 +131,11 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   cert.not_before = issued->leaf.not_before;
   cert.not_after = issued->leaf.not_after;
   cert.ari_cert_id = issued->leaf.ari_cert_id;
-  cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after,
-                                   ari_window(*client, cert.ari_cert_id), services.clock.now());
+  const auto info = renewal_info(*client, cert.ari_cert_id);
+  cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after, window_of(info),
+                                   services.clock.now());
+  if (client->directory().has_renewal_info() && !cert.ari_cert_id.empty())
+    cert.ari_check_at = services.clock.now() + (info ? info->retry_after : kRenewalInfoRetryAfterError);
   return cert;
 }
 
@@ -194,8 +232,11 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
     result.outcome = RenewOutcome::RenewedElsewhere;
     return result;
   }
-  const core::SystemTime now = services.clock.now();
   const bool has_cert = !lineage.serial.empty();
+  if (!options.force && !options.dry_run && has_cert && lineage.ari_check_at &&
+      *lineage.ari_check_at <= services.clock.now())
+    refresh_renewal_info(services, lineage);
+  const core::SystemTime now = services.clock.now();
   const bool due = !has_cert || (lineage.renew_at && *lineage.renew_at <= now);
   const bool backing_off = lineage.next_attempt_at && *lineage.next_attempt_at > now;
   if (!options.force && (!due || backing_off)) {

@@ -16,7 +16,7 @@ const std::string_view kLineageColumns =
     "deploy_hook, email, reuse_key, "
     "key_pem, cert_pem, chain_pem, serial, issuer, not_before, not_after, ari_cert_id, "
     "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
-    "created_at, updated_at";
+    "created_at, updated_at, ari_check_at";
 
 std::string select_lineages(std::string_view tail) {
   return "SELECT " + std::string(kLineageColumns) + " FROM certificates " + std::string(tail);
@@ -32,6 +32,12 @@ std::string select_lineage_summaries(std::string_view tail) {
 // `due_at <= ?` is a range search on certificates_by_due_at; rows with a NULL due_at
 // (revoked, imported) are never in range.
 std::string due_lineages_sql() { return select_lineages("WHERE due_at <= ?1 ORDER BY due_at, name"); }
+
+// `ari_check_at <= ?` implies the partial index's `IS NOT NULL`, so SQLite can use it.
+std::string ari_check_due_sql() {
+  return select_lineages("WHERE ari_check_at <= ?1 AND serial <> '' AND status NOT IN ('revoked','imported') "
+                         "ORDER BY ari_check_at, name");
+}
 
 // The term matches the partial index's WHERE exactly, which is what lets SQLite use it.
 std::string deploy_pending_sql() { return select_lineages("WHERE deploy_owed = 1 ORDER BY name"); }
@@ -126,6 +132,7 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
   lineage.hook_pending_serial = next().getString();
   lineage.created_at = read_time(next());
   lineage.updated_at = read_time(next());
+  lineage.ari_check_at = read_optional_time(next());
   return lineage;
 }
 

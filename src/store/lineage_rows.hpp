@@ -25,6 +25,8 @@ std::string select_lineage_summaries(std::string_view tail);
 // test can EXPLAIN them.
 std::string due_lineages_sql();
 std::string deploy_pending_sql();
+// Lineages whose renewalInfo poll is due (one parameter: now).
+std::string ari_check_due_sql();
 
 // INSERT of every stored column of a lineage; bind with bind_lineage_insert.
 extern const std::string_view kInsertLineageSql;

@@ -36,6 +36,22 @@ Error no_lineage(const std::string& name) { return Error(Errc::NotFound, "no lin
 
 }  // namespace
 
+Result<void> SqliteStore::record_renewal_info(const std::string& name, const std::string& serial,
+                                             std::optional<SystemTime> renew_at, SystemTime next_check) {
+  return write("record renewal info of " + name, [&]() -> Result<void> {
+    StatementLease update = statements_.get(
+        "UPDATE certificates SET renew_at = COALESCE(?1, renew_at), ari_check_at = ?2, updated_at = ?3 "
+        "WHERE name = ?4 AND serial = ?5");
+    bind_time(update, 1, renew_at);
+    bind_time(update, 2, next_check);
+    bind_time(update, 3, store_now());
+    update->bind(4, name);
+    update->bind(5, serial);
+    update->exec();  // no row: renewed meanwhile, and its new certificate has its own window
+    return {};
+  });
+}
+
 Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedCertificate& cert, EventKind kind) {
   if (kind != EventKind::Issued && kind != EventKind::Renewed && kind != EventKind::Imported)
     return fail(Errc::InvalidArgument, "commit issuance of " + name + ": event must be issued, renewed or imported");
@@ -54,7 +70,7 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
                              "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
                              "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
                              "hook_pending_serial = CASE WHEN deploy_hook <> '' THEN ?4 ELSE '' END, "
-                             "updated_at = ?11 WHERE name = ?12");
+                             "updated_at = ?11, ari_check_at = ?13 WHERE name = ?12");
     update->bind(1, cert.key_pem.str());
     update->bind(2, cert.cert_pem);
     update->bind(3, cert.chain_pem);
@@ -67,6 +83,7 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
     update->bind(10, std::string(to_string(status)));
     bind_time(update, 11, store_now());
     update->bind(12, name);
+    bind_time(update, 13, cert.ari_check_at);
     update->exec();
     // The order's key is now the lineage's key: the order has done its job.
     StatementLease drop_order = statements_.get("DELETE FROM orders WHERE lineage = ?1");

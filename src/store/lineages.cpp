@@ -60,9 +60,18 @@ Result<std::vector<LineageRecord>> SqliteStore::due_lineages(SystemTime now) {
 
 Result<std::optional<SystemTime>> SqliteStore::next_due_time() {
   return read("next due time", [&]() -> Result<std::optional<SystemTime>> {
-    // MIN over an indexed column reads one index entry.
-    return read_optional_time(db_->execAndGet("SELECT MIN(due_at) FROM certificates"));
+    // MIN over an indexed column reads one index entry; likewise on the partial index.
+    auto due = read_optional_time(db_->execAndGet("SELECT MIN(due_at) FROM certificates"));
+    auto ari = read_optional_time(
+        db_->execAndGet("SELECT MIN(ari_check_at) FROM certificates WHERE ari_check_at IS NOT NULL "
+                        "AND serial <> '' AND status NOT IN ('revoked','imported')"));
+    if (!due || (ari && *ari < *due)) return ari;
+    return due;
   });
+}
+
+Result<std::vector<LineageRecord>> SqliteStore::ari_check_due(SystemTime now) {
+  return read("renewal info checks due", [&] { return load_lineages(ari_check_due_sql(), unix_seconds(now)); });
 }
 
 Result<std::vector<LineageRecord>> SqliteStore::deploy_pending_lineages() {

@@ -65,6 +65,7 @@ struct LineageRecord {
   std::string hook_pending_serial;       // serial whose deploy hook has not yet succeeded
   SystemTime created_at{};
   SystemTime updated_at{};
+  std::optional<SystemTime> ari_check_at;  // next renewalInfo poll; none without ARI
 };
 
 // The certificate material a renewal commits at once.
@@ -78,6 +79,7 @@ struct IssuedCertificate {
   SystemTime not_after{};
   std::string ari_cert_id;
   SystemTime renew_at{};
+  std::optional<SystemTime> ari_check_at;  // when to poll renewalInfo; none without ARI
 };
 
 // An order in flight, so a crash can resume or discard it instead of leaving half a renewal.

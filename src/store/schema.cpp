@@ -104,9 +104,18 @@ CREATE INDEX certificates_deploy_owed ON certificates(deploy_owed) WHERE deploy_
 DROP INDEX certificates_by_renew_at;
 )sql";
 
-constexpr std::array<MigrationStep, 2> kSteps{{
+// ari_check_at: when the CA's renewalInfo is next asked about the lineage's certificate
+// (RFC 9773 §4.3: clients poll it, at the Retry-After the CA gives). NULL without ARI; the
+// partial index holds only the rows that have one.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE certificates ADD COLUMN ari_check_at INTEGER;
+CREATE INDEX certificates_ari_check ON certificates(ari_check_at) WHERE ari_check_at IS NOT NULL;
+)sql";
+
+constexpr std::array<MigrationStep, 3> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
+    {3, kVersion3},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 

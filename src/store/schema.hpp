@@ -15,7 +15,8 @@ namespace certkeep::store {
 
 // v1: accounts, certificates (lineages), orders, events.
 // v2: leases; computed due_at and deploy_owed columns with their indexes.
-inline constexpr int kCurrentSchemaVersion = 2;
+// v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
+inline constexpr int kCurrentSchemaVersion = 3;
 
 struct MigrationStep {
   int version;           // the version this step produces

@@ -37,6 +37,9 @@ class SqliteStore final : public Store {
   Result<std::vector<LineageRecord>> list_lineage_summaries() override;
   Result<std::vector<LineageRecord>> due_lineages(SystemTime now) override;
   Result<std::optional<SystemTime>> next_due_time() override;
+  Result<std::vector<LineageRecord>> ari_check_due(SystemTime now) override;
+  Result<void> record_renewal_info(const std::string& name, const std::string& serial,
+                                   std::optional<SystemTime> renew_at, SystemTime next_check) override;
   Result<void> set_status(const std::string& name, LineageStatus status) override;
   Result<std::vector<LineageRecord>> deploy_pending_lineages() override;
   Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) override;

@@ -60,8 +60,15 @@ class Store {
   // Lineages whose renew_at ≤ now or next_attempt_at ≤ now (whichever applies), and that are
   // not revoked/imported. Uses the index: its cost grows with the due rows, not the table.
   virtual Result<std::vector<LineageRecord>> due_lineages(SystemTime now) = 0;
-  // Earliest renew_at / next_attempt_at over all renewable lineages (for the daemon's sleep).
+  // Earliest renew_at / next_attempt_at over all renewable lineages, or ari_check_at if that
+  // comes first (for the daemon's sleep).
   virtual Result<std::optional<SystemTime>> next_due_time() = 0;
+  // Lineages with a certificate whose renewalInfo poll is due (ari_check_at ≤ now). Indexed.
+  virtual Result<std::vector<LineageRecord>> ari_check_due(SystemTime now) = 0;
+  // Records a renewalInfo answer for `serial`: the new renew_at (unchanged when nullopt) and
+  // the next poll. A no-op when the lineage has meanwhile moved to another serial.
+  virtual Result<void> record_renewal_info(const std::string& name, const std::string& serial,
+                                           std::optional<SystemTime> renew_at, SystemTime next_check) = 0;
   virtual Result<void> set_status(const std::string& name, LineageStatus status) = 0;
   // Lineages with a certificate whose files or hook are behind: deployed_serial != serial, or
   // hook_pending_serial == serial (a deploy hook still to succeed). Cheap when none are.

@@ -14,6 +14,7 @@
 #include "acme/fake_acme_ca.hpp"
 #include "challenge/memory_solver.hpp"
 #include "challenge/token.hpp"
+#include "core/time_format.hpp"
 #include "lifecycle/app.hpp"
 #include "support/fake_clock.hpp"
 
@@ -276,4 +277,76 @@ TEST_CASE("fake CA: a kept CA client fetches the directory again once it is olde
   REQUIRE(f.renew_one("d1.example.com", true).outcome == RenewOutcome::Renewed);
   CHECK(f.ca.count("directory") == 2);
   CHECK(f.transports_made == 1);  // the connection is kept, only the directory is fetched again
+}
+
+// The store keeps whole seconds; the fake clock does not.
+bool within_a_second(const std::optional<core::SystemTime>& stored, core::SystemTime expected) {
+  return stored && *stored > expected - 1s && *stored < expected + 1s;
+}
+
+TEST_CASE("fake CA: renewalInfo is asked again when the CA said, and a window moved earlier renews now",
+          "[lifecycle][fake-ca][ari]") {
+  testing::FakeCaOptions options;
+  options.renewal_info = true;
+  Fixture f(options);
+  // A window a month away: the certificate is not due.
+  f.ca.options().ari_window_start = core::format_rfc3339(f.clock.now() + 30 * 24h);
+  f.ca.options().ari_window_end = core::format_rfc3339(f.clock.now() + 31 * 24h);
+  auto first = f.app->issue(f.request("moving.example.com")).value();
+  REQUIRE(first.renew_at);
+  CHECK(*first.renew_at >= f.clock.now() + 30 * 24h);
+  REQUIRE(first.ari_check_at);
+  CHECK(within_a_second(first.ari_check_at, f.clock.now() + 6h));  // no Retry-After: RFC 9773's 6 h
+  const int polls_after_issue = f.ca.count("renewal-info");
+  const RenewSelection due_only{std::nullopt, false, false, 1};
+
+  // Before the poll is due nothing is asked and nothing renewed.
+  f.clock.advance(5h);
+  REQUIRE(f.app->renew(due_only).value().renewed() == 0);
+  CHECK(f.ca.count("renewal-info") == polls_after_issue);
+
+  // The poll comes due; the window has not moved: asked once, still not due, next poll in 6 h.
+  f.clock.advance(1h + 1s);
+  auto unmoved = f.app->renew(due_only).value();
+  CHECK(unmoved.renewed() == 0);
+  CHECK(unmoved.failed() == 0);
+  CHECK(f.ca.count("renewal-info") == polls_after_issue + 1);
+  CHECK(f.lineage("moving.example.com").renew_at == first.renew_at);
+  CHECK(within_a_second(f.lineage("moving.example.com").ari_check_at, f.clock.now() + 6h));
+  CHECK(f.ca.count("new-order") == 1);
+
+  // The CA moves the window into the past (as before a mass revocation): the next poll renews.
+  f.ca.options().ari_window_start = "2020-01-01T00:00:00Z";
+  f.ca.options().ari_window_end = "2020-01-02T00:00:00Z";
+  f.clock.advance(6h + 1s);
+  auto moved = f.app->renew(due_only).value();
+  CHECK(moved.renewed() == 1);
+  CHECK(f.ca.count("new-order") == 2);
+  REQUIRE(f.ca.replaces_seen().size() == 1);
+  CHECK(f.ca.replaces_seen().front() == first.ari_cert_id);
+  CHECK(f.lineage("moving.example.com").serial != first.serial);
+}
+
+TEST_CASE("fake CA: a failed renewalInfo poll never fails the pass and is asked again an hour later",
+          "[lifecycle][fake-ca][ari]") {
+  testing::FakeCaOptions options;
+  options.renewal_info = true;
+  Fixture f(options);
+  f.ca.options().ari_window_start = core::format_rfc3339(f.clock.now() + 30 * 24h);
+  f.ca.options().ari_window_end = core::format_rfc3339(f.clock.now() + 31 * 24h);
+  auto first = f.app->issue(f.request("flaky-ari.example.com")).value();
+  f.ca.options().intercept = [](std::string_view kind, const http::Request&) -> std::optional<Result<http::Response>> {
+    if (kind != "renewal-info") return std::nullopt;
+    http::Response unavailable;
+    unavailable.status = 503;
+    return unavailable;
+  };
+  f.clock.advance(6h + 1s);
+  auto pass = f.app->renew(RenewSelection{std::nullopt, false, false, 1}).value();
+  CHECK(pass.failed() == 0);
+  CHECK(pass.renewed() == 0);
+  const auto after = f.lineage("flaky-ari.example.com");
+  CHECK(after.renew_at == first.renew_at);  // the expiry/ARI schedule it had stays
+  CHECK(within_a_second(after.ari_check_at, f.clock.now() + 1h));
+  CHECK(after.last_error.empty());
 }

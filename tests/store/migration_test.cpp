@@ -76,6 +76,9 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
       CHECK(store->due_lineages(t0()).value().size() == 1);
       CHECK(store->next_due_time().value() == t0());
       CHECK(store->try_acquire_lease("old.example.com", "me", t0(), 60s).value());
+      // Version 3's: old certificates have no renewalInfo poll until they are renewed.
+      CHECK_FALSE(lineage->ari_check_at);
+      CHECK(store->ari_check_due(t0() + 24h * 365).value().empty());
     }
   }
 }
