@@ -34,10 +34,10 @@ expect_refused_renewal() {
 }
 
 expect_refused_renewal "finalize truncate_json" \
-  'malformed response from CA: order: invalid JSON at offset [0-9]+' \
+  'answer from https://127\.0\.0\.1:[0-9]+/finalize-order/[^:]*: malformed response from CA: order: invalid JSON at offset [0-9]+' \
   "finalize answer cut in half"
 expect_refused_renewal "order content_type:text/html" \
-  'malformed response from CA: order: Content-Type is "text/html", expected application/json' \
+  'answer from https://127\.0\.0\.1:[0-9]+/my-order/[^:]*: malformed response from CA: order: Content-Type is "text/html", expected application/json' \
   "order poll answered as text/html"
 expect_refused_renewal "authz oversize" \
   "fetch authorization: POST https://127\.0\.0\.1:[0-9]+/authZ/[^ ]*: response body exceeds $JSON_CAP bytes" \
@@ -55,7 +55,7 @@ mapfile -t flags < <(fake_ca_flags)
 fake_ca_fault new-order malformed_json
 run_ck issue "${flags[@]}" -d "$FIRST"
 assert_first_issue_refused "new-order answered with malformed JSON (first issuance)" "$FIRST" \
-  'malformed response from CA: order: invalid JSON at offset [0-9]+'
+  'answer from https://127\.0\.0\.1:[0-9]+/order-plz: malformed response from CA: order: invalid JSON at offset [0-9]+'
 fake_ca_clear
 run_ck issue "${flags[@]}" -d "$FIRST"
 [ "$RUN_STATUS" = 0 ] || fail "issue after the fault exited $RUN_STATUS: $(cat "$TEST_DIR/run.err")"

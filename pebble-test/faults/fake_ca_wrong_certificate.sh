@@ -64,10 +64,10 @@ expect_refused_chain() {
 }
 
 expect_refused_chain "cert swap_cert:$STATE/live/$OTHER/fullchain.pem" \
-  "the CA's certificate names \($OTHER\) differ from the requested names" \
+  "the CA's certificate names \($OTHER\) differ from the requested names \($NAME\) \(https://127\.0\.0\.1:[0-9]+/certZ/[0-9a-f]+\)" \
   "certificate for other names" "$(serial_of "$STATE/live/$OTHER/cert.pem")"
 expect_refused_chain "cert swap_cert:$STATE/live/$TWIN/fullchain.pem" \
-  "the CA's certificate is not for our key" \
+  "the CA's certificate is not for our key \(https://127\.0\.0\.1:[0-9]+/certZ/[0-9a-f]+\)" \
   "certificate for another key" "$(serial_of "$STATE/live/$TWIN/cert.pem")"
 expect_refused_chain "cert bad_chain:$TEST_DIR/impostor.pem" \
   "the CA's chain does not verify: certificate 0 of the chain is not signed by the next one" \

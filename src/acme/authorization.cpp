@@ -110,8 +110,8 @@ Result<Authorization> parse_authorization(std::string_view body, std::string url
 Result<Authorization> fetch_authorization(Client& client, const std::string& url) {
   auto response = client.post_as_get(url);
   if (!response) return fail(std::move(response).error().with_context("fetch authorization"));
-  CERTKEEP_TRY(expect_content_type(*response, "application/json", kWhat));
-  return parse_authorization(response->body, url, &client);
+  return parse_json_answer(*response, url, kWhat,
+                           [&] { return parse_authorization(response->body, url, &client); });
 }
 
 Result<void> respond_to_challenge(Client& client, const Challenge& challenge) {

@@ -104,4 +104,19 @@ std::string url_origin(std::string_view url);
 Result<void> expect_content_type(const AcmeResponse& response, std::string_view expected,
                                  std::string_view what);
 
+// `parse()` of a JSON answer from `url`, once its Content-Type is checked. A refusal names the
+// URL, so two malformed answers of the same kind (an order from new-order, from finalize, from
+// a poll) say which request they came from.
+template <class Parse>
+auto parse_json_answer(const AcmeResponse& response, std::string_view url, std::string_view what,
+                       Parse&& parse) -> decltype(parse()) {
+  auto parsed = [&]() -> decltype(parse()) {
+    if (auto checked = expect_content_type(response, "application/json", what); !checked)
+      return tl::unexpected(std::move(checked).error());
+    return parse();
+  }();
+  if (!parsed) return tl::unexpected(std::move(parsed).error().with_context("answer from " + std::string(url)));
+  return parsed;
+}
+
 }  // namespace certkeep::acme

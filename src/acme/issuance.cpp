@@ -147,8 +147,8 @@ class Flow {
       for (auto it = pending.begin(); it != pending.end();) {
         auto response = client_.post_as_get(it->url);
         if (!response) return fail(std::move(response).error().with_context("poll authorization"));
-        CERTKEEP_TRY(expect_content_type(*response, "application/json", "authorization"));
-        Authorization current = CERTKEEP_TRY(parse_authorization(response->body, it->url, &client_));
+        Authorization current = CERTKEEP_TRY(parse_json_answer(
+            *response, it->url, "authorization", [&] { return parse_authorization(response->body, it->url, &client_); }));
         if (response->retry_after) retry_after = response->retry_after;
         if (current.status == AuthorizationStatus::Pending) {
           ++it;
@@ -170,9 +170,9 @@ class Flow {
       CERTKEEP_TRY(wait(backoff.next(retry_after), "order " + std::string(to_string(order.status))));
       auto response = client_.post_as_get(order.url);
       if (!response) return fail(std::move(response).error().with_context("poll order"));
-      CERTKEEP_TRY(expect_content_type(*response, "application/json", "order"));
       retry_after = response->retry_after;
-      order = CERTKEEP_TRY(parse_order(response->body, order.url, &client_));
+      order = CERTKEEP_TRY(parse_json_answer(*response, order.url, "order",
+                                             [&] { return parse_order(response->body, order.url, &client_); }));
     }
     if (order.status == OrderStatus::Invalid) return order_failed(order);
     return order;
@@ -217,13 +217,15 @@ Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain
                                                           const std::vector<std::string>& names,
                                                           const crypto::PrivateKey& key) {
   crypto::CertificateInfo leaf = CERTKEEP_TRY(crypto::inspect_certificate(chain.leaf_pem));
+  const std::string downloaded_from = chain.url.empty() ? "" : " (" + chain.url + ")";
   std::set<std::string> asked(names.begin(), names.end());
   std::set<std::string> got(leaf.dns_names.begin(), leaf.dns_names.end());
   if (asked != got)
     return fail(Errc::Protocol, "the CA's certificate names (" + core::join(leaf.dns_names, ", ") +
-                                    ") differ from the requested names");
+                                    ") differ from the requested names (" + core::join(names, ", ") +
+                                    ")" + downloaded_from);
   if (!crypto::check_key_matches_certificate(key, chain.leaf_pem))
-    return fail(Errc::Protocol, "the CA's certificate is not for our key");
+    return fail(Errc::Protocol, "the CA's certificate is not for our key" + downloaded_from);
   if (leaf.not_after <= leaf.not_before)
     return fail(Errc::Protocol, "the CA's certificate expires before it starts");
   if (auto linked = crypto::verify_chain_links(chain.leaf_pem, chain.chain_pem); !linked)

@@ -52,9 +52,10 @@ std::string identifiers_payload(const std::vector<std::string>& names) {
   return out + "]";
 }
 
-Result<Order> order_from_response(Client& client, AcmeResponse response, std::string url) {
-  CERTKEEP_TRY(expect_content_type(response, "application/json", kWhat));
-  return parse_order(response.body, std::move(url), &client);
+// `url` is the order's own; `from` the request that answered (new-order, finalize).
+Result<Order> order_from_response(Client& client, const AcmeResponse& response, std::string url,
+                                  std::string_view from) {
+  return parse_json_answer(response, from, kWhat, [&] { return parse_order(response.body, url, &client); });
 }
 
 }  // namespace
@@ -103,8 +104,8 @@ Result<Order> new_order(Client& client, const NewOrderRequest& request) {
   if (!response) return fail(std::move(response).error().with_context("new-order"));
   if (response->location.empty())
     return fail(Errc::Protocol, "malformed response from CA: new-order: no Location header");
-  std::string url = response->location;
-  Order order = CERTKEEP_TRY(order_from_response(client, std::move(*response), std::move(url)));
+  Order order = CERTKEEP_TRY(order_from_response(client, *response, response->location,
+                                                 client.directory().new_order));
 
   // RFC 8555 §7.4: the order must be for exactly what we asked.
   std::set<std::string> asked(request.names.begin(), request.names.end());
@@ -119,14 +120,14 @@ Result<Order> new_order(Client& client, const NewOrderRequest& request) {
 Result<Order> fetch_order(Client& client, const std::string& url) {
   auto response = client.post_as_get(url);
   if (!response) return fail(std::move(response).error().with_context("fetch order"));
-  return order_from_response(client, std::move(*response), url);
+  return order_from_response(client, *response, url, url);
 }
 
 Result<Order> finalize_order(Client& client, const Order& order, std::string_view csr_der) {
   std::string payload = "{\"csr\":\"" + core::base64url_encode(csr_der) + "\"}";
   auto response = client.post(order.finalize, payload);
   if (!response) return fail(std::move(response).error().with_context("finalize"));
-  return order_from_response(client, std::move(*response), order.url);
+  return order_from_response(client, *response, order.url, order.finalize);
 }
 
 }  // namespace certkeep::acme
