@@ -14,11 +14,7 @@ NAME=malformed.example.com
 FIRST=first-malformed.example.com
 JSON_CAP=262144
 CERT_CAP=1048576
-start_fake_ca
-issue_fake_ca -d "$NAME" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue: $(cat "$TEST_DIR/err.log")"
-assert_live "$NAME" "$NAME"
-BEFORE=$(live_fingerprint "$NAME")
-STORED=$(store_cert_state "$NAME")
+start_fake_ca_with_lineage "$NAME"
 
 # FAULT PATTERN WHAT: one renewal under FAULT, refused with an error matching PATTERN; then the
 # fault is cleared and the next renewal succeeds.

@@ -10,11 +10,7 @@
 source "$(dirname "$0")/fault-common.bash"
 
 NAME=ratelimited.example.com
-start_fake_ca
-issue_fake_ca -d "$NAME" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue: $(cat "$TEST_DIR/err.log")"
-assert_live "$NAME" "$NAME"
-BEFORE=$(live_fingerprint "$NAME")
-STORED=$(store_cert_state "$NAME")
+start_fake_ca_with_lineage "$NAME"
 
 # Checks the lineage's next attempt is LOW..HIGH seconds away.
 expect_next_attempt() {

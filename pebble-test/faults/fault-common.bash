@@ -290,6 +290,16 @@ if at:
 ' "$1"
 }
 
+# start_fake_ca_with_lineage NAME: starts the fake CA and issues NAME through it, checked;
+# BEFORE and STORED hold its live fingerprint and stored certificate for the checks after a fault.
+start_fake_ca_with_lineage() {
+  start_fake_ca
+  issue_fake_ca -d "$1" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue: $(cat "$TEST_DIR/err.log")"
+  assert_live "$1" "$1"
+  BEFORE=$(live_fingerprint "$1")
+  STORED=$(store_cert_state "$1")
+}
+
 # After a run under a fake-CA fault that must fail: exit 1, the fault fired, stderr matches the
 # extended regex PATTERN (case-insensitive), live/NAME is still BEFORE (a live_fingerprint) and
 # the store's certificate still STORED (a store_cert_state), the store is sound, the error is

@@ -279,6 +279,19 @@ TEST_CASE("fake CA: a kept CA client fetches the directory again once it is olde
   CHECK(f.transports_made == 1);  // the connection is kept, only the directory is fetched again
 }
 
+// A CA offering renewalInfo whose window is a month away: a new certificate is not due.
+struct AriFixture : Fixture {
+  AriFixture() : Fixture(with_renewal_info()) {
+    ca.options().ari_window_start = core::format_rfc3339(clock.now() + 30 * 24h);
+    ca.options().ari_window_end = core::format_rfc3339(clock.now() + 31 * 24h);
+  }
+  static testing::FakeCaOptions with_renewal_info() {
+    testing::FakeCaOptions options;
+    options.renewal_info = true;
+    return options;
+  }
+};
+
 // The store keeps whole seconds; the fake clock does not.
 bool within_a_second(const std::optional<core::SystemTime>& stored, core::SystemTime expected) {
   return stored && *stored > expected - 1s && *stored < expected + 1s;
@@ -286,12 +299,7 @@ bool within_a_second(const std::optional<core::SystemTime>& stored, core::System
 
 TEST_CASE("fake CA: renewalInfo is asked again when the CA said, and a window moved earlier renews now",
           "[lifecycle][fake-ca][ari]") {
-  testing::FakeCaOptions options;
-  options.renewal_info = true;
-  Fixture f(options);
-  // A window a month away: the certificate is not due.
-  f.ca.options().ari_window_start = core::format_rfc3339(f.clock.now() + 30 * 24h);
-  f.ca.options().ari_window_end = core::format_rfc3339(f.clock.now() + 31 * 24h);
+  AriFixture f;
   auto first = f.app->issue(f.request("moving.example.com")).value();
   REQUIRE(first.renew_at);
   CHECK(*first.renew_at >= f.clock.now() + 30 * 24h);
@@ -329,11 +337,7 @@ TEST_CASE("fake CA: renewalInfo is asked again when the CA said, and a window mo
 
 TEST_CASE("fake CA: a failed renewalInfo poll never fails the pass and is asked again an hour later",
           "[lifecycle][fake-ca][ari]") {
-  testing::FakeCaOptions options;
-  options.renewal_info = true;
-  Fixture f(options);
-  f.ca.options().ari_window_start = core::format_rfc3339(f.clock.now() + 30 * 24h);
-  f.ca.options().ari_window_end = core::format_rfc3339(f.clock.now() + 31 * 24h);
+  AriFixture f;
   auto first = f.app->issue(f.request("flaky-ari.example.com")).value();
   f.ca.options().intercept = [](std::string_view kind, const http::Request&) -> std::optional<Result<http::Response>> {
     if (kind != "renewal-info") return std::nullopt;
