@@ -45,13 +45,15 @@ pass() { echo "ok: $*"; }
 ck() { "$CERTKEEP_BIN" --state-dir "$STATE" "$@"; }
 
 # The flags every issuance against the test Pebble needs (standalone responder on the port
-# Pebble's VA dials).
+# Pebble's VA dials). SERVER: another directory URL trusted through the same bundle.
+# shellcheck disable=SC2120  # faults/fault-common.bash passes the fake CA's URL
 pebble_flags() {
-  printf '%s\n' --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
+  printf '%s\n' --server "${1:-$CERTKEEP_TEST_DIRECTORY_URL}" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
     --agree-tos --email ops@example.com --standalone --http-listen "127.0.0.1:$CERTKEEP_HTTP01_PORT"
 }
 issue() {
   local flags
+  # shellcheck disable=SC2119  # Pebble's own URL here
   mapfile -t flags < <(pebble_flags)
   ck issue "${flags[@]}" "$@"
 }

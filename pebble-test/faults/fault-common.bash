@@ -119,6 +119,7 @@ start_renew_held_mid_order() {
   shift || true
   hold_challenges
   for attempt in 1 2 3; do
+    # shellcheck disable=SC2034  # read by the calling case
     HELD_BEFORE=$(live_fingerprint "$name")
     held_so_far=$(held_count)
     "$CERTKEEP_BIN" --state-dir "$STATE" -v renew --force "$@" >"$TEST_DIR/renew.out" 2>"$TEST_DIR/renew.err" &
@@ -250,10 +251,7 @@ fake_ca_fired() {
 }
 
 # The issue flags for a lineage whose CA is the fake (standalone responder).
-fake_ca_flags() {
-  printf '%s\n' --server "$FAKE_CA_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
-    --agree-tos --email ops@example.com --standalone --http-listen "127.0.0.1:$CERTKEEP_HTTP01_PORT"
-}
+fake_ca_flags() { pebble_flags "$FAKE_CA_URL"; }
 issue_fake_ca() {
   local flags
   mapfile -t flags < <(fake_ca_flags)
@@ -288,6 +286,23 @@ if at:
     when = datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
     print(int((when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
 ' "$1"
+}
+
+# expect_first_issue_refused NAME FAULT WHAT PATTERN: a first issuance of NAME under FAULT
+# is refused (nothing written, error matching PATTERN recorded); with the fault cleared the
+# next issue succeeds.
+expect_first_issue_refused() {
+  local name=$1 fault=$2 what=$3 pattern=$4 flags
+  mapfile -t flags < <(fake_ca_flags)
+  fake_ca_fault "$fault"
+  run_ck issue "${flags[@]}" -d "$name"
+  assert_first_issue_refused "$what" "$name" "$pattern"
+  fake_ca_clear
+  run_ck issue "${flags[@]}" -d "$name"
+  [ "$RUN_STATUS" = 0 ] || fail "issue after the fault exited $RUN_STATUS: $(cat "$TEST_DIR/run.err")"
+  assert_live "$name" "$name"
+  assert_store_ok
+  pass "$what: nothing written, error recorded; the next issue succeeds"
 }
 
 # start_fake_ca_with_lineage NAME: starts the fake CA and issues NAME through it, checked;
