@@ -39,11 +39,13 @@ Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& li
 // expiry-based schedule (certbot's rule).
 constexpr std::chrono::hours kRenewalInfoRetryAfterError{1};
 
-std::optional<acme::RenewalInfo> renewal_info(acme::Client& client, const std::string& cert_id) {
+// The CA's window for `cert_id` of `lineage` (named in the warning when the CA fails to answer).
+std::optional<acme::RenewalInfo> renewal_info(acme::Client& client, const std::string& lineage,
+                                              const std::string& cert_id) {
   if (!client.directory().has_renewal_info() || cert_id.empty()) return std::nullopt;
   auto info = acme::fetch_renewal_info(client, cert_id);
   if (!info) {
-    core::log::warn("renewal info: " + info.error().to_string());
+    core::log::warn(lineage + ": renewal info: " + info.error().to_string());
     return std::nullopt;
   }
   return std::move(*info);
@@ -64,7 +66,7 @@ void refresh_renewal_info(Services& services, store::LineageRecord& lineage) {
   auto client = services.clients->get(services.make_transport, lineage.settings, services.clock);
   if (!client) {
     core::log::warn(lineage.name + ": renewal info: " + client.error().to_string());
-  } else if (auto info = renewal_info(**client, lineage.ari_cert_id)) {
+  } else if (auto info = renewal_info(**client, lineage.name, lineage.ari_cert_id)) {
     next_check = now + info->retry_after;
     if (lineage.not_before && lineage.not_after)
       renew_at = compute_renew_at(lineage.name, *lineage.not_before, *lineage.not_after, window_of(info), now);
@@ -131,7 +133,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   cert.not_before = issued->leaf.not_before;
   cert.not_after = issued->leaf.not_after;
   cert.ari_cert_id = issued->leaf.ari_cert_id;
-  const auto info = renewal_info(*client, cert.ari_cert_id);
+  const auto info = renewal_info(*client, lineage.name, cert.ari_cert_id);
   cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after, window_of(info),
                                    services.clock.now());
   if (client->directory().has_renewal_info() && !cert.ari_cert_id.empty())
