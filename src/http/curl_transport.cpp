@@ -113,6 +113,22 @@ bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
 }
 
+// True when the connection was up and then ended before the answer was whole: libcurl's own
+// words for this ("HTTP/2 stream 11 was not closed cleanly…", "transfer closed with…") do not
+// say that the peer went away.
+bool lost_connection(CURLcode code) {
+  switch (code) {
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2_STREAM:  // includes the connection closing under an open stream
+      return true;
+    default:
+      return false;
+  }
+}
+
 Errc classify(CURLcode code) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -122,7 +138,6 @@ Errc classify(CURLcode code) {
       return Errc::InvalidArgument;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_TOO_MANY_REDIRECTS:
       return Errc::Protocol;
@@ -310,6 +325,7 @@ class CurlTransport final : public Transport {
       const Errc errc = classify(code);
       // curl's own words for a stall ("Operation too slow…") do not say what happened.
       if (errc == Errc::Timeout) return fail(errc, what + ": timed out (" + reason + ")");
+      if (lost_connection(code)) return fail(errc, what + ": " + reason + " (connection lost)");
       return fail(errc, what + ": " + reason);
     }
     long status = 0;

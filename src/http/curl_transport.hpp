@@ -34,7 +34,8 @@ struct CurlOptions {
 // host always verified, https only, redirects never followed (a 3xx is returned as a
 // response), the body cap enforced while receiving. Errc::InvalidArgument when ca_bundle or
 // system_roots cannot be read or holds no certificate, or a timeout is not positive.
-// send() errors: Errc::Network (resolve, connect, TLS, reset, send, receive), Errc::Timeout
+// send() errors: Errc::Network (resolve, connect, TLS, reset, send, receive; "(connection
+// lost)" when the peer went away mid-answer, HTTP/2 streams included), Errc::Timeout
 // (request, connect or stall timeout), Errc::Protocol (body cap, malformed reply),
 // Errc::InvalidArgument (not https, unknown method, CR/LF in a header); each message names
 // the method and URL (without its query) and libcurl's reason.

@@ -194,6 +194,24 @@ TEST_CASE("curl transport: the body cap holds for a declared length, and a body 
   CHECK(accepted->body.size() == 1000);
 }
 
+TEST_CASE("curl transport: a server that closes mid-body is a lost connection, worth retrying",
+          "[http][curl][loopback]") {
+  LoopbackHttpsServer server([](const httplib::Request&, httplib::Response& response) {
+    response.set_content_provider(
+        1000, "application/json", [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+          if (offset > 0) return false;  // half of the declared body, then the connection closes
+          return sink.write(std::string(500, 'z').data(), 500);
+        });
+  });
+  auto transport = transport_trusting(server);
+  auto response = transport->send(get(server.url("/cut")));
+  REQUIRE_FALSE(response);
+  CHECK(response.error().code() == Errc::Network);
+  CHECK(response.error().is_transient());
+  CHECK(mentions(response.error(), "/cut"));
+  CHECK(mentions(response.error(), "(connection lost)"));
+}
+
 TEST_CASE("curl transport: a server that does not answer in time is a timeout",
           "[http][curl][loopback]") {
   Gate gate;  // outlives the server, whose destructor waits for the handler
