@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -50,6 +51,8 @@ Result<void> make_directories(const std::filesystem::path& directory) {
   return {};
 }
 
+constexpr const char* kSynchronousFull = "PRAGMA synchronous = FULL";
+
 // Connection settings. synchronous=FULL: with WAL, NORMAL may lose the last commits on power
 // loss, and a lost commit_issuance would drop a key whose certificate the CA already issued
 // (and whose files may already be deployed). Commits are rare, so the fsync per commit is cheap.
@@ -58,7 +61,7 @@ void configure(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
   db.setBusyTimeout(static_cast<int>(capped));
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA secure_delete = ON");  // deleted keys are overwritten, not left in free pages
-  db.exec("PRAGMA synchronous = FULL");
+  db.exec(kSynchronousFull);
 }
 
 // quick_check: page and index structure of every table, without the O(N log N) cross-check of
@@ -139,6 +142,19 @@ Result<std::unique_ptr<SQLite::Database>> open_memory_database() {
     configure(*db, std::chrono::milliseconds(0));
     return db;
   });
+}
+
+UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) {
+  db_.exec("PRAGMA synchronous = NORMAL");
+}
+
+UnsyncedCommits::~UnsyncedCommits() {
+  // Setting the level writes nothing, so it fails only when SQLite is out of memory; the
+  // connection must not stay unsynced, so that ends the process rather than going on quietly.
+  if (sqlite3_exec(db_.getHandle(), kSynchronousFull, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    core::log::error("store: cannot restore synchronous=FULL; stopping");
+    std::abort();
+  }
 }
 
 }  // namespace certkeep::store

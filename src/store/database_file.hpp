@@ -28,4 +28,20 @@ Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesyst
 // A private in-memory database with the same connection settings (no WAL: memory journal).
 Result<std::unique_ptr<SQLite::Database>> open_memory_database();
 
+// While alive, the connection's commits are not synced (synchronous=NORMAL); the destructor
+// puts back synchronous=FULL. With WAL, commits reach the log in order and each synced commit
+// syncs every frame before it, so an unsynced commit becomes durable with the next synced one:
+// a power cut may lose the latest unsynced commits, never reorder them, and a process crash
+// loses nothing. Create it outside a transaction (SQLite applies the level per transaction).
+class UnsyncedCommits {
+ public:
+  explicit UnsyncedCommits(SQLite::Database& db);  // throws SQLite::Exception
+  ~UnsyncedCommits();
+  UnsyncedCommits(const UnsyncedCommits&) = delete;
+  UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+
+ private:
+  SQLite::Database& db_;
+};
+
 }  // namespace certkeep::store

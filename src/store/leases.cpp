@@ -15,6 +15,7 @@ Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::
   if (ttl.count() <= 0) return fail(Errc::InvalidArgument, "lease on " + name + ": ttl must be positive");
   // write() is BEGIN IMMEDIATE: the check and the take happen under the write lock, so two
   // processes cannot both see the lease free.
+  // Unsynced: after a power cut no process holds a lease any more.
   return write("acquire lease on " + name, [&]() -> Result<bool> {
     StatementLease holder = statements_.get("SELECT owner, expires_at FROM leases WHERE name = ?1");
     holder->bind(1, name);
@@ -31,10 +32,11 @@ Result<bool> SqliteStore::try_acquire_lease(const std::string& name, const std::
     bind_time(take, 3, now + ttl);
     take->exec();
     return true;
-  });
+  }, Commit::Unsynced);
 }
 
 Result<void> SqliteStore::release_lease(const std::string& name, const std::string& owner) {
+  // Unsynced: a release lost in a power cut ends with the lease's expiry.
   return write("release lease on " + name, [&]() -> Result<void> {
     // Only the holder's own lease: one that expired and was taken over is not ours to drop.
     StatementLease release = statements_.get("DELETE FROM leases WHERE name = ?1 AND owner = ?2");
@@ -42,7 +44,7 @@ Result<void> SqliteStore::release_lease(const std::string& name, const std::stri
     release->bind(2, owner);
     release->exec();
     return {};
-  });
+  }, Commit::Unsynced);
 }
 
 }  // namespace certkeep::store

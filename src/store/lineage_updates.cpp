@@ -121,6 +121,7 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
 }
 
 Result<void> SqliteStore::record_deployed(const std::string& name, const std::string& serial) {
+  // Unsynced: a record lost in a power cut makes the next run deploy the same certificate again.
   return write("record deployment of " + name, [&]() -> Result<void> {
     StatementLease update = statements_.get("UPDATE certificates SET deployed_serial = ?1, updated_at = ?2, last_error = "
                              "CASE WHEN last_error LIKE ?4 || '%' THEN '' ELSE last_error END WHERE name = ?3");
@@ -131,7 +132,7 @@ Result<void> SqliteStore::record_deployed(const std::string& name, const std::st
     if (update->exec() == 0) return fail(no_lineage(name));
     insert_event(statements_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
     return {};
-  });
+  }, Commit::Unsynced);
 }
 
 Result<void> SqliteStore::record_deploy_failure(const std::string& name, const std::string& serial,

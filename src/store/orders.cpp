@@ -9,6 +9,7 @@ namespace certkeep::store {
 
 Result<void> SqliteStore::save_order(const OrderRecord& order) {
   if (order.order_url.empty()) return fail(Errc::InvalidArgument, "save order of " + order.lineage + ": no URL");
+  // Unsynced: an order lost in a power cut is replaced by a new one; its key was never used.
   return write("save order of " + order.lineage, [&]() -> Result<void> {
     StatementLease exists = statements_.get("SELECT 1 FROM certificates WHERE name = ?1");
     exists->bind(1, order.lineage);
@@ -22,7 +23,7 @@ Result<void> SqliteStore::save_order(const OrderRecord& order) {
     bind_time(upsert, 5, order.created_at == SystemTime{} ? store_now() : order.created_at);
     upsert->exec();
     return {};
-  });
+  }, Commit::Unsynced);
 }
 
 Result<std::optional<OrderRecord>> SqliteStore::find_order(const std::string& lineage) {

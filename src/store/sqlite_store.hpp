@@ -14,6 +14,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include "store/database_file.hpp"
 #include "store/sqlite_guard.hpp"
 #include "store/statement_cache.hpp"
 #include "store/store.hpp"
@@ -67,13 +68,23 @@ class SqliteStore final : public Store {
   Result<void> release_lease(const std::string& name, const std::string& owner) override;
 
  private:
+  // Whether a write's commit waits for the disk. Synced: fdatasync of the WAL at COMMIT.
+  // Unsynced (see UnsyncedCommits): for bookkeeping whose loss in a power cut the next run
+  // redoes by itself (leases, order progress, the deployment record); a renewal makes four
+  // such commits and one synced commit_issuance, and each fdatasync saved was 2 % of a bulk
+  // renewal's CPU.
+  enum class Commit { Synced, Unsynced };
+
   // Runs `body` in one BEGIN IMMEDIATE transaction, committed only when body succeeds.
   // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
   // can fail with SQLITE_BUSY without waiting when another connection committed in between,
   // while an immediate one waits out the busy timeout like any other writer.
   template <class Body>
-  auto write(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
+  auto write(std::string_view what, Body&& body, Commit commit = Commit::Synced)
+      -> std::invoke_result_t<Body> {
     return guarded(what, [&]() -> std::invoke_result_t<Body> {
+      std::optional<UnsyncedCommits> unsynced;  // outlives the transaction below
+      if (commit == Commit::Unsynced) unsynced.emplace(*db_);
       SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
       auto result = body();
       if (result) transaction.commit();
