@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "crypto/ec_key_pkcs8.hpp"
 #include "crypto/openssl_util.hpp"
 
 namespace certkeep::crypto {
@@ -169,6 +170,7 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
 }
 
 Result<core::Secret> PrivateKey::to_pem() const {
+  if (std::optional<core::Secret> pem = ec_key_pkcs8_pem(key_.get(), type_)) return std::move(*pem);
   // A secure-heap BIO is wiped when freed, so the key's PEM leaves no copy behind.
   BioPtr bio(BIO_new(BIO_s_secmem()));
   // OpenSSL 3 writes PKCS#8 ("BEGIN PRIVATE KEY") for every key type here.

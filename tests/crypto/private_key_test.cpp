@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/core_names.h>
+
+#include "crypto/ec_key_pkcs8.hpp"
 #include "crypto/openssl_handles.hpp"
 #include "crypto_test_util.hpp"
 
@@ -55,6 +58,37 @@ TEST_CASE("every key type survives a PKCS#8 PEM round trip", "[crypto][key]") {
   CHECK(EVP_PKEY_eq(again->handle(), key.handle()) == 1);
   // The private half came back too: the same PEM again.
   CHECK(again->to_pem().value() == *pem);
+}
+
+TEST_CASE("EC keys are written as PKCS#8 byte for byte like OpenSSL's encoder", "[crypto][key]") {
+  KeyType type = GENERATE(KeyType::EcdsaP256, KeyType::EcdsaP384);
+  CAPTURE(to_string(type));
+  // Several keys, so scalars with leading zero bytes (1 in 256 per key) are likely among them.
+  for (int i = 0; i < 64; ++i) {
+    auto key = PrivateKey::generate(type);
+    REQUIRE(key);
+    const std::optional<core::Secret> ours = ec_key_pkcs8_pem(key->handle(), type);
+    REQUIRE(ours.has_value());
+    CHECK(ours->str() == write_pem(key->handle(), false));
+    CHECK(key->to_pem().value() == *ours);
+  }
+}
+
+TEST_CASE("keys the EC writer does not handle go to OpenSSL's encoder", "[crypto][key]") {
+  const PrivateKey& rsa = test::cached_key(KeyType::Rsa2048);
+  CHECK_FALSE(ec_key_pkcs8_pem(rsa.handle(), KeyType::Rsa2048).has_value());
+  CHECK(rsa.to_pem().value().str() == write_pem(rsa.handle(), false));
+  // A P-256 key presented as P-384 does not fit the P-384 layout.
+  const PrivateKey& p256 = test::cached_key(KeyType::EcdsaP256);
+  CHECK_FALSE(ec_key_pkcs8_pem(p256.handle(), KeyType::EcdsaP384).has_value());
+  // An EC key whose public point is compressed: OpenSSL writes it compressed; so do we.
+  EvpPkeyPtr compressed = generate_raw("EC", "P-256", 0);
+  REQUIRE(EVP_PKEY_set_utf8_string_param(compressed.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                         OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED) == 1);
+  CHECK_FALSE(ec_key_pkcs8_pem(compressed.get(), KeyType::EcdsaP256).has_value());
+  auto parsed = PrivateKey::from_pem(write_pem(compressed.get(), false));
+  REQUIRE(parsed);
+  CHECK(parsed->to_pem().value().str() == write_pem(parsed->handle(), false));
 }
 
 TEST_CASE("generated keys have the requested algorithm and size", "[crypto][key]") {
