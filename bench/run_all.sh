@@ -3,7 +3,7 @@
 #
 # Runs every benchmark of bench/ from an existing build (it builds nothing) and prints their
 # tables, then the JSON lines together. BUILD_DIR (default build) must hold certkeep and
-# bench/{crypto_bench,renew_check_bench,bench_measure}; configure it as Release for figures
+# bench/{crypto_bench,renew_check_bench,bench_measure,link_floor_*}; configure it as Release for figures
 # worth comparing. --quick: fewer repetitions and a smaller bulk run (N=20, K=1,4).
 # Exits 1 when a benchmark failed to run (a missed target is reported, not an error).
 set -uo pipefail
@@ -54,6 +54,9 @@ if [ -x "$BUILD_DIR/bench/renew_check_bench" ]; then
 else
   failures+=("renew_check_bench (not built)")
 fi
+link_runs=()
+[ ${#quick[@]} -gt 0 ] && link_runs=(-n 10)
+run link_floor bash "$BENCH_DIR/link_floor.sh" "${link_runs[@]}"
 run issue_bench bash "$BENCH_DIR/issue_bench.sh" "${quick[@]}"
 run bulk_bench bash "$BENCH_DIR/bulk_bench.sh" "${quick[@]}"
 
