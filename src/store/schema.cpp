@@ -132,34 +132,28 @@ Result<int> schema_version_of(SQLite::Database& db) {
 Result<int> migrate(SQLite::Database& db, int target) {
   if (target < 0 || target > kCurrentSchemaVersion)
     return fail(Errc::Internal, "migrate: no schema version " + std::to_string(target));
-  for (const MigrationStep& step : kSteps) {
-    if (step.version > target) break;
-    auto applied = guarded("migrate store to schema v" + std::to_string(step.version), [&]() -> Result<void> {
-      // IMMEDIATE takes the write lock before reading the version, so two processes opening
-      // a new file at once apply each step exactly once.
-      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-      const int version = read_user_version(db);
-      if (version > kCurrentSchemaVersion)
-        return fail(Errc::Store, "store schema version " + std::to_string(version) +
-                                     " is newer than this certkeep understands (" +
-                                     std::to_string(kCurrentSchemaVersion) + ")");
-      if (version >= step.version) return {};
+  // Every step in one transaction: a new store is created with one commit (one fsync), and an
+  // interrupted upgrade leaves the version it started from. IMMEDIATE takes the write lock
+  // before reading the version, so two processes opening a new file at once apply each step
+  // exactly once.
+  return guarded("migrate store to schema v" + std::to_string(target), [&]() -> Result<int> {
+    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+    int version = read_user_version(db);
+    if (version > kCurrentSchemaVersion)
+      return fail(Errc::Store, "store schema version " + std::to_string(version) +
+                                   " is newer than this certkeep understands (" +
+                                   std::to_string(kCurrentSchemaVersion) + ")");
+    for (const MigrationStep& step : kSteps) {
+      if (step.version > target || version >= step.version) continue;
       if (version != step.version - 1)
         return fail(Errc::Store, "store schema version " + std::to_string(version) + " has no migration");
       db.exec(std::string(step.sql));
-      db.exec("PRAGMA user_version = " + std::to_string(step.version));
-      transaction.commit();
-      return {};
-    });
-    if (!applied) return fail(std::move(applied).error());
-  }
-  auto version = schema_version_of(db);
-  if (!version) return version;
-  if (*version > kCurrentSchemaVersion)
-    return fail(Errc::Store, "store schema version " + std::to_string(*version) +
-                                 " is newer than this certkeep understands (" +
-                                 std::to_string(kCurrentSchemaVersion) + ")");
-  return version;
+      version = step.version;
+    }
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    transaction.commit();
+    return version;
+  });
 }
 
 }  // namespace certkeep::store
