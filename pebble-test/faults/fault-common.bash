@@ -289,14 +289,15 @@ if at:
 }
 
 # expect_first_issue_refused NAME FAULT WHAT PATTERN: a first issuance of NAME under FAULT
-# is refused (nothing written, error matching PATTERN recorded); with the fault cleared the
-# next issue succeeds.
+# is refused (nothing written, error matching PATTERN recorded, printed after NAME); with the
+# fault cleared the next issue succeeds.
 expect_first_issue_refused() {
   local name=$1 fault=$2 what=$3 pattern=$4 flags
   mapfile -t flags < <(fake_ca_flags)
   fake_ca_fault "$fault"
   run_ck issue "${flags[@]}" -d "$name"
   assert_first_issue_refused "$what" "$name" "$pattern"
+  grep -qF "error: $name: " "$TEST_DIR/run.err" || fail "$what: the error does not start with the lineage's name"
   fake_ca_clear
   run_ck issue "${flags[@]}" -d "$name"
   [ "$RUN_STATUS" = 0 ] || fail "issue after the fault exited $RUN_STATUS: $(cat "$TEST_DIR/run.err")"

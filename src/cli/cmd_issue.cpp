@@ -42,7 +42,7 @@ class IssueCommand final : public Command {
     auto app = open_app(global, out);
     if (!app) return out.error(app.error());
     auto lineage = (*app)->issue(*request);
-    if (!lineage) return out.error(lineage.error());
+    if (!lineage) return out.error(naming_lineage(lineage.error(), request->lineage));
     if (out.json()) {
       out.raw(lineage_json((*app)->state_dir(), *lineage) + "\n");
     } else {
@@ -54,6 +54,12 @@ class IssueCommand final : public Command {
   }
 
  private:
+  // "NAME: …" like `renew` prints, so a script running several issuances sees which one failed.
+  static Error naming_lineage(const Error& error, const std::string& lineage) {
+    if (error.message().rfind(lineage + ": ", 0) == 0) return error;
+    return error.with_context(lineage);
+  }
+
   Result<lifecycle::IssueRequest> build_request() {
     lifecycle::IssueRequest request;
     for (const std::string& name : names_) {
