@@ -143,6 +143,7 @@ Result<int> migrate(SQLite::Database& db, int target) {
       return fail(Errc::Store, "store schema version " + std::to_string(version) +
                                    " is newer than this certkeep understands (" +
                                    std::to_string(kCurrentSchemaVersion) + ")");
+    const int found = version;
     for (const MigrationStep& step : kSteps) {
       if (step.version > target || version >= step.version) continue;
       if (version != step.version - 1)
@@ -150,6 +151,8 @@ Result<int> migrate(SQLite::Database& db, int target) {
       db.exec(std::string(step.sql));
       version = step.version;
     }
+    // A store already current is left unwritten: opening it costs no commit and no fsync.
+    if (version == found) return version;
     db.exec("PRAGMA user_version = " + std::to_string(version));
     transaction.commit();
     return version;

@@ -117,6 +117,13 @@ TEST_CASE("store: a renewal's bookkeeping commits are not synced, the certificat
   CHECK(other->try_acquire_lease(name, "worker-2", t0(), 60s).value());  // the release landed
 }
 
+TEST_CASE("store: opening a store that is already current writes and syncs nothing", "[store][durability]") {
+  CountingVfs vfs;
+  TempDir dir;
+  CHECK(syncs_during([&] { open_store(dir.db()); }) > 0);  // created: the schema is committed
+  CHECK(syncs_during([&] { open_store(dir.db()); }) == 0);
+}
+
 TEST_CASE("store: a failed unsynced write leaves the connection synced", "[store][durability]") {
   CountingVfs vfs;
   TempDir dir;
