@@ -14,8 +14,8 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev catch2 libcli11-dev libspdlog-dev libfmt-dev
   libexpected-dev libcpp-httplib-dev
   # tests: Pebble, systemd-analyze, the sqlite3 CLI, process and port tools, curl, libfaketime
-  # and python3 (the CLI tests' webroot server)
-  systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3
+  # python3 (the CLI tests' webroot server) and strace (the order of fsyncs and renames)
+  systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3 strace
 )
 case "${1:-}" in
   --with-analysis) packages+=(cppcheck clang libfuzzer-14-dev) ;;
