@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -25,8 +26,19 @@ constexpr const char* kWellKnown = ".well-known";
 constexpr const char* kAcmeChallenge = "acme-challenge";
 constexpr mode_t kDirectoryMode = 0755;
 constexpr mode_t kTokenFileMode = 0644;
-// Tries at placing a token while other processes remove the directories they created.
-constexpr int kMaxDirectoryAttempts = 20;
+// How long placing a token starts over while other processes remove the directories they
+// created. One collision costs microseconds, but two processes that keep presenting and
+// cleaning up can collide many times in a row on a loaded machine (20 tries were not enough).
+constexpr std::chrono::seconds kDirectoryRaceLimit{2};
+
+// Lets the other process finish its cleanup: a yield at first, then a millisecond, so a
+// process that keeps losing does not spin.
+void wait_for_other_cleanup(int attempt) {
+  if (attempt < 8)
+    std::this_thread::yield();
+  else
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 std::string system_error(std::string_view what, const std::string& path, int error_number) {
   return std::string(what) + " " + path + ": " + std::strerror(error_number);
@@ -148,12 +160,13 @@ class WebrootSolver final : public Solver {
     SocketFd dir;
     SocketFd file;
     int open_error = 0;
+    const auto give_up = std::chrono::steady_clock::now() + kDirectoryRaceLimit;
     for (int attempt = 1;; ++attempt) {
+      const bool last = std::chrono::steady_clock::now() >= give_up;
       auto opened = open_or_create_challenge_directory();
-      if (!opened && (opened.error().code() != Errc::NotFound || attempt == kMaxDirectoryAttempts))
-        return fail(std::move(opened).error());
+      if (!opened && (opened.error().code() != Errc::NotFound || last)) return fail(std::move(opened).error());
       if (!opened) {
-        std::this_thread::yield();  // let the other process finish its cleanup
+        wait_for_other_cleanup(attempt);
         continue;
       }
       dir = std::move(*opened);
@@ -161,8 +174,8 @@ class WebrootSolver final : public Solver {
                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kTokenFileMode);
       open_error = errno;
       file = SocketFd(fd);
-      if (file || open_error != ENOENT || attempt == kMaxDirectoryAttempts) break;
-      std::this_thread::yield();
+      if (file || open_error != ENOENT || last) break;
+      wait_for_other_cleanup(attempt);
     }
     {
       if (!file) return fail(Errc::Io, system_error("create", shown(temp), open_error));
