@@ -6,6 +6,7 @@
 #include "acme/authorization.hpp"
 #include "acme/order.hpp"
 #include "core/backoff.hpp"
+#include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
@@ -64,6 +65,7 @@ class Flow {
     if (order.status == OrderStatus::Ready) {
       say(IssuanceStep::Finalize, "finalize " + order.url);
       std::string csr = CERTKEEP_TRY(crypto::make_csr_der(request_.certificate_key, request_.names));
+      core::failpoint("finalize_started");
       order = CERTKEEP_TRY(finalize_order(client_, order, csr));
     }
     order = CERTKEEP_TRY(poll_order(order, {OrderStatus::Processing, OrderStatus::Ready}));
@@ -71,6 +73,7 @@ class Flow {
       return order_failed(order);
 
     say(IssuanceStep::Download, "download " + order.certificate);
+    core::failpoint("download_started");
     IssuedChain issued;
     issued.order_url = order.url;
     issued.chain = CERTKEEP_TRY(download_certificate(client_, order.certificate, request_.preferred_chain));
@@ -88,9 +91,12 @@ class Flow {
     if (!request_.resume_order_url.empty()) {
       auto resumed = fetch_order(client_, request_.resume_order_url);
       std::set<std::string> asked(request_.names.begin(), request_.names.end());
+      // A valid order too: its certificate was issued for the stored key before the run that
+      // ordered it ended, and downloading it spends no new issuance (Let's Encrypt counts
+      // duplicate certificates against a weekly limit). The key check after the download
+      // refuses it if it does not match.
       if (resumed && resumed->status != OrderStatus::Invalid &&
-          std::set<std::string>(resumed->identifiers.begin(), resumed->identifiers.end()) == asked &&
-          resumed->status != OrderStatus::Valid) {
+          std::set<std::string>(resumed->identifiers.begin(), resumed->identifiers.end()) == asked) {
         say(IssuanceStep::Order, "resume order " + resumed->url + " (" +
                                      std::string(to_string(resumed->status)) + ")");
         return resumed;
@@ -135,6 +141,7 @@ class Flow {
       if (challenge->status == ChallengeStatus::Pending) {
         CERTKEEP_TRY(respond_to_challenge(client_, *challenge));
         say(IssuanceStep::Challenge, authorization.identifier + ": http-01 challenge answered");
+        core::failpoint("challenge_answered");
       }
       pending.push_back(std::move(authorization));
     }
@@ -157,6 +164,7 @@ class Flow {
         if (const Challenge* challenge = current.http01()) presented_.cleanup(challenge->token);
         if (current.status != AuthorizationStatus::Valid) return authorization_failed(current);
         say(IssuanceStep::Validated, current.identifier + ": valid");
+        core::failpoint("authorization_valid");
         it = pending.erase(it);
       }
     }

@@ -241,3 +241,44 @@ TEST_CASE("fake CA: a chain whose intermediate did not sign the leaf is refused"
   CHECK(issued.error().message().find("chain does not verify") != std::string::npos);
   CHECK(issued.error().message().find("not signed by the next one") != std::string::npos);
 }
+
+TEST_CASE("fake CA: a stored order the CA already fulfilled is resumed by downloading its certificate",
+          "[acme][issuance][fake-ca]") {
+  Fixture f;
+  auto client = f.connect_with_account();
+  REQUIRE(client);
+  IssuanceRequest first = f.request({"resume.example.com"});
+  auto issued = issue_certificate(**client, f.solver, first);
+  REQUIRE(issued);
+  const int orders = f.ca.count("new-order");
+  const int finalizes = f.ca.count("finalize");
+  const int downloads = f.ca.count("certificate");
+
+  // The run that ordered it died after the CA issued: the next run downloads the same
+  // certificate instead of ordering (and spending) another.
+  IssuanceRequest again = first;
+  again.resume_order_url = issued->order_url;
+  auto resumed = issue_certificate(**client, f.solver, again);
+  REQUIRE(resumed);
+  CHECK(resumed->leaf.serial_hex == issued->leaf.serial_hex);
+  CHECK(resumed->order_url == issued->order_url);
+  CHECK(f.ca.count("new-order") == orders);
+  CHECK(f.ca.count("finalize") == finalizes);
+  CHECK(f.ca.count("certificate") == downloads + 1);
+
+  // With another key (the stored one was lost), the downloaded certificate is refused.
+  IssuanceRequest other_key = f.request({"resume.example.com"});
+  other_key.resume_order_url = issued->order_url;
+  auto refused = issue_certificate(**client, f.solver, other_key);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == Errc::Protocol);
+
+  // For other names than asked, the stored order is not resumed: a new one is made.
+  IssuanceRequest other_names = f.request({"elsewhere.example.com"});
+  other_names.resume_order_url = issued->order_url;
+  auto fresh = issue_certificate(**client, f.solver, other_names);
+  REQUIRE(fresh);
+  CHECK(fresh->order_url != issued->order_url);
+  CHECK(f.ca.count("new-order") == orders + 1);
+}
+
