@@ -3,6 +3,8 @@
 // here), then runs the chosen command.
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -10,12 +12,21 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "core/failpoint.hpp"
 #include "core/log.hpp"
 
 int main(int argc, char** argv) {
   using namespace certkeep;
   // Keys and the store are private by default, whatever the caller's umask.
   ::umask(077);
+#ifdef CERTKEEP_FAILPOINTS
+  // Test builds: the crash tests ask which failpoints there are (core/failpoint.hpp).
+  if (argc == 2 && std::strcmp(argv[1], "--list-failpoints") == 0) {
+    for (std::string_view name : core::failpoint_names())
+      std::printf("%.*s\n", static_cast<int>(name.size()), name.data());
+    return cli::kExitSuccess;
+  }
+#endif
 
   CLI::App app{"certkeep: obtains, renews and deploys TLS certificates from ACME CAs", "certkeep"};
   app.require_subcommand(1);

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
@@ -130,11 +131,17 @@ Result<fs::path> create_version_directory(const fs::path& lineage_archive, const
 
 Result<void> write_version(const fs::path& directory, const LiveFiles& files) {
   CERTKEEP_TRY(write_new_file(directory / "cert.pem", files.cert, 0644));
+  core::failpoint("deploy_file_1_written");
   CERTKEEP_TRY(write_new_file(directory / "chain.pem", files.chain, 0644));
+  core::failpoint("deploy_file_2_written");
   CERTKEEP_TRY(write_new_file(directory / "fullchain.pem", files.fullchain, 0644));
+  core::failpoint("deploy_file_3_written");
   CERTKEEP_TRY(write_new_file(directory / "privkey.pem", files.privkey.view(), 0600));
+  core::failpoint("deploy_file_4_written");
   CERTKEEP_TRY(fsync_directory(directory));
-  return fsync_directory(directory.parent_path());
+  CERTKEEP_TRY(fsync_directory(directory.parent_path()));
+  core::failpoint("deploy_version_synced");
+  return {};
 }
 
 // rename(2) of a symlink over the old one is the single atomic step of a deployment. If
@@ -149,6 +156,7 @@ Result<void> switch_live_link(const fs::path& live_dir, const std::string& name,
     ::unlink(temporary.c_str());
     return io_error("switch", live_path, error);
   }
+  core::failpoint("deploy_link_switched");
   return fsync_directory(live_dir);
 }
 

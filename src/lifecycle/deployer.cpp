@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle/deployer.hpp"
 
+#include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
@@ -35,6 +36,7 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
       return fail(std::move(recorded).error().with_context(
           "deploy " + lineage.name + ": live files now serve serial " + lineage.serial +
           ", but the store could not record it (the next run will)"));
+    core::failpoint("deploy_recorded");
     report.files_written = true;
     if (services.progress) services.progress("deployed " + live.string());
   }
@@ -54,6 +56,7 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
   hook.serial = lineage.serial;
   hook.not_after = lineage.not_after ? core::format_rfc3339(*lineage.not_after) : "";
   hook.timeout = services.hook_timeout;
+  core::failpoint("hook_starting");
   deploy::HookOutcome outcome = CERTKEEP_TRY(deploy::run_deploy_hook(services.processes, hook));
   report.hook_ran = true;
   std::string detail = outcome.succeeded ? "exit 0" : outcome.describe();

@@ -6,6 +6,7 @@
 
 #include "acme/issuance.hpp"
 #include "acme/renewal_info.hpp"
+#include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/time_format.hpp"
@@ -91,6 +92,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
 
   auto pending_order = CERTKEEP_TRY(services.store.find_order(lineage.name));
   crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
+  core::failpoint("key_chosen");
   core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
   std::shared_ptr<Solver> solver = CERTKEEP_TRY(services.make_solver(settings));
 
@@ -107,6 +109,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     store::OrderRecord order{lineage.name, url, "pending", key_pem, services.clock.now()};
     if (auto saved = services.store.save_order(order); !saved)
       core::log::warn("save order: " + saved.error().to_string());
+    core::failpoint("order_created");
   };
 
   auto issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
@@ -123,6 +126,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     if (order_is_dead) (void)services.store.delete_order(lineage.name);
     return fail(std::move(issued).error());
   }
+  core::failpoint("certificate_downloaded");
 
   store::IssuedCertificate cert;
   cert.key_pem = std::move(key_pem);
@@ -150,6 +154,7 @@ Result<store::LineageRecord> commit_and_deploy(Services& services, const std::st
   if (before && before->not_after && cert.not_after < *before->not_after && !before->serial.empty())
     core::log::warn(name + ": the new certificate expires before the current one");
   CERTKEEP_TRY(services.store.commit_issuance(name, cert, kind));
+  core::failpoint("store_committed");
   auto stored = CERTKEEP_TRY(services.store.find_lineage(name));
   if (!stored) return fail(Errc::Internal, name + ": lineage vanished after commit");
   if (services.progress)

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// Failpoints: named steps of an issuance where a test build stops the process on purpose, so
+// the crash tests hit every step instead of random moments (RELIABILITY.md A2). Compiled in
+// only with the CMake option CERTKEEP_FAILPOINTS (the CI's test build); otherwise failpoint()
+// is an empty inline function.
+//
+// CERTKEEP_FAILPOINT=NAME:ACTION, ACTION one of
+//   kill      SIGKILL to the process (what a power cut or the OOM killer does to it)
+//   exit      _exit(86) without unwinding or flushing anything
+//   sleep=MS  wait MS milliseconds, then go on (to signal or stop the process there)
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace certkeep::core {
+
+// Every name failpoint() is called with, in the order an issuance reaches them.
+std::span<const std::string_view> failpoint_names() noexcept;
+
+#ifdef CERTKEEP_FAILPOINTS
+// Acts when CERTKEEP_FAILPOINT names `name`. A name missing from failpoint_names(), or a
+// malformed CERTKEEP_FAILPOINT, ends the process with a message: a test must not pass because
+// its failpoint was misspelt.
+void failpoint(std::string_view name);
+#else
+inline void failpoint(std::string_view) {}
+#endif
+
+}  // namespace certkeep::core
