@@ -7,7 +7,9 @@
 # `renew` deploys it (and runs the deploy hook) without a new order; a kill once live/ was
 # switched leaves the new certificate served. A kill between the CA's order and the commit
 # leaves the order (and its key) stored, and the next run resumes it (unless Pebble failed the
-# challenge the dead process no longer answered). Then `renew --force` succeeds.
+# challenge the dead process no longer answered). Then `renew --force` succeeds. Then the same
+# at each step of a first issuance (A3): running `issue` again finishes it with one certificate
+# (the committed one when the kill came after the commit).
 source "$(dirname "$0")/../faults/fault-common.bash"
 
 NAME=steps.example.com
@@ -21,7 +23,9 @@ issue -d "$NAME" --deploy-hook "echo \"\$CERTKEEP_SERIAL\" >> '$HOOK_LOG'" >/dev
 assert_live "$NAME" "$NAME"
 
 stored_serial() { sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$NAME';"; }
-live_serial() { serial_of "$STATE/live/$NAME/cert.pem"; }
+live_serial_of() { serial_of "$STATE/live/$1/cert.pem"; }
+live_serial() { live_serial_of "$NAME"; }
+mapfile -t ISSUE_FLAGS < <(pebble_flags)
 hook_runs() { if [ -f "$HOOK_LOG" ]; then wc -l <"$HOOK_LOG"; else echo 0; fi; }
 # The points after which the new certificate is committed, and after which live/ serves it.
 committed_from=store_committed
@@ -106,4 +110,45 @@ for point in "${points[@]}"; do
   echo "$point: killed; $outcome; renew --force then succeeded"
 done
 assert_store_ok
-pass "killed at each of ${#points[@]} failpoints; every time consistent and recovered"
+
+# The same for a first issuance (RELIABILITY.md A3): nothing half-made is ever served, and
+# running the same `issue` again finishes the job with one certificate, never a second one.
+committed=false switched=false
+for point in "${points[@]}"; do
+  [ "$point" = "$committed_from" ] && committed=true
+  [ "$point" = "$switched_from" ] && switched=true
+  first="first-${point//_/-}.example.com"
+  hook="echo \"\$CERTKEEP_SERIAL\" >> '$HOOK_LOG'"
+  for attempt in 1 2 3; do
+    CERTKEEP_FAILPOINT="$point:kill" run_ck issue "${ISSUE_FLAGS[@]}" -d "$first" --deploy-hook "$hook"
+    [ "$RUN_STATUS" = 137 ] && break
+    if [ "$RUN_STATUS" != 0 ] || ! [[ $point == challenge_answered || $point == authorization_valid ]]; then break; fi
+    first="again$attempt-$first"  # Pebble reused an authorization: a fresh name, a fresh try
+  done
+  [ "$RUN_STATUS" = 137 ] || fail "first issue, $point: exited $RUN_STATUS, not killed at the failpoint"
+  assert_store_ok
+  if $switched; then
+    assert_live "$first" "$first"
+  else
+    [ ! -e "$STATE/live/$first" ] || fail "first issue, $point: live/$first exists before the switch"
+  fi
+  serial_before=$(sqlite3 "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$first';")
+  if $committed; then
+    [ -n "$serial_before" ] || fail "first issue, $point: nothing committed"
+  fi
+
+  ck -v issue "${ISSUE_FLAGS[@]}" -d "$first" --deploy-hook "$hook" >"$TEST_DIR/run.out" 2>"$TEST_DIR/run.err" ||
+    fail "first issue, $point: running issue again failed: $(tail -n 3 "$TEST_DIR/run.err")"
+  assert_live "$first" "$first"
+  [ "$(event_count "$first" issued)" = 1 ] || fail "first issue, $point: $(event_count "$first" issued) certificates committed, want 1"
+  [ "$(event_count "$first" renewed)" = 0 ] || fail "first issue, $point: the second run renewed"
+  if $committed; then
+    [ "$(live_serial_of "$first")" = "$serial_before" ] || fail "first issue, $point: the committed certificate was not the one deployed"
+  elif [ "$point" != key_chosen ] && [ "$point" != challenge_answered ]; then
+    grep -q "resume order " "$TEST_DIR/run.err" || fail "first issue, $point: the stored order was not resumed"
+  fi
+  [ "$(tail -n 1 "$HOOK_LOG")" = "$(live_serial_of "$first")" ] || fail "first issue, $point: the hook did not run for the deployed serial"
+  echo "first issue, $point: killed; issue run again finished it with one certificate"
+done
+assert_store_ok
+pass "killed at each of ${#points[@]} failpoints, renewing and issuing; every time consistent and recovered"

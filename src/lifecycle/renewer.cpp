@@ -145,6 +145,15 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   return cert;
 }
 
+// Deploys the lineage's committed certificate and returns the lineage as deployment left it
+// (deployed_serial, hook state).
+Result<store::LineageRecord> deploy_and_reload(Services& services, const store::LineageRecord& lineage) {
+  CERTKEEP_TRY(deploy_lineage(services, lineage));
+  auto deployed = CERTKEEP_TRY(services.store.find_lineage(lineage.name));
+  if (!deployed) return fail(Errc::Internal, lineage.name + ": lineage vanished after deploy");
+  return std::move(*deployed);
+}
+
 // Commits a new certificate and deploys it. Returns the stored lineage.
 Result<store::LineageRecord> commit_and_deploy(Services& services, const std::string& name,
                                                const store::IssuedCertificate& cert,
@@ -159,11 +168,7 @@ Result<store::LineageRecord> commit_and_deploy(Services& services, const std::st
   if (!stored) return fail(Errc::Internal, name + ": lineage vanished after commit");
   if (services.progress)
     services.progress("certificate " + cert.serial + " stored for " + name);
-  CERTKEEP_TRY(deploy_lineage(services, *stored));
-  // Read back what deployment recorded (deployed_serial, hook state).
-  auto deployed = CERTKEEP_TRY(services.store.find_lineage(name));
-  if (!deployed) return fail(Errc::Internal, name + ": lineage vanished after deploy");
-  return std::move(*deployed);
+  return deploy_and_reload(services, *stored);
 }
 
 Error record_failed_attempt(Services& services, const store::LineageRecord& lineage, Error error) {
@@ -201,11 +206,21 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
     // A different name set needs a fresh order, not the stored one.
     CERTKEEP_TRY(services.store.delete_order(request.lineage));
   }
+  // The same command run again after a run that was killed once its certificate was committed:
+  // finish deploying that certificate (files, hook) rather than order (and spend) another one.
+  const bool finish_deployment = existing && lineage.identifiers == request.names && lineage.deployment_owed() &&
+                                 lineage.not_after && *lineage.not_after > services.clock.now();
   lineage.name = request.lineage;
   lineage.identifiers = request.names;
   lineage.settings = request.settings;
   CERTKEEP_TRY(services.store.upsert_lineage(lineage));
   lineage = *CERTKEEP_TRY(services.store.find_lineage(request.lineage));
+  if (finish_deployment) {
+    core::log::info(lineage.name + ": certificate " + lineage.serial +
+                    " was committed by an interrupted run; deploying it instead of ordering again");
+    if (services.progress) services.progress("deploying certificate " + lineage.serial + ", committed by an interrupted run");
+    return deploy_and_reload(services, lineage);
+  }
 
   auto cert = obtain(services, lineage, request.account);
   if (!cert) return fail(record_failed_attempt(services, lineage, std::move(cert).error()));

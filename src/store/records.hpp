@@ -66,6 +66,12 @@ struct LineageRecord {
   SystemTime created_at{};
   SystemTime updated_at{};
   std::optional<SystemTime> ari_check_at;  // next renewalInfo poll; none without ARI
+
+  // The committed certificate still has to reach live/, or its deploy hook still has to
+  // succeed: schema v2's deploy_owed column, which deploy_pending_lineages() selects by.
+  bool deployment_owed() const {
+    return !serial.empty() && (deployed_serial != serial || hook_pending_serial == serial);
+  }
 };
 
 // The certificate material a renewal commits at once.

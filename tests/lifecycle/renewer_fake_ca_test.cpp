@@ -118,6 +118,32 @@ TEST_CASE("fake CA: issue stores the lineage and deploys files from the store", 
   CHECK(*issued->renew_at < *issued->not_after);
 }
 
+TEST_CASE("fake CA: issue run again after its deployment failed deploys the committed certificate",
+          "[lifecycle][fake-ca]") {
+  Fixture f;
+  const auto live = f.dir / "state" / "live" / "c.example.com";
+  std::filesystem::create_directories(live);  // a real directory where the link goes: deploy refuses
+  REQUIRE_FALSE(f.app->issue(f.request("c.example.com")));
+  const store::LineageRecord committed = f.lineage("c.example.com");
+  REQUIRE_FALSE(committed.serial.empty());
+  REQUIRE(committed.deployed_serial != committed.serial);
+  const int orders = f.ca.count("new-order");
+
+  std::filesystem::remove_all(live);
+  auto again = f.app->issue(f.request("c.example.com"));
+  REQUIRE(again);
+  CHECK(again->serial == committed.serial);  // not another certificate
+  CHECK(again->deployed_serial == committed.serial);
+  CHECK(f.ca.count("new-order") == orders);
+  CHECK(read_file(live / "cert.pem") == committed.cert_pem);
+
+  // Once it is deployed, issue orders a new certificate as before.
+  auto third = f.app->issue(f.request("c.example.com"));
+  REQUIRE(third);
+  CHECK(third->serial != committed.serial);
+  CHECK(f.ca.count("new-order") == orders + 1);
+}
+
 TEST_CASE("fake CA: a lineage that is not due is left alone, --force renews it", "[lifecycle][fake-ca]") {
   Fixture f;
   auto first = f.app->issue(f.request("b.example.com")).value();
