@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=3600 PEBBLE_AUTHZREUSE=0
+# pebble-cost: 25
 # SIGKILL at twenty random moments of a renewal: every time the store opens and passes its
 # integrity check, the live key matches the live certificate, and afterwards a renewal completes.
 # (faults.kill_at_each_failpoint kills at each named step; this covers the moments in between.)

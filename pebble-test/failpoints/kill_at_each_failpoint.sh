@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_AUTHZREUSE=0
+# pebble-cost: 50
 # SIGKILL at each named step of a renewal (failpoints: a build with CERTKEEP_FAILPOINTS=ON,
 # RELIABILITY.md A2), where renew_sigkill.sh kills at random moments. After every kill: the
 # store passes its integrity check; live/ holds a complete, matching certificate and key; a

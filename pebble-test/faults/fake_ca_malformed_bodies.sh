@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_AUTHZREUSE=0
+# pebble-cost: 32
 # C1/C3 through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) that answers broken
 # bodies: finalize's JSON cut in half, an order poll answered as text/html, an authorization
 # padded past certkeep's 256 KiB JSON cap (Content-Length declared), a certificate chain

@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_AUTHZREUSE=0
+# pebble-cost: 33
 # B8's slow variant through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) that takes
 # its time. (1) finalize answered after 3 s: certkeep waits and the renewal succeeds. (2) the
 # certificate download answered after 25 s, longer than certkeep's stall limit

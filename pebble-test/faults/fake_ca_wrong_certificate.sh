@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_AUTHZREUSE=0
+# pebble-cost: 23
 # C7/C8 through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) that serves, at the
 # certificate download, a chain certkeep must not deploy: (1) a real Pebble certificate for
 # other names, (2) one for the right names but another key, (3) the right leaf with the

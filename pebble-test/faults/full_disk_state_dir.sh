@@ -1,3 +1,4 @@
+# pebble-cost: 30
 # D1 (root): the state directory is a small tmpfs, filled up before `renew --force` so that only
 # FREE KiB remain, for FREE = 0, 4, 8, ... until a renewal fits. Each failed run runs out of
 # space at a different point (opening the store, the lease, the commit, the deploy): it must

@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_WFE_NONCEREJECT=50
+# pebble-cost: 28
 # B1: Pebble rejects half of all valid nonces as badNonce. Twenty issuances in a row all
 # succeed (each badNonce is retried with the fresh nonce the error carries), the retries show in
 # the debug log, and the store stays consistent.

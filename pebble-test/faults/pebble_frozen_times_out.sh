@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_AUTHZREUSE=0
+# pebble-cost: 40
 # B8: Pebble frozen with SIGSTOP: the kernel still accepts TCP connections, nothing answers.
 # certkeep's transport limits (src/http/curl_transport.hpp: connect 10 s, including the TLS
 # handshake; stall 15 s below 1 byte/s; request 30 s) must end the run with exit 1 and a

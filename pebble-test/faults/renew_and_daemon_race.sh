@@ -1,4 +1,5 @@
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=40
+# pebble-cost: 29
 # E1/E2: two `renew` runs and a `certkeep daemon` start at the same moment on one store with
 # three due lineages. Each lineage is renewed exactly once (one `renewed` event, one new serial),
 # both `renew` runs exit 0, the store is sound, every live/ directory is complete, and the
