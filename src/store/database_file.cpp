@@ -53,9 +53,10 @@ Result<void> make_directories(const std::filesystem::path& directory) {
 
 constexpr const char* kSynchronousFull = "PRAGMA synchronous = FULL";
 
-// Connection settings. synchronous=FULL: with WAL, NORMAL may lose the last commits on power
-// loss, and a lost commit_issuance would drop a key whose certificate the CA already issued
-// (and whose files may already be deployed). Commits are rare, so the fsync per commit is cheap.
+// Connection settings. synchronous=FULL by default: with WAL, NORMAL may lose the last commits
+// on power loss, and a lost commit_issuance would drop a key whose certificate the CA already
+// issued (and whose files may already be deployed). Bookkeeping whose loss the next run redoes
+// opts out per write (UnsyncedCommits, SqliteStore::Commit::Unsynced).
 void configure(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
   const auto capped = std::min<std::chrono::milliseconds::rep>(busy_timeout.count(), std::numeric_limits<int>::max());
   db.setBusyTimeout(static_cast<int>(capped));
