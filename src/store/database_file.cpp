@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <SQLiteCpp/Statement.h>
@@ -65,6 +66,24 @@ void configure(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
   db.exec(kSynchronousFull);
 }
 
+// Two processes opening a new file at once can both read it and then both want to write its
+// header to switch it to WAL: SQLite then returns SQLITE_BUSY to one of them at once instead of
+// calling the busy handler (waiting could deadlock). The other finishes in milliseconds, so try
+// again, for as long as the busy timeout allows. Throws SQLite::Exception.
+std::string enable_wal(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
+  const auto give_up = std::chrono::steady_clock::now() + busy_timeout;
+  std::chrono::milliseconds pause{1};
+  for (;;) {
+    try {
+      return db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    } catch (const SQLite::Exception& exception) {
+      if ((exception.getErrorCode() & 0xFF) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) throw;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
 // quick_check: page and index structure of every table, without the O(N log N) cross-check of
 // every index entry that integrity_check adds; enough to refuse a damaged file at open.
 Result<void> check_integrity(SQLite::Database& db) {
@@ -112,7 +131,7 @@ Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesyst
     try {
       auto db = std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOFOLLOW);
       configure(*db, busy_timeout);
-      const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+      const std::string mode = enable_wal(*db, busy_timeout);
       if (mode != "wal") return fail(Errc::Store, what + ": cannot enable WAL (journal_mode " + mode + ")");
       if (verify_integrity) {
         auto checked = check_integrity(*db);
