@@ -83,8 +83,10 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::strin
   run.user_s = seconds_of(usage.ru_utime);
   run.sys_s = seconds_of(usage.ru_stime);
   run.max_rss_kib = usage.ru_maxrss;
-  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) run.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    run.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    run.exit_code = 128 + WTERMSIG(status);
   return run;
 }
 

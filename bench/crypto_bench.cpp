@@ -136,9 +136,7 @@ OpensslFigures run_openssl_speed(int seconds) {
   return figures;
 }
 
-void usage(const char* program) {
-  std::fprintf(stderr, "usage: %s [--seconds S] [--no-openssl]\n", program);
-}
+void usage(const char* program) { std::fprintf(stderr, "usage: %s [--seconds S] [--no-openssl]\n", program); }
 
 }  // namespace
 
@@ -196,17 +194,23 @@ int main(int argc, char** argv) {
       std::printf("%-28s %14.1f %16s %8s\n", row.label, row.ours_per_s, "n/a", "");
     }
   }
-  if (!with_openssl) std::printf("(openssl column skipped: --no-openssl)\n");
-  else if (!openssl.error.empty()) std::printf("(openssl column skipped: %s)\n", openssl.error.c_str());
+  if (!with_openssl)
+    std::printf("(openssl column skipped: --no-openssl)\n");
+  else if (!openssl.error.empty())
+    std::printf("(openssl column skipped: %s)\n", openssl.error.c_str());
 
   JsonLine json;
   json.begin().text("bench", "crypto").number("seconds", seconds, 2).begin_array("results");
   for (const Row& row : rows) {
     json.begin().text("op", row.id);
-    if (row.error.empty()) json.number("certkeep_per_s", row.ours_per_s, 1).integer("ops", row.ops);
-    else json.null("certkeep_per_s").text("error", row.error);
-    if (row.openssl_per_s) json.number("openssl_per_s", *row.openssl_per_s, 1);
-    else json.null("openssl_per_s");
+    if (row.error.empty())
+      json.number("certkeep_per_s", row.ours_per_s, 1).integer("ops", row.ops);
+    else
+      json.null("certkeep_per_s").text("error", row.error);
+    if (row.openssl_per_s)
+      json.number("openssl_per_s", *row.openssl_per_s, 1);
+    else
+      json.null("openssl_per_s");
     json.end();
   }
   json.end_array().end();

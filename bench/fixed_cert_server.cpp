@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   Server https(fd, [&](int client) { serve_https(client, ctx.get()); });
-  std::printf("ready https://127.0.0.1:%d serial %s\n", args->port, terminator::certificate_serial(SSL_CTX_get0_certificate(ctx.get())).c_str());
+  std::printf("ready https://127.0.0.1:%d serial %s\n", args->port,
+              terminator::certificate_serial(SSL_CTX_get0_certificate(ctx.get())).c_str());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&signals, &signal);

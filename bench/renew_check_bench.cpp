@@ -98,9 +98,9 @@ LineageRecord make_lineage(long index, std::int64_t account_id, certkeep::core::
   lineage.settings.directory_url = "https://127.0.0.1:14000/dir";
   lineage.settings.http_listen = "127.0.0.1:5002";
   lineage.settings.email = "ops@example.com";
-  lineage.key_pem = Secret(filler.pem("PRIVATE KEY", 184));   // an EC P-256 PKCS#8 key
-  lineage.cert_pem = filler.pem("CERTIFICATE", 1300);         // a two-name leaf
-  lineage.chain_pem = filler.pem("CERTIFICATE", 1500);        // one intermediate
+  lineage.key_pem = Secret(filler.pem("PRIVATE KEY", 184));  // an EC P-256 PKCS#8 key
+  lineage.cert_pem = filler.pem("CERTIFICATE", 1300);        // a two-name leaf
+  lineage.chain_pem = filler.pem("CERTIFICATE", 1500);       // one intermediate
   lineage.serial = filler.hex(36);
   lineage.issuer = "Pebble Intermediate CA 4a1d8b";
   lineage.not_before = now - hours(24);
@@ -135,7 +135,8 @@ int build_state(const fs::path& db_path, long count) {
   constexpr long kBatch = 10000;  // one transaction per batch keeps memory bounded
   for (long first = 0; first < count; first += kBatch) {
     std::vector<LineageRecord> batch;
-    for (long i = first; i < std::min(count, first + kBatch); ++i) batch.push_back(make_lineage(i, saved->id, now));
+    for (long i = first; i < std::min(count, first + kBatch); ++i)
+      batch.push_back(make_lineage(i, saved->id, now));
     auto inserted = (*store)->insert_lineages_bulk(batch);
     if (!inserted) {
       std::fprintf(stderr, "insert lineages: %s\n", inserted.error().to_string().c_str());
@@ -214,10 +215,14 @@ bool parse_options(int argc, char** argv, Options& options) {
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return false;
-    if (arg == "--lineages") options.lineages = std::atol(argv[++i]);
-    else if (arg == "--repeat") options.repeat = std::atoi(argv[++i]);
-    else if (arg == "--state-dir") options.state_dir = argv[++i];
-    else return false;
+    if (arg == "--lineages")
+      options.lineages = std::atol(argv[++i]);
+    else if (arg == "--repeat")
+      options.repeat = std::atoi(argv[++i]);
+    else if (arg == "--state-dir")
+      options.state_dir = argv[++i];
+    else
+      return false;
   }
   return options.lineages > 0 && options.repeat > 0;
 }
@@ -232,8 +237,8 @@ int main(int argc, char** argv) {
   }
 
   // A private work directory for the outputs (and the state, unless one was given).
-  std::string work_template = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
-                              "/certkeep-renew-check.XXXXXX";
+  std::string work_template =
+      std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/certkeep-renew-check.XXXXXX";
   if (::mkdtemp(work_template.data()) == nullptr) {
     std::perror("mkdtemp");
     return 1;
@@ -299,34 +304,51 @@ int main(int argc, char** argv) {
   const double rss_mib = mib(static_cast<long>(median(rsss)));
   const bool met = wall < kTargetWallS && rss_mib < kTargetRssMib;
 
-  std::printf("renew_check_bench: `certkeep renew` over %ld lineages, none due (store %.1f MiB", options.lineages,
-              db_mib);
-  if (build) std::printf(", built in %.1f s", build_s);
-  else std::printf(", reused from %s", state.c_str());
+  std::printf("renew_check_bench: `certkeep renew` over %ld lineages, none due (store %.1f MiB",
+              options.lineages, db_mib);
+  if (build)
+    std::printf(", built in %.1f s", build_s);
+  else
+    std::printf(", reused from %s", state.c_str());
   std::printf(")\n");
   std::printf("%-26s %8s %8s %8s %8s %9s\n", "run", "wall_s", "user_s", "sys_s", "cpu_s", "rss_MiB");
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    std::printf("%-26zu %8.3f %8.3f %8.3f %8.3f %9.1f\n", i + 1, runs[i].wall_s, runs[i].user_s, runs[i].sys_s,
-                runs[i].cpu_s(), mib(runs[i].max_rss_kib));
+    std::printf("%-26zu %8.3f %8.3f %8.3f %8.3f %9.1f\n", i + 1, runs[i].wall_s, runs[i].user_s,
+                runs[i].sys_s, runs[i].cpu_s(), mib(runs[i].max_rss_kib));
   }
   std::printf("%-26s %8.3f %8.3f %8.3f %8.3f %9.1f\n", "certkeep (median)", wall, median(users), median(syss),
               median(cpus), rss_mib);
   std::printf("%-26s %8.2f %8s %8s %8s %9.0f\n", "certbot 2.1 (10 lineages)", 0.43, "-", "-", "-", 56.0);
   std::printf("%-26s %8.2f %8s %8s %8s %9.0f\n", "lego 4.9", 0.21, "-", "-", "-", 21.0);
-  std::printf("target: wall < %.1f s and peak RSS < %.0f MiB: %s  (measurement floor %.1f MiB)\n", kTargetWallS,
-              kTargetRssMib, met ? "MET" : "MISSED", mib(certkeep::bench::self_max_rss_kib()));
+  std::printf("target: wall < %.1f s and peak RSS < %.0f MiB: %s  (measurement floor %.1f MiB)\n",
+              kTargetWallS, kTargetRssMib, met ? "MET" : "MISSED", mib(certkeep::bench::self_max_rss_kib()));
 
   JsonLine json;
-  json.begin().text("bench", "renew_check").integer("lineages", options.lineages).integer("repeat", options.repeat);
+  json.begin()
+      .text("bench", "renew_check")
+      .integer("lineages", options.lineages)
+      .integer("repeat", options.repeat);
   json.number("store_mib", db_mib, 1).begin_array("runs");
   for (const ChildRun& run : runs) {
     json.begin().number("wall_s", run.wall_s).number("user_s", run.user_s).number("sys_s", run.sys_s);
     json.integer("max_rss_kib", run.max_rss_kib).end();
   }
   json.end_array();
-  json.begin("median").number("wall_s", wall).number("cpu_s", median(cpus)).number("max_rss_mib", rss_mib, 2).end();
-  json.begin("target").number("wall_s", kTargetWallS, 2).number("max_rss_mib", kTargetRssMib, 0).boolean("met", met).end();
-  json.begin("peers").begin("certbot_2_1_10_lineages").number("wall_s", 0.43, 2).number("max_rss_mib", 56, 0).end();
+  json.begin("median")
+      .number("wall_s", wall)
+      .number("cpu_s", median(cpus))
+      .number("max_rss_mib", rss_mib, 2)
+      .end();
+  json.begin("target")
+      .number("wall_s", kTargetWallS, 2)
+      .number("max_rss_mib", kTargetRssMib, 0)
+      .boolean("met", met)
+      .end();
+  json.begin("peers")
+      .begin("certbot_2_1_10_lineages")
+      .number("wall_s", 0.43, 2)
+      .number("max_rss_mib", 56, 0)
+      .end();
   json.begin("lego_4_9").number("wall_s", 0.21, 2).number("max_rss_mib", 21, 0).end().end();
   json.end();
   std::printf("%s\n", json.str().c_str());

@@ -54,8 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(!challenge.error, "no failure means no challenge has an error");
   }
   const std::string_view status = acme::to_string(authorization.status);
-  FUZZ_CHECK(status == "pending" || status == "valid" || status == "invalid" ||
-                 status == "deactivated" || status == "expired" || status == "revoked",
+  FUZZ_CHECK(status == "pending" || status == "valid" || status == "invalid" || status == "deactivated" ||
+                 status == "expired" || status == "revoked",
              "the status is one of RFC 8555's");
   return 0;
 }

@@ -20,22 +20,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(acme::is_https_url(directory->new_nonce), "newNonce is https");
   FUZZ_CHECK(acme::is_https_url(directory->new_account), "newAccount is https");
   FUZZ_CHECK(acme::is_https_url(directory->new_order), "newOrder is https");
-  for (const std::string* url : {&directory->revoke_cert, &directory->key_change,
-                                 &directory->renewal_info})
+  for (const std::string* url : {&directory->revoke_cert, &directory->key_change, &directory->renewal_info})
     FUZZ_CHECK(url->empty() || acme::is_https_url(*url), "optional URLs are empty or https");
   FUZZ_CHECK(directory->has_renewal_info() == !directory->renewal_info.empty(),
              "has_renewal_info matches renewalInfo");
   FUZZ_CHECK(directory->profiles.size() <= 32, "at most 32 profiles are kept");
-  for (const std::string* url : {&directory->new_nonce, &directory->new_account,
-                                 &directory->new_order}) {
+  for (const std::string* url : {&directory->new_nonce, &directory->new_account, &directory->new_order}) {
     FUZZ_CHECK(url->size() <= 2048, "URLs are bounded");
     for (char c : *url)
       FUZZ_CHECK(static_cast<unsigned char>(c) > 0x20 && c != 0x7F, "URLs carry no spaces or controls");
   }
   // Parsing is a pure function of the body.
   auto again = acme::parse_directory(body);
-  FUZZ_CHECK(again && again->new_order == directory->new_order &&
-                 again->profiles == directory->profiles,
+  FUZZ_CHECK(again && again->new_order == directory->new_order && again->profiles == directory->profiles,
              "parsing is deterministic");
   return 0;
 }

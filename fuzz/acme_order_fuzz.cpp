@@ -15,8 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto unchecked = acme::parse_order(body, "https://ca.example:14000/my-order/1", nullptr);
   auto checked = acme::parse_order(body, "https://ca.example:14000/my-order/1", &client);
-  if (checked)
-    FUZZ_CHECK(unchecked.has_value(), "an order that passes the URL checks parses without them");
+  if (checked) FUZZ_CHECK(unchecked.has_value(), "an order that passes the URL checks parses without them");
   if (!unchecked) {
     FUZZ_CHECK(unchecked.error().code() == Errc::Protocol, "a bad order is Errc::Protocol");
     FUZZ_CHECK_BUG("raw-ca-text", fuzz::terminal_safe(unchecked.error().to_string()),
@@ -29,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(order.identifiers.size() <= acme::kMaxIdentifiers, "identifiers are bounded");
   FUZZ_CHECK(order.authorizations.size() <= acme::kMaxIdentifiers, "authorizations are bounded");
   const std::string_view status = acme::to_string(order.status);
-  FUZZ_CHECK(status == "pending" || status == "ready" || status == "processing" ||
-                 status == "valid" || status == "invalid",
+  FUZZ_CHECK(status == "pending" || status == "ready" || status == "processing" || status == "valid" ||
+                 status == "invalid",
              "the status is one of RFC 8555's");
   if (order.error) FUZZ_CHECK(order.error->subproblems.size() <= 100, "subproblems are bounded");
 

@@ -119,8 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::FixedClock clock;
   acme::ClientOptions options;
   options.max_bad_nonce_retries = 2;  // each retry repeats the same reply: two show the loop ends
-  acme::Client client(transport, std::string(fuzz::kDirectoryUrl), fuzz::fixed_directory(), clock,
-                      options);
+  acme::Client client(transport, std::string(fuzz::kDirectoryUrl), fuzz::fixed_directory(), clock, options);
   client.set_account(account_signer(), "https://ca.example:14000/my-account/7");
   const std::string order_url = "https://ca.example:14000/my-order/1";
 
@@ -166,14 +165,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       FUZZ_CHECK(info->window_start <= info->window_end, "the window is ordered");
-      FUZZ_CHECK(info->retry_after >= std::chrono::seconds(3600) &&
-                     info->retry_after <= std::chrono::seconds(86400),
-                 "ARI Retry-After is clamped to [1 h, 1 day]");
+      FUZZ_CHECK(
+          info->retry_after >= std::chrono::seconds(3600) && info->retry_after <= std::chrono::seconds(86400),
+          "ARI Retry-After is clamped to [1 h, 1 day]");
       break;
     }
     case 4: {
-      auto chain = acme::download_certificate(client, "https://ca.example:14000/certZ/1",
-                                              "Pebble Root CA");
+      auto chain = acme::download_certificate(client, "https://ca.example:14000/certZ/1", "Pebble Root CA");
       if (!chain) {
         check_error(chain.error());
         break;

@@ -19,8 +19,8 @@ namespace {
 void check_key_type(std::string_view text) {
   const auto type = parse_key_type(text);
   if (type) FUZZ_CHECK(to_string(*type) == text, "a parsed key type is spelled exactly so");
-  for (KeyType each : {KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048, KeyType::Rsa3072,
-                       KeyType::Rsa4096})
+  for (KeyType each :
+       {KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096})
     FUZZ_CHECK(parse_key_type(to_string(each)) == each, "every key type round-trips");
 }
 

@@ -11,22 +11,22 @@
 
 // FUZZ_CHECK(condition, "what must hold"): abort with the file, line and text when the
 // invariant does not hold. Always on (unlike assert), whatever NDEBUG says.
-#define FUZZ_CHECK(condition, what)                                                        \
-  do {                                                                                     \
-    if (!(condition)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n  (%s)\n", __FILE__, __LINE__, \
-                   what, #condition);                                                      \
-      std::abort();                                                                        \
-    }                                                                                      \
+#define FUZZ_CHECK(condition, what)                                                                \
+  do {                                                                                             \
+    if (!(condition)) {                                                                            \
+      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n  (%s)\n", __FILE__, __LINE__, what, \
+                   #condition);                                                                    \
+      std::abort();                                                                                \
+    }                                                                                              \
   } while (0)
 
-#define FUZZ_CHECK_BUG(id, condition, what)                                                 \
-  do {                                                                                     \
-    if (!(condition) && !certkeep::fuzz::bug_allowed(id)) {                                \
-      std::fprintf(stderr, "%s:%d: fuzz invariant failed [%s]: %s\n  (%s)\n", __FILE__,      \
-                   __LINE__, id, what, #condition);                                        \
-      std::abort();                                                                        \
-    }                                                                                      \
+#define FUZZ_CHECK_BUG(id, condition, what)                                                                 \
+  do {                                                                                                      \
+    if (!(condition) && !certkeep::fuzz::bug_allowed(id)) {                                                 \
+      std::fprintf(stderr, "%s:%d: fuzz invariant failed [%s]: %s\n  (%s)\n", __FILE__, __LINE__, id, what, \
+                   #condition);                                                                             \
+      std::abort();                                                                                         \
+    }                                                                                                       \
   } while (0)
 
 namespace certkeep::fuzz {
@@ -55,8 +55,8 @@ inline bool skip_unrepresentable_years(std::string_view text) {
     if ((i > 0 && digit(i - 1)) || !digit(i) || !digit(i + 1) || !digit(i + 2) || !digit(i + 3) ||
         digit(i + 4))
       continue;
-    const int year = (text[i] - '0') * 1000 + (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 +
-                     (text[i + 3] - '0');
+    const int year =
+        (text[i] - '0') * 1000 + (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
     const bool between_spaces = i > 0 && text[i - 1] == ' ' && i + 4 < text.size() && text[i + 4] == ' ';
     if (year >= 2262 || (year < 1678 && between_spaces)) return true;
   }
@@ -82,8 +82,7 @@ inline bool terminal_safe(std::string_view text) {
 }
 
 inline bool is_base64url_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 inline bool all_base64url(std::string_view text) {

@@ -82,8 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // head, never a premature verdict (Malformed, too large) on bytes that have not arrived.
   for (std::size_t cut : {std::size_t{1}, received.size() / 3, received.size() / 2, received.size() - 1}) {
     if (cut == 0 || cut >= received.size()) continue;
-    const challenge::HeadParse prefix =
-        challenge::parse_request_head(received.substr(0, cut), max_bytes);
+    const challenge::HeadParse prefix = challenge::parse_request_head(received.substr(0, cut), max_bytes);
     FUZZ_CHECK(prefix.status == HeadStatus::Incomplete ||
                    (prefix.status == HeadStatus::Complete && prefix.head.target == head.target),
                "a prefix of a good head is Incomplete (or the same Complete head)");

@@ -20,9 +20,9 @@ bool upper_hex(std::string_view text) {
 }
 
 void check_block(const std::string& block) {
-  FUZZ_CHECK(block.starts_with("-----BEGIN CERTIFICATE-----\n") &&
-                 block.ends_with("-----END CERTIFICATE-----\n"),
-             "a block is one re-encoded PEM certificate");
+  FUZZ_CHECK(
+      block.starts_with("-----BEGIN CERTIFICATE-----\n") && block.ends_with("-----END CERTIFICATE-----\n"),
+      "a block is one re-encoded PEM certificate");
   // A normalized block is a fixed point: splitting it again changes nothing.
   auto again = crypto::split_pem_chain(block, 1);
   FUZZ_CHECK(again && again->size() == 1 && again->front() == block,
@@ -35,8 +35,7 @@ void check_block(const std::string& block) {
     FUZZ_CHECK(info.error().code() == Errc::Protocol, "an unusable certificate is Errc::Protocol");
     return;
   }
-  FUZZ_CHECK(upper_hex(info->serial_hex) || info->serial_hex.starts_with("-"),
-             "the serial is uppercase hex");
+  FUZZ_CHECK(upper_hex(info->serial_hex) || info->serial_hex.starts_with("-"), "the serial is uppercase hex");
   FUZZ_CHECK(!info->public_key_der.empty(), "an inspected certificate has a public key");
   if (!info->ari_cert_id.empty()) {
     const std::size_t dot = info->ari_cert_id.find('.');

@@ -19,17 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const std::string_view type = to_string(key->type());
-  FUZZ_CHECK(type == "ec256" || type == "ec384" || type == "rsa2048" || type == "rsa3072" ||
-                 type == "rsa4096",
-             "only the supported key types load");
+  FUZZ_CHECK(
+      type == "ec256" || type == "ec384" || type == "rsa2048" || type == "rsa3072" || type == "rsa4096",
+      "only the supported key types load");
   const std::string public_key = key->public_key_der();
   FUZZ_CHECK(!public_key.empty(), "a loaded key has a public key");
 
   auto exported = key->to_pem();
   FUZZ_CHECK(exported.has_value(), "a loaded key can be written back");
   auto reloaded = crypto::PrivateKey::from_pem(exported->view());
-  FUZZ_CHECK(reloaded && reloaded->type() == key->type() &&
-                 reloaded->public_key_der() == public_key,
+  FUZZ_CHECK(reloaded && reloaded->type() == key->type() && reloaded->public_key_der() == public_key,
              "to_pem/from_pem round-trips");
   return 0;
 }

@@ -56,9 +56,9 @@ void check_parsed(std::string_view text, core::SystemTime parsed) {
              (text[sign] == '+' ? 1 : -1);
   }
   if (static_cast<unsigned>(day) <= days_in_month(year, month)) {
-    const long long expected = days_from_civil(year, static_cast<unsigned>(month),
-                                               static_cast<unsigned>(day)) * 86400 +
-                               hour * 3600LL + minute * 60LL + (second == 60 ? 59 : second) - offset;
+    const long long expected =
+        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+        hour * 3600LL + minute * 60LL + (second == 60 ? 59 : second) - offset;
     // Instants the clock cannot hold saturate at its ends (the epoch, 2262-04-11).
     FUZZ_CHECK(core::to_unix(parsed) == std::clamp(expected, 0LL, kMaxSystemSeconds),
                "the instant is the civil time minus the offset, saturated to the clock's range");
@@ -90,8 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size >= 8) {
     long long raw = 0;
     std::memcpy(&raw, data, sizeof raw);
-    const long long unix_seconds =
-        static_cast<long long>(static_cast<unsigned long long>(raw) % static_cast<unsigned long long>(kMaxSystemSeconds));
+    const long long unix_seconds = static_cast<long long>(static_cast<unsigned long long>(raw) %
+                                                          static_cast<unsigned long long>(kMaxSystemSeconds));
     const std::string formatted = core::format_rfc3339(core::from_unix(unix_seconds));
     auto back = core::parse_rfc3339(formatted);
     FUZZ_CHECK(back && core::to_unix(*back) == unix_seconds, "every instant in range round-trips");

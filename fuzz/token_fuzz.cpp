@@ -28,10 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                "a valid token cannot leave its directory");
   }
 
-  const bool valid_key_authorization =
-      valid_token && key_authorization.size() == token.size() + 44 &&
-      key_authorization.substr(0, token.size()) == token && key_authorization[token.size()] == '.' &&
-      fuzz::all_base64url(key_authorization.substr(token.size() + 1));
+  const bool valid_key_authorization = valid_token && key_authorization.size() == token.size() + 44 &&
+                                       key_authorization.substr(0, token.size()) == token &&
+                                       key_authorization[token.size()] == '.' &&
+                                       fuzz::all_base64url(key_authorization.substr(token.size() + 1));
   FUZZ_CHECK(challenge::is_valid_key_authorization(token, key_authorization) == valid_key_authorization,
              "is_valid_key_authorization is token '.' 43 base64url characters");
 

@@ -137,8 +137,8 @@ inline std::string response(int status, std::string_view reason, std::string_vie
 // A certificate's serial as uppercase hex ("none" without one).
 inline std::string certificate_serial(X509* certificate) {
   if (certificate == nullptr) return "none";
-  std::unique_ptr<BIGNUM, decltype(&BN_free)> number(ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr),
-                                                     &BN_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> number(
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr), &BN_free);
   if (!number) return "unknown";
   char* hex = BN_bn2hex(number.get());
   std::string text = hex != nullptr ? hex : "unknown";

@@ -81,15 +81,24 @@ std::optional<Args> parse_args(int argc, char** argv) {
     if (i + 1 >= argc) return std::nullopt;  // every flag takes a value
     const std::string value = argv[++i];
     std::optional<int> number = to_int(value);
-    if (flag == "--state-dir") args.options.state_dir = value;
-    else if (flag == "--server") args.options.directory_url = value;
-    else if (flag == "--ca-bundle") args.options.ca_bundle = value;
-    else if (flag == "--email") args.options.email = value;
-    else if (flag == "-d" || flag == "--domain") args.names.push_back(value);
-    else if (flag == "--http-port" && number) args.http_port = *number;
-    else if (flag == "--https-port" && number) args.https_port = *number;
-    else if (flag == "--renew-every" && number) args.renew_every = *number;
-    else return std::nullopt;
+    if (flag == "--state-dir")
+      args.options.state_dir = value;
+    else if (flag == "--server")
+      args.options.directory_url = value;
+    else if (flag == "--ca-bundle")
+      args.options.ca_bundle = value;
+    else if (flag == "--email")
+      args.options.email = value;
+    else if (flag == "-d" || flag == "--domain")
+      args.names.push_back(value);
+    else if (flag == "--http-port" && number)
+      args.http_port = *number;
+    else if (flag == "--https-port" && number)
+      args.https_port = *number;
+    else if (flag == "--renew-every" && number)
+      args.renew_every = *number;
+    else
+      return std::nullopt;
   }
   if (args.names.empty() || args.http_port == 0 || args.https_port == 0) return std::nullopt;
   return args;
@@ -127,7 +136,8 @@ std::string renew_all(certkeep::Manager& manager, bool& ok) {
 // Port 80's job: HTTP-01 answers, plus the loopback control URL.
 void serve_http(int fd, certkeep::Manager& manager) {
   auto request = read_request([fd](char* buffer, std::size_t size) { return ::recv(fd, buffer, size, 0); });
-  if (!request || request->method != "GET") return send_all(fd, response(400, "Bad Request", "bad request\n"));
+  if (!request || request->method != "GET")
+    return send_all(fd, response(400, "Bad Request", "bad request\n"));
   if (auto body = manager.http01_response(request->host, request->target))
     return send_all(fd, response(200, "OK", *body));
   if (request->target == kRenewPath) {

@@ -23,14 +23,14 @@ class CertifiedKey {
   struct Native;
 
   struct Facts {
-    std::string lineage;               // the lineage this certificate belongs to
-    std::vector<std::string> names;    // DNS names the certificate is valid for (SAN order)
-    std::string serial;                // uppercase hex, no separators
-    std::string issuer;                // issuer common name
+    std::string lineage;             // the lineage this certificate belongs to
+    std::vector<std::string> names;  // DNS names the certificate is valid for (SAN order)
+    std::string serial;              // uppercase hex, no separators
+    std::string issuer;              // issuer common name
     std::chrono::system_clock::time_point not_before;
     std::chrono::system_clock::time_point not_after;
-    std::string certificate_pem;       // the leaf
-    std::string chain_pem;             // intermediates, may be empty
+    std::string certificate_pem;  // the leaf
+    std::string chain_pem;        // intermediates, may be empty
   };
 
   CertifiedKey(Facts facts, std::shared_ptr<const Native> native)

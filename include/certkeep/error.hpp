@@ -14,14 +14,14 @@ namespace certkeep {
 enum class Errc {
   InvalidArgument,  // bad input from the caller or the user (CLI exit 2)
   NotFound,
-  Io,               // local filesystem or process failure
-  Network,          // connect, TLS, reset
+  Io,       // local filesystem or process failure
+  Network,  // connect, TLS, reset
   Timeout,
-  Protocol,         // malformed or unexpected reply from the CA
-  CaProblem,        // the CA answered with a problem document
+  Protocol,   // malformed or unexpected reply from the CA
+  CaProblem,  // the CA answered with a problem document
   Crypto,
   Store,
-  Busy,             // another process holds the lock or lease
+  Busy,  // another process holds the lock or lease
   Hook,
   Cancelled,
   Internal,
@@ -50,8 +50,7 @@ struct Problem {
 class Error {
  public:
   Error(Errc code, std::string message);
-  static Error from_problem(Problem problem,
-                            std::optional<std::chrono::seconds> retry_after = std::nullopt);
+  static Error from_problem(Problem problem, std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
   Errc code() const noexcept { return code_; }
   const std::string& message() const noexcept { return message_; }

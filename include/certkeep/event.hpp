@@ -15,7 +15,7 @@
 namespace certkeep {
 
 enum class EventKind {
-  Issued,   // the Manager serves a lineage's certificate for the first time (new, or found valid in the store)
+  Issued,  // the Manager serves a lineage's certificate for the first time (new, or found valid in the store)
   Renewed,  // a served certificate was replaced (renewal, new names); new handshakes already get it
   Failed,   // issuing or renewing failed; the previous certificate (if any) is still served
 };
@@ -31,8 +31,8 @@ constexpr std::string_view to_string(EventKind kind) noexcept {
 
 struct Event {
   EventKind kind = EventKind::Issued;
-  std::string name;            // the lineage's name
-  std::string serial;          // uppercase hex serial now served; for Failed, the one still served (may be empty)
+  std::string name;    // the lineage's name
+  std::string serial;  // uppercase hex serial now served; for Failed, the one still served (may be empty)
   std::optional<Error> error;  // set for Failed, with the CA's problem document when the CA refused
   std::chrono::system_clock::time_point at;
 };

@@ -35,7 +35,7 @@ Result<void> use_certified_key(SSL* ssl, const CertifiedKey& key);
 struct CertifiedKeyObjects {
   X509* certificate = nullptr;
   EVP_PKEY* private_key = nullptr;
-  STACK_OF(X509)* chain = nullptr;  // may be empty, never null
+  STACK_OF(X509) * chain = nullptr;  // may be empty, never null
 };
 CertifiedKeyObjects openssl_objects(const CertifiedKey& key) noexcept;
 

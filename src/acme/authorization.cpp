@@ -19,8 +19,8 @@ Result<AuthorizationStatus> parse_authorization_status(const std::string& text) 
   if (text == "deactivated") return AuthorizationStatus::Deactivated;
   if (text == "expired") return AuthorizationStatus::Expired;
   if (text == "revoked") return AuthorizationStatus::Revoked;
-  return fail(Errc::Protocol, "malformed response from CA: authorization: unknown status \"" +
-                                  text.substr(0, 32) + "\"");
+  return fail(Errc::Protocol,
+              "malformed response from CA: authorization: unknown status \"" + text.substr(0, 32) + "\"");
 }
 
 Result<ChallengeStatus> parse_challenge_status(const std::string& text) {
@@ -28,8 +28,8 @@ Result<ChallengeStatus> parse_challenge_status(const std::string& text) {
   if (text == "processing") return ChallengeStatus::Processing;
   if (text == "valid") return ChallengeStatus::Valid;
   if (text == "invalid") return ChallengeStatus::Invalid;
-  return fail(Errc::Protocol, "malformed response from CA: challenge: unknown status \"" +
-                                  text.substr(0, 32) + "\"");
+  return fail(Errc::Protocol,
+              "malformed response from CA: challenge: unknown status \"" + text.substr(0, 32) + "\"");
 }
 
 // RFC 8555 §8.3: base64url without padding, at least 128 bits of entropy.
@@ -41,14 +41,16 @@ Result<Challenge> parse_challenge(const rapidjson::Value& object, const Client* 
   Challenge challenge;
   challenge.type = CERTKEEP_TRY(required_string(object, "type", "challenge"));
   challenge.url = CERTKEEP_TRY(required_string(object, "url", "challenge"));
-  challenge.status = CERTKEEP_TRY(parse_challenge_status(CERTKEEP_TRY(required_string(object, "status", "challenge"))));
+  challenge.status =
+      CERTKEEP_TRY(parse_challenge_status(CERTKEEP_TRY(required_string(object, "status", "challenge"))));
   if (const rapidjson::Value* error = optional_member(object, "error"); error && error->IsObject())
     challenge.error = problem_from_json(*error, 0);
   if (challenge.type == "http-01") {
     challenge.token = CERTKEEP_TRY(required_string(object, "token", "http-01 challenge"));
     if (!is_valid_http01_token(challenge.token))
-      return fail(Errc::Protocol, "malformed response from CA: http-01 challenge: token is not "
-                                  "22-512 base64url characters");
+      return fail(Errc::Protocol,
+                  "malformed response from CA: http-01 challenge: token is not "
+                  "22-512 base64url characters");
     if (client != nullptr) CERTKEEP_TRY(client->check_url(challenge.url));
   }
   return challenge;
@@ -78,24 +80,26 @@ std::optional<Problem> Authorization::failure() const {
   for (const Challenge& challenge : challenges) {
     if (challenge.error) {
       Problem problem = *challenge.error;
-      if (problem.subproblems.empty()) problem.subproblems.push_back({problem.type, problem.detail, identifier});
+      if (problem.subproblems.empty())
+        problem.subproblems.push_back({problem.type, problem.detail, identifier});
       return problem;
     }
   }
   return std::nullopt;
 }
 
-Result<Authorization> parse_authorization(std::string_view body, std::string url,
-                                          const Client* client) {
+Result<Authorization> parse_authorization(std::string_view body, std::string url, const Client* client) {
   rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
   Authorization authorization;
   authorization.url = std::move(url);
-  authorization.status = CERTKEEP_TRY(parse_authorization_status(CERTKEEP_TRY(required_string(document, "status", kWhat))));
+  authorization.status =
+      CERTKEEP_TRY(parse_authorization_status(CERTKEEP_TRY(required_string(document, "status", kWhat))));
   const rapidjson::Value* identifier = optional_member(document, "identifier");
   if (identifier == nullptr || !identifier->IsObject())
     return fail(Errc::Protocol, "malformed response from CA: authorization: missing \"identifier\"");
   authorization.identifier = CERTKEEP_TRY(required_string(*identifier, "value", kWhat));
-  if (const rapidjson::Value* wildcard = optional_member(document, "wildcard"); wildcard && wildcard->IsBool())
+  if (const rapidjson::Value* wildcard = optional_member(document, "wildcard");
+      wildcard && wildcard->IsBool())
     authorization.wildcard = wildcard->GetBool();
   const rapidjson::Value* challenges = optional_member(document, "challenges");
   if (challenges == nullptr || !challenges->IsArray())

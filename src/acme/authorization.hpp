@@ -42,8 +42,7 @@ struct Authorization {
 
 // Errc::Protocol naming the field on malformed input, an unknown status, or an http-01 token
 // outside the RFC 8555 §8.3 grammar (refused here, before it can reach a path or a router).
-Result<Authorization> parse_authorization(std::string_view body, std::string url,
-                                          const Client* client);
+Result<Authorization> parse_authorization(std::string_view body, std::string url, const Client* client);
 Result<Authorization> fetch_authorization(Client& client, const std::string& url);
 // §7.5.1: POST {} to the challenge URL to ask the CA to validate.
 Result<void> respond_to_challenge(Client& client, const Challenge& challenge);

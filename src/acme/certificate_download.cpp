@@ -51,8 +51,8 @@ Result<CertificateChain> split_downloaded_chain(std::string_view pem, std::strin
 Result<CertificateChain> download_certificate(Client& client, const std::string& url,
                                               const std::string& preferred_issuer_cn) {
   std::vector<std::string> alternates;
-  CertificateChain chain = CERTKEEP_TRY(
-      fetch_chain(client, url, preferred_issuer_cn.empty() ? nullptr : &alternates));
+  CertificateChain chain =
+      CERTKEEP_TRY(fetch_chain(client, url, preferred_issuer_cn.empty() ? nullptr : &alternates));
   if (preferred_issuer_cn.empty() || chain_matches_issuer(chain, preferred_issuer_cn)) return chain;
   // fetch_chain filled `alternates` through the pointer above.
   // cppcheck-suppress knownEmptyContainer

@@ -30,17 +30,15 @@ Result<void> expect_content_type(const AcmeResponse& response, std::string_view 
   std::string_view type = response.headers.get("Content-Type").value_or("");
   type = core::trim(type.substr(0, type.find(';')));
   if (!core::iequals(type, expected)) {
-    return fail(Errc::Protocol, "malformed response from CA: " + std::string(what) +
-                                    ": Content-Type is \"" +
+    return fail(Errc::Protocol, "malformed response from CA: " + std::string(what) + ": Content-Type is \"" +
                                     core::sanitize_for_terminal(type, 100) + "\", expected " +
                                     std::string(expected));
   }
   return {};
 }
 
-Result<std::unique_ptr<Client>> Client::connect(http::Transport& transport,
-                                                std::string directory_url, core::Clock& clock,
-                                                ClientOptions options) {
+Result<std::unique_ptr<Client>> Client::connect(http::Transport& transport, std::string directory_url,
+                                                core::Clock& clock, ClientOptions options) {
   if (!is_https_url(directory_url))
     return fail(Errc::InvalidArgument, "ACME directory URL must be https: " + directory_url);
   http::Request request;
@@ -49,26 +47,26 @@ Result<std::unique_ptr<Client>> Client::connect(http::Transport& transport,
   if (!response) return fail(std::move(response).error().with_context("fetch directory"));
   if (response->status != 200) {
     // The CA's Retry-After schedules the next attempt, as for any other request.
-    auto retry_after = http::parse_retry_after(response->headers.get("Retry-After").value_or(""),
-                                               clock.now());
+    auto retry_after =
+        http::parse_retry_after(response->headers.get("Retry-After").value_or(""), clock.now());
     return fail(Error::from_problem(parse_problem(response->body, response->status), retry_after)
                     .with_context("fetch directory " + directory_url));
   }
   auto directory = parse_directory(response->body);
   if (!directory) return fail(std::move(directory).error().with_context(directory_url));
-  auto client = std::make_unique<Client>(transport, std::move(directory_url),
-                                         std::move(*directory), clock, options);
+  auto client =
+      std::make_unique<Client>(transport, std::move(directory_url), std::move(*directory), clock, options);
   if (auto nonce = response->headers.get("Replay-Nonce")) client->nonces_.add(*nonce);
   // Every URL of the directory must share its origin (RELIABILITY.md rule 5).
-  for (const std::string* url : {&client->directory_.new_nonce, &client->directory_.new_account,
-                                 &client->directory_.new_order}) {
+  for (const std::string* url :
+       {&client->directory_.new_nonce, &client->directory_.new_account, &client->directory_.new_order}) {
     CERTKEEP_TRY(client->check_url(*url));
   }
   return client;
 }
 
-Client::Client(http::Transport& transport, std::string directory_url, Directory directory,
-               core::Clock& clock, ClientOptions options)
+Client::Client(http::Transport& transport, std::string directory_url, Directory directory, core::Clock& clock,
+               ClientOptions options)
     : transport_(transport),
       directory_url_(std::move(directory_url)),
       origin_(url_origin(directory_url_)),
@@ -83,12 +81,11 @@ void Client::set_account(std::shared_ptr<const crypto::Signer> signer, std::stri
 
 Result<void> Client::check_url(std::string_view url) const {
   if (!is_https_url(url))
-    return fail(Errc::Protocol, "malformed response from CA: URL is not https: " +
-                                    core::sanitize_for_terminal(url, 200));
+    return fail(Errc::Protocol,
+                "malformed response from CA: URL is not https: " + core::sanitize_for_terminal(url, 200));
   if (url_origin(url) != origin_) {
-    return fail(Errc::Protocol, "CA sent a URL on another host: " +
-                                    core::sanitize_for_terminal(url, 200) + " (directory is " +
-                                    origin_ + ")");
+    return fail(Errc::Protocol, "CA sent a URL on another host: " + core::sanitize_for_terminal(url, 200) +
+                                    " (directory is " + origin_ + ")");
   }
   return {};
 }
@@ -105,8 +102,7 @@ Result<std::string> Client::next_nonce() {
   auto nonce = response->headers.get("Replay-Nonce");
   if (!nonce || !nonces_.add(*nonce)) {
     return fail(Errc::Protocol, "malformed response from CA: new-nonce: HTTP " +
-                                    std::to_string(response->status) +
-                                    " without a valid Replay-Nonce");
+                                    std::to_string(response->status) + " without a valid Replay-Nonce");
   }
   return *nonces_.take();
 }
@@ -115,8 +111,7 @@ Result<AcmeResponse> Client::to_acme_response(const std::string& method, std::st
                                               http::Response response) {
   AcmeResponse out;
   out.status = response.status;
-  out.retry_after = http::parse_retry_after(response.headers.get("Retry-After").value_or(""),
-                                            clock_.now());
+  out.retry_after = http::parse_retry_after(response.headers.get("Retry-After").value_or(""), clock_.now());
   out.links = http::parse_link_headers(response.headers.get_all("Link"));
   out.body = std::move(response.body);
   out.headers = std::move(response.headers);
@@ -134,8 +129,8 @@ Result<AcmeResponse> Client::to_acme_response(const std::string& method, std::st
   return out;
 }
 
-Result<AcmeResponse> Client::post(std::string_view url, std::string_view payload,
-                                  std::size_t max_body, bool use_jwk) {
+Result<AcmeResponse> Client::post(std::string_view url, std::string_view payload, std::size_t max_body,
+                                  bool use_jwk) {
   if (!signer_) return fail(Errc::Internal, "POST " + std::string(url) + ": no account key");
   CERTKEEP_TRY(check_url(url));
   if (!use_jwk && kid_.empty())
@@ -163,12 +158,11 @@ Result<AcmeResponse> Client::post(std::string_view url, std::string_view payload
     // RFC 8555 §6.5: a badNonce error carries a fresh nonce; retry with it.
     if (problem.is("badNonce") && attempt < options_.max_bad_nonce_retries && within_budget) {
       ++stats_.bad_nonce_retries;
-      core::log::debug("badNonce from " + std::string(url) + ", retry " +
-                       std::to_string(attempt + 1));
+      core::log::debug("badNonce from " + std::string(url) + ", retry " + std::to_string(attempt + 1));
       continue;
     }
-    return fail(Error::from_problem(std::move(problem), response.retry_after)
-                    .with_context(describe("POST", url)));
+    return fail(
+        Error::from_problem(std::move(problem), response.retry_after).with_context(describe("POST", url)));
   }
 }
 
@@ -186,8 +180,7 @@ Result<AcmeResponse> Client::get(std::string_view url, std::size_t max_body) {
   if (auto fresh = sent->headers.get("Replay-Nonce")) nonces_.add(*fresh);
   AcmeResponse response = CERTKEEP_TRY(to_acme_response("GET", url, std::move(*sent)));
   if (response.status >= 400) {
-    return fail(Error::from_problem(parse_problem(response.body, response.status),
-                                    response.retry_after)
+    return fail(Error::from_problem(parse_problem(response.body, response.status), response.retry_after)
                     .with_context(describe("GET", url)));
   }
   return response;

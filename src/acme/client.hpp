@@ -27,7 +27,7 @@ struct AcmeResponse {
   int status = 0;
   http::Headers headers;
   std::string body;
-  std::string location;                        // Location header, checked to be https
+  std::string location;  // Location header, checked to be https
   std::optional<std::chrono::seconds> retry_after;
   std::vector<http::Link> links;
 };
@@ -50,12 +50,11 @@ struct ClientStats {
 class Client {
  public:
   // GETs the directory at `directory_url` (https only). Errc::Protocol for a malformed one.
-  static Result<std::unique_ptr<Client>> connect(http::Transport& transport,
-                                                 std::string directory_url, core::Clock& clock,
-                                                 ClientOptions options = {});
+  static Result<std::unique_ptr<Client>> connect(http::Transport& transport, std::string directory_url,
+                                                 core::Clock& clock, ClientOptions options = {});
   // With an already-fetched directory (bulk renewal reuses it).
-  Client(http::Transport& transport, std::string directory_url, Directory directory,
-         core::Clock& clock, ClientOptions options = {});
+  Client(http::Transport& transport, std::string directory_url, Directory directory, core::Clock& clock,
+         ClientOptions options = {});
 
   const Directory& directory() const noexcept { return directory_; }
   const std::string& directory_url() const noexcept { return directory_url_; }
@@ -115,7 +114,8 @@ auto parse_json_answer(const AcmeResponse& response, std::string_view url, std::
       return tl::unexpected(std::move(checked).error());
     return parse();
   }();
-  if (!parsed) return tl::unexpected(std::move(parsed).error().with_context("answer from " + std::string(url)));
+  if (!parsed)
+    return tl::unexpected(std::move(parsed).error().with_context("answer from " + std::string(url)));
   return parsed;
 }
 

@@ -25,13 +25,12 @@ Result<Directory> parse_directory(std::string_view body) {
   directory.revoke_cert = optional_string(document, "revokeCert").value_or("");
   directory.key_change = optional_string(document, "keyChange").value_or("");
   directory.renewal_info = optional_string(document, "renewalInfo").value_or("");
-  for (const std::string* url : {&directory.new_nonce, &directory.new_account,
-                                 &directory.new_order, &directory.revoke_cert,
-                                 &directory.key_change, &directory.renewal_info}) {
+  for (const std::string* url : {&directory.new_nonce, &directory.new_account, &directory.new_order,
+                                 &directory.revoke_cert, &directory.key_change, &directory.renewal_info}) {
     // RELIABILITY.md rule 5: every URL the CA gives us must be https (lego CVE-2025-54799).
     if (!url->empty() && !is_https_url(*url))
-      return fail(Errc::Protocol, "malformed response from CA: directory: URL is not https: " +
-                                      url->substr(0, 200));
+      return fail(Errc::Protocol,
+                  "malformed response from CA: directory: URL is not https: " + url->substr(0, 200));
   }
   if (const rapidjson::Value* meta = optional_member(document, "meta"); meta && meta->IsObject()) {
     directory.terms_of_service = optional_string(*meta, "termsOfService").value_or("");

@@ -33,6 +33,7 @@ bool is_https_url(std::string_view url) noexcept;
 
 // The well-known CA names the CLI accepts for --server.
 inline constexpr std::string_view kLetsEncryptProduction = "https://acme-v02.api.letsencrypt.org/directory";
-inline constexpr std::string_view kLetsEncryptStaging = "https://acme-staging-v02.api.letsencrypt.org/directory";
+inline constexpr std::string_view kLetsEncryptStaging =
+    "https://acme-staging-v02.api.letsencrypt.org/directory";
 
 }  // namespace certkeep::acme

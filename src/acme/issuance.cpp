@@ -47,8 +47,8 @@ class PresentedChallenges {
 
 class Flow {
  public:
-  Flow(Client& client, Solver& solver, const IssuanceRequest& request,
-       const IssuanceOptions& options, const IssuanceObserver& observer)
+  Flow(Client& client, Solver& solver, const IssuanceRequest& request, const IssuanceOptions& options,
+       const IssuanceObserver& observer)
       : client_(client),
         request_(request),
         options_(options),
@@ -69,15 +69,15 @@ class Flow {
       order = CERTKEEP_TRY(finalize_order(client_, order, csr));
     }
     order = CERTKEEP_TRY(poll_order(order, {OrderStatus::Processing, OrderStatus::Ready}));
-    if (order.status != OrderStatus::Valid || order.certificate.empty())
-      return order_failed(order);
+    if (order.status != OrderStatus::Valid || order.certificate.empty()) return order_failed(order);
 
     say(IssuanceStep::Download, "download " + order.certificate);
     core::failpoint("download_started");
     IssuedChain issued;
     issued.order_url = order.url;
     issued.chain = CERTKEEP_TRY(download_certificate(client_, order.certificate, request_.preferred_chain));
-    issued.leaf = CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names, request_.certificate_key));
+    issued.leaf =
+        CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names, request_.certificate_key));
     return issued;
   }
 
@@ -97,8 +97,8 @@ class Flow {
       // refuses it if it does not match.
       if (resumed && resumed->status != OrderStatus::Invalid &&
           std::set<std::string>(resumed->identifiers.begin(), resumed->identifiers.end()) == asked) {
-        say(IssuanceStep::Order, "resume order " + resumed->url + " (" +
-                                     std::string(to_string(resumed->status)) + ")");
+        say(IssuanceStep::Order,
+            "resume order " + resumed->url + " (" + std::string(to_string(resumed->status)) + ")");
         return resumed;
       }
       // A CA that restarted (or expired the order) forgets it: a fresh order is the safe path.
@@ -154,8 +154,9 @@ class Flow {
       for (auto it = pending.begin(); it != pending.end();) {
         auto response = client_.post_as_get(it->url);
         if (!response) return fail(std::move(response).error().with_context("poll authorization"));
-        Authorization current = CERTKEEP_TRY(parse_json_answer(
-            *response, it->url, "authorization", [&] { return parse_authorization(response->body, it->url, &client_); }));
+        Authorization current = CERTKEEP_TRY(parse_json_answer(*response, it->url, "authorization", [&] {
+          return parse_authorization(response->body, it->url, &client_);
+        }));
         if (response->retry_after) retry_after = response->retry_after;
         if (current.status == AuthorizationStatus::Pending) {
           ++it;
@@ -179,8 +180,8 @@ class Flow {
       auto response = client_.post_as_get(order.url);
       if (!response) return fail(std::move(response).error().with_context("poll order"));
       retry_after = response->retry_after;
-      order = CERTKEEP_TRY(parse_json_answer(*response, order.url, "order",
-                                             [&] { return parse_order(response->body, order.url, &client_); }));
+      order = CERTKEEP_TRY(parse_json_answer(
+          *response, order.url, "order", [&] { return parse_order(response->body, order.url, &client_); }));
     }
     if (order.status == OrderStatus::Invalid) return order_failed(order);
     return order;
@@ -230,8 +231,8 @@ Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain
   std::set<std::string> got(leaf.dns_names.begin(), leaf.dns_names.end());
   if (asked != got)
     return fail(Errc::Protocol, "the CA's certificate names (" + core::join(leaf.dns_names, ", ") +
-                                    ") differ from the requested names (" + core::join(names, ", ") +
-                                    ")" + downloaded_from);
+                                    ") differ from the requested names (" + core::join(names, ", ") + ")" +
+                                    downloaded_from);
   if (!crypto::check_key_matches_certificate(key, chain.leaf_pem))
     return fail(Errc::Protocol, "the CA's certificate is not for our key" + downloaded_from);
   if (leaf.not_after <= leaf.not_before)
@@ -241,10 +242,8 @@ Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain
   return leaf;
 }
 
-Result<IssuedChain> issue_certificate(Client& client, Solver& solver,
-                                      const IssuanceRequest& request,
-                                      const IssuanceOptions& options,
-                                      const IssuanceObserver& observer) {
+Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const IssuanceRequest& request,
+                                      const IssuanceOptions& options, const IssuanceObserver& observer) {
   if (client.signer() == nullptr || client.kid().empty())
     return fail(Errc::Internal, "issue: the client has no account");
   // The account key must never be the certificate key (LE guide; Pebble rejects it too).
@@ -252,7 +251,8 @@ Result<IssuedChain> issue_certificate(Client& client, Solver& solver,
     return fail(Errc::InvalidArgument, "issue: the certificate key is the account key");
   for (const std::string& name : request.names)
     if (!core::is_valid_dns_name(name, true))
-      return fail(Errc::InvalidArgument, "issue: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+      return fail(Errc::InvalidArgument,
+                  "issue: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
   Flow flow(client, solver, request, options, observer);
   return flow.run();
 }

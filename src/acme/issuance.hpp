@@ -22,10 +22,10 @@ namespace certkeep::acme {
 struct IssuanceRequest {
   std::vector<std::string> names;  // validated DNS names, first is the CN
   crypto::PrivateKey certificate_key;
-  std::string preferred_chain;     // issuer CN, may be empty
-  std::string replaces;            // ARI CertID of the certificate being replaced, may be empty
-  std::string profile;             // sent only when the directory advertises it
-  std::string resume_order_url;    // an order left by an interrupted run, may be empty
+  std::string preferred_chain;   // issuer CN, may be empty
+  std::string replaces;          // ARI CertID of the certificate being replaced, may be empty
+  std::string profile;           // sent only when the directory advertises it
+  std::string resume_order_url;  // an order left by an interrupted run, may be empty
 };
 
 struct IssuanceOptions {
@@ -56,8 +56,7 @@ struct IssuedChain {
 // refuses or a challenge is invalid; Errc::Timeout past options.poll_deadline; Errc::Protocol
 // when the certificate does not match the request (names, key). Solver::cleanup runs for every
 // presented challenge on every path.
-Result<IssuedChain> issue_certificate(Client& client, Solver& solver,
-                                      const IssuanceRequest& request,
+Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const IssuanceRequest& request,
                                       const IssuanceOptions& options = {},
                                       const IssuanceObserver& observer = {});
 

@@ -8,8 +8,7 @@ namespace certkeep::acme {
 namespace {
 
 Error malformed(std::string_view what, std::string_view why) {
-  return Error(Errc::Protocol,
-               "malformed response from CA: " + std::string(what) + ": " + std::string(why));
+  return Error(Errc::Protocol, "malformed response from CA: " + std::string(what) + ": " + std::string(why));
 }
 
 // Nesting depth outside string literals. RapidJSON 1.1.0 recurses per level even with
@@ -20,8 +19,10 @@ bool nesting_exceeds(std::string_view body, int limit) {
   for (std::size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -42,9 +43,9 @@ Result<rapidjson::Document> parse_json_object(std::string_view body, std::string
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   document.Parse<kFlags>(body.data(), body.size());
   if (document.HasParseError()) {
-    return tl::unexpected(malformed(
-        what, std::string("invalid JSON at offset ") + std::to_string(document.GetErrorOffset()) +
-                  ": " + rapidjson::GetParseError_En(document.GetParseError())));
+    return tl::unexpected(malformed(what, std::string("invalid JSON at offset ") +
+                                              std::to_string(document.GetErrorOffset()) + ": " +
+                                              rapidjson::GetParseError_En(document.GetParseError())));
   }
   if (!document.IsObject()) return tl::unexpected(malformed(what, "expected a JSON object"));
   return document;
@@ -71,16 +72,15 @@ std::optional<std::string> optional_string(const rapidjson::Value& object, const
   return std::string(value->GetString(), value->GetStringLength());
 }
 
-Result<std::vector<std::string>> required_string_array(const rapidjson::Value& object,
-                                                       const char* field, std::string_view what,
-                                                       std::size_t max_items) {
+Result<std::vector<std::string>> required_string_array(const rapidjson::Value& object, const char* field,
+                                                       std::string_view what, std::size_t max_items) {
   const rapidjson::Value* value = optional_member(object, field);
   if (value == nullptr) return tl::unexpected(malformed(what, std::string("missing \"") + field + "\""));
   if (!value->IsArray())
     return tl::unexpected(malformed(what, std::string("\"") + field + "\" is not an array"));
   if (value->Size() > max_items)
-    return tl::unexpected(malformed(what, std::string("\"") + field + "\" has more than " +
-                                              std::to_string(max_items) + " entries"));
+    return tl::unexpected(malformed(
+        what, std::string("\"") + field + "\" has more than " + std::to_string(max_items) + " entries"));
   std::vector<std::string> items;
   items.reserve(value->Size());
   for (const auto& item : value->GetArray()) {

@@ -24,12 +24,10 @@ inline constexpr int kMaxJsonDepth = 32;
 Result<rapidjson::Document> parse_json_object(std::string_view body, std::string_view what);
 
 // Field readers: Errc::Protocol naming `what` and the field when missing or of the wrong type.
-Result<std::string> required_string(const rapidjson::Value& object, const char* field,
-                                    std::string_view what);
+Result<std::string> required_string(const rapidjson::Value& object, const char* field, std::string_view what);
 std::optional<std::string> optional_string(const rapidjson::Value& object, const char* field);
-Result<std::vector<std::string>> required_string_array(const rapidjson::Value& object,
-                                                       const char* field, std::string_view what,
-                                                       std::size_t max_items);
+Result<std::vector<std::string>> required_string_array(const rapidjson::Value& object, const char* field,
+                                                       std::string_view what, std::size_t max_items);
 const rapidjson::Value* optional_member(const rapidjson::Value& object, const char* field);
 
 using core::json_quote;

@@ -19,7 +19,6 @@ struct JwsHeader {
 
 // Returns {"protected":…,"payload":…,"signature":…}. An empty `payload` gives the empty
 // payload of POST-as-GET (RFC 8555 §6.3); "{}" is an empty object, as challenges want.
-Result<std::string> sign_jws(const crypto::Signer& signer, const JwsHeader& header,
-                             std::string_view payload);
+Result<std::string> sign_jws(const crypto::Signer& signer, const JwsHeader& header, std::string_view payload);
 
 }  // namespace certkeep::acme

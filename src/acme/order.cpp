@@ -21,8 +21,8 @@ Result<OrderStatus> parse_order_status(const std::string& text) {
   if (text == "processing") return OrderStatus::Processing;
   if (text == "valid") return OrderStatus::Valid;
   if (text == "invalid") return OrderStatus::Invalid;
-  return fail(Errc::Protocol, "malformed response from CA: order: unknown status \"" +
-                                  text.substr(0, 32) + "\"");
+  return fail(Errc::Protocol,
+              "malformed response from CA: order: unknown status \"" + text.substr(0, 32) + "\"");
 }
 
 Result<std::vector<std::string>> parse_identifiers(const rapidjson::Value& document) {
@@ -104,8 +104,8 @@ Result<Order> new_order(Client& client, const NewOrderRequest& request) {
   if (!response) return fail(std::move(response).error().with_context("new-order"));
   if (response->location.empty())
     return fail(Errc::Protocol, "malformed response from CA: new-order: no Location header");
-  Order order = CERTKEEP_TRY(order_from_response(client, *response, response->location,
-                                                 client.directory().new_order));
+  Order order =
+      CERTKEEP_TRY(order_from_response(client, *response, response->location, client.directory().new_order));
 
   // RFC 8555 §7.4: the order must be for exactly what we asked.
   std::set<std::string> asked(request.names.begin(), request.names.end());
@@ -113,7 +113,8 @@ Result<Order> new_order(Client& client, const NewOrderRequest& request) {
   if (asked != got || got.size() != order.identifiers.size())
     return fail(Errc::Protocol, "new-order: the CA's order identifiers differ from the requested names");
   if (order.authorizations.empty() && order.status == OrderStatus::Pending)
-    return fail(Errc::Protocol, "malformed response from CA: new-order: pending order without authorizations");
+    return fail(Errc::Protocol,
+                "malformed response from CA: new-order: pending order without authorizations");
   return order;
 }
 

@@ -44,8 +44,7 @@ Problem problem_from_json(const rapidjson::Value& object, int http_status) {
     for (const auto& sub : subs->GetArray()) {
       if (problem.subproblems.size() >= kMaxSubproblems) break;
       problem.subproblems.push_back({optional_string(sub, "type").value_or(""),
-                                     optional_string(sub, "detail").value_or(""),
-                                     identifier_value(sub)});
+                                     optional_string(sub, "detail").value_or(""), identifier_value(sub)});
     }
   }
   return problem;

@@ -42,8 +42,7 @@ Result<RenewalInfo> fetch_renewal_info(Client& client, std::string_view cert_id)
   auto response = client.get(url);
   if (!response) return fail(std::move(response).error().with_context("renewal info"));
   RenewalInfo info = CERTKEEP_TRY(parse_renewal_info(response->body));
-  if (response->retry_after)
-    info.retry_after = std::clamp(*response->retry_after, kMinRetry, kMaxRetry);
+  if (response->retry_after) info.retry_after = std::clamp(*response->retry_after, kMinRetry, kMaxRetry);
   return info;
 }
 

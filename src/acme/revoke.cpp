@@ -14,8 +14,7 @@ std::optional<RevocationReason> parse_revocation_reason(std::string_view text) n
   return std::nullopt;
 }
 
-Result<void> revoke_certificate(Client& client, std::string_view certificate_der,
-                                RevocationReason reason) {
+Result<void> revoke_certificate(Client& client, std::string_view certificate_der, RevocationReason reason) {
   if (client.directory().revoke_cert.empty())
     return fail(Errc::Protocol, "revoke: the CA's directory has no revokeCert");
   std::string payload = "{\"certificate\":\"" + core::base64url_encode(certificate_der) +

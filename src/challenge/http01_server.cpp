@@ -48,20 +48,13 @@ struct Connection {
 
 std::string reason_phrase(int status) {
   switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return "Error";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    default: return "Error";
   }
 }
 
@@ -78,15 +71,11 @@ std::string make_response(int status, std::string_view body, bool include_body,
 
 std::string answer(const HeadParse& parsed, const TargetLookup& lookup) {
   switch (parsed.status) {
-    case HeadStatus::Malformed:
-      return make_response(400, "bad request\n", true);
-    case HeadStatus::TargetTooLong:
-      return make_response(414, "request target too long\n", true);
-    case HeadStatus::HeadersTooLarge:
-      return make_response(431, "request header too large\n", true);
+    case HeadStatus::Malformed: return make_response(400, "bad request\n", true);
+    case HeadStatus::TargetTooLong: return make_response(414, "request target too long\n", true);
+    case HeadStatus::HeadersTooLarge: return make_response(431, "request header too large\n", true);
     case HeadStatus::Incomplete:
-    case HeadStatus::Complete:
-      break;
+    case HeadStatus::Complete: break;
   }
   const RequestHead& head = parsed.head;
   const bool is_head = head.method == "HEAD";
@@ -112,8 +101,8 @@ Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, Ser
   int fds[2];
   if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
     return fail(Errc::Io, std::string("HTTP-01 responder: pipe: ") + std::strerror(errno));
-  std::unique_ptr<Http01Server> server(new Http01Server(
-      std::move(listener), SocketFd(fds[0]), SocketFd(fds[1]), limits, std::move(lookup)));
+  std::unique_ptr<Http01Server> server(
+      new Http01Server(std::move(listener), SocketFd(fds[0]), SocketFd(fds[1]), limits, std::move(lookup)));
   try {
     server->thread_ = std::thread([raw = server.get()] { raw->run(); });
   } catch (const std::system_error& e) {
@@ -122,8 +111,8 @@ Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, Ser
   return server;
 }
 
-Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write,
-                           ServerLimits limits, TargetLookup lookup)
+Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, ServerLimits limits,
+                           TargetLookup lookup)
     : listener_(std::move(listener)),
       wake_read_(std::move(wake_read)),
       wake_write_(std::move(wake_write)),
@@ -150,8 +139,8 @@ void Http01Server::run() noexcept {
 
   auto write_some = [&](Connection& c, Clock::time_point now) {
     while (c.written < c.response.size()) {
-      const ssize_t n = ::send(c.fd.get(), c.response.data() + c.written,
-                               c.response.size() - c.written, MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(c.fd.get(), c.response.data() + c.written, c.response.size() - c.written, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) close_connection(c);
@@ -179,8 +168,8 @@ void Http01Server::run() noexcept {
       }
       if (c.phase == Phase::Draining) continue;
       // Keep at most one byte past the limit: enough to tell "too large" from "exactly full".
-      const std::size_t room = limits_.max_request_bytes + 1 -
-                               std::min(c.received.size(), limits_.max_request_bytes + 1);
+      const std::size_t room =
+          limits_.max_request_bytes + 1 - std::min(c.received.size(), limits_.max_request_bytes + 1);
       c.received.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), room));
       const HeadParse parsed = parse_request_head(c.received, limits_.max_request_bytes);
       if (parsed.status == HeadStatus::Incomplete) continue;
@@ -188,9 +177,8 @@ void Http01Server::run() noexcept {
       c.received.clear();
       c.received.shrink_to_fit();
       if (core::log::enabled(core::log::Level::Debug))
-        core::log::debug("HTTP-01 responder: " + c.response.substr(0, c.response.find('\r')) +
-                         " for " + parsed.head.method + " " +
-                         parsed.head.target.substr(0, kMaxLoggedTarget));
+        core::log::debug("HTTP-01 responder: " + c.response.substr(0, c.response.find('\r')) + " for " +
+                         parsed.head.method + " " + parsed.head.target.substr(0, kMaxLoggedTarget));
       c.phase = Phase::Writing;
       c.deadline = now + limits_.read_timeout;
       write_some(c, now);
@@ -206,8 +194,7 @@ void Http01Server::run() noexcept {
     fds.push_back({listening ? listener_.get() : -1, POLLIN, 0});
     Clock::time_point earliest = listening ? Clock::time_point::max() : listener_paused_until;
     for (const Connection& c : connections) {
-      fds.push_back(
-          {c.fd.get(), static_cast<short>(c.phase == Phase::Writing ? POLLOUT : POLLIN), 0});
+      fds.push_back({c.fd.get(), static_cast<short>(c.phase == Phase::Writing ? POLLOUT : POLLIN), 0});
       earliest = std::min(earliest, c.deadline);
     }
 

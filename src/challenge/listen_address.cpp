@@ -59,8 +59,8 @@ SocketAddress make_ipv6(const in6_addr& address, std::uint16_t port) {
 }
 
 Error io_error(const ListenAddress& address, std::string_view step, int error_number) {
-  return Error(Errc::Io, "HTTP-01 responder: " + std::string(step) + " " + address.to_string() +
-                             ": " + std::strerror(error_number));
+  return Error(Errc::Io, "HTTP-01 responder: " + std::string(step) + " " + address.to_string() + ": " +
+                             std::strerror(error_number));
 }
 
 Result<SocketFd> bind_to(const ListenAddress& address, const SocketAddress& target, int backlog,
@@ -110,9 +110,8 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   } else {
     const std::size_t colon = text.rfind(':');
     if (colon == std::string_view::npos)
-      return fail(Errc::InvalidArgument,
-                  "listen address \"" + std::string(text) +
-                      "\": expected \":PORT\", \"ADDR:PORT\" or \"[V6]:PORT\"");
+      return fail(Errc::InvalidArgument, "listen address \"" + std::string(text) +
+                                             "\": expected \":PORT\", \"ADDR:PORT\" or \"[V6]:PORT\"");
     result.host = std::string(text.substr(0, colon));
     in_addr v4{};
     if (!result.host.empty() && ::inet_pton(AF_INET, result.host.c_str(), &v4) != 1)
@@ -129,8 +128,8 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
 Result<SocketFd> bind_listener(const ListenAddress& address, int backlog) {
   if (address.host.empty()) {
     // "All interfaces" is dual-stack "::"; only a kernel without IPv6 falls back to IPv4.
-    const bool has_ipv6 = SocketFd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)).is_open() ||
-                          errno != EAFNOSUPPORT;
+    const bool has_ipv6 =
+        SocketFd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)).is_open() || errno != EAFNOSUPPORT;
     if (has_ipv6) return bind_to(address, make_ipv6(in6addr_any, address.port), backlog, true);
     in_addr any{};
     any.s_addr = htonl(INADDR_ANY);

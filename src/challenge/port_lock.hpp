@@ -18,8 +18,7 @@ class PortLock {
   PortLock() noexcept = default;
   // Takes `path` (created 0600 if missing), waiting up to `max_wait` while another process
   // holds it. Errc::Busy when the wait runs out, Errc::Io when the file cannot be opened.
-  static Result<PortLock> acquire(const std::filesystem::path& path,
-                                  std::chrono::milliseconds max_wait);
+  static Result<PortLock> acquire(const std::filesystem::path& path, std::chrono::milliseconds max_wait);
   bool held() const noexcept { return fd_.is_open(); }
   void release() noexcept { fd_.reset(); }
 

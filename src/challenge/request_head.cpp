@@ -52,8 +52,7 @@ bool parse_request_line(std::string_view line, RequestHead& head) {
   const std::size_t first = line.find(' ');
   if (first == std::string_view::npos) return false;
   const std::size_t second = line.find(' ', first + 1);
-  if (second == std::string_view::npos || line.find(' ', second + 1) != std::string_view::npos)
-    return false;
+  if (second == std::string_view::npos || line.find(' ', second + 1) != std::string_view::npos) return false;
   const std::string_view method = line.substr(0, first);
   const std::string_view target = line.substr(first + 1, second - first - 1);
   const std::string_view version = line.substr(second + 1);

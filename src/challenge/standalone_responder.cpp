@@ -48,17 +48,14 @@ class StandaloneSolverImpl final : public StandaloneSolver {
 
  private:
   Result<void> start_listening() {
-    const int backlog =
-        static_cast<int>(std::clamp<std::size_t>(options_.max_connections, 16, SOMAXCONN));
+    const int backlog = static_cast<int>(std::clamp<std::size_t>(options_.max_connections, 16, SOMAXCONN));
     PortLock port_lock = CERTKEEP_TRY(take_port_lock());  // released on any early return
     SocketFd listener = CERTKEEP_TRY(bind_listener(address_, backlog));
     const int bound_port = local_port(listener.get());
-    ServerLimits limits{options_.max_connections, options_.max_request_bytes,
-                        options_.read_timeout};
+    ServerLimits limits{options_.max_connections, options_.max_request_bytes, options_.read_timeout};
     // memory_ outlives server_: stop_listening() joins the thread before memory_ is destroyed.
-    server_ = CERTKEEP_TRY(
-        Http01Server::start(std::move(listener), limits,
-                            [this](std::string_view target) { return memory_.answer(target); }));
+    server_ = CERTKEEP_TRY(Http01Server::start(
+        std::move(listener), limits, [this](std::string_view target) { return memory_.answer(target); }));
     port_lock_ = std::move(port_lock);
     port_.store(bound_port);
     core::log::info("HTTP-01 responder listening on " + address_.to_string() +
@@ -104,8 +101,8 @@ Result<std::unique_ptr<StandaloneSolver>> StandaloneSolver::create(ResponderOpti
   if (options.max_connections == 0)
     return fail(Errc::InvalidArgument, "HTTP-01 responder: max_connections must be at least 1");
   if (options.max_request_bytes < kMinRequestBytes)
-    return fail(Errc::InvalidArgument, "HTTP-01 responder: max_request_bytes must be at least " +
-                                           std::to_string(kMinRequestBytes));
+    return fail(Errc::InvalidArgument,
+                "HTTP-01 responder: max_request_bytes must be at least " + std::to_string(kMinRequestBytes));
   if (options.read_timeout <= std::chrono::milliseconds::zero())
     return fail(Errc::InvalidArgument, "HTTP-01 responder: read_timeout must be positive");
   return std::unique_ptr<StandaloneSolver>(

@@ -14,12 +14,10 @@ constexpr std::size_t kThumbprintLength = 43;  // base64url(SHA-256), unpadded
 }  // namespace
 
 bool is_valid_token(std::string_view token) noexcept {
-  return token.size() >= kMinTokenLength && token.size() <= kMaxTokenLength &&
-         core::is_base64url(token);
+  return token.size() >= kMinTokenLength && token.size() <= kMaxTokenLength && core::is_base64url(token);
 }
 
-bool is_valid_key_authorization(std::string_view token,
-                                std::string_view key_authorization) noexcept {
+bool is_valid_key_authorization(std::string_view token, std::string_view key_authorization) noexcept {
   if (!is_valid_token(token)) return false;
   if (key_authorization.size() != token.size() + 1 + kThumbprintLength) return false;
   if (!key_authorization.starts_with(token) || key_authorization[token.size()] != '.') return false;
@@ -28,9 +26,8 @@ bool is_valid_key_authorization(std::string_view token,
 
 Result<void> check_http01_challenge(const Http01Challenge& challenge) {
   if (!is_valid_token(challenge.token))
-    return fail(Errc::InvalidArgument,
-                "HTTP-01 token is not 22..512 base64url characters (length " +
-                    std::to_string(challenge.token.size()) + ")");
+    return fail(Errc::InvalidArgument, "HTTP-01 token is not 22..512 base64url characters (length " +
+                                           std::to_string(challenge.token.size()) + ")");
   if (!is_valid_key_authorization(challenge.token, challenge.key_authorization))
     return fail(Errc::InvalidArgument, "HTTP-01 key authorization is not \"<token>.<thumbprint>\"");
   return {};

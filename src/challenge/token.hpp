@@ -18,8 +18,7 @@ bool is_valid_token(std::string_view token) noexcept;
 
 // Accepts exactly "<token>.<thumbprint>" where <token> is `token` (itself valid) and
 // <thumbprint> is 43 base64url characters (an unpadded SHA-256 JWK thumbprint, RFC 7638).
-bool is_valid_key_authorization(std::string_view token,
-                                std::string_view key_authorization) noexcept;
+bool is_valid_key_authorization(std::string_view token, std::string_view key_authorization) noexcept;
 
 // What every solver's present() checks first: Errc::InvalidArgument when the token or the key
 // authorization is malformed. The message never quotes the rejected text.

@@ -51,8 +51,7 @@ Result<SocketFd> open_directory_at(int parent, const char* name, const std::stri
   SocketFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (fd) return fd;
   const int error_number = errno;
-  if (error_number == ENOENT)
-    return fail(Errc::NotFound, system_error("open", shown, error_number));
+  if (error_number == ENOENT) return fail(Errc::NotFound, system_error("open", shown, error_number));
   // O_NOFOLLOW on a symlink gives ELOOP; O_DIRECTORY on a non-directory gives ENOTDIR.
   if (error_number == ELOOP || error_number == ENOTDIR)
     return fail(Errc::Io, "unsafe webroot path: " + shown + " is a symlink or not a directory");
@@ -142,11 +141,11 @@ class WebrootSolver final : public Solver {
   Result<SocketFd> open_or_create_challenge_directory() {
     SocketFd root = CERTKEEP_TRY(open_webroot());
     bool created = false;
-    SocketFd well_known = CERTKEEP_TRY(open_or_create_directory_at(
-        root.get(), kWellKnown, (webroot_ / kWellKnown).string(), created));
+    SocketFd well_known = CERTKEEP_TRY(
+        open_or_create_directory_at(root.get(), kWellKnown, (webroot_ / kWellKnown).string(), created));
     created_well_known_ = created_well_known_ || created;
-    SocketFd dir = CERTKEEP_TRY(
-        open_or_create_directory_at(well_known.get(), kAcmeChallenge, shown(""), created));
+    SocketFd dir =
+        CERTKEEP_TRY(open_or_create_directory_at(well_known.get(), kAcmeChallenge, shown(""), created));
     created_challenge_dir_ = created_challenge_dir_ || created;
     return dir;
   }
@@ -164,14 +163,15 @@ class WebrootSolver final : public Solver {
     for (int attempt = 1;; ++attempt) {
       const bool last = std::chrono::steady_clock::now() >= give_up;
       auto opened = open_or_create_challenge_directory();
-      if (!opened && (opened.error().code() != Errc::NotFound || last)) return fail(std::move(opened).error());
+      if (!opened && (opened.error().code() != Errc::NotFound || last))
+        return fail(std::move(opened).error());
       if (!opened) {
         wait_for_other_cleanup(attempt);
         continue;
       }
       dir = std::move(*opened);
-      const int fd = ::openat(dir.get(), temp.c_str(),
-                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kTokenFileMode);
+      const int fd = ::openat(dir.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                              kTokenFileMode);
       open_error = errno;
       file = SocketFd(fd);
       if (file || open_error != ENOENT || last) break;
@@ -201,18 +201,16 @@ class WebrootSolver final : public Solver {
     auto root = open_webroot();
     if (!root) return;
     if (created_challenge_dir_) {
-      auto well_known =
-          open_directory_at(root->get(), kWellKnown, (webroot_ / kWellKnown).string());
-      if (well_known && ::unlinkat(well_known->get(), kAcmeChallenge, AT_REMOVEDIR) != 0 &&
-          errno != ENOENT && errno != ENOTEMPTY)
+      auto well_known = open_directory_at(root->get(), kWellKnown, (webroot_ / kWellKnown).string());
+      if (well_known && ::unlinkat(well_known->get(), kAcmeChallenge, AT_REMOVEDIR) != 0 && errno != ENOENT &&
+          errno != ENOTEMPTY)
         core::log::warn(system_error("HTTP-01 webroot: remove directory", shown(""), errno));
       created_challenge_dir_ = false;
     }
     if (created_well_known_) {
-      if (::unlinkat(root->get(), kWellKnown, AT_REMOVEDIR) != 0 && errno != ENOENT &&
-          errno != ENOTEMPTY)
-        core::log::warn(system_error("HTTP-01 webroot: remove directory",
-                                     (webroot_ / kWellKnown).string(), errno));
+      if (::unlinkat(root->get(), kWellKnown, AT_REMOVEDIR) != 0 && errno != ENOENT && errno != ENOTEMPTY)
+        core::log::warn(
+            system_error("HTTP-01 webroot: remove directory", (webroot_ / kWellKnown).string(), errno));
       created_well_known_ = false;
     }
   }
@@ -230,8 +228,7 @@ class WebrootSolver final : public Solver {
 Result<std::unique_ptr<Solver>> make_webroot_solver(std::filesystem::path webroot) {
   std::error_code ec;
   if (webroot.empty() || !std::filesystem::is_directory(webroot, ec))
-    return fail(Errc::InvalidArgument,
-                "webroot " + webroot.string() + " is not an existing directory");
+    return fail(Errc::InvalidArgument, "webroot " + webroot.string() + " is not an existing directory");
   return std::unique_ptr<Solver>(std::make_unique<WebrootSolver>(std::move(webroot)));
 }
 

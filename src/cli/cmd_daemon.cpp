@@ -37,7 +37,8 @@ class DaemonCommand final : public Command {
     CLI::App* cmd = app.add_subcommand("daemon", "Keep renewing certificates until stopped");
     cmd->add_option("--recheck", recheck_seconds_, "Longest sleep between checks, in seconds (default 3600)")
         ->check(CLI::Range(1, 86400));
-    cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 4)")->check(CLI::Range(1, 64));
+    cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 4)")
+        ->check(CLI::Range(1, 64));
     return cmd;
   }
 
@@ -86,7 +87,8 @@ class DaemonCommand final : public Command {
         auto token = scheduler.stop_token();
         while (!token.stop_requested() && !done) {
           notify_manager("WATCHDOG=1");
-          core::system_clock().sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(interval), token);
+          core::system_clock().sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(interval),
+                                         token);
         }
       });
     }

@@ -18,19 +18,26 @@ class IssueCommand final : public Command {
  public:
   CLI::App* add_to(CLI::App& app) override {
     CLI::App* cmd = app.add_subcommand("issue", "Obtain a certificate for one or more names now");
-    cmd->add_option("-d,--domain", names_, "A DNS name (repeat for more; the first is the subject)")->required();
+    cmd->add_option("-d,--domain", names_, "A DNS name (repeat for more; the first is the subject)")
+        ->required();
     cmd->add_option("--name", lineage_, "Lineage name for the files and the store (default: the first name)");
     cmd->add_option("--email", settings_.email, "Contact e-mail for a new ACME account");
     cmd->add_flag("--agree-tos", agree_tos_, "Agree to the CA's terms of service");
     cmd->add_option("--server", server_, "letsencrypt (default), staging, or an ACME directory URL");
-    cmd->add_option("--ca-bundle", settings_.ca_bundle, "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
+    cmd->add_option("--ca-bundle", settings_.ca_bundle,
+                    "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
     cmd->add_option("--key-type", settings_.key_type, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
-    auto* standalone = cmd->add_flag("--standalone", standalone_, "Answer HTTP-01 with a built-in responder (default)");
-    auto* webroot = cmd->add_option("--webroot", settings_.webroot, "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
+    auto* standalone =
+        cmd->add_flag("--standalone", standalone_, "Answer HTTP-01 with a built-in responder (default)");
+    auto* webroot = cmd->add_option("--webroot", settings_.webroot,
+                                    "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
     standalone->excludes(webroot);
-    cmd->add_option("--http-listen", settings_.http_listen, "Address of the standalone responder (default :80)");
-    cmd->add_option("--preferred-chain", settings_.preferred_chain, "Pick the alternate chain whose root has this issuer CN");
-    cmd->add_option("--deploy-hook", settings_.deploy_hook, "Shell command run after each issuance or renewal (CERTKEEP_* env)");
+    cmd->add_option("--http-listen", settings_.http_listen,
+                    "Address of the standalone responder (default :80)");
+    cmd->add_option("--preferred-chain", settings_.preferred_chain,
+                    "Pick the alternate chain whose root has this issuer CN");
+    cmd->add_option("--deploy-hook", settings_.deploy_hook,
+                    "Shell command run after each issuance or renewal (CERTKEEP_* env)");
     cmd->add_flag("--reuse-key", settings_.reuse_key, "Keep the private key on renewal");
     cmd->add_flag("--json", json_, "Print the result as JSON");
     return cmd;
@@ -46,8 +53,8 @@ class IssueCommand final : public Command {
     if (out.json()) {
       out.raw(lineage_json((*app)->state_dir(), *lineage) + "\n");
     } else {
-      out.result("certificate for " + core::join(lineage->identifiers, ", ") + " (serial " +
-                 lineage->serial + ", expires " + format_time(lineage->not_after) + ")");
+      out.result("certificate for " + core::join(lineage->identifiers, ", ") + " (serial " + lineage->serial +
+                 ", expires " + format_time(lineage->not_after) + ")");
       out.result("  " + ((*app)->state_dir() / "live" / lineage->name / "fullchain.pem").string());
     }
     return kExitSuccess;
@@ -65,16 +72,19 @@ class IssueCommand final : public Command {
     for (const std::string& name : names_) {
       std::string lower = core::to_lower(name);
       if (lower.starts_with("*."))
-        return fail(Errc::InvalidArgument, "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " + name);
+        return fail(Errc::InvalidArgument,
+                    "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " + name);
       if (!core::is_valid_dns_name(lower))
-        return fail(Errc::InvalidArgument, "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+        return fail(Errc::InvalidArgument,
+                    "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
       if (std::find(request.names.begin(), request.names.end(), lower) == request.names.end())
         request.names.push_back(lower);
     }
     if (request.names.size() > 100) return fail(Errc::InvalidArgument, "at most 100 names per certificate");
     request.lineage = lineage_.empty() ? request.names.front() : lineage_;
     if (!core::is_valid_lineage_name(request.lineage))
-      return fail(Errc::InvalidArgument, "invalid lineage name \"" + core::sanitize_for_terminal(request.lineage, 80) +
+      return fail(Errc::InvalidArgument, "invalid lineage name \"" +
+                                             core::sanitize_for_terminal(request.lineage, 80) +
                                              "\" (use a-z, 0-9, '.', '_', '-')");
     auto directory = resolve_server(server_);
     if (!directory) return fail(directory.error());

@@ -59,8 +59,10 @@ class ShowCommand final : public Command {
     if (!app) return out.error(app.error());
     auto details = (*app)->show(name_);
     if (!details) return out.error(details.error());
-    if (out.json()) out.raw(lineage_details_json((*app)->state_dir(), *details) + "\n");
-    else out.raw(lineage_details_text((*app)->state_dir(), *details, (*app)->services().clock.now()));
+    if (out.json())
+      out.raw(lineage_details_json((*app)->state_dir(), *details) + "\n");
+    else
+      out.raw(lineage_details_text((*app)->state_dir(), *details, (*app)->services().clock.now()));
     return kExitSuccess;
   }
 

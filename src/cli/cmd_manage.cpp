@@ -33,7 +33,8 @@ class RevokeCommand final : public Command {
   CLI::App* add_to(CLI::App& app) override {
     CLI::App* cmd = app.add_subcommand("revoke", "Revoke a lineage's current certificate at the CA");
     cmd->add_option("name", name_, "Lineage name")->required();
-    cmd->add_option("--reason", reason_, "unspecified (default), keyCompromise, superseded, cessationOfOperation");
+    cmd->add_option("--reason", reason_,
+                    "unspecified (default), keyCompromise, superseded, cessationOfOperation");
     return cmd;
   }
   int run(const GlobalOptions& global, const Output& out) override {

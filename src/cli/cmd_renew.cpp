@@ -17,7 +17,8 @@ class RenewCommand final : public Command {
     cmd->add_option("--name", name_, "Only this lineage");
     cmd->add_flag("--force", force_, "Renew even if not due");
     cmd->add_flag("--dry-run", dry_run_, "Show what would be renewed; change nothing");
-    cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 1)")->check(CLI::Range(1, 64));
+    cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 1)")
+        ->check(CLI::Range(1, 64));
     cmd->add_flag("--json", json_, "Print the results as JSON");
     return cmd;
   }
@@ -38,13 +39,17 @@ class RenewCommand final : public Command {
     for (const auto& result : summary->results) {
       std::string outcome(lifecycle::to_string(result.outcome));
       if (dry_run_ && result.outcome == lifecycle::RenewOutcome::Renewed) outcome = "would renew";
-      json.begin_object().field("name", result.lineage).field("outcome", outcome).field("serial", result.serial);
+      json.begin_object()
+          .field("name", result.lineage)
+          .field("outcome", outcome)
+          .field("serial", result.serial);
       json.field("error", result.error ? result.error->to_string() : std::string());
       json.end_object();
       if (result.error) {
         out.error(result.error->with_context(result.lineage));
       } else if (result.outcome != lifecycle::RenewOutcome::NotDue || global.verbose) {
-        out.result(result.lineage + ": " + outcome + (result.serial.empty() ? "" : " (serial " + result.serial + ")"));
+        out.result(result.lineage + ": " + outcome +
+                   (result.serial.empty() ? "" : " (serial " + result.serial + ")"));
       }
     }
     json.end_array()
@@ -56,11 +61,12 @@ class RenewCommand final : public Command {
     if (summary->failed() > 0) {
       // A renewal that failed keeps the old certificate; a deployment that failed after the new
       // one was committed may have left either in place, as its own error says.
-      const bool only_renewals_failed = std::none_of(summary->results.begin(), summary->results.end(), [](const auto& r) {
-        return r.outcome == lifecycle::RenewOutcome::DeployFailed;
-      });
+      const bool only_renewals_failed =
+          std::none_of(summary->results.begin(), summary->results.end(),
+                       [](const auto& r) { return r.outcome == lifecycle::RenewOutcome::DeployFailed; });
       out.result(std::to_string(summary->failed()) + " of " + std::to_string(summary->results.size()) +
-                 " lineage(s) failed" + (only_renewals_failed ? "; the previous certificates stay deployed" : ""));
+                 " lineage(s) failed" +
+                 (only_renewals_failed ? "; the previous certificates stay deployed" : ""));
       return kExitFailure;
     }
     if (summary->results.empty()) out.result("nothing is due");

@@ -17,8 +17,10 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
                    const lifecycle::LineageRecord& lineage) {
   auto time_field = [&](std::string_view name, const std::optional<core::SystemTime>& time) {
     json.key(name);
-    if (time) json.value(core::format_rfc3339(*time));
-    else json.null();
+    if (time)
+      json.value(core::format_rfc3339(*time));
+    else
+      json.null();
   };
   const std::filesystem::path live = state_dir / "live" / lineage.name;
   json.begin_object()
@@ -76,11 +78,13 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"NAME", "NAMES", "ISSUER", "NOT AFTER", "DAYS", "NEXT RENEWAL", "STATUS", "LAST ERROR"});
   for (const auto& lineage : lineages) {
-    std::string next = lineage.next_attempt_at && (!lineage.renew_at || *lineage.next_attempt_at > *lineage.renew_at)
-                           ? format_time(lineage.next_attempt_at)
-                           : format_time(lineage.renew_at);
+    std::string next =
+        lineage.next_attempt_at && (!lineage.renew_at || *lineage.next_attempt_at > *lineage.renew_at)
+            ? format_time(lineage.next_attempt_at)
+            : format_time(lineage.renew_at);
     std::string status(store::to_string(lineage.status));
-    if (!lineage.hook_pending_serial.empty() && lineage.hook_pending_serial == lineage.serial && lineage.last_error.empty())
+    if (!lineage.hook_pending_serial.empty() && lineage.hook_pending_serial == lineage.serial &&
+        lineage.last_error.empty())
       status += " (hook pending)";
     rows.push_back({lineage.name, core::join(lineage.identifiers, ","),
                     lineage.issuer.empty() ? "-" : lineage.issuer, format_time(lineage.not_after),
@@ -89,7 +93,8 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], std::min<std::size_t>(row[c].size(), 48));
+    for (std::size_t c = 0; c < row.size(); ++c)
+      widths[c] = std::max(widths[c], std::min<std::size_t>(row[c].size(), 48));
   std::string out;
   for (const auto& row : rows) {
     std::string line;
@@ -124,15 +129,17 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("deployed serial", l.deployed_serial.empty() ? "-" : l.deployed_serial);
   line("server", l.settings.directory_url);
   line("key type", l.settings.key_type);
-  line("challenge", l.settings.challenge_method == "webroot" ? "webroot " + l.settings.webroot
-                                                              : l.settings.challenge_method + " " + l.settings.http_listen);
+  line("challenge", l.settings.challenge_method == "webroot"
+                        ? "webroot " + l.settings.webroot
+                        : l.settings.challenge_method + " " + l.settings.http_listen);
   line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
   line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
   out += "events:\n";
   for (const auto& event : details.events) {
     std::string detail = event.detail.substr(0, event.detail.find('\n'));
     out += "  " + core::format_rfc3339(event.at) + "  " + pad(std::string(store::to_string(event.kind)), 16) +
-           (event.serial.empty() ? "" : event.serial + "  ") + core::sanitize_for_terminal(detail, 300) + "\n";
+           (event.serial.empty() ? "" : event.serial + "  ") + core::sanitize_for_terminal(detail, 300) +
+           "\n";
   }
   return out;
 }

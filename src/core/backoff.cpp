@@ -9,11 +9,11 @@ std::chrono::milliseconds Backoff::next(std::optional<std::chrono::seconds> retr
                                         std::chrono::seconds max_retry_after) {
   if (retry_after) {
     // Honour the server, within sane bounds (RELIABILITY.md rule 6: clamp what the CA controls).
-    return std::clamp<std::chrono::milliseconds>(*retry_after, std::chrono::seconds(1),
-                                                 max_retry_after);
+    return std::clamp<std::chrono::milliseconds>(*retry_after, std::chrono::seconds(1), max_retry_after);
   }
   std::chrono::milliseconds current = next_;
-  auto grown = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(next_.count()) * factor_));
+  auto grown =
+      std::chrono::milliseconds(static_cast<long long>(static_cast<double>(next_.count()) * factor_));
   next_ = std::min(std::max(grown, next_ + std::chrono::milliseconds(1)), max_);
   return current;
 }

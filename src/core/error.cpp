@@ -48,13 +48,10 @@ bool Error::is_transient() const noexcept {
   switch (code_) {
     case Errc::Network:
     case Errc::Timeout:
-    case Errc::Busy:
-      return true;
+    case Errc::Busy: return true;
     case Errc::CaProblem:
-      return problem_ && (problem_->status >= 500 || problem_->is("rateLimited") ||
-                          problem_->is("badNonce"));
-    default:
-      return false;
+      return problem_ && (problem_->status >= 500 || problem_->is("rateLimited") || problem_->is("badNonce"));
+    default: return false;
   }
 }
 

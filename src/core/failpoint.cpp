@@ -22,22 +22,22 @@ namespace certkeep::core {
 namespace {
 
 constexpr std::array<std::string_view, 16> kFailpoints = {
-    "key_chosen",             // the certificate key is generated (or taken from the order)
-    "order_created",          // the CA created the order and the store holds it with the key
-    "challenge_answered",     // the token is served and the CA was told to validate
-    "authorization_valid",    // the CA validated an authorization
-    "finalize_started",       // about to send the CSR
-    "download_started",       // the order is valid, about to download the certificate
-    "certificate_downloaded", // the chain is verified, nothing committed yet
-    "store_committed",        // the new certificate is in the store, live/ not touched
-    "deploy_file_1_written",  // cert.pem of the new version directory
-    "deploy_file_2_written",  // chain.pem
-    "deploy_file_3_written",  // fullchain.pem
-    "deploy_file_4_written",  // privkey.pem
-    "deploy_version_synced",  // the version directory and its parent are fsynced
-    "deploy_link_switched",   // live/NAME renamed onto the new version, not yet fsynced
-    "deploy_recorded",        // the store records the deployment
-    "hook_starting",          // the deploy hook is about to run
+    "key_chosen",              // the certificate key is generated (or taken from the order)
+    "order_created",           // the CA created the order and the store holds it with the key
+    "challenge_answered",      // the token is served and the CA was told to validate
+    "authorization_valid",     // the CA validated an authorization
+    "finalize_started",        // about to send the CSR
+    "download_started",        // the order is valid, about to download the certificate
+    "certificate_downloaded",  // the chain is verified, nothing committed yet
+    "store_committed",         // the new certificate is in the store, live/ not touched
+    "deploy_file_1_written",   // cert.pem of the new version directory
+    "deploy_file_2_written",   // chain.pem
+    "deploy_file_3_written",   // fullchain.pem
+    "deploy_file_4_written",   // privkey.pem
+    "deploy_version_synced",   // the version directory and its parent are fsynced
+    "deploy_link_switched",    // live/NAME renamed onto the new version, not yet fsynced
+    "deploy_recorded",         // the store records the deployment
+    "hook_starting",           // the deploy hook is about to run
 };
 
 }  // namespace
@@ -85,7 +85,8 @@ std::optional<Plan> read_plan() {
     const std::string_view digits = action.substr(6);
     unsigned milliseconds = 0;
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), milliseconds);
-    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || milliseconds > 600'000)
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+        milliseconds > 600'000)
       refuse("sleep=MS wants 0 to 600000");
     plan.action = Action::Sleep;
     plan.sleep = std::chrono::milliseconds(milliseconds);
@@ -102,13 +103,11 @@ void failpoint(std::string_view name) {
   static const std::optional<Plan> plan = read_plan();
   if (!plan || plan->name != name) return;
   switch (plan->action) {
-    case Action::Kill:
-      ::raise(SIGKILL);
-      break;
-    case Action::Exit:
-      ::_exit(86);
+    case Action::Kill: ::raise(SIGKILL); break;
+    case Action::Exit: ::_exit(86);
     case Action::Sleep:
-      core::log::warn("failpoint " + plan->name + ": sleeping " + std::to_string(plan->sleep.count()) + " ms");
+      core::log::warn("failpoint " + plan->name + ": sleeping " + std::to_string(plan->sleep.count()) +
+                      " ms");
       std::this_thread::sleep_for(plan->sleep);
       break;
   }

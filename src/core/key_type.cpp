@@ -15,8 +15,8 @@ std::string_view to_string(KeyType type) noexcept {
 }
 
 std::optional<KeyType> parse_key_type(std::string_view text) noexcept {
-  for (KeyType type : {KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048,
-                       KeyType::Rsa3072, KeyType::Rsa4096}) {
+  for (KeyType type :
+       {KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096}) {
     if (text == to_string(type)) return type;
   }
   return std::nullopt;

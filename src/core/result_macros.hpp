@@ -23,9 +23,9 @@ inline void take_value(Result<void>&&) {}
 
 #define CERTKEEP_TRY_NAME_(a, b) CERTKEEP_TRY_NAME2_(a, b)
 #define CERTKEEP_TRY_NAME2_(a, b) a##b
-#define CERTKEEP_TRY_IMPL_(name, ...)                                              \
-  ({                                                                               \
-    auto name = (__VA_ARGS__);                                                     \
+#define CERTKEEP_TRY_IMPL_(name, ...)                                               \
+  ({                                                                                \
+    auto name = (__VA_ARGS__);                                                      \
     if (!name) return ::tl::unexpected<::certkeep::Error>(std::move(name).error()); \
-    ::certkeep::core::detail::take_value(std::move(name));                         \
+    ::certkeep::core::detail::take_value(std::move(name));                          \
   })

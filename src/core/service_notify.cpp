@@ -63,8 +63,8 @@ Result<bool> notify_service_manager(std::string_view state) {
     // Abstract namespace: '@' becomes the leading NUL and the length ends exactly at the name's
     // last byte, because in that namespace every byte counted, a trailing NUL too, is the name.
     if (name.size() < 2 || name.size() > sizeof(address.sun_path)) {
-      return fail(Errc::InvalidArgument, "NOTIFY_SOCKET: abstract socket name empty or too long: " +
-                                             std::string(name));
+      return fail(Errc::InvalidArgument,
+                  "NOTIFY_SOCKET: abstract socket name empty or too long: " + std::string(name));
     }
     std::memcpy(address.sun_path + 1, name.data() + 1, name.size() - 1);
     address_length += name.size();
@@ -72,7 +72,8 @@ Result<bool> notify_service_manager(std::string_view state) {
     // A path needs room for its terminating NUL. Relative paths are refused: they would depend
     // on the working directory, which the manager does not promise.
     if (name.size() >= sizeof(address.sun_path)) {
-      return fail(Errc::InvalidArgument, "NOTIFY_SOCKET: path too long for a unix socket: " + std::string(name));
+      return fail(Errc::InvalidArgument,
+                  "NOTIFY_SOCKET: path too long for a unix socket: " + std::string(name));
     }
     std::memcpy(address.sun_path, name.data(), name.size());
     address_length += name.size() + 1;

@@ -21,7 +21,9 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t count, int&
 }  // namespace
 
 Result<SystemTime> parse_rfc3339(std::string_view text) {
-  auto bad = [&] { return fail(Errc::InvalidArgument, "not an RFC 3339 time: \"" + std::string(text.substr(0, 64)) + "\""); };
+  auto bad = [&] {
+    return fail(Errc::InvalidArgument, "not an RFC 3339 time: \"" + std::string(text.substr(0, 64)) + "\"");
+  };
   int year, month, day, hour, minute, second;
   if (!read_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
       !read_digits(text, 5, 2, month) || text[7] != '-' || !read_digits(text, 8, 2, day) ||
@@ -73,8 +75,8 @@ std::string format_rfc3339(SystemTime time) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buffer;
 }
 

@@ -44,15 +44,14 @@ Result<std::string> ari_cert_id(X509* certificate) {
   const ASN1_OCTET_STRING* key_id = X509_get0_authority_key_id(certificate);
   if (key_id == nullptr) return std::string();
   std::string serial = CERTKEEP_TRY(serial_der_content(X509_get0_serialNumber(certificate)));
-  return core::base64url_encode(
-             as_chars(ASN1_STRING_get0_data(key_id), ASN1_STRING_length(key_id))) +
-         "." + core::base64url_encode(serial);
+  return core::base64url_encode(as_chars(ASN1_STRING_get0_data(key_id), ASN1_STRING_length(key_id))) + "." +
+         core::base64url_encode(serial);
 }
 
 std::vector<std::string> dns_names(const X509* certificate) {
   std::vector<std::string> names;
-  GeneralNamesPtr alt_names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr alt_names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
   clear_openssl_errors();
   if (!alt_names) return names;
   for (int i = 0; i < sk_GENERAL_NAME_num(alt_names.get()); ++i) {
@@ -97,10 +96,8 @@ Result<CertificateInfo> describe(X509* certificate) {
 
 }  // namespace
 
-Result<std::vector<std::string>> split_pem_chain(std::string_view pem,
-                                                 std::size_t max_certificates) {
-  std::vector<PemCertificate> certificates =
-      CERTKEEP_TRY(read_pem_certificates(pem, max_certificates));
+Result<std::vector<std::string>> split_pem_chain(std::string_view pem, std::size_t max_certificates) {
+  std::vector<PemCertificate> certificates = CERTKEEP_TRY(read_pem_certificates(pem, max_certificates));
   std::vector<std::string> blocks;
   blocks.reserve(certificates.size());
   // Re-encoding the original DER normalizes line length, CRLF and stray headers.
@@ -146,8 +143,8 @@ Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
     int depth = X509_STORE_CTX_get_error_depth(context.get());
     clear_openssl_errors();
     return fail(Errc::Crypto, std::string("certificate chain does not verify: ") +
-                                  X509_verify_cert_error_string(error) + " (depth " +
-                                  std::to_string(depth) + ")");
+                                  X509_verify_cert_error_string(error) + " (depth " + std::to_string(depth) +
+                                  ")");
   }
   return {};
 }

@@ -13,13 +13,13 @@
 namespace certkeep::crypto {
 
 struct CertificateInfo {
-  std::string serial_hex;               // uppercase hex, no separators, no leading "00" pad
+  std::string serial_hex;  // uppercase hex, no separators, no leading "00" pad
   std::string subject_cn;
   std::string issuer_cn;
-  std::vector<std::string> dns_names;   // subjectAltName dNSName entries, in certificate order
+  std::vector<std::string> dns_names;  // subjectAltName dNSName entries, in certificate order
   std::chrono::system_clock::time_point not_before;
   std::chrono::system_clock::time_point not_after;
-  std::string public_key_der;           // SubjectPublicKeyInfo DER (compare with PrivateKey)
+  std::string public_key_der;  // SubjectPublicKeyInfo DER (compare with PrivateKey)
   // RFC 9773 §4.1 CertID: base64url(AKI keyIdentifier) "." base64url(serial DER bytes).
   // Empty when the certificate has no Authority Key Identifier.
   std::string ari_cert_id;
@@ -30,8 +30,7 @@ struct CertificateInfo {
 // (RFC 7468 explanatory text) and blocks of other types are skipped. Errc::Protocol when there
 // is no certificate block, a block is not valid base64/DER, or there are more than
 // `max_certificates`.
-Result<std::vector<std::string>> split_pem_chain(std::string_view pem,
-                                                 std::size_t max_certificates = 16);
+Result<std::vector<std::string>> split_pem_chain(std::string_view pem, std::size_t max_certificates = 16);
 
 // Errc::Protocol when `pem` is not exactly one parseable certificate.
 Result<CertificateInfo> inspect_certificate(std::string_view pem);

@@ -21,8 +21,7 @@ namespace certkeep::crypto {
 namespace {
 
 // DER of the OIDs: id-ecPublicKey, prime256v1, secp384r1.
-constexpr std::array<unsigned char, 9> kEcPublicKey = {0x06, 0x07, 0x2a, 0x86, 0x48,
-                                                       0xce, 0x3d, 0x02, 0x01};
+constexpr std::array<unsigned char, 9> kEcPublicKey = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 constexpr std::array<unsigned char, 10> kPrime256v1 = {0x06, 0x08, 0x2a, 0x86, 0x48,
                                                        0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr std::array<unsigned char, 7> kSecp384r1 = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
@@ -81,14 +80,12 @@ struct KeyBytes {
 bool read_key_bytes(const EVP_PKEY* key, std::size_t scalar_size, KeyBytes& out) {
   BIGNUM* scalar = nullptr;
   const bool have_scalar = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &scalar) == 1;
-  const bool padded =
-      have_scalar && BN_bn2binpad(scalar, out.scalar.data(), static_cast<int>(scalar_size)) ==
-                         static_cast<int>(scalar_size);
+  const bool padded = have_scalar && BN_bn2binpad(scalar, out.scalar.data(), static_cast<int>(scalar_size)) ==
+                                         static_cast<int>(scalar_size);
   BN_clear_free(scalar);
   std::size_t point_size = 0;
-  const bool have_point =
-      EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, out.point.data(),
-                                      out.point.size(), &point_size) == 1;
+  const bool have_point = EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, out.point.data(),
+                                                          out.point.size(), &point_size) == 1;
   clear_openssl_errors();
   return padded && have_point && point_size == 1 + 2 * scalar_size && out.point[0] == 0x04;
 }
@@ -141,8 +138,8 @@ std::optional<core::Secret> ec_key_pkcs8_pem(const EVP_PKEY* key, KeyType type) 
 
   // A secure-heap BIO is wiped when freed, so the PEM leaves no copy behind.
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (!bio || PEM_write_bio(bio.get(), PEM_STRING_PKCS8INF, "", der.data(),
-                            static_cast<long>(der.size())) <= 0) {
+  if (!bio ||
+      PEM_write_bio(bio.get(), PEM_STRING_PKCS8INF, "", der.data(), static_cast<long>(der.size())) <= 0) {
     clear_openssl_errors();
     return std::nullopt;
   }

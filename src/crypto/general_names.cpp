@@ -53,15 +53,14 @@ std::string ip_address_text(const ASN1_OCTET_STRING* address) {
   int length = ASN1_STRING_length(address);
   const unsigned char* octets = ASN1_STRING_get0_data(address);
   int family = length == 4 ? AF_INET : length == 16 ? AF_INET6 : AF_UNSPEC;
-  if (family == AF_UNSPEC || inet_ntop(family, octets, text.data(), text.size()) == nullptr)
-    return {};
+  if (family == AF_UNSPEC || inet_ntop(family, octets, text.data(), text.size()) == nullptr) return {};
   return std::string(text.data());
 }
 
 }  // namespace
 
-Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& names,
-                                               IpNames ip_names, bool critical) {
+Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& names, IpNames ip_names,
+                                               bool critical) {
   if (names.empty()) return fail(Errc::InvalidArgument, "no names for subjectAltName");
   GeneralNamesPtr entries(GENERAL_NAMES_new());
   if (!entries) return fail(openssl_error(Errc::Crypto, "subjectAltName"));

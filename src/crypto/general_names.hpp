@@ -21,8 +21,8 @@ enum class IpNames { AsDnsNames, AsIpAddresses };
 // IPv4/IPv6 address when `ip_names` is AsIpAddresses. Marked critical when `critical` (RFC 5280
 // §4.2.1.6: required when the subject is empty). Errc::InvalidArgument for an empty list or
 // an empty or non-ASCII name.
-Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& names,
-                                               IpNames ip_names, bool critical);
+Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& names, IpNames ip_names,
+                                               bool critical);
 
 // A subject that is CN=`name` when the name fits, else empty (then the SAN carries it).
 Result<X509NamePtr> make_subject(const std::string& name);

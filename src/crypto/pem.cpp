@@ -87,8 +87,8 @@ Result<std::vector<PemCertificate>> read_pem_certificates(std::string_view pem,
         clear_openssl_errors();
         break;
       }
-      return fail(openssl_error(Errc::Protocol,
-                                "PEM block " + std::to_string(block_number) + " is malformed"));
+      return fail(
+          openssl_error(Errc::Protocol, "PEM block " + std::to_string(block_number) + " is malformed"));
     }
     if (std::strcmp(block.name.get(), PEM_STRING_X509) != 0) continue;
     if (certificates.size() == max_certificates)
@@ -97,8 +97,7 @@ Result<std::vector<PemCertificate>> read_pem_certificates(std::string_view pem,
     std::string der(as_chars(block.data.get(), static_cast<int>(block.length)));
     X509Ptr certificate = parse_der_certificate(der);
     if (!certificate) {
-      return fail(openssl_error(Errc::Protocol, "PEM certificate " +
-                                                    std::to_string(certificates.size() + 1) +
+      return fail(openssl_error(Errc::Protocol, "PEM certificate " + std::to_string(certificates.size() + 1) +
                                                     " is not a DER certificate"));
     }
     certificates.push_back(PemCertificate{std::move(certificate), std::move(der)});
@@ -117,8 +116,8 @@ Result<PemCertificate> read_one_certificate(std::string_view pem) {
 
 Result<std::string> certificate_pem(std::string_view der) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio(bio.get(), PEM_STRING_X509, "", as_bytes(der),
-                            static_cast<long>(der.size())) <= 0)
+  if (!bio ||
+      PEM_write_bio(bio.get(), PEM_STRING_X509, "", as_bytes(der), static_cast<long>(der.size())) <= 0)
     return fail(openssl_error(Errc::Crypto, "encode certificate as PEM"));
   return bio_contents(bio.get());
 }

@@ -22,8 +22,7 @@ struct PemCertificate {
 // text) and blocks of other types are skipped. Errc::Protocol when there is no certificate, a
 // block is not valid base64 or not exactly one DER certificate, or there are more than
 // `max_certificates`.
-Result<std::vector<PemCertificate>> read_pem_certificates(std::string_view pem,
-                                                          std::size_t max_certificates);
+Result<std::vector<PemCertificate>> read_pem_certificates(std::string_view pem, std::size_t max_certificates);
 
 // Exactly one certificate. Errc::Protocol otherwise.
 Result<PemCertificate> read_one_certificate(std::string_view pem);

@@ -38,10 +38,10 @@ Result<void> set_validity(X509* certificate, std::chrono::system_clock::time_poi
   if (not_after <= not_before)
     return fail(Errc::InvalidArgument, "certificate would expire before it starts");
   // ASN1_TIME_set picks UTCTime up to 2049 and GeneralizedTime after (RFC 5280 §4.1.2.5).
-  if (ASN1_TIME_set(X509_getm_notBefore(certificate),
-                    std::chrono::system_clock::to_time_t(not_before)) == nullptr ||
-      ASN1_TIME_set(X509_getm_notAfter(certificate),
-                    std::chrono::system_clock::to_time_t(not_after)) == nullptr)
+  if (ASN1_TIME_set(X509_getm_notBefore(certificate), std::chrono::system_clock::to_time_t(not_before)) ==
+          nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(certificate), std::chrono::system_clock::to_time_t(not_after)) ==
+          nullptr)
     return fail(openssl_error(Errc::Crypto, "set validity"));
   return {};
 }
@@ -75,8 +75,7 @@ Result<std::string> sign_leaf(const CaMaterial& ca, EVP_PKEY* subject_key,
   if (ca.key.handle() == nullptr ||
       EVP_PKEY_eq(X509_get0_pubkey(issuer.certificate.get()), ca.key.handle()) != 1) {
     clear_openssl_errors();
-    return fail(Errc::InvalidArgument,
-                "issue certificate: the CA key does not match its certificate");
+    return fail(Errc::InvalidArgument, "issue certificate: the CA key does not match its certificate");
   }
 
   X509Ptr certificate(X509_new());
@@ -87,8 +86,7 @@ Result<std::string> sign_leaf(const CaMaterial& ca, EVP_PKEY* subject_key,
   X509NamePtr subject = CERTKEEP_TRY(make_subject(names.front()));
   bool has_common_name = X509_NAME_entry_count(subject.get()) > 0;
   if (X509_set_subject_name(certificate.get(), subject.get()) != 1 ||
-      X509_set_issuer_name(certificate.get(), X509_get_subject_name(issuer.certificate.get())) !=
-          1 ||
+      X509_set_issuer_name(certificate.get(), X509_get_subject_name(issuer.certificate.get())) != 1 ||
       X509_set_pubkey(certificate.get(), subject_key) != 1)
     return fail(openssl_error(Errc::Crypto, "issue certificate: names and key"));
 
@@ -132,8 +130,8 @@ Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::
   auto not_before = std::chrono::system_clock::now() - std::chrono::hours(1);
   CERTKEEP_TRY(set_validity(root, not_before, not_before + validity));
   X509NamePtr subject = CERTKEEP_TRY(make_subject(std::string(common_name)));
-  if (X509_set_subject_name(root, subject.get()) != 1 ||
-      X509_set_issuer_name(root, subject.get()) != 1 || X509_set_pubkey(root, key.handle()) != 1)
+  if (X509_set_subject_name(root, subject.get()) != 1 || X509_set_issuer_name(root, subject.get()) != 1 ||
+      X509_set_pubkey(root, key.handle()) != 1)
     return fail(openssl_error(Errc::Crypto, "private CA: names and key"));
   CERTKEEP_TRY(add_extension(root, root, NID_basic_constraints, "critical,CA:TRUE"));
   CERTKEEP_TRY(add_extension(root, root, NID_key_usage, "critical,keyCertSign,cRLSign"));

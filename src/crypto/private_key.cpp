@@ -101,8 +101,7 @@ std::optional<KeyType> classify(const EVP_PKEY* key) {
     case EVP_PKEY_EC: {
       std::array<char, 64> group{};
       std::size_t length = 0;
-      if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) != 1)
-        return std::nullopt;
+      if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) != 1) return std::nullopt;
       // Providers name the curves "prime256v1"/"secp384r1"; EC_curve_nist2nid knows "P-256".
       int nid = OBJ_sn2nid(group.data());
       if (nid == NID_undef) nid = EC_curve_nist2nid(group.data());
@@ -112,17 +111,12 @@ std::optional<KeyType> classify(const EVP_PKEY* key) {
     }
     case EVP_PKEY_RSA:
       switch (EVP_PKEY_get_bits(key)) {
-        case 2048:
-          return KeyType::Rsa2048;
-        case 3072:
-          return KeyType::Rsa3072;
-        case 4096:
-          return KeyType::Rsa4096;
-        default:
-          return std::nullopt;
+        case 2048: return KeyType::Rsa2048;
+        case 3072: return KeyType::Rsa3072;
+        case 4096: return KeyType::Rsa4096;
+        default: return std::nullopt;
       }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -135,16 +129,11 @@ int refuse_passphrase(char*, int, int, void*) { return -1; }
 Result<PrivateKey> PrivateKey::generate(KeyType type) {
   Result<EvpPkeyPtr> key = [&]() -> Result<EvpPkeyPtr> {
     switch (type) {
-      case KeyType::EcdsaP256:
-        return generate_ec("P-256");
-      case KeyType::EcdsaP384:
-        return generate_ec("P-384");
-      case KeyType::Rsa2048:
-        return generate_rsa(2048);
-      case KeyType::Rsa3072:
-        return generate_rsa(3072);
-      case KeyType::Rsa4096:
-        return generate_rsa(4096);
+      case KeyType::EcdsaP256: return generate_ec("P-256");
+      case KeyType::EcdsaP384: return generate_ec("P-384");
+      case KeyType::Rsa2048: return generate_rsa(2048);
+      case KeyType::Rsa3072: return generate_rsa(3072);
+      case KeyType::Rsa4096: return generate_rsa(4096);
     }
     return fail(Errc::InvalidArgument, "generate key: unknown key type");
   }();
@@ -163,8 +152,7 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
   std::optional<KeyType> type = classify(key.get());
   if (!type) {
     clear_openssl_errors();
-    return fail(Errc::Crypto,
-                "private key PEM: unsupported key (want EC P-256/P-384 or RSA 2048/3072/4096)");
+    return fail(Errc::Crypto, "private key PEM: unsupported key (want EC P-256/P-384 or RSA 2048/3072/4096)");
   }
   return PrivateKey(share(std::move(key)), *type);
 }
@@ -174,8 +162,7 @@ Result<core::Secret> PrivateKey::to_pem() const {
   // A secure-heap BIO is wiped when freed, so the key's PEM leaves no copy behind.
   BioPtr bio(BIO_new(BIO_s_secmem()));
   // OpenSSL 3 writes PKCS#8 ("BEGIN PRIVATE KEY") for every key type here.
-  if (!bio ||
-      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     return fail(openssl_error(Errc::Crypto, "encode private key as PEM"));
   return core::Secret(bio_contents(bio.get()));
 }

@@ -28,12 +28,10 @@ Result<BignumPtr> bignum_param(const EVP_PKEY* key, const char* name) {
 // `padded_size` 0 means minimal big-endian bytes (RFC 7518 §6.3.1: "n" and "e" carry no
 // leading zero octets).
 Result<std::string> bignum_base64url(const BIGNUM* number, std::size_t padded_size) {
-  std::size_t size =
-      padded_size != 0 ? padded_size : static_cast<std::size_t>(BN_num_bytes(number));
+  std::size_t size = padded_size != 0 ? padded_size : static_cast<std::size_t>(BN_num_bytes(number));
   std::string bytes(size, '\0');
   auto* out = reinterpret_cast<unsigned char*>(bytes.data());
-  int written =
-      padded_size != 0 ? BN_bn2binpad(number, out, static_cast<int>(size)) : BN_bn2bin(number, out);
+  int written = padded_size != 0 ? BN_bn2binpad(number, out, static_cast<int>(size)) : BN_bn2bin(number, out);
   if (written < 0 || static_cast<std::size_t>(written) != size)
     return fail(openssl_error(Errc::Crypto, "encode key parameter"));
   return core::base64url_encode(bytes);
@@ -49,8 +47,8 @@ Result<std::string> canonical_jwk(const PrivateKey& key) {
     std::string x64 = CERTKEEP_TRY(bignum_base64url(x.get(), size));
     std::string y64 = CERTKEEP_TRY(bignum_base64url(y.get(), size));
     const char* curve = key.type() == KeyType::EcdsaP384 ? "P-384" : "P-256";
-    return std::string("{\"crv\":\"") + curve + "\",\"kty\":\"EC\",\"x\":\"" + x64 + "\",\"y\":\"" +
-           y64 + "\"}";
+    return std::string("{\"crv\":\"") + curve + "\",\"kty\":\"EC\",\"x\":\"" + x64 + "\",\"y\":\"" + y64 +
+           "\"}";
   }
   BignumPtr n = CERTKEEP_TRY(bignum_param(pkey, OSSL_PKEY_PARAM_RSA_N));
   BignumPtr e = CERTKEEP_TRY(bignum_param(pkey, OSSL_PKEY_PARAM_RSA_E));
@@ -61,12 +59,9 @@ Result<std::string> canonical_jwk(const PrivateKey& key) {
 
 const char* alg_for(KeyType type) {
   switch (type) {
-    case KeyType::EcdsaP256:
-      return "ES256";
-    case KeyType::EcdsaP384:
-      return "ES384";
-    default:
-      return "RS256";
+    case KeyType::EcdsaP256: return "ES256";
+    case KeyType::EcdsaP384: return "ES384";
+    default: return "RS256";
   }
 }
 
@@ -104,8 +99,7 @@ Result<std::string> Signer::sign(std::string_view signing_input) const {
   if (!context || EVP_DigestSignInit(context.get(), nullptr, digest, nullptr, key_.handle()) != 1)
     return fail(openssl_error(Errc::Crypto, "sign: set up " + alg_));
   std::size_t length = 0;
-  if (EVP_DigestSign(context.get(), nullptr, &length, as_bytes(signing_input),
-                     signing_input.size()) != 1)
+  if (EVP_DigestSign(context.get(), nullptr, &length, as_bytes(signing_input), signing_input.size()) != 1)
     return fail(openssl_error(Errc::Crypto, "sign: size " + alg_ + " signature"));
   std::string signature(length, '\0');
   if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,

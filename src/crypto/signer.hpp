@@ -27,7 +27,9 @@ class Signer {
 
  private:
   Signer(PrivateKey key, std::string alg, std::string jwk, std::string thumbprint)
-      : key_(std::move(key)), alg_(std::move(alg)), jwk_json_(std::move(jwk)),
+      : key_(std::move(key)),
+        alg_(std::move(alg)),
+        jwk_json_(std::move(jwk)),
         thumbprint_(std::move(thumbprint)) {}
   PrivateKey key_;
   std::string alg_;

@@ -36,8 +36,8 @@ fs::path temporary_name(const fs::path& path, unsigned attempt) {
   static std::atomic<unsigned long> counter{0};
   auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
   std::string name = "." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(counter.fetch_add(1)) + "-" + std::to_string(ticks % 1000000) +
-                     "-" + std::to_string(attempt);
+                     std::to_string(counter.fetch_add(1)) + "-" + std::to_string(ticks % 1000000) + "-" +
+                     std::to_string(attempt);
   return directory_of(path) / name;
 }
 

@@ -19,8 +19,7 @@ namespace certkeep::deploy {
 // replaced, not written through. On any failure the temporary file is removed and `path` keeps
 // its old content. Errc::Io naming the path and strerror. Thread-safe for distinct paths;
 // concurrent writers of one path each leave a complete file (the last rename wins).
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content,
-                                   mode_t mode);
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content, mode_t mode);
 
 // Creates `path` (which must not exist: O_EXCL, no symlink followed) with exactly `mode`, writes
 // `content` in full and fsyncs it. The caller fsyncs the directory. On failure the partial file

@@ -27,7 +27,8 @@ std::map<std::string, std::string> hook_environment(const HookSpec& hook) {
 }
 
 Result<HookOutcome> run_deploy_hook(ProcessRunner& runner, const HookSpec& hook) {
-  if (hook.command.empty()) return fail(Errc::InvalidArgument, "deploy hook for " + hook.lineage + ": empty command");
+  if (hook.command.empty())
+    return fail(Errc::InvalidArgument, "deploy hook for " + hook.lineage + ": empty command");
   ProcessSpec spec;
   // The command goes to the shell verbatim and alone: lineage facts travel only in the
   // environment, so nothing from a CA or a certificate is ever parsed as shell text.

@@ -28,8 +28,8 @@ constexpr std::size_t kCounterDigits = 8;
 constexpr std::size_t kMaxSerialLength = 128;
 
 tl::unexpected<Error> io_error(std::string_view what, const fs::path& path, int error) {
-  return fail(Errc::Io, std::string(what) + " " + path.string() + ": " +
-                            std::generic_category().message(error));
+  return fail(Errc::Io,
+              std::string(what) + " " + path.string() + ": " + std::generic_category().message(error));
 }
 
 Result<void> check_name(const std::string& name) {
@@ -87,8 +87,9 @@ Result<std::optional<Version>> read_live_link(const fs::path& live_path, const s
     return io_error("stat", live_path, errno);
   }
   if (!S_ISLNK(status.st_mode))
-    return fail(Errc::Io, live_path.string() + " exists and is not a symlink made by certkeep; "
-                                               "refusing to replace it (move it away first)");
+    return fail(Errc::Io, live_path.string() +
+                              " exists and is not a symlink made by certkeep; "
+                              "refusing to replace it (move it away first)");
   std::string target(4096, '\0');
   ssize_t length = ::readlink(live_path.c_str(), target.data(), target.size());
   if (length < 0) return io_error("readlink", live_path, errno);
@@ -219,7 +220,8 @@ Result<void> remove_live_files(const fs::path& state_dir, const std::string& nam
   struct stat status {};
   if (::lstat(live_path.c_str(), &status) == 0) {
     if (!S_ISLNK(status.st_mode))
-      return fail(Errc::Io, "remove " + live_path.string() + ": not a symlink made by certkeep; left in place");
+      return fail(Errc::Io,
+                  "remove " + live_path.string() + ": not a symlink made by certkeep; left in place");
     if (::unlink(live_path.c_str()) != 0) return io_error("remove", live_path, errno);
     CERTKEEP_TRY(fsync_directory(live_dir));
   } else if (errno != ENOENT && errno != ENOTDIR) {

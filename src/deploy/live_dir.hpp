@@ -37,8 +37,7 @@ struct LiveFiles {
 // Not safe against a concurrent publish of the same lineage by another thread or process (the
 // lifecycle serializes deployments per lineage); different lineages may be published at once.
 Result<std::filesystem::path> publish_live_files(const std::filesystem::path& state_dir,
-                                                 const std::string& name,
-                                                 const std::string& serial,
+                                                 const std::string& name, const std::string& serial,
                                                  const LiveFiles& files);
 
 // Removes live/<name> and archive/<name>. Missing files are not an error. Errc::InvalidArgument

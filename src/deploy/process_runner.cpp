@@ -41,7 +41,8 @@ Result<void> validate(const ProcessSpec& spec) {
   if (spec.argv.empty() || spec.argv.front().empty())
     return fail(Errc::InvalidArgument, "run: empty command");
   for (const auto& argument : spec.argv)
-    if (has_nul(argument)) return fail(Errc::InvalidArgument, "run " + spec.argv.front() + ": NUL byte in argument");
+    if (has_nul(argument))
+      return fail(Errc::InvalidArgument, "run " + spec.argv.front() + ": NUL byte in argument");
   for (const auto& [key, value] : spec.env)
     if (key.empty() || key.find('=') != std::string::npos || has_nul(key) || has_nul(value))
       return fail(Errc::InvalidArgument, "run " + spec.argv.front() + ": invalid environment variable name");
@@ -92,13 +93,15 @@ struct SpawnSetup {
 int prepare(SpawnSetup& setup, int output_fd) {
   if (int rc = posix_spawn_file_actions_init(&setup.actions); rc != 0) return rc;
   setup.actions_ready = true;
-  if (int rc = posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0); rc != 0)
+  if (int rc = posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+      rc != 0)
     return rc;
   if (int rc = posix_spawn_file_actions_adddup2(&setup.actions, output_fd, STDOUT_FILENO); rc != 0) return rc;
   if (int rc = posix_spawn_file_actions_adddup2(&setup.actions, output_fd, STDERR_FILENO); rc != 0) return rc;
   // Descriptors other libraries opened without O_CLOEXEC (a database, a socket) must not leak
   // into a hook, and a leaked copy of our pipe would keep it from reaching EOF.
-  if (int rc = posix_spawn_file_actions_addclosefrom_np(&setup.actions, STDERR_FILENO + 1); rc != 0) return rc;
+  if (int rc = posix_spawn_file_actions_addclosefrom_np(&setup.actions, STDERR_FILENO + 1); rc != 0)
+    return rc;
 
   if (int rc = posix_spawnattr_init(&setup.attributes); rc != 0) return rc;
   setup.attributes_ready = true;
@@ -139,7 +142,8 @@ bool has_exited(pid_t pid) {
   siginfo_t info{};
   // WNOWAIT: the child stays a zombie, so its pid (and process group id) cannot be reused
   // before we are done signalling the group.
-  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD;
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+    return errno == ECHILD;
   return info.si_pid == pid;
 }
 
@@ -157,7 +161,8 @@ std::string sanitize_process_output(std::string_view output, std::size_t max_byt
   if (truncated) {
     output.remove_prefix(output.size() - max_bytes);
     // Do not start in the middle of a UTF-8 sequence.
-    while (!output.empty() && (static_cast<unsigned char>(output.front()) & 0xC0) == 0x80) output.remove_prefix(1);
+    while (!output.empty() && (static_cast<unsigned char>(output.front()) & 0xC0) == 0x80)
+      output.remove_prefix(1);
   }
   std::string out;
   out.reserve(output.size());
@@ -184,7 +189,8 @@ Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
   const auto started = Clock::now();
 
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail(Errc::Io, "run " + command + ": pipe: " + errno_text(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return fail(Errc::Io, "run " + command + ": pipe: " + errno_text(errno));
   auto read_end = above_stdio(UniqueFd(pipe_fds[0]));
   auto write_end = above_stdio(UniqueFd(pipe_fds[1]));
   if (!read_end) return fail(std::move(read_end).error());
@@ -199,7 +205,8 @@ Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
   std::vector<char*> argv = pointers_to(argv_strings);
   std::vector<char*> envp = pointers_to(env_strings);
   pid_t pid = -1;
-  if (int rc = ::posix_spawnp(&pid, command.c_str(), &setup.actions, &setup.attributes, argv.data(), envp.data());
+  if (int rc =
+          ::posix_spawnp(&pid, command.c_str(), &setup.actions, &setup.attributes, argv.data(), envp.data());
       rc != 0)
     return fail(Errc::Io, "start " + command + ": " + errno_text(rc));
   write_end->reset();  // only the child holds the write end now, so its exit gives us EOF

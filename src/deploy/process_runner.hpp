@@ -21,8 +21,8 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-  int exit_code = -1;       // -1 when killed by a signal or timed out
-  int signal = 0;           // the terminating signal, 0 if it exited
+  int exit_code = -1;  // -1 when killed by a signal or timed out
+  int signal = 0;      // the terminating signal, 0 if it exited
   bool timed_out = false;
   std::string output_tail;  // sanitized for a terminal/log (no control characters)
   std::chrono::milliseconds elapsed{0};

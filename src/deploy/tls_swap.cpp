@@ -78,7 +78,8 @@ int select_certificate(SSL* ssl, void* arg) noexcept {
   if (native == nullptr) return 0;
   // Override 1: replace whatever the SSL_CTX gave this SSL. The SSL takes its own references,
   // so this handshake keeps the snapshot even if it is replaced and freed meanwhile.
-  if (SSL_use_cert_and_key(ssl, native->certificate.get(), native->key.handle(), native->chain.get(), 1) != 1) {
+  if (SSL_use_cert_and_key(ssl, native->certificate.get(), native->key.handle(), native->chain.get(), 1) !=
+      1) {
     ERR_clear_error();
     return 0;
   }
@@ -98,12 +99,13 @@ Result<std::shared_ptr<const CertifiedKey>> make_certified_key(std::string linea
   crypto::X509StackPtr chain = CERTKEEP_TRY(parse_chain(chain_pem));
   crypto::PrivateKey key = CERTKEEP_TRY(crypto::PrivateKey::from_pem(private_key_pem));
   if (X509_check_private_key(certificate.get(), key.handle()) != 1)
-    return fail(openssl_failure(Errc::Crypto, lineage + ": private key does not match certificate " + info.serial_hex));
+    return fail(openssl_failure(Errc::Crypto,
+                                lineage + ": private key does not match certificate " + info.serial_hex));
 
   CertifiedKey::Facts facts;
   facts.lineage = std::move(lineage);
   facts.names = info.dns_names.empty() && !info.subject_cn.empty() ? std::vector<std::string>{info.subject_cn}
-                                                                    : std::move(info.dns_names);
+                                                                   : std::move(info.dns_names);
   facts.serial = std::move(info.serial_hex);
   facts.issuer = std::move(info.issuer_cn);
   facts.not_before = info.not_before;
@@ -126,7 +128,8 @@ Result<void> use_certificate_source(SSL_CTX* ctx, const CertificateSource& sourc
 
 Result<void> use_certified_key(SSL* ssl, const CertifiedKey& key) {
   const CertifiedKey::Native* native = key.native();
-  if (ssl == nullptr || native == nullptr) return fail(Errc::InvalidArgument, "use_certified_key: null SSL or snapshot");
+  if (ssl == nullptr || native == nullptr)
+    return fail(Errc::InvalidArgument, "use_certified_key: null SSL or snapshot");
   if (SSL_use_cert_and_key(ssl, native->certificate.get(), native->key.handle(), native->chain.get(), 1) != 1)
     return fail(openssl_failure(Errc::Crypto, "SSL_use_cert_and_key " + key.serial()));
   return {};

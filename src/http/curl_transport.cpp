@@ -109,9 +109,7 @@ bool is_https(std::string_view url) {
   return true;
 }
 
-bool has_line_break(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
-}
+bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
 
 // True when the connection was up and then ended before the answer was whole: libcurl's own
 // words for this ("HTTP/2 stream 11 was not closed cleanly…", "transfer closed with…") do not
@@ -124,29 +122,24 @@ bool lost_connection(CURLcode code) {
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2_STREAM:  // includes the connection closing under an open stream
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
 Errc classify(CURLcode code) {
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return Errc::Timeout;
+    case CURLE_OPERATION_TIMEDOUT: return Errc::Timeout;
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-      return Errc::InvalidArgument;
+    case CURLE_URL_MALFORMAT: return Errc::InvalidArgument;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_HTTP2:
     case CURLE_BAD_CONTENT_ENCODING:
-    case CURLE_TOO_MANY_REDIRECTS:
-      return Errc::Protocol;
+    case CURLE_TOO_MANY_REDIRECTS: return Errc::Protocol;
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNKNOWN_OPTION:
-    case CURLE_NOT_BUILT_IN:
-      return Errc::Internal;
+    case CURLE_NOT_BUILT_IN: return Errc::Internal;
     default:
       // Resolve, connect, TLS handshake and verification, reset, send, receive, empty reply:
       // the network or the peer failed, and another attempt may succeed.
@@ -182,9 +175,7 @@ const char* default_ca_directory() {
 class CurlTransport final : public Transport {
  public:
   CurlTransport(EasyHandle easy, CurlOptions options, std::optional<TrustRoots> extra_roots)
-      : easy_(std::move(easy)),
-        options_(std::move(options)),
-        extra_roots_(std::move(extra_roots)) {}
+      : easy_(std::move(easy)), options_(std::move(options)), extra_roots_(std::move(extra_roots)) {}
 
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
@@ -206,13 +197,11 @@ class CurlTransport final : public Transport {
          curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2))},
         {"peer verification", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L)},
         {"host verification", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L)},
-        {"connect timeout",
-         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout))},
-        {"request timeout",
-         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, ms(options_.request_timeout))},
+        {"connect timeout", curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout))},
+        {"request timeout", curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, ms(options_.request_timeout))},
         {"stall limit", curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L)},
-        {"stall timeout", curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                                           static_cast<long>(options_.stall_timeout.count()))},
+        {"stall timeout",
+         curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()))},
         {"write callback", curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body)},
         {"header callback", curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header)},
         {"user agent", curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str())},
@@ -221,16 +210,15 @@ class CurlTransport final : public Transport {
     };
     for (const auto& [what, code] : required)
       if (code != CURLE_OK)
-        return fail(Errc::Internal, std::string("libcurl refused the ") + what +
-                                        " setting: " + curl_easy_strerror(code));
+        return fail(Errc::Internal,
+                    std::string("libcurl refused the ") + what + " setting: " + curl_easy_strerror(code));
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 
     if (!options_.system_roots.empty()) {
       // Both defaults are replaced: Debian's libcurl also searches /etc/ssl/certs.
       if (curl_easy_setopt(easy, CURLOPT_CAINFO, options_.system_roots.c_str()) != CURLE_OK ||
           curl_easy_setopt(easy, CURLOPT_CAPATH, static_cast<char*>(nullptr)) != CURLE_OK)
-        return fail(Errc::Internal,
-                    "libcurl refused the trust roots " + options_.system_roots.string());
+        return fail(Errc::Internal, "libcurl refused the trust roots " + options_.system_roots.string());
     } else if (const char* capath = default_ca_directory()) {
       // Parsing the whole system bundle costs ~60 ms of CPU per TLS context, most of an
       // issuance's CPU. The hashed directory holds the same roots and OpenSSL loads only the
@@ -244,8 +232,7 @@ class CurlTransport final : public Transport {
       // its store, so the extra roots are added to them rather than replacing them.
       if (curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_context) != CURLE_OK ||
           curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &*extra_roots_) != CURLE_OK)
-        return fail(Errc::Internal,
-                    "libcurl cannot add trust roots (it is not built with OpenSSL)");
+        return fail(Errc::Internal, "libcurl cannot add trust roots (it is not built with OpenSSL)");
       // The callback mutates the store; a cached store would outlive this transport's intent.
       curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
     }
@@ -256,8 +243,7 @@ class CurlTransport final : public Transport {
     const std::string what = request.method + " " + describe_url(request.url);
     if (!is_https(request.url))
       return fail(Errc::InvalidArgument, what + ": refusing a URL that is not https://");
-    if (has_line_break(request.url))
-      return fail(Errc::InvalidArgument, what + ": line break in the URL");
+    if (has_line_break(request.url)) return fail(Errc::InvalidArgument, what + ": line break in the URL");
     CURL* easy = easy_.get();
 
     HeaderList headers;
@@ -281,8 +267,7 @@ class CurlTransport final : public Transport {
     if (request.method == "POST") {
       curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
     } else if (request.method == "HEAD") {
       curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
@@ -313,12 +298,11 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, static_cast<void*>(nullptr));
 
     if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED)
-      return fail(Errc::Protocol, what + ": response body exceeds " +
-                                      std::to_string(request.max_body_bytes) + " bytes");
+      return fail(Errc::Protocol,
+                  what + ": response body exceeds " + std::to_string(request.max_body_bytes) + " bytes");
     if (exchange.headers_too_large)
-      return fail(Errc::Protocol, what + ": response headers exceed " +
-                                      std::to_string(kMaxResponseHeaders) + " lines or " +
-                                      std::to_string(kMaxResponseHeaderBytes) + " bytes");
+      return fail(Errc::Protocol, what + ": response headers exceed " + std::to_string(kMaxResponseHeaders) +
+                                      " lines or " + std::to_string(kMaxResponseHeaderBytes) + " bytes");
     if (code != CURLE_OK) {
       const std::string reason =
           error_buffer_[0] != '\0' ? std::string(error_buffer_) : curl_easy_strerror(code);

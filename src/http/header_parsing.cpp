@@ -21,8 +21,7 @@ std::string_view trim(std::string_view text) {
 }
 
 bool all_digits(std::string_view text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::optional<int> number(std::string_view text) {
@@ -34,12 +33,10 @@ std::optional<int> number(std::string_view text) {
 
 // IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"): the form RFC 9110 requires senders to use.
 std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::string_view text) {
-  static constexpr std::array<std::string_view, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  static constexpr std::array<std::string_view, 7> kDays = {"Mon", "Tue", "Wed", "Thu",
-                                                            "Fri", "Sat", "Sun"};
-  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text.substr(25) != " GMT")
-    return std::nullopt;
+  static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<std::string_view, 7> kDays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text.substr(25) != " GMT") return std::nullopt;
   if (std::find(kDays.begin(), kDays.end(), text.substr(0, 3)) == kDays.end()) return std::nullopt;
   auto day = number(text.substr(5, 2));
   auto month = std::find(kMonths.begin(), kMonths.end(), text.substr(8, 3));
@@ -154,8 +151,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   return std::min(std::chrono::duration_cast<std::chrono::seconds>(*when - now), kMaxRetryAfter);
 }
 
-std::vector<Link> parse_link_headers(const std::vector<std::string_view>& values,
-                                     std::size_t max_links) {
+std::vector<Link> parse_link_headers(const std::vector<std::string_view>& values, std::size_t max_links) {
   std::vector<Link> links;
   for (std::string_view value : values) {
     for (std::string_view entry : split_link_values(value)) {

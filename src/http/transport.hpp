@@ -22,9 +22,7 @@ class Headers {
   // The first value of `name`, case-insensitive.
   std::optional<std::string_view> get(std::string_view name) const;
   std::vector<std::string_view> get_all(std::string_view name) const;
-  const std::vector<std::pair<std::string, std::string>>& entries() const noexcept {
-    return entries_;
-  }
+  const std::vector<std::pair<std::string, std::string>>& entries() const noexcept { return entries_; }
 
  private:
   std::vector<std::pair<std::string, std::string>> entries_;

@@ -26,20 +26,17 @@ struct BioDeleter {
 // means a block that looked like a certificate and was not.
 bool ended_cleanly() {
   const unsigned long error = ERR_peek_last_error();
-  return error == 0 ||
-         (ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE);
+  return error == 0 || (ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE);
 }
 
 }  // namespace
 
 Result<TrustRoots> TrustRoots::load(const std::filesystem::path& pem_file) {
   std::ifstream in(pem_file, std::ios::binary);
-  if (!in)
-    return fail(Errc::InvalidArgument, "CA bundle " + pem_file.string() + ": cannot be read");
+  if (!in) return fail(Errc::InvalidArgument, "CA bundle " + pem_file.string() + ": cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad())
-    return fail(Errc::InvalidArgument, "CA bundle " + pem_file.string() + ": cannot be read");
+  if (in.bad()) return fail(Errc::InvalidArgument, "CA bundle " + pem_file.string() + ": cannot be read");
   return parse(text.view(), "CA bundle " + pem_file.string());
 }
 
@@ -55,15 +52,14 @@ Result<TrustRoots> TrustRoots::parse(std::string_view pem, std::string_view orig
     roots.certificates_.emplace_back(certificate, X509_free);
     if (roots.certificates_.size() > kMaxRoots) {
       ERR_clear_error();
-      return fail(Errc::InvalidArgument, std::string(origin) + ": more than " +
-                                             std::to_string(kMaxRoots) + " certificates");
+      return fail(Errc::InvalidArgument,
+                  std::string(origin) + ": more than " + std::to_string(kMaxRoots) + " certificates");
     }
   }
   const bool clean = ended_cleanly();
   ERR_clear_error();  // leave no stale error for the next OpenSSL user on this thread
   if (!clean)
-    return fail(Errc::InvalidArgument,
-                std::string(origin) + ": a certificate block does not parse");
+    return fail(Errc::InvalidArgument, std::string(origin) + ": a certificate block does not parse");
   if (roots.certificates_.empty())
     return fail(Errc::InvalidArgument, std::string(origin) + ": holds no PEM certificate");
   return roots;

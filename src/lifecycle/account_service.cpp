@@ -40,11 +40,11 @@ Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& c
   }
   if (!client.directory().terms_of_service.empty() && !options.agree_terms_of_service) {
     return fail(Errc::InvalidArgument, "the CA requires agreeing to its terms of service (" +
-                                           client.directory().terms_of_service +
-                                           "): pass --agree-tos");
+                                           client.directory().terms_of_service + "): pass --agree-tos");
   }
   if (client.directory().external_account_required)
-    return fail(Errc::InvalidArgument, "the CA requires external account binding, which certkeep does not support yet");
+    return fail(Errc::InvalidArgument,
+                "the CA requires external account binding, which certkeep does not support yet");
 
   store::AccountRecord account;
   if (existing) {

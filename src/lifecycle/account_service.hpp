@@ -15,7 +15,7 @@
 namespace certkeep::lifecycle {
 
 struct AccountOptions {
-  std::string email;               // may be empty
+  std::string email;  // may be empty
   bool agree_terms_of_service = false;
 };
 

@@ -62,8 +62,8 @@ std::size_t RenewSummary::renewed() const {
 
 Result<std::unique_ptr<App>> App::open(AppOptions options) {
   if (options.state_dir.empty()) options.state_dir = default_state_dir();
-  std::unique_ptr<store::Store> store = CERTKEEP_TRY(
-      store::Store::open(options.state_dir / kDatabaseName, store::StoreOptions{.verify_integrity = options.verify_store}));
+  std::unique_ptr<store::Store> store = CERTKEEP_TRY(store::Store::open(
+      options.state_dir / kDatabaseName, store::StoreOptions{.verify_integrity = options.verify_store}));
   auto processes = std::make_unique<deploy::PosixProcessRunner>();
   return std::unique_ptr<App>(new App(std::move(options), std::move(store), std::move(processes)));
 }
@@ -80,8 +80,14 @@ App::~App() = default;
 
 Services App::make_services(store::Store& store) {
   core::Clock& clock = options_.clock ? *options_.clock : core::system_clock();
-  return Services{store, clock, options_.state_dir, *processes_, options_.make_transport,
-                  options_.make_solver, options_.progress, options_.issuance};
+  return Services{store,
+                  clock,
+                  options_.state_dir,
+                  *processes_,
+                  options_.make_transport,
+                  options_.make_solver,
+                  options_.progress,
+                  options_.issuance};
 }
 
 Result<LineageRecord> App::issue(const IssueRequest& request) {
@@ -96,14 +102,15 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
     if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + *selection.name);
     work.push_back({lineage->name, lineage->serial});
   } else {
-    auto chosen = selection.force ? CERTKEEP_TRY(store_->list_lineages())
-                                  : CERTKEEP_TRY(store_->due_lineages(now));
+    auto chosen =
+        selection.force ? CERTKEEP_TRY(store_->list_lineages()) : CERTKEEP_TRY(store_->due_lineages(now));
     // Lineages whose files or hook are still owed (a failed deploy or hook) are retried too,
     // and those whose renewalInfo is to be asked again (renew_lineage asks, then decides).
     auto owed = CERTKEEP_TRY(store_->deploy_pending_lineages());
     if (!selection.force && !selection.dry_run) {
       auto ari_due = CERTKEEP_TRY(store_->ari_check_due(now));
-      owed.insert(owed.end(), std::make_move_iterator(ari_due.begin()), std::make_move_iterator(ari_due.end()));
+      owed.insert(owed.end(), std::make_move_iterator(ari_due.begin()),
+                  std::make_move_iterator(ari_due.end()));
     }
     std::unordered_set<std::string> listed;
     for (const LineageRecord& lineage : chosen) listed.insert(lineage.name);
@@ -178,8 +185,9 @@ Result<void> App::remove(const std::string& name) {
 Result<void> App::revoke(const std::string& name, const std::string& reason_text) {
   auto reason = acme::parse_revocation_reason(reason_text.empty() ? "unspecified" : reason_text);
   if (!reason)
-    return fail(Errc::InvalidArgument, "unknown revocation reason \"" + reason_text +
-                                           "\" (unspecified, keyCompromise, superseded, cessationOfOperation)");
+    return fail(Errc::InvalidArgument,
+                "unknown revocation reason \"" + reason_text +
+                    "\" (unspecified, keyCompromise, superseded, cessationOfOperation)");
   auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
   if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
   if (lineage->cert_pem.empty()) return fail(Errc::InvalidArgument, name + " has no certificate to revoke");

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <filesystem>
-#include <stop_token>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 

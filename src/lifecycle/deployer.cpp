@@ -26,7 +26,9 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
     if (!published) {
       Error error = std::move(published).error().with_context("deploy " + lineage.name);
       // Best effort: the store may be what failed (a full disk); the error is returned anyway.
-      if (auto recorded = services.store.record_deploy_failure(lineage.name, lineage.serial, error.to_string()); !recorded)
+      if (auto recorded =
+              services.store.record_deploy_failure(lineage.name, lineage.serial, error.to_string());
+          !recorded)
         core::log::error(recorded.error().to_string());
       return fail(std::move(error));
     }

@@ -45,7 +45,8 @@ std::string process_start_time(long pid) {
 std::string lease_owner_id() {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   const long pid = static_cast<long>(::getpid());
-  return boot_id() + ":" + std::to_string(pid) + ":" + process_start_time(pid) + ":" + std::to_string(random());
+  return boot_id() + ":" + std::to_string(pid) + ":" + process_start_time(pid) + ":" +
+         std::to_string(random());
 }
 
 bool lease_owner_abandoned(std::string_view owner) {
@@ -57,7 +58,8 @@ bool lease_owner_abandoned(std::string_view owner) {
   if (owner.substr(0, first) != boot_id()) return false;
   const std::string pid_text(owner.substr(first + 1, second - first - 1));
   const std::string_view start = owner.substr(second + 1, third - second - 1);
-  if (pid_text.empty() || pid_text.size() > 10 || pid_text.find_first_not_of("0123456789") != std::string::npos)
+  if (pid_text.empty() || pid_text.size() > 10 ||
+      pid_text.find_first_not_of("0123456789") != std::string::npos)
     return false;
   const long pid = std::stol(pid_text);
   if (pid <= 0) return false;

@@ -12,7 +12,8 @@ std::string host_without_port(std::string_view host) {
     const std::size_t close = host.find(']');
     return core::to_lower(host.substr(1, close == std::string_view::npos ? host.npos : close - 1));
   }
-  if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+  if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos)
+    host = host.substr(0, colon);
   if (!host.empty() && host.back() == '.') host.remove_suffix(1);
   return core::to_lower(host);
 }

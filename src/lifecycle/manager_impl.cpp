@@ -20,10 +20,12 @@ Result<std::vector<std::string>> normalize_names(const std::vector<std::string>&
   for (const std::string& name : names) {
     std::string lower = core::to_lower(name);
     if (lower.starts_with("*."))
-      return fail(Errc::InvalidArgument, "manage: wildcard names need dns-01, which certkeep does not offer: " +
-                                             core::sanitize_for_terminal(name, 80));
+      return fail(Errc::InvalidArgument,
+                  "manage: wildcard names need dns-01, which certkeep does not offer: " +
+                      core::sanitize_for_terminal(name, 80));
     if (!core::is_valid_dns_name(lower))
-      return fail(Errc::InvalidArgument, "manage: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+      return fail(Errc::InvalidArgument,
+                  "manage: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
     if (std::find(normalized.begin(), normalized.end(), lower) == normalized.end())
       normalized.push_back(std::move(lower));
   }
@@ -54,7 +56,8 @@ Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
 
 Manager::Impl::~Impl() { stop(); }
 
-store::LineageSettings Manager::Impl::desired_settings(const std::optional<store::LineageRecord>& existing) const {
+store::LineageSettings Manager::Impl::desired_settings(
+    const std::optional<store::LineageRecord>& existing) const {
   // Keep what the CLI may have set (deploy hook, preferred chain, key reuse); the Manager owns
   // the CA, the key type and the challenge method.
   store::LineageSettings settings = existing ? existing->settings : store::LineageSettings{};
@@ -70,7 +73,8 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
   std::vector<std::string> names = CERTKEEP_TRY(normalize_names(names_in));
   if (lineage.empty()) lineage = names.front();
   if (!core::is_valid_lineage_name(lineage))
-    return fail(Errc::InvalidArgument, "manage: invalid lineage name \"" + core::sanitize_for_terminal(lineage, 80) +
+    return fail(Errc::InvalidArgument, "manage: invalid lineage name \"" +
+                                           core::sanitize_for_terminal(lineage, 80) +
                                            "\" (use a-z, 0-9, '.', '_', '-')");
   std::vector<Event> events;
   Result<void> outcome;
@@ -84,7 +88,8 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
                         existing->status != store::LineageStatus::Revoked;
     if (usable) {
       // Serve what the store has; the renewal thread renews it when due, with these settings.
-      if (!same_settings(existing->settings, settings)) CERTKEEP_TRY(app_->update_settings(lineage, settings));
+      if (!same_settings(existing->settings, settings))
+        CERTKEEP_TRY(app_->update_settings(lineage, settings));
       add_managed(lineage);
     } else {
       lifecycle::IssueRequest request{lineage, names, settings, {options_.email, options_.agree_tos}};
@@ -174,11 +179,13 @@ void Manager::Impl::refresh(std::vector<Event>& events) {
       core::log::warn("refresh " + lineage + ": " + record.error().to_string());
       continue;
     }
-    if (!*record || (*record)->cert_pem.empty()) continue;  // removed or never issued: keep serving the last one
+    if (!*record || (*record)->cert_pem.empty())
+      continue;  // removed or never issued: keep serving the last one
     const store::LineageRecord& stored = **record;
     std::shared_ptr<const CertifiedKey>& served = served_[lineage];
     if (served && served->serial() == stored.serial) continue;
-    auto snapshot = deploy::make_certified_key(lineage, stored.cert_pem, stored.chain_pem, stored.key_pem.view());
+    auto snapshot =
+        deploy::make_certified_key(lineage, stored.cert_pem, stored.chain_pem, stored.key_pem.view());
     if (!snapshot) {
       events.push_back(failed_event(lineage, std::move(snapshot).error().with_context("load " + lineage)));
       if (!served) served_.erase(lineage);
@@ -210,7 +217,8 @@ std::chrono::milliseconds Manager::Impl::next_sleep() {
     if (due && (!earliest || *due < *earliest)) earliest = due;
   }
   auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(options_.check_interval);
-  if (earliest) sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - now));
+  if (earliest)
+    sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - now));
   return std::max(sleep, min_sleep_);
 }
 

@@ -30,7 +30,8 @@ SystemTime compute_renew_at(std::string_view lineage, SystemTime not_before, Sys
                             const std::optional<RenewalWindow>& ari_window, SystemTime now) {
   using std::chrono::duration_cast;
   using std::chrono::seconds;
-  const seconds lifetime = duration_cast<seconds>(std::max(not_after - not_before, SystemTime::duration::zero()));
+  const seconds lifetime =
+      duration_cast<seconds>(std::max(not_after - not_before, SystemTime::duration::zero()));
   const SystemTime emergency = not_after - lifetime / 20;
 
   SystemTime due;

@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-
 #include "acme/issuance.hpp"
 #include "acme/renewal_info.hpp"
 #include "core/failpoint.hpp"
@@ -70,12 +69,14 @@ void refresh_renewal_info(Services& services, store::LineageRecord& lineage) {
   } else if (auto info = renewal_info(**client, lineage.name, lineage.ari_cert_id)) {
     next_check = now + info->retry_after;
     if (lineage.not_before && lineage.not_after)
-      renew_at = compute_renew_at(lineage.name, *lineage.not_before, *lineage.not_after, window_of(info), now);
+      renew_at =
+          compute_renew_at(lineage.name, *lineage.not_before, *lineage.not_after, window_of(info), now);
     if (renew_at && renew_at != lineage.renew_at)
       core::log::info(lineage.name + ": the CA moved its renewal window; renewal now at " +
                       core::format_rfc3339(*renew_at));
   }
-  if (auto saved = services.store.record_renewal_info(lineage.name, lineage.serial, renew_at, next_check); !saved) {
+  if (auto saved = services.store.record_renewal_info(lineage.name, lineage.serial, renew_at, next_check);
+      !saved) {
     core::log::warn(lineage.name + ": " + saved.error().to_string());
     return;
   }
@@ -87,8 +88,10 @@ void refresh_renewal_info(Services& services, store::LineageRecord& lineage) {
 Result<store::IssuedCertificate> obtain(Services& services, const store::LineageRecord& lineage,
                                         const AccountOptions& account_options) {
   const store::LineageSettings& settings = lineage.settings;
-  acme::Client* client = CERTKEEP_TRY(services.clients->get(services.make_transport, settings, services.clock));
-  store::AccountRecord account = CERTKEEP_TRY(ensure_account(services.store, *client, account_options, services.progress));
+  acme::Client* client =
+      CERTKEEP_TRY(services.clients->get(services.make_transport, settings, services.clock));
+  store::AccountRecord account =
+      CERTKEEP_TRY(ensure_account(services.store, *client, account_options, services.progress));
 
   auto pending_order = CERTKEEP_TRY(services.store.find_order(lineage.name));
   crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
@@ -138,8 +141,8 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   cert.not_after = issued->leaf.not_after;
   cert.ari_cert_id = issued->leaf.ari_cert_id;
   const auto info = renewal_info(*client, lineage.name, cert.ari_cert_id);
-  cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after, window_of(info),
-                                   services.clock.now());
+  cert.renew_at =
+      compute_renew_at(lineage.name, cert.not_before, cert.not_after, window_of(info), services.clock.now());
   if (client->directory().has_renewal_info() && !cert.ari_cert_id.empty())
     cert.ari_check_at = services.clock.now() + (info ? info->retry_after : kRenewalInfoRetryAfterError);
   return cert;
@@ -156,8 +159,7 @@ Result<store::LineageRecord> deploy_and_reload(Services& services, const store::
 
 // Commits a new certificate and deploys it. Returns the stored lineage.
 Result<store::LineageRecord> commit_and_deploy(Services& services, const std::string& name,
-                                               const store::IssuedCertificate& cert,
-                                               store::EventKind kind) {
+                                               const store::IssuedCertificate& cert, store::EventKind kind) {
   // certbot #10655: never replace a certificate with one that expires earlier.
   auto before = CERTKEEP_TRY(services.store.find_lineage(name));
   if (before && before->not_after && cert.not_after < *before->not_after && !before->serial.empty())
@@ -166,8 +168,7 @@ Result<store::LineageRecord> commit_and_deploy(Services& services, const std::st
   core::failpoint("store_committed");
   auto stored = CERTKEEP_TRY(services.store.find_lineage(name));
   if (!stored) return fail(Errc::Internal, name + ": lineage vanished after commit");
-  if (services.progress)
-    services.progress("certificate " + cert.serial + " stored for " + name);
+  if (services.progress) services.progress("certificate " + cert.serial + " stored for " + name);
   return deploy_and_reload(services, *stored);
 }
 
@@ -208,8 +209,9 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
   }
   // The same command run again after a run that was killed once its certificate was committed:
   // finish deploying that certificate (files, hook) rather than order (and spend) another one.
-  const bool finish_deployment = existing && lineage.identifiers == request.names && lineage.deployment_owed() &&
-                                 lineage.not_after && *lineage.not_after > services.clock.now();
+  const bool finish_deployment = existing && lineage.identifiers == request.names &&
+                                 lineage.deployment_owed() && lineage.not_after &&
+                                 *lineage.not_after > services.clock.now();
   lineage.name = request.lineage;
   lineage.identifiers = request.names;
   lineage.settings = request.settings;
@@ -218,7 +220,8 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
   if (finish_deployment) {
     core::log::info(lineage.name + ": certificate " + lineage.serial +
                     " was committed by an interrupted run; deploying it instead of ordering again");
-    if (services.progress) services.progress("deploying certificate " + lineage.serial + ", committed by an interrupted run");
+    if (services.progress)
+      services.progress("deploying certificate " + lineage.serial + ", committed by an interrupted run");
     return deploy_and_reload(services, lineage);
   }
 

@@ -49,5 +49,4 @@ struct RenewOptions {
 // that an earlier run could not complete.
 RenewResult renew_lineage(Services& services, const std::string& lineage, const RenewOptions& options);
 
-
 }  // namespace certkeep::lifecycle

@@ -14,7 +14,8 @@ Result<RenewSummary> Scheduler::run_once() {
   selection.concurrency = options_.concurrency;
   RenewSummary summary = CERTKEEP_TRY(app_.renew(selection));
   for (const RenewResult& result : summary.results) {
-    if (result.error) core::log::error(result.lineage + ": " + result.error->to_string());
+    if (result.error)
+      core::log::error(result.lineage + ": " + result.error->to_string());
     else if (result.outcome == RenewOutcome::Renewed)
       core::log::info(result.lineage + ": renewed, serial " + result.serial);
   }

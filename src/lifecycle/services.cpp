@@ -20,8 +20,8 @@ TransportFactory curl_transport_factory() {
   };
 }
 
-Result<acme::Client*> ClientCache::get(const TransportFactory& make,
-                                       const store::LineageSettings& settings, core::Clock& clock) {
+Result<acme::Client*> ClientCache::get(const TransportFactory& make, const store::LineageSettings& settings,
+                                       core::Clock& clock) {
   const std::string key = settings.directory_url + '\n' + settings.ca_bundle;
   Entry& entry = entries_[key];
   if (!entry.transport) entry.transport = CERTKEEP_TRY(make(settings));
@@ -47,7 +47,8 @@ Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& list
   challenge::ResponderOptions options;
   options.listen = listen;
   options.port_lock_dir = lock_dir;
-  std::shared_ptr<challenge::StandaloneSolver> solver = CERTKEEP_TRY(challenge::StandaloneSolver::create(std::move(options)));
+  std::shared_ptr<challenge::StandaloneSolver> solver =
+      CERTKEEP_TRY(challenge::StandaloneSolver::create(std::move(options)));
   solvers[listen] = solver;
   return std::shared_ptr<Solver>(solver);
 }

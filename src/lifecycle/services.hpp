@@ -24,8 +24,7 @@ namespace certkeep::lifecycle {
 
 using TransportFactory =
     std::function<Result<std::unique_ptr<http::Transport>>(const store::LineageSettings&)>;
-using SolverFactory =
-    std::function<Result<std::shared_ptr<Solver>>(const store::LineageSettings&)>;
+using SolverFactory = std::function<Result<std::shared_ptr<Solver>>(const store::LineageSettings&)>;
 using ProgressSink = std::function<void(std::string_view)>;
 
 // The CA clients of one worker, kept across flows so that bulk renewal reuses one TLS

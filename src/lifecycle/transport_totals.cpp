@@ -31,8 +31,6 @@ std::unique_ptr<http::Transport> count_into_totals(std::unique_ptr<http::Transpo
   return std::make_unique<CountedTransport>(std::move(inner));
 }
 
-http::TransportStats transport_totals() noexcept {
-  return {total_requests.load(), total_connections.load()};
-}
+http::TransportStats transport_totals() noexcept { return {total_requests.load(), total_connections.load()}; }
 
 }  // namespace certkeep::lifecycle

@@ -59,7 +59,8 @@ constexpr const char* kSynchronousFull = "PRAGMA synchronous = FULL";
 // issued (and whose files may already be deployed). Bookkeeping whose loss the next run redoes
 // opts out per write (UnsyncedCommits, SqliteStore::Commit::Unsynced).
 void configure(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
-  const auto capped = std::min<std::chrono::milliseconds::rep>(busy_timeout.count(), std::numeric_limits<int>::max());
+  const auto capped =
+      std::min<std::chrono::milliseconds::rep>(busy_timeout.count(), std::numeric_limits<int>::max());
   db.setBusyTimeout(static_cast<int>(capped));
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA secure_delete = ON");  // deleted keys are overwritten, not left in free pages
@@ -77,7 +78,8 @@ std::string enable_wal(SQLite::Database& db, std::chrono::milliseconds busy_time
     try {
       return db.execAndGet("PRAGMA journal_mode = WAL").getString();
     } catch (const SQLite::Exception& exception) {
-      if ((exception.getErrorCode() & 0xFF) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) throw;
+      if ((exception.getErrorCode() & 0xFF) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up)
+        throw;
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
@@ -94,7 +96,8 @@ Result<void> check_integrity(SQLite::Database& db) {
     if (row == "ok") return {};
     problems += (problems.empty() ? "" : "; ") + row;
   }
-  return fail(Errc::Store, "store corrupt: " + (problems.empty() ? std::string("quick_check returned nothing") : problems));
+  return fail(Errc::Store, "store corrupt: " +
+                               (problems.empty() ? std::string("quick_check returned nothing") : problems));
 }
 
 }  // namespace
@@ -129,7 +132,8 @@ Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesyst
   const std::string what = "open store " + db_path.string();
   return guarded(what, [&]() -> Result<std::unique_ptr<SQLite::Database>> {
     try {
-      auto db = std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOFOLLOW);
+      auto db = std::make_unique<SQLite::Database>(db_path.string(),
+                                                   SQLite::OPEN_READWRITE | SQLite::OPEN_NOFOLLOW);
       configure(*db, busy_timeout);
       const std::string mode = enable_wal(*db, busy_timeout);
       if (mode != "wal") return fail(Errc::Store, what + ": cannot enable WAL (journal_mode " + mode + ")");
@@ -164,9 +168,7 @@ Result<std::unique_ptr<SQLite::Database>> open_memory_database() {
   });
 }
 
-UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) {
-  db_.exec("PRAGMA synchronous = NORMAL");
-}
+UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) { db_.exec("PRAGMA synchronous = NORMAL"); }
 
 UnsyncedCommits::~UnsyncedCommits() {
   // Setting the level writes nothing, so it fails only when SQLite is out of memory; the

@@ -13,7 +13,8 @@
 namespace certkeep::store {
 
 void insert_event(StatementCache& statements, const EventRecord& event) {
-  StatementLease insert = statements.get("INSERT INTO events (lineage, kind, serial, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)");
+  StatementLease insert =
+      statements.get("INSERT INTO events (lineage, kind, serial, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)");
   insert->bind(1, event.lineage);
   insert->bind(2, std::string(to_string(event.kind)));
   insert->bind(3, event.serial);
@@ -22,13 +23,16 @@ void insert_event(StatementCache& statements, const EventRecord& event) {
   insert->exec();
 }
 
-Result<std::vector<EventRecord>> read_events(StatementCache& statements, const std::string& lineage, std::size_t limit) {
+Result<std::vector<EventRecord>> read_events(StatementCache& statements, const std::string& lineage,
+                                             std::size_t limit) {
   // Newest `limit` by id (insertion order; times may tie or come from a fake clock), then
   // turned back to oldest first.
-  StatementLease select = statements.get("SELECT id, lineage, kind, serial, detail, at FROM "
-                           "(SELECT * FROM events WHERE lineage = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
+  StatementLease select = statements.get(
+      "SELECT id, lineage, kind, serial, detail, at FROM "
+      "(SELECT * FROM events WHERE lineage = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
   select->bind(1, lineage);
-  const auto capped = std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()));
+  const auto capped =
+      std::min<std::size_t>(limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()));
   select->bind(2, static_cast<std::int64_t>(capped));
   std::vector<EventRecord> events;
   while (select->executeStep()) {
@@ -37,7 +41,8 @@ Result<std::vector<EventRecord>> read_events(StatementCache& statements, const s
     event.lineage = select->getColumn(1).getString();
     const std::string kind = select->getColumn(2).getString();
     auto parsed = parse_event_kind(kind);
-    if (!parsed) return fail(Errc::Store, "event " + std::to_string(event.id) + " has unknown kind \"" + kind + "\"");
+    if (!parsed)
+      return fail(Errc::Store, "event " + std::to_string(event.id) + " has unknown kind \"" + kind + "\"");
     event.kind = *parsed;
     event.serial = select->getColumn(3).getString();
     event.detail = select->getColumn(4).getString();

@@ -18,6 +18,7 @@ namespace certkeep::store {
 void insert_event(StatementCache& statements, const EventRecord& event);
 
 // The newest `limit` events of `lineage`, oldest first. Errc::Store on an unknown kind.
-Result<std::vector<EventRecord>> read_events(StatementCache& statements, const std::string& lineage, std::size_t limit);
+Result<std::vector<EventRecord>> read_events(StatementCache& statements, const std::string& lineage,
+                                             std::size_t limit);
 
 }  // namespace certkeep::store

@@ -35,8 +35,9 @@ std::string due_lineages_sql() { return select_lineages("WHERE due_at <= ?1 ORDE
 
 // `ari_check_at <= ?` implies the partial index's `IS NOT NULL`, so SQLite can use it.
 std::string ari_check_due_sql() {
-  return select_lineages("WHERE ari_check_at <= ?1 AND serial <> '' AND status NOT IN ('revoked','imported') "
-                         "ORDER BY ari_check_at, name");
+  return select_lineages(
+      "WHERE ari_check_at <= ?1 AND serial <> '' AND status NOT IN ('revoked','imported') "
+      "ORDER BY ari_check_at, name");
 }
 
 // The term matches the partial index's WHERE exactly, which is what lets SQLite use it.
@@ -76,7 +77,8 @@ Result<void> check_identifiers(const std::vector<std::string>& identifiers) {
   if (identifiers.empty()) return fail(Errc::InvalidArgument, "a lineage needs at least one identifier");
   for (const std::string& identifier : identifiers) {
     if (identifier.empty() || identifier.find('\n') != std::string::npos)
-      return fail(Errc::InvalidArgument, "identifier \"" + identifier + "\" cannot be stored (empty or has a newline)");
+      return fail(Errc::InvalidArgument,
+                  "identifier \"" + identifier + "\" cannot be stored (empty or has a newline)");
   }
   return {};
 }

@@ -22,7 +22,8 @@ struct LineageFacts {
 
 // The few columns the updates below decide on; nullopt when there is no such lineage.
 std::optional<LineageFacts> lineage_facts(StatementCache& statements, const std::string& name) {
-  StatementLease select = statements.get("SELECT status, serial, cert_pem <> '' FROM certificates WHERE name = ?1");
+  StatementLease select =
+      statements.get("SELECT status, serial, cert_pem <> '' FROM certificates WHERE name = ?1");
   select->bind(1, name);
   if (!select->executeStep()) return std::nullopt;
   LineageFacts facts;
@@ -37,7 +38,7 @@ Error no_lineage(const std::string& name) { return Error(Errc::NotFound, "no lin
 }  // namespace
 
 Result<void> SqliteStore::record_renewal_info(const std::string& name, const std::string& serial,
-                                             std::optional<SystemTime> renew_at, SystemTime next_check) {
+                                              std::optional<SystemTime> renew_at, SystemTime next_check) {
   return write("record renewal info of " + name, [&]() -> Result<void> {
     StatementLease update = statements_.get(
         "UPDATE certificates SET renew_at = COALESCE(?1, renew_at), ari_check_at = ?2, updated_at = ?3 "
@@ -52,11 +53,14 @@ Result<void> SqliteStore::record_renewal_info(const std::string& name, const std
   });
 }
 
-Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedCertificate& cert, EventKind kind) {
+Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedCertificate& cert,
+                                          EventKind kind) {
   if (kind != EventKind::Issued && kind != EventKind::Renewed && kind != EventKind::Imported)
-    return fail(Errc::InvalidArgument, "commit issuance of " + name + ": event must be issued, renewed or imported");
+    return fail(Errc::InvalidArgument,
+                "commit issuance of " + name + ": event must be issued, renewed or imported");
   if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
-    return fail(Errc::InvalidArgument, "commit issuance of " + name + ": key, certificate and serial are required");
+    return fail(Errc::InvalidArgument,
+                "commit issuance of " + name + ": key, certificate and serial are required");
   return write("commit issuance of " + name, [&]() -> Result<void> {
     auto facts = lineage_facts(statements_, name);
     if (!facts) return fail(no_lineage(name));
@@ -66,11 +70,12 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
       return fail(Errc::InvalidArgument, "lineage " + name + " cannot go from " +
                                              std::string(to_string(facts->status)) + " to " +
                                              std::string(to_string(status)));
-    StatementLease update = statements_.get("UPDATE certificates SET key_pem = ?1, cert_pem = ?2, chain_pem = ?3, serial = ?4, "
-                             "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
-                             "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
-                             "hook_pending_serial = CASE WHEN deploy_hook <> '' THEN ?4 ELSE '' END, "
-                             "updated_at = ?11, ari_check_at = ?13 WHERE name = ?12");
+    StatementLease update = statements_.get(
+        "UPDATE certificates SET key_pem = ?1, cert_pem = ?2, chain_pem = ?3, serial = ?4, "
+        "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
+        "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
+        "hook_pending_serial = CASE WHEN deploy_hook <> '' THEN ?4 ELSE '' END, "
+        "updated_at = ?11, ari_check_at = ?13 WHERE name = ?12");
     update->bind(1, cert.key_pem.str());
     update->bind(2, cert.cert_pem);
     update->bind(3, cert.chain_pem);
@@ -89,8 +94,9 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
     StatementLease drop_order = statements_.get("DELETE FROM orders WHERE lineage = ?1");
     drop_order->bind(1, name);
     drop_order->exec();
-    insert_event(statements_, EventRecord{0, name, kind, cert.serial,
-                                   cert.issuer.empty() ? std::string() : "issuer " + cert.issuer, store_now()});
+    insert_event(statements_,
+                 EventRecord{0, name, kind, cert.serial,
+                             cert.issuer.empty() ? std::string() : "issuer " + cert.issuer, store_now()});
     return {};
   });
 }
@@ -107,8 +113,9 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
       status = LineageStatus::Failed;
     else if (status == LineageStatus::Renewing)
       status = LineageStatus::Valid;
-    StatementLease update = statements_.get("UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
-                             "last_error = ?2, status = ?3, updated_at = ?4 WHERE name = ?5");
+    StatementLease update = statements_.get(
+        "UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
+        "last_error = ?2, status = ?3, updated_at = ?4 WHERE name = ?5");
     bind_time(update, 1, next_attempt_at);
     update->bind(2, error_text);
     update->bind(3, std::string(to_string(status)));
@@ -122,23 +129,28 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
 
 Result<void> SqliteStore::record_deployed(const std::string& name, const std::string& serial) {
   // Unsynced: a record lost in a power cut makes the next run deploy the same certificate again.
-  return write("record deployment of " + name, [&]() -> Result<void> {
-    StatementLease update = statements_.get("UPDATE certificates SET deployed_serial = ?1, updated_at = ?2, last_error = "
-                             "CASE WHEN last_error LIKE ?4 || '%' THEN '' ELSE last_error END WHERE name = ?3");
-    update->bind(1, serial);
-    bind_time(update, 2, store_now());
-    update->bind(3, name);
-    update->bind(4, std::string(kDeployFailedPrefix));
-    if (update->exec() == 0) return fail(no_lineage(name));
-    insert_event(statements_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
-    return {};
-  }, Commit::Unsynced);
+  return write(
+      "record deployment of " + name,
+      [&]() -> Result<void> {
+        StatementLease update = statements_.get(
+            "UPDATE certificates SET deployed_serial = ?1, updated_at = ?2, last_error = "
+            "CASE WHEN last_error LIKE ?4 || '%' THEN '' ELSE last_error END WHERE name = ?3");
+        update->bind(1, serial);
+        bind_time(update, 2, store_now());
+        update->bind(3, name);
+        update->bind(4, std::string(kDeployFailedPrefix));
+        if (update->exec() == 0) return fail(no_lineage(name));
+        insert_event(statements_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
+        return {};
+      },
+      Commit::Unsynced);
 }
 
 Result<void> SqliteStore::record_deploy_failure(const std::string& name, const std::string& serial,
                                                 const std::string& error_text) {
   return write("record failed deployment of " + name, [&]() -> Result<void> {
-    StatementLease update = statements_.get("UPDATE certificates SET last_error = ?1, updated_at = ?2 WHERE name = ?3");
+    StatementLease update =
+        statements_.get("UPDATE certificates SET last_error = ?1, updated_at = ?2 WHERE name = ?3");
     update->bind(1, std::string(kDeployFailedPrefix) + error_text);
     bind_time(update, 2, store_now());
     update->bind(3, name);
@@ -148,29 +160,32 @@ Result<void> SqliteStore::record_deploy_failure(const std::string& name, const s
   });
 }
 
-Result<void> SqliteStore::record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
-                                             const std::string& detail) {
+Result<void> SqliteStore::record_hook_result(const std::string& name, const std::string& serial,
+                                             bool succeeded, const std::string& detail) {
   return write("record deploy hook result of " + name, [&]() -> Result<void> {
     if (!lineage_facts(statements_, name)) return fail(no_lineage(name));
     if (succeeded) {
       // Only the serial the hook ran for is settled; a newer commit keeps its own hook owed.
-      StatementLease update = statements_.get("UPDATE certificates SET hook_pending_serial = '', updated_at = ?1 "
-                                     "WHERE name = ?2 AND hook_pending_serial = ?3");
+      StatementLease update = statements_.get(
+          "UPDATE certificates SET hook_pending_serial = '', updated_at = ?1 "
+          "WHERE name = ?2 AND hook_pending_serial = ?3");
       bind_time(update, 1, store_now());
       update->bind(2, name);
       update->bind(3, serial);
       update->exec();
     } else {
       // Owed until it succeeds, so the next `renew` runs it again.
-      StatementLease update = statements_.get("UPDATE certificates SET hook_pending_serial = ?1, updated_at = ?2 "
-                                     "WHERE name = ?3 AND serial = ?1");
+      StatementLease update = statements_.get(
+          "UPDATE certificates SET hook_pending_serial = ?1, updated_at = ?2 "
+          "WHERE name = ?3 AND serial = ?1");
       update->bind(1, serial);
       bind_time(update, 2, store_now());
       update->bind(3, name);
       update->exec();
     }
-    insert_event(statements_, EventRecord{0, name, succeeded ? EventKind::HookSucceeded : EventKind::HookFailed, serial,
-                                   detail, store_now()});
+    insert_event(statements_,
+                 EventRecord{0, name, succeeded ? EventKind::HookSucceeded : EventKind::HookFailed, serial,
+                             detail, store_now()});
     return {};
   });
 }

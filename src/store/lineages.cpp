@@ -51,7 +51,8 @@ Result<std::vector<LineageRecord>> SqliteStore::list_lineages() {
 }
 
 Result<std::vector<LineageRecord>> SqliteStore::list_lineage_summaries() {
-  return read("list lineages", [&] { return load_lineages(select_lineage_summaries("ORDER BY name"), std::nullopt); });
+  return read("list lineages",
+              [&] { return load_lineages(select_lineage_summaries("ORDER BY name"), std::nullopt); });
 }
 
 Result<std::vector<LineageRecord>> SqliteStore::due_lineages(SystemTime now) {
@@ -71,7 +72,8 @@ Result<std::optional<SystemTime>> SqliteStore::next_due_time() {
 }
 
 Result<std::vector<LineageRecord>> SqliteStore::ari_check_due(SystemTime now) {
-  return read("renewal info checks due", [&] { return load_lineages(ari_check_due_sql(), unix_seconds(now)); });
+  return read("renewal info checks due",
+              [&] { return load_lineages(ari_check_due_sql(), unix_seconds(now)); });
 }
 
 Result<std::vector<LineageRecord>> SqliteStore::deploy_pending_lineages() {
@@ -91,12 +93,15 @@ Result<void> SqliteStore::upsert_lineage(const LineageRecord& lineage) {
       insert->exec();
       return {};
     }
-    const auto from = parse_lineage_status(current->getColumn(0).getString()).value_or(LineageStatus::Pending);
-    if (!can_transition(from, lineage.status)) return fail(bad_transition(lineage.name, from, lineage.status));
+    const auto from =
+        parse_lineage_status(current->getColumn(0).getString()).value_or(LineageStatus::Pending);
+    if (!can_transition(from, lineage.status))
+      return fail(bad_transition(lineage.name, from, lineage.status));
     // The certificate columns are left alone: they change only through commit_issuance.
-    StatementLease update = statements_.get("UPDATE certificates SET identifiers = ?1, account_id = ?2, status = ?3, "
-                                   "updated_at = ?4, (" + std::string(kSettingsColumns) +
-                                   ") = (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE name = ?15");
+    StatementLease update = statements_.get(
+        "UPDATE certificates SET identifiers = ?1, account_id = ?2, status = ?3, "
+        "updated_at = ?4, (" +
+        std::string(kSettingsColumns) + ") = (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE name = ?15");
     update->bind(1, join_identifiers(lineage.identifiers));
     if (lineage.account_id != 0)
       update->bind(2, static_cast<std::int64_t>(lineage.account_id));
@@ -116,9 +121,11 @@ Result<void> SqliteStore::set_status(const std::string& name, LineageStatus stat
     StatementLease current = statements_.get("SELECT status FROM certificates WHERE name = ?1");
     current->bind(1, name);
     if (!current->executeStep()) return fail(no_lineage(name));
-    const auto from = parse_lineage_status(current->getColumn(0).getString()).value_or(LineageStatus::Pending);
+    const auto from =
+        parse_lineage_status(current->getColumn(0).getString()).value_or(LineageStatus::Pending);
     if (!can_transition(from, status)) return fail(bad_transition(name, from, status));
-    StatementLease update = statements_.get("UPDATE certificates SET status = ?1, updated_at = ?2 WHERE name = ?3");
+    StatementLease update =
+        statements_.get("UPDATE certificates SET status = ?1, updated_at = ?2 WHERE name = ?3");
     update->bind(1, std::string(to_string(status)));
     bind_time(update, 2, store_now());
     update->bind(3, name);
@@ -130,8 +137,8 @@ Result<void> SqliteStore::set_status(const std::string& name, LineageStatus stat
 Result<void> SqliteStore::update_settings(const std::string& name, const LineageSettings& settings) {
   return write("update settings of " + name, [&]() -> Result<void> {
     StatementLease update = statements_.get("UPDATE certificates SET (" + std::string(kSettingsColumns) +
-                                       ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), updated_at = ?11 "
-                                       "WHERE name = ?12");
+                                            ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), updated_at = ?11 "
+                                            "WHERE name = ?12");
     bind_settings(update, 1, settings);
     bind_time(update, 11, store_now());
     update->bind(12, name);
@@ -160,7 +167,8 @@ Result<void> SqliteStore::remove_lineage(const std::string& name) {
     StatementLease serial = statements_.get("SELECT serial FROM certificates WHERE name = ?1");
     serial->bind(1, name);
     if (!serial->executeStep()) return fail(no_lineage(name));
-    EventRecord removed{0, name, EventKind::Removed, serial->getColumn(0).getString(), "lineage removed", store_now()};
+    EventRecord removed{
+        0, name, EventKind::Removed, serial->getColumn(0).getString(), "lineage removed", store_now()};
     serial->reset();
     // The order goes with it (ON DELETE CASCADE); events have no foreign key and stay.
     StatementLease remove = statements_.get("DELETE FROM certificates WHERE name = ?1");

@@ -20,7 +20,7 @@ struct AccountRecord {
   std::string directory_url;
   std::string account_url;  // the "kid"; empty until the CA created it
   core::Secret key_pem;
-  std::string contact;      // "mailto:a@b,mailto:c@d" or empty
+  std::string contact;  // "mailto:a@b,mailto:c@d" or empty
   std::string status = "valid";
   SystemTime created_at{};
 };
@@ -32,14 +32,14 @@ std::optional<LineageStatus> parse_lineage_status(std::string_view text) noexcep
 // What `renew` needs to redo an issuance without flags.
 struct LineageSettings {
   std::string directory_url;
-  std::string ca_bundle;         // path, may be empty
+  std::string ca_bundle;  // path, may be empty
   std::string key_type = "ec256";
   std::string challenge_method = "standalone";  // "standalone" | "webroot" | "memory"
-  std::string webroot;           // for "webroot"
-  std::string http_listen = ":80";  // for "standalone"
-  std::string preferred_chain;   // issuer CN, may be empty
-  std::string deploy_hook;       // shell command text, may be empty
-  std::string email;             // may be empty
+  std::string webroot;                          // for "webroot"
+  std::string http_listen = ":80";              // for "standalone"
+  std::string preferred_chain;                  // issuer CN, may be empty
+  std::string deploy_hook;                      // shell command text, may be empty
+  std::string email;                            // may be empty
   bool reuse_key = false;
 };
 
@@ -49,20 +49,20 @@ struct LineageRecord {
   std::int64_t account_id = 0;
   LineageStatus status = LineageStatus::Pending;
   LineageSettings settings;
-  core::Secret key_pem;                  // current key (matches cert_pem); empty before issuance
-  std::string cert_pem;                  // leaf
-  std::string chain_pem;                 // intermediates
-  std::string serial;                    // uppercase hex
-  std::string issuer;                    // issuer CN
+  core::Secret key_pem;   // current key (matches cert_pem); empty before issuance
+  std::string cert_pem;   // leaf
+  std::string chain_pem;  // intermediates
+  std::string serial;     // uppercase hex
+  std::string issuer;     // issuer CN
   std::optional<SystemTime> not_before;
   std::optional<SystemTime> not_after;
   std::string ari_cert_id;
-  std::optional<SystemTime> renew_at;    // when it is due (indexed)
+  std::optional<SystemTime> renew_at;         // when it is due (indexed)
   std::optional<SystemTime> next_attempt_at;  // backoff after a failure
-  int attempts = 0;                      // consecutive failures
-  std::string last_error;                // Error::to_string() of the last failure, or empty
-  std::string deployed_serial;           // serial whose files are in live/
-  std::string hook_pending_serial;       // serial whose deploy hook has not yet succeeded
+  int attempts = 0;                           // consecutive failures
+  std::string last_error;                     // Error::to_string() of the last failure, or empty
+  std::string deployed_serial;                // serial whose files are in live/
+  std::string hook_pending_serial;            // serial whose deploy hook has not yet succeeded
   SystemTime created_at{};
   SystemTime updated_at{};
   std::optional<SystemTime> ari_check_at;  // next renewalInfo poll; none without ARI
@@ -97,8 +97,19 @@ struct OrderRecord {
   SystemTime created_at{};
 };
 
-enum class EventKind { Issued, Renewed, Failed, Deployed, DeployFailed, HookSucceeded, HookFailed,
-                       Revoked, Removed, Imported, AccountRegistered };
+enum class EventKind {
+  Issued,
+  Renewed,
+  Failed,
+  Deployed,
+  DeployFailed,
+  HookSucceeded,
+  HookFailed,
+  Revoked,
+  Removed,
+  Imported,
+  AccountRegistered
+};
 std::string_view to_string(EventKind kind) noexcept;
 
 struct EventRecord {

@@ -14,10 +14,8 @@ Error sqlite_error(std::string_view what, const SQLite::Exception& exception) {
     case SQLITE_LOCKED:
       return Error(Errc::Busy, context + "store is busy (another connection holds the write lock)");
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Error(Errc::Store, context + "store corrupt: " + exception.what());
-    default:
-      return Error(Errc::Store, context + exception.what());
+    case SQLITE_NOTADB: return Error(Errc::Store, context + "store corrupt: " + exception.what());
+    default: return Error(Errc::Store, context + exception.what());
   }
 }
 

@@ -45,9 +45,10 @@ class SqliteStore final : public Store {
   Result<std::vector<LineageRecord>> deploy_pending_lineages() override;
   Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) override;
 
-  Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert, EventKind kind) override;
-  Result<void> record_failure(const std::string& name, const std::string& error_text, const std::string& detail,
-                              SystemTime next_attempt_at) override;
+  Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert,
+                               EventKind kind) override;
+  Result<void> record_failure(const std::string& name, const std::string& error_text,
+                              const std::string& detail, SystemTime next_attempt_at) override;
   Result<void> record_deployed(const std::string& name, const std::string& serial) override;
   Result<void> record_deploy_failure(const std::string& name, const std::string& serial,
                                      const std::string& error_text) override;
@@ -100,7 +101,8 @@ class SqliteStore final : public Store {
 
   // The lineage row, or nullopt; usable inside a transaction. Throws SQLite::Exception.
   Result<std::optional<LineageRecord>> load_lineage(const std::string& name);
-  Result<std::vector<LineageRecord>> load_lineages(const std::string& sql, std::optional<std::int64_t> parameter);
+  Result<std::vector<LineageRecord>> load_lineages(const std::string& sql,
+                                                   std::optional<std::int64_t> parameter);
 
   std::unique_ptr<SQLite::Database> db_;
   int schema_version_;

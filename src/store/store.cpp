@@ -10,7 +10,8 @@ namespace certkeep::store {
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& db_path, StoreOptions options) {
   if (db_path.empty()) return fail(Errc::InvalidArgument, "open store: empty path");
-  if (options.busy_timeout.count() < 0) return fail(Errc::InvalidArgument, "open store: negative busy timeout");
+  if (options.busy_timeout.count() < 0)
+    return fail(Errc::InvalidArgument, "open store: negative busy timeout");
   if (auto prepared = prepare_database_file(db_path); !prepared) return fail(std::move(prepared).error());
   auto db = open_database_file(db_path, options.busy_timeout, options.verify_integrity);
   if (!db) return fail(std::move(db).error());

@@ -34,8 +34,7 @@ class Store {
   // secure_delete, the busy timeout, and migrates to the current schema.
   // Errc::Store "store corrupt: …" when asked to verify and integrity fails; Errc::Io for the
   // directory.
-  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& db_path,
-                                             StoreOptions options = {});
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& db_path, StoreOptions options = {});
   // For tests: a private in-memory database at the current schema.
   static Result<std::unique_ptr<Store>> open_in_memory();
   virtual ~Store() = default;
@@ -92,10 +91,9 @@ class Store {
   // a DeployFailed event. No backoff: the next run deploys again.
   virtual Result<void> record_deploy_failure(const std::string& name, const std::string& serial,
                                              const std::string& error_text) = 0;
-  virtual Result<void> record_hook_result(const std::string& name, const std::string& serial,
-                                          bool succeeded, const std::string& detail) = 0;
-  virtual Result<void> update_settings(const std::string& name,
-                                       const LineageSettings& settings) = 0;
+  virtual Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
+                                          const std::string& detail) = 0;
+  virtual Result<void> update_settings(const std::string& name, const LineageSettings& settings) = 0;
   // Removes the lineage, its order and keeps its events (history survives removal).
   virtual Result<void> remove_lineage(const std::string& name) = 0;
 
@@ -106,16 +104,14 @@ class Store {
 
   // Events, newest last.
   virtual Result<void> append_event(const EventRecord& event) = 0;
-  virtual Result<std::vector<EventRecord>> events(const std::string& lineage,
-                                                  std::size_t limit = 100) = 0;
+  virtual Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit = 100) = 0;
 
   // Leases for mutual exclusion between processes: true when this owner now holds the lease
   // on `name` (free, expired, already ours, or held by an owner `abandoned` says is gone — a
   // crashed process). BEGIN IMMEDIATE makes the check-and-take atomic.
   using LeaseAbandoned = std::function<bool(std::string_view owner)>;
-  virtual Result<bool> try_acquire_lease(const std::string& name, const std::string& owner,
-                                         SystemTime now, std::chrono::seconds ttl,
-                                         const LeaseAbandoned& abandoned = {}) = 0;
+  virtual Result<bool> try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
+                                         std::chrono::seconds ttl, const LeaseAbandoned& abandoned = {}) = 0;
   virtual Result<void> release_lease(const std::string& name, const std::string& owner) = 0;
 };
 

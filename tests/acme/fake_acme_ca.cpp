@@ -32,7 +32,8 @@ std::string canonical_jwk(const rapidjson::Value& jwk) {
     return "{\"crv\":\"" + string_member(jwk, "crv") + "\",\"kty\":\"EC\",\"x\":\"" +
            string_member(jwk, "x") + "\",\"y\":\"" + string_member(jwk, "y") + "\"}";
   }
-  return "{\"e\":\"" + string_member(jwk, "e") + "\",\"kty\":\"RSA\",\"n\":\"" + string_member(jwk, "n") + "\"}";
+  return "{\"e\":\"" + string_member(jwk, "e") + "\",\"kty\":\"RSA\",\"n\":\"" + string_member(jwk, "n") +
+         "\"}";
 }
 
 int trailing_id(const std::string& path) {
@@ -48,8 +49,7 @@ int trailing_id(const std::string& path) {
 
 FakeAcmeCa::FakeAcmeCa(FakeCaOptions options)
     : options_(std::move(options)),
-      ca_(crypto::create_private_ca("Fake ACME Root", std::chrono::days(3650)).value()) {
-}
+      ca_(crypto::create_private_ca("Fake ACME Root", std::chrono::days(3650)).value()) {}
 
 int FakeAcmeCa::count(std::string_view kind) const {
   auto it = counts_.find(kind);
@@ -82,8 +82,11 @@ http::Response FakeAcmeCa::problem(int status, std::string_view type, std::strin
   response.status = status;
   response.headers.add("Content-Type", "application/problem+json");
   core::JsonWriter body;
-  body.begin_object().field("type", "urn:ietf:params:acme:error:" + std::string(type)).field("detail", detail)
-      .field("status", status).end_object();
+  body.begin_object()
+      .field("type", "urn:ietf:params:acme:error:" + std::string(type))
+      .field("detail", detail)
+      .field("status", status)
+      .end_object();
   response.body = body.str();
   return response;
 }
@@ -93,17 +96,28 @@ Result<http::Response> FakeAcmeCa::send(const http::Request& request) {
   if (stats_.connections_opened == 0) stats_.connections_opened = 1;
   std::string kind = "unknown";
   std::string path = path_of(request.url);
-  if (path == "/dir") kind = "directory";
-  else if (path == "/nonce") kind = "new-nonce";
-  else if (path == "/new-account") kind = "new-account";
-  else if (path == "/new-order") kind = "new-order";
-  else if (path.starts_with("/order/")) kind = "order";
-  else if (path.starts_with("/authz/")) kind = "authorization";
-  else if (path.starts_with("/chall/")) kind = "challenge";
-  else if (path.starts_with("/finalize/")) kind = "finalize";
-  else if (path.starts_with("/cert/")) kind = "certificate";
-  else if (path == "/revoke") kind = "revoke";
-  else if (path.starts_with("/renewal-info/")) kind = "renewal-info";
+  if (path == "/dir")
+    kind = "directory";
+  else if (path == "/nonce")
+    kind = "new-nonce";
+  else if (path == "/new-account")
+    kind = "new-account";
+  else if (path == "/new-order")
+    kind = "new-order";
+  else if (path.starts_with("/order/"))
+    kind = "order";
+  else if (path.starts_with("/authz/"))
+    kind = "authorization";
+  else if (path.starts_with("/chall/"))
+    kind = "challenge";
+  else if (path.starts_with("/finalize/"))
+    kind = "finalize";
+  else if (path.starts_with("/cert/"))
+    kind = "certificate";
+  else if (path == "/revoke")
+    kind = "revoke";
+  else if (path.starts_with("/renewal-info/"))
+    kind = "renewal-info";
   counts_[kind]++;
   if (options_.intercept) {
     if (auto answer = options_.intercept(kind, request)) {
@@ -141,9 +155,13 @@ http::Response FakeAcmeCa::handle(const http::Request& request, std::string& kin
   }
   if (kind == "renewal-info") {
     core::JsonWriter body;
-    body.begin_object().key("suggestedWindow").begin_object()
-        .field("start", options_.ari_window_start).field("end", options_.ari_window_end)
-        .end_object().end_object();
+    body.begin_object()
+        .key("suggestedWindow")
+        .begin_object()
+        .field("start", options_.ari_window_start)
+        .field("end", options_.ari_window_end)
+        .end_object()
+        .end_object();
     return json(200, body.str());
   }
   if (request.method != "POST") return problem(405, "malformed", "POST required");
@@ -203,7 +221,8 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     order.account = kid;
     if (!body.IsObject() || !body.HasMember("identifiers") || !body["identifiers"].IsArray())
       return problem(400, "malformed", "identifiers required");
-    for (const auto& identifier : body["identifiers"].GetArray()) order.names.push_back(string_member(identifier, "value"));
+    for (const auto& identifier : body["identifiers"].GetArray())
+      order.names.push_back(string_member(identifier, "value"));
     if (body.HasMember("replaces")) replaces_seen_.push_back(string_member(body, "replaces"));
     for (const std::string& name : order.names) {
       Authorization authorization;
@@ -253,8 +272,9 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
       authorization.status = authorization.challenge_status = "valid";
     } else {
       authorization.status = authorization.challenge_status = "invalid";
-      authorization.error_json = R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"key authorization mismatch or nothing served at /.well-known/acme-challenge/)" +
-                                 authorization.token + "\"}";
+      authorization.error_json =
+          R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"key authorization mismatch or nothing served at /.well-known/acme-challenge/)" +
+          authorization.token + "\"}";
     }
     for (auto& [order_id, order] : orders_) refresh_order(order_id);
     return json(200, R"({"type":"http-01","status":")" + authorization.challenge_status + R"(","url":")" +
@@ -267,7 +287,8 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     auto csr = core::base64url_decode(string_member(body, "csr"));
     if (!csr) return problem(400, "badCSR", "csr is not base64url");
     auto now = std::chrono::system_clock::now();
-    auto certificate = crypto::issue_certificate_for_csr(ca_, *csr, now - std::chrono::minutes(1), now + options_.validity);
+    auto certificate =
+        crypto::issue_certificate_for_csr(ca_, *csr, now - std::chrono::minutes(1), now + options_.validity);
     if (!certificate) return problem(400, "badCSR", certificate.error().to_string());
     order.certificate_pem = *certificate;
     order.status = "processing";
@@ -276,7 +297,8 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     return json(200, order_json(id));
   }
   if (kind == "certificate") {
-    if (orders_.count(id) == 0 || orders_[id].status != "valid") return problem(404, "malformed", "no certificate");
+    if (orders_.count(id) == 0 || orders_[id].status != "valid")
+      return problem(404, "malformed", "no certificate");
     http::Response response;
     response.status = 200;
     response.headers.add("Content-Type", "application/pem-certificate-chain");
@@ -309,7 +331,8 @@ std::string FakeAcmeCa::order_json(int id) const {
   for (const std::string& name : order.names)
     body.begin_object().field("type", "dns").field("value", name).end_object();
   body.end_array().key("authorizations").begin_array();
-  for (int authorization : order.authorizations) body.value(std::string(kBase) + "/authz/" + std::to_string(authorization));
+  for (int authorization : order.authorizations)
+    body.value(std::string(kBase) + "/authz/" + std::to_string(authorization));
   body.end_array().field("finalize", std::string(kBase) + "/finalize/" + std::to_string(id));
   if (order.status == "valid") body.field("certificate", std::string(kBase) + "/cert/" + std::to_string(id));
   body.end_object();
@@ -318,12 +341,13 @@ std::string FakeAcmeCa::order_json(int id) const {
 
 std::string FakeAcmeCa::authorization_json(int id) const {
   const Authorization& authorization = authorizations_.at(id);
-  std::string challenge = R"({"type":"http-01","url":")" + std::string(kBase) + "/chall/" + std::to_string(id) +
-                          R"(","status":")" + authorization.challenge_status + R"(","token":")" + authorization.token + "\"";
+  std::string challenge = R"({"type":"http-01","url":")" + std::string(kBase) + "/chall/" +
+                          std::to_string(id) + R"(","status":")" + authorization.challenge_status +
+                          R"(","token":")" + authorization.token + "\"";
   if (!authorization.error_json.empty()) challenge += ",\"error\":" + authorization.error_json;
   challenge += "}";
-  return R"({"status":")" + authorization.status + R"(","identifier":{"type":"dns","value":")" + authorization.name +
-         R"("},"challenges":[)" + challenge + "]}";
+  return R"({"status":")" + authorization.status + R"(","identifier":{"type":"dns","value":")" +
+         authorization.name + R"("},"challenges":[)" + challenge + "]}";
 }
 
 }  // namespace certkeep::testing

@@ -23,15 +23,15 @@
 namespace certkeep::testing {
 
 struct FakeCaOptions {
-  bool renewal_info = false;             // advertise renewalInfo
+  bool renewal_info = false;  // advertise renewalInfo
   std::string ari_window_start = "2020-01-01T00:00:00Z";
   std::string ari_window_end = "2020-01-02T00:00:00Z";
-  std::string terms_of_service;          // meta.termsOfService when set
-  int bad_nonces = 0;                    // answer this many signed requests with badNonce
-  int finalize_processing_polls = 0;     // order stays "processing" for this many polls
-  std::string processing_retry_after;    // Retry-After header while processing
-  bool validation_fails = false;         // every http-01 validation fails
-  bool authorizations_valid = false;     // authorizations start valid (reused)
+  std::string terms_of_service;        // meta.termsOfService when set
+  int bad_nonces = 0;                  // answer this many signed requests with badNonce
+  int finalize_processing_polls = 0;   // order stays "processing" for this many polls
+  std::string processing_retry_after;  // Retry-After header while processing
+  bool validation_fails = false;       // every http-01 validation fails
+  bool authorizations_valid = false;   // authorizations start valid (reused)
   std::chrono::hours validity{24 * 90};
   // Called on every response before it is returned: tests corrupt answers here. `kind` is
   // the resource: directory, new-nonce, new-account, new-order, order, authorization,

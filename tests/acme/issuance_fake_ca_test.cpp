@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include "acme/account.hpp"
+#include "acme/fake_acme_ca.hpp"
 #include "acme/issuance.hpp"
 #include "challenge/memory_solver.hpp"
 #include "challenge/token.hpp"
 #include "crypto/certificate.hpp"
-#include "acme/fake_acme_ca.hpp"
 #include "support/fake_clock.hpp"
 
 using namespace certkeep;
@@ -35,7 +35,8 @@ struct Fixture {
   }
 
   IssuanceRequest request(std::vector<std::string> names) {
-    return IssuanceRequest{std::move(names), crypto::PrivateKey::generate(KeyType::EcdsaP256).value(), "", "", "", ""};
+    return IssuanceRequest{
+        std::move(names), crypto::PrivateKey::generate(KeyType::EcdsaP256).value(), "", "", "", ""};
   }
 
   testing::FakeAcmeCa ca;
@@ -60,7 +61,8 @@ TEST_CASE("fake CA: one issuance uses the protocol minimum of requests", "[acme]
   CHECK(crypto::verify_chain(issued->chain.leaf_pem, issued->chain.chain_pem, f.ca.root_pem()));
 }
 
-TEST_CASE("fake CA: the first poll comes within tens of milliseconds and backs off", "[acme][issuance][fake-ca]") {
+TEST_CASE("fake CA: the first poll comes within tens of milliseconds and backs off",
+          "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.finalize_processing_polls = 4;
   Fixture f(options);
@@ -95,7 +97,8 @@ TEST_CASE("fake CA: a badNonce storm is retried with fresh nonces", "[acme][issu
   CHECK((*client)->stats().bad_nonce_retries == 15);
 }
 
-TEST_CASE("fake CA: endless badNonce fails in bounded attempts with the problem shown", "[acme][issuance][fake-ca]") {
+TEST_CASE("fake CA: endless badNonce fails in bounded attempts with the problem shown",
+          "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.bad_nonces = 1'000'000;
   Fixture f(options);
@@ -110,7 +113,8 @@ TEST_CASE("fake CA: endless badNonce fails in bounded attempts with the problem 
   CHECK(f.ca.count("new-account") <= 30);
 }
 
-TEST_CASE("fake CA: a failed validation returns the CA's problem for that name", "[acme][issuance][fake-ca]") {
+TEST_CASE("fake CA: a failed validation returns the CA's problem for that name",
+          "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.validation_fails = true;
   Fixture f(options);
@@ -157,7 +161,8 @@ TEST_CASE("fake CA: a certificate for another key is refused", "[acme][issuance]
   auto other = crypto::create_private_ca("Other", std::chrono::days(10)).value();
   auto other_leaf_key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   auto now = std::chrono::system_clock::now();
-  std::string foreign = crypto::issue_leaf_certificate(other, other_leaf_key, {"a.example.com"}, now, now + 24h).value();
+  std::string foreign =
+      crypto::issue_leaf_certificate(other, other_leaf_key, {"a.example.com"}, now, now + 24h).value();
   f.ca.options().tamper = [&](std::string_view kind, http::Response& response) {
     if (kind == "certificate") response.body = foreign;
   };
@@ -166,7 +171,8 @@ TEST_CASE("fake CA: a certificate for another key is refused", "[acme][issuance]
   CHECK(issued.error().message().find("not for our key") != std::string::npos);
 }
 
-TEST_CASE("fake CA: a location on another host or over http is refused", "[acme][issuance][fake-ca][security]") {
+TEST_CASE("fake CA: a location on another host or over http is refused",
+          "[acme][issuance][fake-ca][security]") {
   auto location = GENERATE(as<std::string>{}, "http://ca.fake.test/order/1", "https://evil.test/order/1");
   testing::FakeCaOptions options;
   options.tamper = [location](std::string_view kind, http::Response& response) {
@@ -200,7 +206,8 @@ TEST_CASE("fake CA: a wrong content type on an order is refused", "[acme][issuan
   CHECK(issued.error().message().find("Content-Type") != std::string::npos);
 }
 
-TEST_CASE("fake CA: an order stuck in processing gives up at the poll deadline", "[acme][issuance][fake-ca]") {
+TEST_CASE("fake CA: an order stuck in processing gives up at the poll deadline",
+          "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.finalize_processing_polls = 1'000'000;
   Fixture f(options);
@@ -225,11 +232,13 @@ TEST_CASE("the certificate key may not be the account key", "[acme][issuance]") 
   CHECK(f.ca.count("new-order") == 0);
 }
 
-TEST_CASE("fake CA: a chain whose intermediate did not sign the leaf is refused", "[acme][issuance][fake-ca]") {
+TEST_CASE("fake CA: a chain whose intermediate did not sign the leaf is refused",
+          "[acme][issuance][fake-ca]") {
   Fixture f;
   auto client = f.connect_with_account();
   REQUIRE(client);
-  auto other = crypto::create_private_ca("Fake ACME Root", std::chrono::days(10)).value();  // same name, other key
+  auto other =
+      crypto::create_private_ca("Fake ACME Root", std::chrono::days(10)).value();  // same name, other key
   f.ca.options().tamper = [&](std::string_view kind, http::Response& response) {
     if (kind != "certificate") return;
     const std::size_t second = response.body.find("-----BEGIN CERTIFICATE-----", 1);
@@ -281,4 +290,3 @@ TEST_CASE("fake CA: a stored order the CA already fulfilled is resumed by downlo
   CHECK(fresh->order_url != issued->order_url);
   CHECK(f.ca.count("new-order") == orders + 1);
 }
-

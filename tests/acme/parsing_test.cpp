@@ -89,13 +89,16 @@ TEST_CASE("JSON nested deeper than the limit is refused before parsing", "[acme]
 TEST_CASE("invalid UTF-8, non-objects and wrong field types name what is wrong", "[acme][json]") {
   CHECK_FALSE(parse_json_object("{\"a\":\"\xff\xfe\"}", "x"));
   CHECK_FALSE(parse_json_object("[1,2]", "x"));
-  auto order = parse_order(R"({"status":7,"identifiers":[],"authorizations":[],"finalize":"https://a/f"})", "https://a/o", nullptr);
+  auto order = parse_order(R"({"status":7,"identifiers":[],"authorizations":[],"finalize":"https://a/f"})",
+                           "https://a/o", nullptr);
   REQUIRE_FALSE(order);
   CHECK(order.error().message().find("\"status\" is not a string") != std::string::npos);
-  auto no_finalize = parse_order(R"({"status":"pending","identifiers":[],"authorizations":[]})", "u", nullptr);
+  auto no_finalize =
+      parse_order(R"({"status":"pending","identifiers":[],"authorizations":[]})", "u", nullptr);
   REQUIRE_FALSE(no_finalize);
   CHECK(no_finalize.error().message().find("finalize") != std::string::npos);
-  auto bad_authz = parse_order(R"({"status":"pending","identifiers":[],"authorizations":"x","finalize":"https://a/f"})", "u", nullptr);
+  auto bad_authz = parse_order(
+      R"({"status":"pending","identifiers":[],"authorizations":"x","finalize":"https://a/f"})", "u", nullptr);
   REQUIRE_FALSE(bad_authz);
   CHECK(bad_authz.error().message().find("not an array") != std::string::npos);
 }
@@ -119,14 +122,16 @@ TEST_CASE("an unknown order status is refused", "[acme][order]") {
 TEST_CASE("an invalid order carries its problem document", "[acme][order]") {
   auto order = parse_order(R"({"status":"invalid","identifiers":[{"type":"dns","value":"a.test"}],
     "authorizations":[],"finalize":"https://a/f",
-    "error":{"type":"urn:ietf:params:acme:error:unauthorized","detail":"no"}})", "u", nullptr);
+    "error":{"type":"urn:ietf:params:acme:error:unauthorized","detail":"no"}})",
+                           "u", nullptr);
   REQUIRE(order);
   REQUIRE(order->error);
   CHECK(order->error->is("unauthorized"));
 }
 
 TEST_CASE("the RFC 8555 authorization example yields its http-01 challenge", "[acme][authorization]") {
-  auto authorization = parse_authorization(kAuthorization, "https://example.com/acme/authz/PAniVnsZcis", nullptr);
+  auto authorization =
+      parse_authorization(kAuthorization, "https://example.com/acme/authz/PAniVnsZcis", nullptr);
   REQUIRE(authorization);
   CHECK(authorization->identifier == "www.example.org");
   REQUIRE(authorization->http01());
@@ -135,8 +140,9 @@ TEST_CASE("the RFC 8555 authorization example yields its http-01 challenge", "[a
 }
 
 TEST_CASE("hostile http-01 tokens are refused at parse time", "[acme][authorization][security]") {
-  auto token = GENERATE(as<std::string>{}, "../../etc/passwd_xxxxxxxxxxx", "..%2F..%2Fetc%2Fpasswdxxxxxx", "a/b",
-                        "", "short", std::string(5000, 'a'), "ééééééééééééééééééééééé", "abcdefghijklmnopqrstuv=");
+  auto token =
+      GENERATE(as<std::string>{}, "../../etc/passwd_xxxxxxxxxxx", "..%2F..%2Fetc%2Fpasswdxxxxxx", "a/b", "",
+               "short", std::string(5000, 'a'), "ééééééééééééééééééééééé", "abcdefghijklmnopqrstuv=");
   std::string body = kAuthorization;
   body.replace(body.find("DGyRejmCefe7v4NfDGDKfA"), 22, token);
   auto authorization = parse_authorization(body, "u", nullptr);
@@ -145,9 +151,11 @@ TEST_CASE("hostile http-01 tokens are refused at parse time", "[acme][authorizat
 }
 
 TEST_CASE("a failed challenge's problem becomes the authorization's failure", "[acme][authorization]") {
-  auto authorization = parse_authorization(R"({"status":"invalid","identifier":{"type":"dns","value":"a.test"},
+  auto authorization =
+      parse_authorization(R"({"status":"invalid","identifier":{"type":"dns","value":"a.test"},
     "challenges":[{"type":"http-01","url":"https://a/c","status":"invalid","token":"DGyRejmCefe7v4NfDGDKfA",
-    "error":{"type":"urn:ietf:params:acme:error:connection","detail":"Connection refused"}}]})", "u", nullptr);
+    "error":{"type":"urn:ietf:params:acme:error:connection","detail":"Connection refused"}}]})",
+                          "u", nullptr);
   REQUIRE(authorization);
   auto failure = authorization->failure();
   REQUIRE(failure);
@@ -165,7 +173,8 @@ TEST_CASE("problem documents keep type, detail, status and subproblems", "[acme]
        "identifier": {"type": "dns", "value": "_example.org"}},
       {"type": "urn:ietf:params:acme:error:rejectedIdentifier", "detail": "This CA will not issue for \"example.net\"",
        "identifier": {"type": "dns", "value": "example.net"}}
-    ]})", 400);
+    ]})",
+                                  400);
   CHECK(problem.is("malformed"));
   CHECK(problem.status == 400);
   REQUIRE(problem.subproblems.size() == 2);
@@ -182,12 +191,14 @@ TEST_CASE("a body that is not a problem document is still shown to the user", "[
 }
 
 TEST_CASE("ARI renewal info parses its window and refuses a reversed one", "[acme][ari]") {
-  auto info = parse_renewal_info(R"({"suggestedWindow":{"start":"2025-01-02T04:00:00Z","end":"2025-01-03T04:00:00Z"},
+  auto info =
+      parse_renewal_info(R"({"suggestedWindow":{"start":"2025-01-02T04:00:00Z","end":"2025-01-03T04:00:00Z"},
                                     "explanationURL":"https://acme.example.com/docs/ari"})");
   REQUIRE(info);
   CHECK(core::format_rfc3339(info->window_start) == "2025-01-02T04:00:00Z");
   CHECK(info->explanation_url == "https://acme.example.com/docs/ari");
-  CHECK_FALSE(parse_renewal_info(R"({"suggestedWindow":{"start":"2025-01-03T04:00:00Z","end":"2025-01-02T04:00:00Z"}})"));
+  CHECK_FALSE(parse_renewal_info(
+      R"({"suggestedWindow":{"start":"2025-01-03T04:00:00Z","end":"2025-01-02T04:00:00Z"}})"));
   CHECK_FALSE(parse_renewal_info(R"({"suggestedWindow":{"start":"garbage","end":"2025-01-02T04:00:00Z"}})"));
   CHECK_FALSE(parse_renewal_info(R"({})"));
 }

@@ -28,10 +28,9 @@ TEST_CASE("listen addresses are :PORT, IPV4:PORT or [IPV6]:PORT", "[challenge][l
   CHECK(v6->port == 65535);
   CHECK(v6->to_string() == "[::1]:65535");
 
-  for (const std::string& bad :
-       std::vector<std::string>{"", "80", ":", ":65536", ":99999", ":-1", ":8a", ":+80",
-                                "localhost:80", "1.2.3:80", "::1:80", "[::1]80", "[::1]:", "[::1",
-                                "[localhost]:80", "[]:80", "127.0.0.1:80:80", " :80"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "80", ":", ":65536", ":99999", ":-1", ":8a", ":+80", "localhost:80", "1.2.3:80", "::1:80",
+           "[::1]80", "[::1]:", "[::1", "[localhost]:80", "[]:80", "127.0.0.1:80:80", " :80"}) {
     CAPTURE(bad);
     auto parsed = parse_listen_address(bad);
     REQUIRE_FALSE(parsed);

@@ -24,9 +24,7 @@ Http01Challenge make_challenge(const std::string& token) {
   return {"example.com", token, token + "." + kThumbprint};
 }
 
-std::string target(std::string_view token) {
-  return std::string(kChallengePathPrefix) + std::string(token);
-}
+std::string target(std::string_view token) { return std::string(kChallengePathPrefix) + std::string(token); }
 
 }  // namespace
 
@@ -38,15 +36,14 @@ TEST_CASE("only an exact challenge target yields a token", "[challenge][memory]"
            prefix, prefix + kToken + "/", prefix + kToken + "?x=1", prefix + kToken + "#f",
            prefix + "../" + kToken, prefix + "%2e%2e%2f" + kToken, prefix + kToken + "%00",
            "/.well-known/acme-challenge//" + kToken, "/.well-known/ACME-challenge/" + kToken,
-           "http://example.com" + prefix + kToken, "/.well-known/acme-challenge" + kToken,
-           prefix + "short", std::string("")}) {
+           "http://example.com" + prefix + kToken, "/.well-known/acme-challenge" + kToken, prefix + "short",
+           std::string("")}) {
     CAPTURE(raw);
     CHECK_FALSE(http01_route(raw));
   }
 }
 
-TEST_CASE("MemorySolver answers the exact raw target of a pending token only",
-          "[challenge][memory]") {
+TEST_CASE("MemorySolver answers the exact raw target of a pending token only", "[challenge][memory]") {
   MemorySolver solver;
   const Http01Challenge challenge = make_challenge("tok_0123456789abcdefghijkl");
   CHECK_FALSE(solver.answer(target(challenge.token)));
@@ -56,12 +53,11 @@ TEST_CASE("MemorySolver answers the exact raw target of a pending token only",
 
   const std::string& t = challenge.token;
   for (const std::string& raw : std::vector<std::string>{
-           target(t) + "/", target(t) + "?x=1", target(t) + "#", target("../" + t),
-           target("%2e%2e%2f" + t), "/.well-known/acme-challenge/%74ok_0123456789abcdefghijkl",
-           "/.well-known//acme-challenge/" + t, "/.well-known/acme-challenge/./" + t,
-           "/x/../.well-known/acme-challenge/" + t, "http://example.com" + target(t),
-           "//.well-known/acme-challenge/" + t, target(t.substr(1)), target(t + "A"), target(""),
-           std::string("*")}) {
+           target(t) + "/", target(t) + "?x=1", target(t) + "#", target("../" + t), target("%2e%2e%2f" + t),
+           "/.well-known/acme-challenge/%74ok_0123456789abcdefghijkl", "/.well-known//acme-challenge/" + t,
+           "/.well-known/acme-challenge/./" + t, "/x/../.well-known/acme-challenge/" + t,
+           "http://example.com" + target(t), "//.well-known/acme-challenge/" + t, target(t.substr(1)),
+           target(t + "A"), target(""), std::string("*")}) {
     CAPTURE(raw);
     CHECK_FALSE(solver.answer(raw));
   }
@@ -95,8 +91,8 @@ TEST_CASE("MemorySolver takes concurrent presents, answers and cleanups", "[chal
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kTokensPerThread; ++i) {
-        const Http01Challenge c = make_challenge("thread" + std::to_string(t) + "_token_" +
-                                                 std::to_string(i) + "_padding_padding");
+        const Http01Challenge c =
+            make_challenge("thread" + std::to_string(t) + "_token_" + std::to_string(i) + "_padding_padding");
         if (!solver.present(c)) wrong_answer = true;
         if (solver.answer(target(c.token)) != c.key_authorization) wrong_answer = true;
         if (i % 2 == 0) {

@@ -9,8 +9,8 @@ using certkeep::challenge::HeadStatus;
 using certkeep::challenge::parse_request_head;
 
 TEST_CASE("a complete request head is parsed with its raw target", "[challenge][request-head]") {
-  auto parsed = parse_request_head(
-      "GET /a%2e?b HTTP/1.1\r\nHost: example.com\r\nUser-Agent: x\r\n\r\n", 1024);
+  auto parsed =
+      parse_request_head("GET /a%2e?b HTTP/1.1\r\nHost: example.com\r\nUser-Agent: x\r\n\r\n", 1024);
   REQUIRE(parsed.status == HeadStatus::Complete);
   CHECK(parsed.head.method == "GET");
   CHECK(parsed.head.target == "/a%2e?b");
@@ -19,8 +19,7 @@ TEST_CASE("a complete request head is parsed with its raw target", "[challenge][
   // Bare LF line ends, leading empty lines and HTTP/1.0 without Host are accepted.
   CHECK(parse_request_head("\r\n\nHEAD / HTTP/1.0\n\n", 1024).status == HeadStatus::Complete);
   // A body after the head does not matter.
-  CHECK(parse_request_head("POST / HTTP/1.1\r\nHost: h\r\n\r\nbody", 1024).status ==
-        HeadStatus::Complete);
+  CHECK(parse_request_head("POST / HTTP/1.1\r\nHost: h\r\n\r\nbody", 1024).status == HeadStatus::Complete);
 }
 
 TEST_CASE("a request head waits for its blank line", "[challenge][request-head]") {

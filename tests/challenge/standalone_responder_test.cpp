@@ -124,8 +124,7 @@ bool closed_within(int fd, std::chrono::milliseconds within) {
 
 }  // namespace
 
-TEST_CASE("standalone responder serves the key authorization of a pending token",
-          "[challenge][standalone]") {
+TEST_CASE("standalone responder serves the key authorization of a pending token", "[challenge][standalone]") {
   auto solver = make_solver();
   CHECK(solver->port() == 0);  // nothing bound before the first challenge
   const Http01Challenge challenge = make_challenge(kToken);
@@ -138,8 +137,8 @@ TEST_CASE("standalone responder serves the key authorization of a pending token"
   CHECK(body_of(response) == challenge.key_authorization);
   CHECK(response.find("\r\nContent-Type: text/plain\r\n") != std::string::npos);
   CHECK(response.find("\r\nConnection: close\r\n") != std::string::npos);
-  CHECK(response.find("\r\nContent-Length: " + std::to_string(challenge.key_authorization.size()) +
-                      "\r\n") != std::string::npos);
+  CHECK(response.find("\r\nContent-Length: " + std::to_string(challenge.key_authorization.size()) + "\r\n") !=
+        std::string::npos);
 
   const std::string head =
       round_trip(port, "HEAD " + challenge_target(kToken) + " HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -147,11 +146,9 @@ TEST_CASE("standalone responder serves the key authorization of a pending token"
   CHECK(body_of(head).empty());
 
   // HTTP/1.0 and a Host with a port are fine.
-  CHECK(status_of(round_trip(port, "GET " + challenge_target(kToken) + " HTTP/1.0\r\n\r\n")) ==
-        200);
-  CHECK(status_of(round_trip(
-            port, "GET " + challenge_target(kToken) +
-                      " HTTP/1.1\r\nHost: example.com:80\r\nAccept: */*\r\n\r\n")) == 200);
+  CHECK(status_of(round_trip(port, "GET " + challenge_target(kToken) + " HTTP/1.0\r\n\r\n")) == 200);
+  CHECK(status_of(round_trip(port, "GET " + challenge_target(kToken) +
+                                       " HTTP/1.1\r\nHost: example.com:80\r\nAccept: */*\r\n\r\n")) == 200);
 }
 
 TEST_CASE("standalone responder answers 404 for anything but an exact pending token",
@@ -161,8 +158,7 @@ TEST_CASE("standalone responder answers 404 for anything but an exact pending to
   const int port = solver->port();
   for (const std::string& target : std::vector<std::string>{
            challenge_target("unknown_token_0123456789abcdef"), challenge_target("../" + kToken),
-           challenge_target("%2e%2e%2f" + kToken),
-           "/.well-known/acme-challenge/../acme-challenge/" + kToken,
+           challenge_target("%2e%2e%2f" + kToken), "/.well-known/acme-challenge/../acme-challenge/" + kToken,
            "/.well-known/%61cme-challenge/" + kToken, challenge_target(kToken) + "?x=1",
            challenge_target(kToken) + "/", challenge_target(kToken) + "%00",
            "http://example.com" + challenge_target(kToken), "/", "*", challenge_target("")}) {
@@ -182,22 +178,20 @@ TEST_CASE("standalone responder refuses malformed, overlong and non-GET requests
   const int port = solver->port();
 
   CHECK(status_of(round_trip(port, "POST " + challenge_target(kToken) +
-                                       " HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")) ==
-        405);
+                                       " HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")) == 405);
   CHECK(status_of(round_trip(port, "DELETE / HTTP/1.1\r\nHost: a\r\n\r\n")) == 405);
   CHECK(status_of(round_trip(port, "GET " + challenge_target(kToken) + "\r\n\r\n")) == 400);
   CHECK(status_of(round_trip(port, "GET " + challenge_target(kToken) + " HTTP/1.1\r\n\r\n")) ==
         400);  // no Host
-  CHECK(status_of(round_trip(
-            port, "GET " + challenge_target(kToken) + " HTTP/1.1\r\nBad Header\r\n\r\n")) == 400);
+  CHECK(status_of(round_trip(port, "GET " + challenge_target(kToken) + " HTTP/1.1\r\nBad Header\r\n\r\n")) ==
+        400);
   CHECK(status_of(round_trip(
             port, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15))) == 400);
 
   const int long_path = status_of(round_trip(port, get("/" + std::string(4000, 'a'))));
   CHECK((long_path == 400 || long_path == 414));
   const std::string long_headers = "GET " + challenge_target(kToken) +
-                                   " HTTP/1.1\r\nHost: a\r\nX-Filler: " + std::string(4000, 'b') +
-                                   "\r\n\r\n";
+                                   " HTTP/1.1\r\nHost: a\r\nX-Filler: " + std::string(4000, 'b') + "\r\n\r\n";
   const int large_head = status_of(round_trip(port, long_headers));
   CHECK((large_head == 400 || large_head == 431));
   // The same request within the limit is answered.
@@ -398,8 +392,7 @@ TEST_CASE("standalone responder refuses bad options and bad challenges without b
   CHECK_FALSE(StandaloneSolver::create(no_timeout));
 
   auto solver = make_solver();
-  auto bad_token =
-      solver->present({"example.com", "../../etc/passwd_aaaaaaaaa", "x." + kThumbprint});
+  auto bad_token = solver->present({"example.com", "../../etc/passwd_aaaaaaaaa", "x." + kThumbprint});
   REQUIRE_FALSE(bad_token);
   CHECK(bad_token.error().code() == Errc::InvalidArgument);
   auto bad_key_authorization = solver->present({"example.com", kToken, kToken + ".thumb"});

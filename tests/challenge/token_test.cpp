@@ -32,8 +32,7 @@ TEST_CASE("tokens are 22..512 base64url characters", "[challenge][token]") {
   CHECK_FALSE(is_valid_token(std::string("aaaaaaaaaaaaaaaaaaaaaa\0b", 24)));
 }
 
-TEST_CASE("key authorizations are the token, a dot and a 43-character thumbprint",
-          "[challenge][token]") {
+TEST_CASE("key authorizations are the token, a dot and a 43-character thumbprint", "[challenge][token]") {
   CHECK(is_valid_key_authorization(kToken, kToken + "." + kThumbprint));
   CHECK_FALSE(is_valid_key_authorization(kToken, kToken + "." + kThumbprint + "A"));
   CHECK_FALSE(is_valid_key_authorization(kToken, kToken + "." + kThumbprint.substr(1)));

@@ -89,8 +89,7 @@ TEST_CASE("webroot solver writes the key authorization 0644 under created 0755 d
   CHECK(mode_of(file) == 0644);
   CHECK(mode_of(dir) == 0755);
   CHECK(mode_of(root.path() / ".well-known") == 0755);
-  CHECK(listing(root.path()) == std::vector<std::string>{".well-known",
-                                                         ".well-known/acme-challenge",
+  CHECK(listing(root.path()) == std::vector<std::string>{".well-known", ".well-known/acme-challenge",
                                                          ".well-known/acme-challenge/" + kToken});
 
   const Http01Challenge second = make_challenge("second_token_0123456789abcdef");
@@ -162,13 +161,12 @@ TEST_CASE("webroot solver refuses a symlink below the webroot", "[challenge][web
   (*solver)->cleanup(challenge);  // harmless after a refused present
 }
 
-TEST_CASE("webroot solver refuses a malformed token before touching the disk",
-          "[challenge][webroot]") {
+TEST_CASE("webroot solver refuses a malformed token before touching the disk", "[challenge][webroot]") {
   TempDir root;
   auto solver = make_webroot_solver(root.path());
   REQUIRE(solver);
-  for (const std::string& token : std::vector<std::string>{
-           "../../../../tmp/evil_aaaaaaaaaaaa", "short", ".hidden_token_0123456789abcdef"}) {
+  for (const std::string& token : std::vector<std::string>{"../../../../tmp/evil_aaaaaaaaaaaa", "short",
+                                                           ".hidden_token_0123456789abcdef"}) {
     CAPTURE(token);
     auto presented = (*solver)->present({"example.com", token, token + "." + kThumbprint});
     REQUIRE_FALSE(presented);
@@ -223,6 +221,8 @@ TEST_CASE("webroot: two solvers sharing a webroot never fail while the other rem
   CHECK(failures == 0);
   // Directories either one created may stay when the other had filled them at its cleanup,
   // but no token is left behind.
-  CHECK_FALSE(fs::exists(root.path() / ".well-known/acme-challenge" / "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-  CHECK_FALSE(fs::exists(root.path() / ".well-known/acme-challenge" / "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
+  CHECK_FALSE(
+      fs::exists(root.path() / ".well-known/acme-challenge" / "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+  CHECK_FALSE(
+      fs::exists(root.path() / ".well-known/acme-challenge" / "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
 }

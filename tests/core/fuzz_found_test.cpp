@@ -8,7 +8,8 @@
 
 using namespace certkeep;
 
-TEST_CASE("fuzz-found: a date that does not exist is refused, not moved to the next month", "[core][time][fuzz]") {
+TEST_CASE("fuzz-found: a date that does not exist is refused, not moved to the next month",
+          "[core][time][fuzz]") {
   CHECK_FALSE(core::parse_rfc3339("2025-02-31T00:00:00Z"));
   CHECK_FALSE(core::parse_rfc3339("2023-02-29T00:00:00Z"));
   CHECK(core::parse_rfc3339("2024-02-29T00:00:00Z"));  // a leap day exists

@@ -10,7 +10,8 @@ using namespace certkeep;
 TEST_CASE("sanitize_for_terminal escapes control characters and caps length", "[core][strings]") {
   CHECK(core::sanitize_for_terminal("a\x1b]0;pwn\x07z") == "a\\x1B]0;pwn\\x07z");
   CHECK(core::sanitize_for_terminal("line\r\nnext") == "line\\x0D\\x0Anext");
-  CHECK(core::sanitize_for_terminal("\xc2\x9b" "31m") == "\\x9B31m");
+  CHECK(core::sanitize_for_terminal("\xc2\x9b"
+                                    "31m") == "\\x9B31m");
   CHECK(core::sanitize_for_terminal("héllo") == "héllo");
   std::string long_text(10000, 'x');
   CHECK(core::sanitize_for_terminal(long_text, 100).size() < 110);

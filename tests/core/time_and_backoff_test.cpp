@@ -14,8 +14,9 @@ TEST_CASE("RFC 3339 times parse with fractions and offsets", "[core][time]") {
   CHECK(core::to_unix(*t) == 1452002947);
   CHECK(core::to_unix(*core::parse_rfc3339("2016-01-05T16:09:07+02:00")) == 1452002947);
   CHECK(core::format_rfc3339(*t) == "2016-01-05T14:09:07Z");
-  for (const char* bad : {"", "2016-01-05", "2016-13-05T14:09:07Z", "2016-01-05T14:09:07", "x016-01-05T14:09:07Z",
-                          "2016-01-05T14:09:07.Z", "2016-01-05T14:09:07Zjunk", "1900-01-01T00:00:00Z"})
+  for (const char* bad :
+       {"", "2016-01-05", "2016-13-05T14:09:07Z", "2016-01-05T14:09:07", "x016-01-05T14:09:07Z",
+        "2016-01-05T14:09:07.Z", "2016-01-05T14:09:07Zjunk", "1900-01-01T00:00:00Z"})
     CHECK_FALSE(core::parse_rfc3339(bad));
 }
 
@@ -27,13 +28,19 @@ TEST_CASE("backoff starts fast, grows, caps, and honours Retry-After", "[core][b
   for (int i = 0; i < 20; ++i) backoff.next();
   CHECK(backoff.next() == 5s);
   CHECK(backoff.next(std::chrono::seconds(3)) == 3s);
-  CHECK(backoff.next(std::chrono::seconds(0)) == 1s);          // clamped up
-  CHECK(backoff.next(std::chrono::seconds(99999)) == 60s);     // clamped down
+  CHECK(backoff.next(std::chrono::seconds(0)) == 1s);       // clamped up
+  CHECK(backoff.next(std::chrono::seconds(99999)) == 60s);  // clamped down
 }
 
 TEST_CASE("JsonWriter escapes every control character", "[core][json]") {
   core::JsonWriter json;
-  json.begin_object().field("a", "x\"\\\n\x01").field("n", 3).field("b", true).key("z").null()
-      .field("list", std::vector<std::string>{"p", "q"}).end_object();
+  json.begin_object()
+      .field("a", "x\"\\\n\x01")
+      .field("n", 3)
+      .field("b", true)
+      .key("z")
+      .null()
+      .field("list", std::vector<std::string>{"p", "q"})
+      .end_object();
   CHECK(json.str() == R"({"a":"x\"\\\n\u0001","n":3,"b":true,"z":null,"list":["p","q"]})");
 }

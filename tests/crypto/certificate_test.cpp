@@ -21,9 +21,9 @@ struct Pki {
   PrivateKey leaf_key = test::cached_key(KeyType::EcdsaP256);
   Clock::time_point not_before = std::chrono::floor<std::chrono::seconds>(Clock::now()) - 1h;
   Clock::time_point not_after = not_before + 24h * 90;
-  std::string leaf = issue_leaf_certificate(root, leaf_key, {"a.example.com", "b.example.com"},
-                                            not_before, not_after)
-                         .value();
+  std::string leaf =
+      issue_leaf_certificate(root, leaf_key, {"a.example.com", "b.example.com"}, not_before, not_after)
+          .value();
 };
 
 std::string hex_upper(std::string_view bytes) {
@@ -89,8 +89,7 @@ TEST_CASE("ari_cert_id keeps the DER sign byte of the serial", "[crypto][certifi
   REQUIRE(X509_add1_ext_i2d(certificate.get(), NID_authority_key_identifier, aki, 0, 0) == 1);
   AUTHORITY_KEYID_free(aki);
   auto ca = create_private_ca("ARI example", 1h).value();
-  X509_set_issuer_name(certificate.get(),
-                       X509_get_subject_name(test::parse_certificate(ca.cert_pem).get()));
+  X509_set_issuer_name(certificate.get(), X509_get_subject_name(test::parse_certificate(ca.cert_pem).get()));
   X509_set_subject_name(certificate.get(), X509_get_issuer_name(certificate.get()));
   X509_gmtime_adj(X509_getm_notBefore(certificate.get()), 0);
   X509_gmtime_adj(X509_getm_notAfter(certificate.get()), 3600);
@@ -130,9 +129,7 @@ TEST_CASE("inspect_certificate refuses anything but one certificate", "[crypto][
     REQUIRE_FALSE(info);
     CHECK(info.error().code() == Errc::Protocol);
   }
-  SECTION("a private key") {
-    CHECK_FALSE(inspect_certificate(pki.leaf_key.to_pem().value().view()));
-  }
+  SECTION("a private key") { CHECK_FALSE(inspect_certificate(pki.leaf_key.to_pem().value().view())); }
 }
 
 TEST_CASE("split_pem_chain returns each certificate block", "[crypto][certificate][pem]") {
@@ -147,8 +144,7 @@ TEST_CASE("split_pem_chain returns each certificate block", "[crypto][certificat
   }
   SECTION("three certificates, with text and CRLF line ends around them") {
     std::string crlf_root = std::regex_replace(pki.root.cert_pem, std::regex("\n"), "\r\n");
-    std::string bundle =
-        "leaf:\n" + pki.leaf + "\nintermediate:\n" + intermediate.cert_pem + crlf_root;
+    std::string bundle = "leaf:\n" + pki.leaf + "\nintermediate:\n" + intermediate.cert_pem + crlf_root;
     auto blocks = split_pem_chain(bundle);
     REQUIRE(blocks);
     REQUIRE(blocks->size() == 3);
@@ -199,9 +195,9 @@ TEST_CASE("verify_chain accepts a chain to the trusted root", "[crypto][certific
   SECTION("leaf signed by the root") { CHECK(verify_chain(pki.leaf, "", pki.root.cert_pem)); }
   SECTION("leaf through an intermediate") {
     CaMaterial intermediate = test::make_intermediate(pki.root, "certkeep test intermediate");
-    std::string leaf = issue_leaf_certificate(intermediate, pki.leaf_key, {"c.example.com"},
-                                              pki.not_before, pki.not_after)
-                           .value();
+    std::string leaf =
+        issue_leaf_certificate(intermediate, pki.leaf_key, {"c.example.com"}, pki.not_before, pki.not_after)
+            .value();
     CHECK(verify_chain(leaf, intermediate.cert_pem, pki.root.cert_pem));
     // Without the intermediate there is no path.
     auto missing = verify_chain(leaf, "", pki.root.cert_pem);
@@ -227,8 +223,7 @@ TEST_CASE("verify_chain refuses an expired leaf", "[crypto][certificate][verify]
   Pki pki;
   auto now = Clock::now();
   std::string expired =
-      issue_leaf_certificate(pki.root, pki.leaf_key, {"old.example.com"}, now - 48h, now - 24h)
-          .value();
+      issue_leaf_certificate(pki.root, pki.leaf_key, {"old.example.com"}, now - 48h, now - 24h).value();
   auto result = verify_chain(expired, "", pki.root.cert_pem);
   REQUIRE_FALSE(result);
   CHECK_THAT(result.error().message(), Catch::Contains("expired"));
@@ -254,8 +249,7 @@ TEST_CASE("certificate_der is the DER inside the PEM", "[crypto][certificate]") 
   int length = i2d_X509(parsed.get(), &encoded);
   REQUIRE(length > 0);
   OpenSslBytesPtr owned(encoded);
-  CHECK(*der ==
-        std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(length)));
+  CHECK(*der == std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(length)));
   CHECK(static_cast<unsigned char>((*der)[0]) == 0x30);  // SEQUENCE
   auto two = certificate_der(pki.leaf + pki.root.cert_pem);
   REQUIRE_FALSE(two);

@@ -42,8 +42,8 @@ inline X509ReqPtr parse_csr(std::string_view der) {
 }
 
 // Verifies a JWS signature (RFC 7518 §3.3/§3.4) with OpenSSL: R||S is turned back into DER.
-inline bool verify_jws_signature(const PrivateKey& key, std::string_view alg,
-                                 std::string_view signing_input, std::string_view signature) {
+inline bool verify_jws_signature(const PrivateKey& key, std::string_view alg, std::string_view signing_input,
+                                 std::string_view signature) {
   std::string der(signature);
   const EVP_MD* digest = alg == "ES384" ? EVP_sha384() : EVP_sha256();
   if (alg == "ES256" || alg == "ES384") {
@@ -64,8 +64,7 @@ inline bool verify_jws_signature(const PrivateKey& key, std::string_view alg,
   const unsigned char* cursor = bytes_of(spki);
   EvpPkeyPtr public_key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size())));
   EvpMdCtxPtr context(EVP_MD_CTX_new());
-  if (!public_key ||
-      EVP_DigestVerifyInit(context.get(), nullptr, digest, nullptr, public_key.get()) != 1)
+  if (!public_key || EVP_DigestVerifyInit(context.get(), nullptr, digest, nullptr, public_key.get()) != 1)
     return false;
   return EVP_DigestVerify(context.get(), bytes_of(der), der.size(), bytes_of(signing_input),
                           signing_input.size()) == 1;

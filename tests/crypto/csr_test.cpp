@@ -83,8 +83,7 @@ TEST_CASE("make_csr_der refuses an empty name list", "[crypto][csr]") {
 }
 
 TEST_CASE("make_csr_der refuses names with control characters", "[crypto][csr]") {
-  auto der =
-      make_csr_der(test::cached_key(KeyType::EcdsaP256), {"a.example.com", "b\n.example.com"});
+  auto der = make_csr_der(test::cached_key(KeyType::EcdsaP256), {"a.example.com", "b\n.example.com"});
   REQUIRE_FALSE(der);
   CHECK(der.error().code() == Errc::InvalidArgument);
 }

@@ -15,13 +15,11 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-Clock::time_point whole_seconds(Clock::time_point t) {
-  return std::chrono::floor<std::chrono::seconds>(t);
-}
+Clock::time_point whole_seconds(Clock::time_point t) { return std::chrono::floor<std::chrono::seconds>(t); }
 
 std::vector<std::string> ip_addresses(X509* certificate) {
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
   std::vector<std::string> result;
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
@@ -67,8 +65,7 @@ TEST_CASE("issue_leaf_certificate makes a TLS server certificate", "[crypto][pri
   auto ca = create_private_ca("Leaf issuer", 24h).value();
   const PrivateKey& key = test::cached_key(KeyType::Rsa2048);
   auto now = whole_seconds(Clock::now());
-  auto pem =
-      issue_leaf_certificate(ca, key, {"host.example.com", "127.0.0.1", "::1"}, now, now + 24h);
+  auto pem = issue_leaf_certificate(ca, key, {"host.example.com", "127.0.0.1", "::1"}, now, now + 24h);
   REQUIRE(pem);
   CHECK(verify_chain(*pem, "", ca.cert_pem));
   CHECK(check_key_matches_certificate(key, *pem));
@@ -144,27 +141,22 @@ TEST_CASE("issue_certificate_for_csr refuses a tampered or malformed CSR", "[cry
   }
   SECTION("a flipped bit in the signature") {
     csr.back() = static_cast<char>(csr.back() ^ 0x01);
-    CHECK(issue_certificate_for_csr(ca, csr, now, now + 1h).error().code() ==
-          Errc::InvalidArgument);
+    CHECK(issue_certificate_for_csr(ca, csr, now, now + 1h).error().code() == Errc::InvalidArgument);
   }
   SECTION("truncated") {
-    CHECK(issue_certificate_for_csr(ca, csr.substr(0, csr.size() - 3), now, now + 1h)
-              .error()
-              .code() == Errc::InvalidArgument);
+    CHECK(issue_certificate_for_csr(ca, csr.substr(0, csr.size() - 3), now, now + 1h).error().code() ==
+          Errc::InvalidArgument);
   }
   SECTION("trailing bytes") {
-    CHECK(issue_certificate_for_csr(ca, csr + "x", now, now + 1h).error().code() ==
-          Errc::InvalidArgument);
+    CHECK(issue_certificate_for_csr(ca, csr + "x", now, now + 1h).error().code() == Errc::InvalidArgument);
   }
   SECTION("garbage and empty") {
-    CHECK(issue_certificate_for_csr(ca, "garbage", now, now + 1h).error().code() ==
-          Errc::InvalidArgument);
+    CHECK(issue_certificate_for_csr(ca, "garbage", now, now + 1h).error().code() == Errc::InvalidArgument);
     CHECK(issue_certificate_for_csr(ca, "", now, now + 1h).error().code() == Errc::InvalidArgument);
   }
 }
 
-TEST_CASE("issue_certificate_for_csr refuses a CSR without subjectAltName",
-          "[crypto][private_ca]") {
+TEST_CASE("issue_certificate_for_csr refuses a CSR without subjectAltName", "[crypto][private_ca]") {
   auto ca = create_private_ca("SAN issuer", 24h).value();
   const PrivateKey& key = test::cached_key(KeyType::EcdsaP256);
   X509ReqPtr request(X509_REQ_new());
@@ -178,8 +170,7 @@ TEST_CASE("issue_certificate_for_csr refuses a CSR without subjectAltName",
   OpenSslBytesPtr owned(der);
   auto now = Clock::now();
   auto pem = issue_certificate_for_csr(
-      ca, std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length)), now,
-      now + 1h);
+      ca, std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length)), now, now + 1h);
   REQUIRE_FALSE(pem);
   CHECK(pem.error().code() == Errc::InvalidArgument);
 }

@@ -17,8 +17,7 @@ namespace {
 std::string write_pem(EVP_PKEY* key, bool traditional) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   int ok = traditional
-               ? PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr,
-                                                      nullptr)
+               ? PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
                : PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
   REQUIRE(ok == 1);
   BUF_MEM* memory = nullptr;
@@ -29,8 +28,7 @@ std::string write_pem(EVP_PKEY* key, bool traditional) {
 EvpPkeyPtr generate_raw(const char* algorithm, const char* group_or_null, int rsa_bits) {
   EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, algorithm, nullptr));
   REQUIRE(EVP_PKEY_keygen_init(context.get()) == 1);
-  if (group_or_null != nullptr)
-    REQUIRE(EVP_PKEY_CTX_set_group_name(context.get(), group_or_null) == 1);
+  if (group_or_null != nullptr) REQUIRE(EVP_PKEY_CTX_set_group_name(context.get(), group_or_null) == 1);
   if (rsa_bits != 0) REQUIRE(EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), rsa_bits) == 1);
   EVP_PKEY* key = nullptr;
   REQUIRE(EVP_PKEY_generate(context.get(), &key) == 1);
@@ -40,8 +38,8 @@ EvpPkeyPtr generate_raw(const char* algorithm, const char* group_or_null, int rs
 }  // namespace
 
 TEST_CASE("every key type survives a PKCS#8 PEM round trip", "[crypto][key]") {
-  KeyType type = GENERATE(KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048,
-                          KeyType::Rsa3072, KeyType::Rsa4096);
+  KeyType type =
+      GENERATE(KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096);
   CAPTURE(to_string(type));
   const PrivateKey& key = test::cached_key(type);
   CHECK(key.type() == type);

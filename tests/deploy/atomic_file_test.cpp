@@ -30,7 +30,8 @@ class UmaskGuard {
 
 }  // namespace
 
-TEST_CASE("write_file_atomically writes the content with exactly the requested mode", "[deploy][atomic_file]") {
+TEST_CASE("write_file_atomically writes the content with exactly the requested mode",
+          "[deploy][atomic_file]") {
   TempDir dir;
   const fs::path key = dir.path() / "privkey.pem";
   const fs::path cert = dir.path() / "cert.pem";
@@ -55,7 +56,8 @@ TEST_CASE("write_file_atomically writes the content with exactly the requested m
   CHECK(entry_count(dir.path()) == 1);
 }
 
-TEST_CASE("write_file_atomically replaces an existing file and leaves no temporary file", "[deploy][atomic_file]") {
+TEST_CASE("write_file_atomically replaces an existing file and leaves no temporary file",
+          "[deploy][atomic_file]") {
   TempDir dir;
   const fs::path path = dir.path() / "fullchain.pem";
   REQUIRE(write_file_atomically(path, "one", 0644));
@@ -77,7 +79,8 @@ TEST_CASE("write_file_atomically replaces a symlink instead of writing through i
   CHECK(read_text(target) == "not yours");
 }
 
-TEST_CASE("write_file_atomically reports Io naming the path when the directory is unusable", "[deploy][atomic_file]") {
+TEST_CASE("write_file_atomically reports Io naming the path when the directory is unusable",
+          "[deploy][atomic_file]") {
   TempDir dir;
   // The parent is a regular file: fails even for root, where permission bits do not.
   const fs::path parent = dir.path() / "plain-file";
@@ -91,7 +94,8 @@ TEST_CASE("write_file_atomically reports Io naming the path when the directory i
   CHECK(read_text(parent) == "x");
 }
 
-TEST_CASE("a write that fails midway keeps the old file and removes the temporary one", "[deploy][atomic_file]") {
+TEST_CASE("a write that fails midway keeps the old file and removes the temporary one",
+          "[deploy][atomic_file]") {
   TempDir dir;
   const fs::path path = dir.path() / "cert.pem";
   write_text(path, "old content");
@@ -126,7 +130,8 @@ TEST_CASE("write_new_file refuses an existing file", "[deploy][atomic_file]") {
   CHECK(read_text(path) == "keep me");
 }
 
-TEST_CASE("ensure_private_directory creates missing components 0700 and refuses a symlink", "[deploy][atomic_file]") {
+TEST_CASE("ensure_private_directory creates missing components 0700 and refuses a symlink",
+          "[deploy][atomic_file]") {
   TempDir dir;
   UmaskGuard guard(022);
   const fs::path nested = dir.path() / "state" / "live" / "deep";

@@ -66,7 +66,8 @@ TEST_CASE("hook_environment has exactly the eight CERTKEEP variables", "[deploy]
   CHECK(hook_environment(sample_hook("true")) == kExpectedEnvironment);
 }
 
-TEST_CASE("the hook command reaches sh -c byte for byte, with facts only in the environment", "[deploy][hook]") {
+TEST_CASE("the hook command reaches sh -c byte for byte, with facts only in the environment",
+          "[deploy][hook]") {
   RecordingRunner runner;
   const std::string command = "systemctl reload nginx && echo \"$CERTKEEP_NAME\" '`x`' $(true)\n# done";
   auto outcome = run_deploy_hook(runner, sample_hook(command));

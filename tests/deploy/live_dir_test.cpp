@@ -27,7 +27,8 @@ namespace {
 // cache, so a non-atomic writer would be caught.
 std::string body(const std::string& kind, int marker) {
   std::string text = "-----BEGIN " + kind + "-----\n";
-  for (int i = 0; i < 200; ++i) text += kind + " marker " + std::to_string(marker) + " line " + std::to_string(i) + "\n";
+  for (int i = 0; i < 200; ++i)
+    text += kind + " marker " + std::to_string(marker) + " line " + std::to_string(i) + "\n";
   return text + "-----END " + kind + " " + std::to_string(marker) + "-----\n";
 }
 
@@ -77,7 +78,8 @@ bool read_pair(const fs::path& live, std::string& cert, std::string& key) {
 
 }  // namespace
 
-TEST_CASE("publish_live_files writes four files with their modes behind a live symlink", "[deploy][live_dir]") {
+TEST_CASE("publish_live_files writes four files with their modes behind a live symlink",
+          "[deploy][live_dir]") {
   TempDir state;
   auto published = publish_live_files(state.path(), "example.com", "0A1B", files_for(1));
   REQUIRE(published);
@@ -161,8 +163,8 @@ TEST_CASE("a reader never sees a mixed or partial pair while 50 publishes happen
       if (!read_pair(live, cert, key)) continue;
       // Which publish did this pair come from? Every line carries the marker.
       int marker = marker_of(cert);
-      bool ok = marker >= 0 && cert == body("CERTIFICATE", marker) &&
-                key == body("PRIVATE KEY", marker) && marker >= last_marker;
+      bool ok = marker >= 0 && cert == body("CERTIFICATE", marker) && key == body("PRIVATE KEY", marker) &&
+                marker >= last_marker;
       if (ok) {
         last_marker = marker;
         ++good_reads;

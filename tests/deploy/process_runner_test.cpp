@@ -89,7 +89,8 @@ TEST_CASE("the environment is inherited with the spec's variables added", "[depl
   PosixProcessRunner runner;
   ::setenv("CERTKEEP_TEST_INHERITED", "from parent", 1);
   ::setenv("CERTKEEP_TEST_OVERRIDDEN", "old", 1);
-  auto spec = shell("printf '%s|%s|%s' \"$CERTKEEP_TEST_INHERITED\" \"$CERTKEEP_TEST_OVERRIDDEN\" \"$EXTRA\"");
+  auto spec =
+      shell("printf '%s|%s|%s' \"$CERTKEEP_TEST_INHERITED\" \"$CERTKEEP_TEST_OVERRIDDEN\" \"$EXTRA\"");
   spec.env = {{"CERTKEEP_TEST_OVERRIDDEN", "new"}, {"EXTRA", "a b $(c) 'd'"}};
   auto result = runner.run(spec);
   ::unsetenv("CERTKEEP_TEST_INHERITED");

@@ -67,9 +67,8 @@ SslCtxPtr server_context(const CertificateSource& source, int max_version = 0) {
 SslCtxPtr client_context(const TestPki& pki) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   REQUIRE(ctx);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pki.ca.cert_pem.data(),
-                                                                static_cast<int>(pki.ca.cert_pem.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pki.ca.cert_pem.data(), static_cast<int>(pki.ca.cert_pem.size())), &BIO_free);
   X509* root = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
   REQUIRE(root != nullptr);
   REQUIRE(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), root) == 1);
@@ -128,7 +127,8 @@ Outcome handshake_over_socketpair(SSL_CTX* client_ctx, SSL_CTX* server_ctx, cons
   server_thread.join();
   outcome.ok = client_ok && server_ok && SSL_get_verify_result(client.get()) == X509_V_OK;
   outcome.serial = peer_serial(client.get());
-  if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(client.get())) outcome.chain_length = sk_X509_num(chain);
+  if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(client.get()))
+    outcome.chain_length = sk_X509_num(chain);
   ERR_clear_error();
   ::close(fds[0]);
   ::close(fds[1]);
@@ -150,9 +150,7 @@ class SteppedHandshake {
   }
 
   // One flight each way. False when either side failed.
-  bool step() {
-    return advance(client_.get(), client_done_) && advance(server_.get(), server_done_);
-  }
+  bool step() { return advance(client_.get(), client_done_) && advance(server_.get(), server_done_); }
   bool done() const { return client_done_ && server_done_; }
   // Runs to the end; false on failure or when it does not finish in a few flights.
   bool finish() {
@@ -206,7 +204,8 @@ TEST_CASE("certificate table: when two snapshots claim a name the later expiry w
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   const auto now = std::chrono::system_clock::now();
   auto make = [&](std::chrono::hours lifetime) {
-    std::string cert = crypto::issue_leaf_certificate(pki.ca, key, {"dup.example.com"}, now - 1h, now + lifetime).value();
+    std::string cert =
+        crypto::issue_leaf_certificate(pki.ca, key, {"dup.example.com"}, now - 1h, now + lifetime).value();
     return deploy::make_certified_key("dup", cert, "", key.to_pem().value().view()).value();
   };
   auto shorter = make(24h);
@@ -220,7 +219,9 @@ TEST_CASE("make_certified_key reads the facts and refuses a key that does not ma
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   auto other = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   const auto now = std::chrono::system_clock::now();
-  std::string cert = crypto::issue_leaf_certificate(pki.ca, key, {"a.example.com", "b.example.com"}, now - 1h, now + 24h).value();
+  std::string cert =
+      crypto::issue_leaf_certificate(pki.ca, key, {"a.example.com", "b.example.com"}, now - 1h, now + 24h)
+          .value();
 
   auto snapshot = deploy::make_certified_key("a", cert, pki.ca.cert_pem, key.to_pem().value().view());
   REQUIRE(snapshot);
@@ -274,7 +275,8 @@ TEST_CASE("a real handshake gets the certificate for its SNI name", "[deploy][tl
   CHECK(unknown.serial.empty());
 }
 
-TEST_CASE("a swap reaches the next handshake while one in flight keeps the old certificate", "[deploy][tls]") {
+TEST_CASE("a swap reaches the next handshake while one in flight keeps the old certificate",
+          "[deploy][tls]") {
   const int max_version = GENERATE(0, TLS1_2_VERSION);
   CAPTURE(max_version);
   TestPki pki;

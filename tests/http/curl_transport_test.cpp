@@ -21,8 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<Transport> transport_trusting(const LoopbackHttpsServer& server,
-                                              CurlOptions options = {}) {
+std::unique_ptr<Transport> transport_trusting(const LoopbackHttpsServer& server, CurlOptions options = {}) {
   options.ca_bundle = server.ca_file();
   auto transport = make_curl_transport(options);
   REQUIRE(transport);
@@ -44,9 +43,8 @@ void echo(const httplib::Request& request, httplib::Response& response) {
   response.set_header("Replay-Nonce", "nonce-" + request.path);
   response.set_header("Link", "<https://x/1>;rel=\"alternate\"");
   response.set_header("Link", "<https://x/2>;rel=\"alternate\"");
-  response.set_content(request.method + " " + request.path + " [" +
-                           request.get_header_value("Content-Type") + "] [" +
-                           request.get_header_value("User-Agent") + "] [" +
+  response.set_content(request.method + " " + request.path + " [" + request.get_header_value("Content-Type") +
+                           "] [" + request.get_header_value("User-Agent") + "] [" +
                            request.get_header_value("X-Test") + "] " + request.body,
                        "text/plain");
 }
@@ -82,14 +80,11 @@ TEST_CASE("curl transport: GET, POST and HEAD with headers both ways", "[http][c
   auto posted = transport->send(post);
   REQUIRE(posted);
   CHECK(posted->status == 200);
-  CHECK(
-      posted->body ==
-      R"(POST /acme/new-order [application/jose+json] [certkeep-test/1] [yes] {"protected":"x"})");
-  CHECK(posted->headers.get("replay-nonce") ==
-        std::optional<std::string_view>("nonce-/acme/new-order"));
-  CHECK(posted->headers.get_all("LINK") ==
-        std::vector<std::string_view>{R"(<https://x/1>;rel="alternate")",
-                                      R"(<https://x/2>;rel="alternate")"});
+  CHECK(posted->body ==
+        R"(POST /acme/new-order [application/jose+json] [certkeep-test/1] [yes] {"protected":"x"})");
+  CHECK(posted->headers.get("replay-nonce") == std::optional<std::string_view>("nonce-/acme/new-order"));
+  CHECK(posted->headers.get_all("LINK") == std::vector<std::string_view>{R"(<https://x/1>;rel="alternate")",
+                                                                         R"(<https://x/2>;rel="alternate")"});
 
   // A POST without a Content-Type sends none (not libcurl's form type).
   Request bare_post;
@@ -125,16 +120,14 @@ TEST_CASE("curl transport: non-2xx statuses are responses, not errors", "[http][
   LoopbackHttpsServer server([](const httplib::Request&, httplib::Response& response) {
     response.status = 429;
     response.set_header("Retry-After", "30");
-    response.set_content(R"({"type":"urn:ietf:params:acme:error:rateLimited"})",
-                         "application/problem+json");
+    response.set_content(R"({"type":"urn:ietf:params:acme:error:rateLimited"})", "application/problem+json");
   });
   auto transport = transport_trusting(server);
   auto response = transport->send(get(server.url("/limited")));
   REQUIRE(response);
   CHECK(response->status == 429);
   CHECK(response->headers.get("retry-after") == std::optional<std::string_view>("30"));
-  CHECK(response->headers.get("Content-Type") ==
-        std::optional<std::string_view>("application/problem+json"));
+  CHECK(response->headers.get("Content-Type") == std::optional<std::string_view>("application/problem+json"));
 }
 
 TEST_CASE("curl transport: one TLS connection serves a whole flow", "[http][curl][loopback]") {
@@ -197,11 +190,12 @@ TEST_CASE("curl transport: the body cap holds for a declared length, and a body 
 TEST_CASE("curl transport: a server that closes mid-body is a lost connection, worth retrying",
           "[http][curl][loopback]") {
   LoopbackHttpsServer server([](const httplib::Request&, httplib::Response& response) {
-    response.set_content_provider(
-        1000, "application/json", [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-          if (offset > 0) return false;  // half of the declared body, then the connection closes
-          return sink.write(std::string(500, 'z').data(), 500);
-        });
+    response.set_content_provider(1000, "application/json",
+                                  [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                    if (offset > 0)
+                                      return false;  // half of the declared body, then the connection closes
+                                    return sink.write(std::string(500, 'z').data(), 500);
+                                  });
   });
   auto transport = transport_trusting(server);
   auto response = transport->send(get(server.url("/cut")));
@@ -212,8 +206,7 @@ TEST_CASE("curl transport: a server that closes mid-body is a lost connection, w
   CHECK(mentions(response.error(), "(connection lost)"));
 }
 
-TEST_CASE("curl transport: a server that does not answer in time is a timeout",
-          "[http][curl][loopback]") {
+TEST_CASE("curl transport: a server that does not answer in time is a timeout", "[http][curl][loopback]") {
   Gate gate;  // outlives the server, whose destructor waits for the handler
   LoopbackHttpsServer server([&gate](const httplib::Request&, httplib::Response& response) {
     gate.wait();
@@ -233,20 +226,18 @@ TEST_CASE("curl transport: a server that does not answer in time is a timeout",
   CHECK(took < 3s);
 }
 
-TEST_CASE("curl transport: a transfer that stalls mid-body is a timeout",
-          "[http][curl][loopback]") {
+TEST_CASE("curl transport: a transfer that stalls mid-body is a timeout", "[http][curl][loopback]") {
   Gate gate;
   LoopbackHttpsServer server([&gate](const httplib::Request&, httplib::Response& response) {
-    response.set_chunked_content_provider("text/plain",
-                                          [&gate](std::size_t offset, httplib::DataSink& sink) {
-                                            if (offset == 0) return sink.write("x", 1);
-                                            if (!gate.is_open()) {
-                                              std::this_thread::sleep_for(10ms);
-                                              return sink.is_writable();
-                                            }
-                                            sink.done();
-                                            return true;
-                                          });
+    response.set_chunked_content_provider("text/plain", [&gate](std::size_t offset, httplib::DataSink& sink) {
+      if (offset == 0) return sink.write("x", 1);
+      if (!gate.is_open()) {
+        std::this_thread::sleep_for(10ms);
+        return sink.is_writable();
+      }
+      sink.done();
+      return true;
+    });
   });
   CurlOptions options;
   options.request_timeout = 10s;
@@ -261,8 +252,7 @@ TEST_CASE("curl transport: a transfer that stalls mid-body is a timeout",
   CHECK(took < 4s);
 }
 
-TEST_CASE("curl transport: an untrusted server certificate is refused",
-          "[http][curl][loopback][security]") {
+TEST_CASE("curl transport: an untrusted server certificate is refused", "[http][curl][loopback][security]") {
   LoopbackHttpsServer server(echo);
   auto transport = make_curl_transport(CurlOptions{});  // system roots only
   REQUIRE(transport);
@@ -274,8 +264,7 @@ TEST_CASE("curl transport: an untrusted server certificate is refused",
   CHECK(mentions(response.error(), "certificate"));   // libcurl's reason is kept
 }
 
-TEST_CASE("curl transport: a certificate for another host is refused",
-          "[http][curl][loopback][security]") {
+TEST_CASE("curl transport: a certificate for another host is refused", "[http][curl][loopback][security]") {
   LoopbackHttpsServer server(echo, {"other.example"});
   auto transport = transport_trusting(server);  // the CA is trusted, the name is wrong
   auto response = transport->send(get(server.url("/dir")));
@@ -319,17 +308,15 @@ TEST_CASE("curl transport: ca_bundle adds a root to the system roots, it does no
   CHECK(unknown.error().code() == Errc::Network);
 }
 
-TEST_CASE("curl transport: http:// is refused before anything is sent",
-          "[http][curl][loopback][security]") {
+TEST_CASE("curl transport: http:// is refused before anything is sent", "[http][curl][loopback][security]") {
   std::atomic<int> hits{0};
   LoopbackHttpsServer server([&hits](const httplib::Request&, httplib::Response& response) {
     ++hits;
     response.set_content("ok", "text/plain");
   });
   auto transport = transport_trusting(server);
-  const std::vector<std::string> urls = {
-      "http://127.0.0.1:" + std::to_string(server.port()) + "/dir", "ftp://127.0.0.1/x",
-      "127.0.0.1/dir", "https://"};
+  const std::vector<std::string> urls = {"http://127.0.0.1:" + std::to_string(server.port()) + "/dir",
+                                         "ftp://127.0.0.1/x", "127.0.0.1/dir", "https://"};
   for (const std::string& url : urls) {
     INFO(url);
     auto refused = transport->send(get(url));
@@ -340,8 +327,7 @@ TEST_CASE("curl transport: http:// is refused before anything is sent",
   CHECK(transport->stats().requests == 0);
 }
 
-TEST_CASE("curl transport: redirects are returned, not followed",
-          "[http][curl][loopback][security]") {
+TEST_CASE("curl transport: redirects are returned, not followed", "[http][curl][loopback][security]") {
   std::atomic<int> hits{0};
   LoopbackHttpsServer server([&hits](const httplib::Request& request, httplib::Response& response) {
     ++hits;

@@ -18,8 +18,7 @@ http::Request request_to(std::string url, std::string method = "GET") {
 
 }  // namespace
 
-TEST_CASE("fake transport: queued replies are served in order and requests recorded",
-          "[http][fake]") {
+TEST_CASE("fake transport: queued replies are served in order and requests recorded", "[http][fake]") {
   FakeTransport transport;
   transport.push_response(200, "first", {{"Replay-Nonce", "n1"}});
   transport.push_error(Errc::Network, "connection reset");

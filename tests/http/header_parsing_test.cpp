@@ -11,8 +11,7 @@ using namespace certkeep::http;
 using namespace std::chrono_literals;
 
 namespace {
-const auto kNow =
-    std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+const auto kNow = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
 }
 
 TEST_CASE("Retry-After as delay-seconds", "[http][retry-after]") {
@@ -42,12 +41,12 @@ TEST_CASE("Retry-After relative to the real clock", "[http][retry-after]") {
 }
 
 TEST_CASE("Retry-After garbage is refused, not guessed", "[http][retry-after]") {
-  for (const char* bad : {"", "   ", "soon", "-5", "+5", "1.5", "1e3", "0x10", "12abc", "120 s",
-                          "Sun, 06 Nov 1994 08:49:37 UTC", "Sunday, 06-Nov-94 08:49:37 GMT",
-                          "Sun Nov  6 08:49:37 1994", "Sun, 32 Nov 1994 08:49:37 GMT",
-                          "Sun, 06 Foo 1994 08:49:37 GMT", "Xyz, 06 Nov 1994 08:49:37 GMT",
-                          "Tue, 31 Feb 1995 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
-                          "Sun, 06 Nov 1994 08:49:37 GMT junk"}) {
+  for (const char* bad :
+       {"", "   ", "soon", "-5", "+5", "1.5", "1e3", "0x10", "12abc", "120 s",
+        "Sun, 06 Nov 1994 08:49:37 UTC", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+        "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Xyz, 06 Nov 1994 08:49:37 GMT",
+        "Tue, 31 Feb 1995 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
+        "Sun, 06 Nov 1994 08:49:37 GMT junk"}) {
     INFO(bad);
     CHECK_FALSE(parse_retry_after(bad, kNow).has_value());
   }
@@ -80,11 +79,9 @@ TEST_CASE("Link headers: commas and semicolons inside the URL do not split it", 
 }
 
 TEST_CASE("Link headers: malformed entries are skipped and the count is bounded", "[http][link]") {
-  CHECK(parse_link_headers({"no angle brackets; rel=alternate", "<>; rel=x", "<https://a; rel=x"})
-            .empty());
+  CHECK(parse_link_headers({"no angle brackets; rel=alternate", "<>; rel=x", "<https://a; rel=x"}).empty());
   CHECK(parse_link_headers({R"(<https://a>; rel="unterminated)"}).empty());
-  CHECK(parse_link_headers({"<https://a>", "<https://a>; title=x", "<https://a>; rel=", "", ",,,"})
-            .empty());
+  CHECK(parse_link_headers({"<https://a>", "<https://a>; title=x", "<https://a>; rel=", "", ",,,"}).empty());
   // A broken entry does not hide the good one next to it.
   auto mixed = parse_link_headers({R"(garbage, <https://ca/good>; rel="alternate", <https://bad)"});
   REQUIRE(mixed.size() == 1);
@@ -107,7 +104,8 @@ TEST_CASE("Headers are looked up case-insensitively and keep repeats", "[http][h
   CHECK(headers.get_all("Link") == std::vector<std::string_view>{"<a>", "<b>"});
 }
 
-TEST_CASE("fuzz-found: Retry-After dates far in the future or past do not overflow", "[http][retry-after][fuzz]") {
+TEST_CASE("fuzz-found: Retry-After dates far in the future or past do not overflow",
+          "[http][retry-after][fuzz]") {
   CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", kNow) == 86400s);  // clamped to a day
   CHECK(parse_retry_after("Sat, 31 Dec 1007 23:59:59 GMT", kNow) == 0s);      // in the past
 }

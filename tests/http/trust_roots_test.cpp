@@ -63,22 +63,19 @@ TEST_CASE("trust roots: every certificate of a PEM file is loaded", "[http][trus
   Cert a = self_signed("root a");
   Cert b = self_signed("root b");
   // Text around the blocks (as in Debian's bundles) is allowed.
-  auto roots =
-      TrustRoots::parse("# root a\n" + to_pem(a.get()) + "\n# root b\n" + to_pem(b.get()), "test");
+  auto roots = TrustRoots::parse("# root a\n" + to_pem(a.get()) + "\n# root b\n" + to_pem(b.get()), "test");
   REQUIRE(roots);
   CHECK(roots->size() == 2);
 }
 
-TEST_CASE("trust roots: the certificates are added to a store that keeps its own",
-          "[http][trust]") {
+TEST_CASE("trust roots: the certificates are added to a store that keeps its own", "[http][trust]") {
   Cert system_root = self_signed("system root");
   Cert extra_a = self_signed("extra a");
   Cert extra_b = self_signed("extra b");
   auto roots = TrustRoots::parse(to_pem(extra_a.get()) + to_pem(extra_b.get()), "test");
   REQUIRE(roots);
 
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
-                                                        SSL_CTX_free);
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
   REQUIRE(ctx);
   REQUIRE(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), system_root.get()) == 1);
   REQUIRE(roots->add_to(ctx.get()));
@@ -91,15 +88,14 @@ TEST_CASE("trust roots: the certificates are added to a store that keeps its own
 }
 
 TEST_CASE("trust roots: unreadable, empty or broken bundles are usage errors", "[http][trust]") {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("certkeep-trust-" +
-                    std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("certkeep-trust-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::filesystem::create_directories(dir);
   const std::string good = to_pem(self_signed("good").get());
   std::string broken = good;
   broken[broken.size() / 2] = '!';  // inside the base64 body
-  std::ofstream(dir / "key.pem")
-      << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  std::ofstream(dir / "key.pem") << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
   std::ofstream(dir / "empty.pem") << "";
   std::ofstream(dir / "broken.pem") << good << broken;
   std::ofstream(dir / "good.pem") << good;

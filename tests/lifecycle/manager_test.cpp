@@ -66,7 +66,8 @@ struct EventLog {
 };
 
 struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {}) : ca(std::move(options)), clock(std::chrono::system_clock::now()) {
+  explicit Fixture(testing::FakeCaOptions options = {})
+      : ca(std::move(options)), clock(std::chrono::system_clock::now()) {
     dir = std::filesystem::temp_directory_path() /
           ("certkeep-manager-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(dir);
@@ -111,7 +112,8 @@ struct Fixture {
 
 // One handshake against `ctx` over an in-memory BIO pair; the serial served, "" on failure.
 std::string handshake_serial(SSL_CTX* server_ctx, const std::string& server_name) {
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> client_ctx(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> client_ctx(SSL_CTX_new(TLS_client_method()),
+                                                               &SSL_CTX_free);
   std::unique_ptr<SSL, decltype(&SSL_free)> client(SSL_new(client_ctx.get()), &SSL_free);
   std::unique_ptr<SSL, decltype(&SSL_free)> server(SSL_new(server_ctx), &SSL_free);
   BIO* client_bio = nullptr;
@@ -119,7 +121,8 @@ std::string handshake_serial(SSL_CTX* server_ctx, const std::string& server_name
   REQUIRE(BIO_new_bio_pair(&client_bio, 0, &server_bio, 0) == 1);
   SSL_set_bio(client.get(), client_bio, client_bio);
   SSL_set_bio(server.get(), server_bio, server_bio);
-  SSL_ctrl(client.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(server_name.c_str()));
+  SSL_ctrl(client.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(server_name.c_str()));
   SSL_set_connect_state(client.get());
   SSL_set_accept_state(server.get());
   bool client_done = false;
@@ -129,7 +132,8 @@ std::string handshake_serial(SSL_CTX* server_ctx, const std::string& server_name
       if (*done) continue;
       const int rc = SSL_do_handshake(ssl);
       const int error = SSL_get_error(ssl, rc);
-      if (rc == 1) *done = true;
+      if (rc == 1)
+        *done = true;
       else if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
         ERR_clear_error();
         return "";
@@ -142,7 +146,9 @@ std::string handshake_serial(SSL_CTX* server_ctx, const std::string& server_name
   PEM_write_bio_X509(out.get(), peer);
   char* data = nullptr;
   const long length = BIO_get_mem_data(out.get(), &data);
-  return crypto::inspect_certificate(std::string_view(data, static_cast<std::size_t>(length))).value().serial_hex;
+  return crypto::inspect_certificate(std::string_view(data, static_cast<std::size_t>(length)))
+      .value()
+      .serial_hex;
 }
 
 }  // namespace
@@ -199,7 +205,9 @@ TEST_CASE("fake CA: a stored wildcard certificate is adopted without the CA and 
   auto ca = crypto::create_private_ca("other root", 24h).value();
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   const auto now = std::chrono::system_clock::now();
-  std::string cert = crypto::issue_leaf_certificate(ca, key, {"w.example.com", "*.w.example.com"}, now - 1h, now + 240h).value();
+  std::string cert =
+      crypto::issue_leaf_certificate(ca, key, {"w.example.com", "*.w.example.com"}, now - 1h, now + 240h)
+          .value();
   auto info = crypto::inspect_certificate(cert).value();
   {
     auto store = f.store();
@@ -279,7 +287,8 @@ TEST_CASE("fake CA: a refused issuance returns the CA's problem, sends Failed an
   CHECK(events[0].error->code() == Errc::CaProblem);
 }
 
-TEST_CASE("manage refuses wildcard, invalid and missing names before touching the CA", "[lifecycle][manager]") {
+TEST_CASE("manage refuses wildcard, invalid and missing names before touching the CA",
+          "[lifecycle][manager]") {
   Fixture f;
   for (auto names : {std::vector<std::string>{}, std::vector<std::string>{"*.example.com"},
                      std::vector<std::string>{"bad name.example.com"}}) {
@@ -293,7 +302,8 @@ TEST_CASE("manage refuses wildcard, invalid and missing names before touching th
   CHECK(f.ca.count("new-order") == 0);
 }
 
-TEST_CASE("fake CA: http01_response answers only a pending token, on its own host", "[lifecycle][manager][fake-ca]") {
+TEST_CASE("fake CA: http01_response answers only a pending token, on its own host",
+          "[lifecycle][manager][fake-ca]") {
   Fixture f;
   std::optional<std::string> right_host, with_port, wrong_host, unknown_token, decorated;
   std::string token;
@@ -417,8 +427,10 @@ TEST_CASE("event hub: a throwing subscriber does not stop the others; one may un
   CHECK(hub->size() == 1);
 }
 
-TEST_CASE("Manager::open refuses a directory that is not https and a missing ca_bundle", "[lifecycle][manager]") {
-  const auto dir = std::filesystem::temp_directory_path() / ("certkeep-manager-open-" + std::to_string(::getpid()));
+TEST_CASE("Manager::open refuses a directory that is not https and a missing ca_bundle",
+          "[lifecycle][manager]") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("certkeep-manager-open-" + std::to_string(::getpid()));
   ManagerOptions options;
   options.state_dir = dir;
   options.directory_url = "http://ca.example/dir";

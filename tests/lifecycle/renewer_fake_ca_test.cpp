@@ -4,9 +4,9 @@
 // the old certificate, backoff, hook retries and leases.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -60,7 +60,8 @@ struct Fixture {
     AppOptions options_for_app;
     options_for_app.state_dir = dir / "state";
     options_for_app.clock = &clock;
-    options_for_app.make_transport = [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
+    options_for_app.make_transport =
+        [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
       ++transports_made;
       return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
     };
@@ -212,7 +213,8 @@ TEST_CASE("fake CA: the deploy hook sees exactly the CERTKEEP_* variables", "[li
   Fixture f;
   const auto env_file = f.dir / "hook-env.txt";
   std::filesystem::create_directories(f.dir);
-  auto issued = f.app->issue(f.request("hook.example.com", "env | grep '^CERTKEEP_' | sort > '" + env_file.string() + "'"));
+  auto issued = f.app->issue(
+      f.request("hook.example.com", "env | grep '^CERTKEEP_' | sort > '" + env_file.string() + "'"));
   REQUIRE(issued);
   std::map<std::string, std::string> env;
   std::istringstream lines(read_file(env_file));
@@ -241,9 +243,9 @@ TEST_CASE("fake CA: a failing hook is reported, keeps the renewal, and is retrie
   REQUIRE_FALSE(issued);
   CHECK(issued.error().code() == Errc::Hook);
   auto lineage = f.lineage("flaky.example.com");
-  CHECK_FALSE(lineage.serial.empty());                  // the certificate is kept
-  CHECK(lineage.deployed_serial == lineage.serial);     // and its files deployed
-  CHECK(lineage.hook_pending_serial == lineage.serial); // the hook is still owed
+  CHECK_FALSE(lineage.serial.empty());                   // the certificate is kept
+  CHECK(lineage.deployed_serial == lineage.serial);      // and its files deployed
+  CHECK(lineage.hook_pending_serial == lineage.serial);  // the hook is still owed
 
   // Not due, but the owed hook runs again; still failing → DeployFailed.
   auto again = f.renew_one("flaky.example.com");
@@ -271,8 +273,10 @@ TEST_CASE("fake CA: a hook that hangs is cut off at its time limit", "[lifecycle
   CHECK_FALSE(f.lineage("slow.example.com").serial.empty());
 }
 
-TEST_CASE("fake CA: bulk renewal keeps one CA client per worker: one transport, one directory fetch, "
-          "one account lookup each", "[lifecycle][fake-ca][bulk]") {
+TEST_CASE(
+    "fake CA: bulk renewal keeps one CA client per worker: one transport, one directory fetch, "
+    "one account lookup each",
+    "[lifecycle][fake-ca][bulk]") {
   Fixture f;
   const std::vector<std::string> names{"b1.example.com", "b2.example.com", "b3.example.com",
                                        "b4.example.com", "b5.example.com", "b6.example.com"};
@@ -365,7 +369,8 @@ TEST_CASE("fake CA: a failed renewalInfo poll never fails the pass and is asked 
           "[lifecycle][fake-ca][ari]") {
   AriFixture f;
   auto first = f.app->issue(f.request("flaky-ari.example.com")).value();
-  f.ca.options().intercept = [](std::string_view kind, const http::Request&) -> std::optional<Result<http::Response>> {
+  f.ca.options().intercept = [](std::string_view kind,
+                                const http::Request&) -> std::optional<Result<http::Response>> {
     if (kind != "renewal-info") return std::nullopt;
     http::Response unavailable;
     unavailable.status = 503;

@@ -105,15 +105,13 @@ TEST_CASE("store: a renewal's bookkeeping commits are not synced, the certificat
 
   // The connection is back to synced commits.
   CHECK(syncs_during([&] { REQUIRE(store->set_status(name, LineageStatus::Valid)); }) > 0);
-  CHECK(syncs_during([&] {
-          REQUIRE(store->record_failure(name, "timeout", "", t0() + 1h));
-        }) > 0);
+  CHECK(syncs_during([&] { REQUIRE(store->record_failure(name, "timeout", "", t0() + 1h)); }) > 0);
 
   // Unsynced is not uncommitted: another connection sees every write.
   auto other = open_store(dir.db());
   const LineageRecord seen = other->find_lineage(name).value().value();
   CHECK(seen.deployed_serial == "0AFF");
-  CHECK_FALSE(other->find_order(name).value().has_value());  // commit_issuance dropped it
+  CHECK_FALSE(other->find_order(name).value().has_value());              // commit_issuance dropped it
   CHECK(other->try_acquire_lease(name, "worker-2", t0(), 60s).value());  // the release landed
 }
 

@@ -47,8 +47,9 @@ std::string joined(const std::vector<std::string>& lines) {
 
 void add(Store& store, LineageRecord lineage) { REQUIRE(store.insert_lineages_bulk({std::move(lineage)})); }
 
-TEST_CASE("due_lineages returns what is due now: planned renewals and ended backoffs, never revoked or imported",
-          "[store][due]") {
+TEST_CASE(
+    "due_lineages returns what is due now: planned renewals and ended backoffs, never revoked or imported",
+    "[store][due]") {
   auto store = memory_store();
   add(*store, valid_lineage("due.example.com", t0() - 1h));
   add(*store, valid_lineage("due-exactly-now.example.com", t0()));
@@ -74,7 +75,7 @@ TEST_CASE("due_lineages returns what is due now: planned renewals and ended back
         std::vector<std::string>{"due-exactly-now.example.com", "due.example.com", "expired.example.com",
                                  "retry.example.com"});
   CHECK(names_of(store->due_lineages(t0() + 2h).value()).size() == 6);  // + later, backoff
-  CHECK(store->next_due_time().value() == t0() - 24h);                 // the expired one
+  CHECK(store->next_due_time().value() == t0() - 24h);                  // the expired one
 
   // Writes keep the due time current: a commit clears the backoff, a failure sets one.
   REQUIRE(store->commit_issuance("backoff.example.com", issued("05", t0() + 30 * 24h), EventKind::Renewed));
@@ -104,7 +105,8 @@ TEST_CASE("next_due_time is empty when nothing is renewable", "[store][due]") {
   CHECK_FALSE(store->next_due_time().value().has_value());
 }
 
-TEST_CASE("due and deploy checks use their indexes, not a table scan (EXPLAIN QUERY PLAN)", "[store][due][index]") {
+TEST_CASE("due and deploy checks use their indexes, not a table scan (EXPLAIN QUERY PLAN)",
+          "[store][due][index]") {
   TempDir dir;
   auto store = open_store(dir.db());
   add(*store, valid_lineage("a.example.com", t0() + 24h));
@@ -119,7 +121,8 @@ TEST_CASE("due and deploy checks use their indexes, not a table scan (EXPLAIN QU
   CHECK(uses_index(min_plan, "certificates_by_due_at"));
 }
 
-TEST_CASE("100,000 lineages in one bulk insert, then the everyday check finds none due", "[store][due][bulk]") {
+TEST_CASE("100,000 lineages in one bulk insert, then the everyday check finds none due",
+          "[store][due][bulk]") {
   TempDir dir;
   constexpr int kCount = 100'000;
   std::vector<LineageRecord> lineages;
@@ -133,7 +136,9 @@ TEST_CASE("100,000 lineages in one bulk insert, then the everyday check finds no
     lineages.push_back(std::move(lineage));
   }
   using Clock = std::chrono::steady_clock;
-  auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  auto ms = [](Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
 
   auto started = Clock::now();
   {

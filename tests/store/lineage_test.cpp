@@ -16,8 +16,16 @@ TEST_CASE("lineages: every field survives a round trip through bulk insert and f
 
   LineageRecord lineage = valid_lineage("example.com", t0() + 24h);
   lineage.account_id = account_id;
-  lineage.settings = LineageSettings{"https://ca.test/dir", "/etc/ca.pem", "rsa2048", "webroot", "/var/www",
-                                     "127.0.0.1:8080", "ISRG Root X1", "systemctl reload nginx", "a@b.c", true};
+  lineage.settings = LineageSettings{"https://ca.test/dir",
+                                     "/etc/ca.pem",
+                                     "rsa2048",
+                                     "webroot",
+                                     "/var/www",
+                                     "127.0.0.1:8080",
+                                     "ISRG Root X1",
+                                     "systemctl reload nginx",
+                                     "a@b.c",
+                                     true};
   lineage.next_attempt_at = t0() + 2h;
   lineage.attempts = 3;
   lineage.last_error = "rateLimited";
@@ -184,7 +192,8 @@ TEST_CASE("lineages: remove drops the lineage and its order but keeps (and exten
   auto store = memory_store();
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
   REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
-  REQUIRE(store->save_order(OrderRecord{"example.com", "https://ca.test/order/2", "ready", core::Secret("K2"), t0()}));
+  REQUIRE(store->save_order(
+      OrderRecord{"example.com", "https://ca.test/order/2", "ready", core::Secret("K2"), t0()}));
   REQUIRE(store->remove_lineage("example.com"));
   CHECK_FALSE(store->find_lineage("example.com").value().has_value());
   CHECK_FALSE(store->find_order("example.com").value().has_value());

@@ -21,7 +21,8 @@ TEST_CASE("commit_issuance stores the certificate, resets the failures, drops th
   lineage.settings.deploy_hook = "systemctl reload nginx";
   REQUIRE(store->upsert_lineage(lineage));
   REQUIRE(store->record_failure("example.com", "timeout", "{\"type\":\"x\"}", t0() + 1h));
-  REQUIRE(store->save_order(OrderRecord{"example.com", "https://ca.test/order/1", "valid", core::Secret("NEWKEY"), t0()}));
+  REQUIRE(store->save_order(
+      OrderRecord{"example.com", "https://ca.test/order/1", "valid", core::Secret("NEWKEY"), t0()}));
 
   const IssuedCertificate cert = issued("0AFF", t0() + 60 * 24h);
   REQUIRE(store->commit_issuance("example.com", cert, EventKind::Issued));
@@ -66,7 +67,8 @@ TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old ce
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
   REQUIRE(store->commit_issuance("example.com", issued("01", t0() + 24h), EventKind::Issued));
   REQUIRE(store->record_failure("example.com", "timeout", "", t0() + 1h));
-  REQUIRE(store->save_order(OrderRecord{"example.com", "https://ca.test/order/2", "valid", core::Secret("K2"), t0()}));
+  REQUIRE(store->save_order(
+      OrderRecord{"example.com", "https://ca.test/order/2", "valid", core::Secret("K2"), t0()}));
   {
     // Fault injection: the event insert (the last statement of the commit) fails.
     SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
@@ -89,11 +91,13 @@ TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old ce
 
 TEST_CASE("commit_issuance refuses unknown lineages and incomplete certificates", "[store][issuance]") {
   auto store = memory_store();
-  CHECK(store->commit_issuance("missing", issued("01", t0()), EventKind::Issued).error().code() == Errc::NotFound);
+  CHECK(store->commit_issuance("missing", issued("01", t0()), EventKind::Issued).error().code() ==
+        Errc::NotFound);
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
   IssuedCertificate keyless = issued("01", t0());
   keyless.key_pem = core::Secret();
-  CHECK(store->commit_issuance("example.com", keyless, EventKind::Issued).error().code() == Errc::InvalidArgument);
+  CHECK(store->commit_issuance("example.com", keyless, EventKind::Issued).error().code() ==
+        Errc::InvalidArgument);
   CHECK(store->commit_issuance("example.com", issued("01", t0()), EventKind::Failed).error().code() ==
         Errc::InvalidArgument);
   CHECK(store->find_lineage("example.com").value()->serial.empty());
@@ -110,7 +114,8 @@ TEST_CASE("commit_issuance of an imported certificate keeps the lineage tracked-
   CHECK(store->due_lineages(t0()).value().empty());
 }
 
-TEST_CASE("record_failure counts attempts and schedules the retry; the certificate stays", "[store][failure]") {
+TEST_CASE("record_failure counts attempts and schedules the retry; the certificate stays",
+          "[store][failure]") {
   auto store = memory_store();
   SECTION("never issued: the lineage becomes failed") {
     REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
@@ -201,8 +206,10 @@ TEST_CASE("orders: one per lineage, replaced by the next save, gone after delete
             .error()
             .code() == Errc::NotFound);
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-  REQUIRE(store->save_order(OrderRecord{"example.com", "https://ca.test/o/1", "pending", core::Secret("K1"), t0()}));
-  REQUIRE(store->save_order(OrderRecord{"example.com", "https://ca.test/o/2", "ready", core::Secret("K2"), t0() + 1s}));
+  REQUIRE(store->save_order(
+      OrderRecord{"example.com", "https://ca.test/o/1", "pending", core::Secret("K1"), t0()}));
+  REQUIRE(store->save_order(
+      OrderRecord{"example.com", "https://ca.test/o/2", "ready", core::Secret("K2"), t0() + 1s}));
   auto order = store->find_order("example.com").value();
   REQUIRE(order);
   CHECK(order->order_url == "https://ca.test/o/2");
@@ -217,8 +224,8 @@ TEST_CASE("orders: one per lineage, replaced by the next save, gone after delete
 TEST_CASE("events come back oldest first, limited to the newest ones, per lineage", "[store][events]") {
   auto store = memory_store();
   for (int i = 0; i < 10; ++i) {
-    REQUIRE(store->append_event(
-        EventRecord{0, "example.com", EventKind::Deployed, std::to_string(i), "detail " + std::to_string(i), t0() + std::chrono::seconds(i)}));
+    REQUIRE(store->append_event(EventRecord{0, "example.com", EventKind::Deployed, std::to_string(i),
+                                            "detail " + std::to_string(i), t0() + std::chrono::seconds(i)}));
     REQUIRE(store->append_event(EventRecord{0, "other.example.com", EventKind::Revoked, "x", "", t0()}));
   }
   auto all = store->events("example.com").value();

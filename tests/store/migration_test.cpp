@@ -23,21 +23,26 @@ void build_old_store(const std::filesystem::path& path, int version) {
   REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == version);
   if (version == 0) return;
   // Rows written with version 1's columns, which every later version keeps.
-  db.exec("INSERT INTO accounts (id, directory_url, account_url, key_pem, contact, status, created_at) "
-          "VALUES (7, 'https://ca.test/dir', 'https://ca.test/acct/7', 'ACCOUNT KEY', 'mailto:a@b', 'valid', 1700000000)");
-  SQLite::Statement lineage(db,
-                            "INSERT INTO certificates (name, identifiers, account_id, status, deploy_hook, key_pem, "
-                            "cert_pem, chain_pem, serial, not_before, not_after, renew_at, deployed_serial, "
-                            "created_at, updated_at) VALUES ('old.example.com', ?1, 7, 'valid', 'systemctl reload "
-                            "nginx', 'KEY', 'CERT', 'CHAIN', 'ABC123', 1700000000, 1707776000, ?2, 'ABC123', "
-                            "1700000000, 1700000000)");
+  db.exec(
+      "INSERT INTO accounts (id, directory_url, account_url, key_pem, contact, status, created_at) "
+      "VALUES (7, 'https://ca.test/dir', 'https://ca.test/acct/7', 'ACCOUNT KEY', 'mailto:a@b', 'valid', "
+      "1700000000)");
+  SQLite::Statement lineage(
+      db,
+      "INSERT INTO certificates (name, identifiers, account_id, status, deploy_hook, key_pem, "
+      "cert_pem, chain_pem, serial, not_before, not_after, renew_at, deployed_serial, "
+      "created_at, updated_at) VALUES ('old.example.com', ?1, 7, 'valid', 'systemctl reload "
+      "nginx', 'KEY', 'CERT', 'CHAIN', 'ABC123', 1700000000, 1707776000, ?2, 'ABC123', "
+      "1700000000, 1700000000)");
   lineage.bind(1, std::string("old.example.com\nwww.old.example.com"));
   lineage.bind(2, static_cast<std::int64_t>(core::to_unix(t0())));
   lineage.exec();
-  db.exec("INSERT INTO orders (lineage, order_url, status, key_pem, created_at) "
-          "VALUES ('old.example.com', 'https://ca.test/order/1', 'pending', 'NEW KEY', 1700000100)");
-  db.exec("INSERT INTO events (lineage, kind, serial, detail, at) "
-          "VALUES ('old.example.com', 'issued', 'ABC123', 'first', 1700000000)");
+  db.exec(
+      "INSERT INTO orders (lineage, order_url, status, key_pem, created_at) "
+      "VALUES ('old.example.com', 'https://ca.test/order/1', 'pending', 'NEW KEY', 1700000100)");
+  db.exec(
+      "INSERT INTO events (lineage, kind, serial, detail, at) "
+      "VALUES ('old.example.com', 'issued', 'ABC123', 'first', 1700000000)");
 }
 
 TEST_CASE("every schema version up to the current one is reached by its own step", "[store][migration]") {
@@ -105,7 +110,8 @@ TEST_CASE("an upgrade that fails part way leaves the store at the version it sta
   CHECK(store->find_lineage("old.example.com").value().has_value());
 }
 
-TEST_CASE("migrating twice is a no-op, and two stores opening a new file migrate it once", "[store][migration]") {
+TEST_CASE("migrating twice is a no-op, and two stores opening a new file migrate it once",
+          "[store][migration]") {
   TempDir dir;
   open_store(dir.db());
   {

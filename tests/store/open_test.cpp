@@ -87,13 +87,15 @@ TEST_CASE("a database with damaged pages fails the integrity check at open", "[s
   TempDir dir;
   {
     auto store = open_store(dir.db());
-    for (int i = 0; i < 50; ++i) REQUIRE(store->upsert_lineage(pending_lineage("n" + std::to_string(i) + ".example.com")));
+    for (int i = 0; i < 50; ++i)
+      REQUIRE(store->upsert_lineage(pending_lineage("n" + std::to_string(i) + ".example.com")));
   }  // the last connection checkpoints the WAL into the main file
   REQUIRE(!std::filesystem::exists(dir.db().string() + "-wal"));
   const auto size = std::filesystem::file_size(dir.db());
   REQUIRE(size > 4 * 4096);
   // Keep page 1 (header and schema) intact; smash every other page's b-tree header.
-  for (std::size_t page = 1; page * 4096 < size; ++page) write_bytes(dir.db(), page * 4096, std::string(16, '\x7f'));
+  for (std::size_t page = 1; page * 4096 < size; ++page)
+    write_bytes(dir.db(), page * 4096, std::string(16, '\x7f'));
   StoreOptions verify;
   verify.verify_integrity = true;
   auto store = Store::open(dir.db(), verify);
@@ -185,7 +187,8 @@ TEST_CASE("two connections writing at the same time both succeed (the busy timeo
   std::thread b(writer, "b", &second);
   a.join();
   b.join();
-  INFO((first ? std::string() : first.error().to_string()) << (second ? std::string() : second.error().to_string()));
+  INFO((first ? std::string() : first.error().to_string())
+       << (second ? std::string() : second.error().to_string()));
   CHECK(first);
   CHECK(second);
   auto store = open_store(dir.db());

@@ -22,9 +22,7 @@ void FakeTransport::push_response(int status, std::string body, HeaderList heade
   push(response(status, std::move(body), std::move(headers)));
 }
 
-void FakeTransport::push_error(Errc code, std::string message) {
-  push(fail(code, std::move(message)));
-}
+void FakeTransport::push_error(Errc code, std::string message) { push(fail(code, std::move(message))); }
 
 http::Response FakeTransport::response(int status, std::string body, HeaderList headers) {
   http::Response response;
@@ -56,18 +54,17 @@ Result<http::Response> FakeTransport::send(const http::Request& request) {
       replies_.pop_front();
     }
   }
-  Result<http::Response> reply =
-      handler  ? handler(request)
-      : queued ? std::move(*queued)
-               : fail(Errc::Internal, "FakeTransport: no scripted reply for " + what);
+  Result<http::Response> reply = handler ? handler(request)
+                                 : queued
+                                     ? std::move(*queued)
+                                     : fail(Errc::Internal, "FakeTransport: no scripted reply for " + what);
   if (!reply) {
-    if (reply.error().code() == Errc::Network || reply.error().code() == Errc::Timeout)
-      drop_connection();
+    if (reply.error().code() == Errc::Network || reply.error().code() == Errc::Timeout) drop_connection();
     return reply;
   }
   if (reply->body.size() > request.max_body_bytes)
-    return fail(Errc::Protocol, what + ": response body exceeds " +
-                                    std::to_string(request.max_body_bytes) + " bytes");
+    return fail(Errc::Protocol,
+                what + ": response body exceeds " + std::to_string(request.max_body_bytes) + " bytes");
   return reply;
 }
 

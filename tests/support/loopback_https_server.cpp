@@ -54,8 +54,7 @@ Cert make_certificate(EVP_PKEY* key, const std::string& common_name, X509* issue
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
-                             0);
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
   X509_set_pubkey(cert.get(), key);
   X509* authority = issuer ? issuer : cert.get();
@@ -64,16 +63,14 @@ Cert make_certificate(EVP_PKEY* key, const std::string& common_name, X509* issue
   return cert;
 }
 
-void sign(X509* cert, EVP_PKEY* key) {
-  require(X509_sign(cert, key, EVP_sha256()) > 0, "signing failed");
-}
+void sign(X509* cert, EVP_PKEY* key) { require(X509_sign(cert, key, EVP_sha256()) > 0, "signing failed"); }
 
 std::string san_value(const std::vector<std::string>& names) {
   std::string value;
   for (const auto& name : names) {
     if (!value.empty()) value += ",";
-    const bool is_ip = name.find_first_not_of("0123456789.") == std::string::npos ||
-                       name.find(':') != std::string::npos;
+    const bool is_ip =
+        name.find_first_not_of("0123456789.") == std::string::npos || name.find(':') != std::string::npos;
     value += (is_ip ? "IP:" : "DNS:") + name;
   }
   return value;
@@ -106,8 +103,8 @@ LoopbackHttpsServer::LoopbackHttpsServer(Handler handler, const std::vector<std:
 void LoopbackHttpsServer::start(Handler handler, const std::vector<std::string>& names) {
   // A fresh root per server, so two servers never trust each other's clients by accident.
   Key ca_key = new_p256_key();
-  Cert ca = make_certificate(ca_key.get(), "certkeep loopback test CA " + dir_.filename().string(),
-                             nullptr, 1);
+  Cert ca =
+      make_certificate(ca_key.get(), "certkeep loopback test CA " + dir_.filename().string(), nullptr, 1);
   add_extension(ca.get(), ca.get(), NID_basic_constraints, "critical,CA:TRUE");
   add_extension(ca.get(), ca.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
   sign(ca.get(), ca_key.get());
@@ -126,8 +123,7 @@ void LoopbackHttpsServer::start(Handler handler, const std::vector<std::string>&
   // httplib takes its own references to the certificate and key.
   server_ = std::make_unique<httplib::SSLServer>(leaf.get(), leaf_key.get());
   require(server_->is_valid(), "cpp-httplib refused the certificate");
-  auto route = [handler = std::move(handler)](const httplib::Request& request,
-                                              httplib::Response& response) {
+  auto route = [handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
     handler(request, response);
   };
   const char* any = ".*";

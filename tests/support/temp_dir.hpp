@@ -22,8 +22,8 @@ class TempDir {
   // Created under $TMPDIR (or /tmp) as "certkeep-<label>-XXXXXX", mode 0700.
   explicit TempDir(std::string_view label = "test") {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && base[0] == '/' ? base : "/tmp") +
-                          "/certkeep-" + std::string(label) + "-XXXXXX";
+    std::string pattern = std::string(base != nullptr && base[0] == '/' ? base : "/tmp") + "/certkeep-" +
+                          std::string(label) + "-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }

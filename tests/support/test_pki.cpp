@@ -29,16 +29,14 @@ TestLeaf TestPki::issue(const std::vector<std::string>& names, std::chrono::seco
   return issue_for_key(key, names, not_before, not_before + lifetime);
 }
 
-TestLeaf TestPki::issue_for_key(const crypto::PrivateKey& key,
-                                const std::vector<std::string>& names,
+TestLeaf TestPki::issue_for_key(const crypto::PrivateKey& key, const std::vector<std::string>& names,
                                 std::chrono::system_clock::time_point not_before,
                                 std::chrono::system_clock::time_point not_after) const {
   std::string cert_pem =
       take(crypto::issue_leaf_certificate(ca_, key, names, not_before, not_after), "test PKI leaf");
   crypto::CertificateInfo info = take(crypto::inspect_certificate(cert_pem), "test PKI leaf");
   std::string key_pem = take(key.to_pem(), "test PKI leaf key").str();
-  return TestLeaf{key, std::move(key_pem), std::move(cert_pem), ca_.cert_pem,
-                  std::move(info.serial_hex)};
+  return TestLeaf{key, std::move(key_pem), std::move(cert_pem), ca_.cert_pem, std::move(info.serial_hex)};
 }
 
 }  // namespace certkeep::testing

@@ -37,8 +37,8 @@ class TestPki {
   // `lifetime`, on a fresh key of `key_type`. Throws std::runtime_error when OpenSSL fails.
   TestLeaf issue(const std::vector<std::string>& names,
                  std::chrono::seconds lifetime = std::chrono::hours(24 * 90),
-                 std::chrono::system_clock::time_point not_before =
-                     std::chrono::system_clock::now() - std::chrono::minutes(5),
+                 std::chrono::system_clock::time_point not_before = std::chrono::system_clock::now() -
+                                                                    std::chrono::minutes(5),
                  KeyType key_type = KeyType::EcdsaP256) const;
 
   // The same for a key the test already has.

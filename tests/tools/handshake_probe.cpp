@@ -152,21 +152,32 @@ std::optional<Options> parse_args(int argc, char** argv) {
     if (i + 1 >= argc) return std::nullopt;
     const std::string value = argv[++i];
     bool good = true;
-    if (flag == "--host") options.host = value;
-    else if (flag == "--name") options.name = value;
-    else if (flag == "--cafile") options.cafile = value;
-    else if (flag == "--records") options.records_path = value;
-    else if (flag == "--port") good = (options.port = parse_number<int>(value).value_or(0)) > 0 && options.port < 65536;
-    else if (flag == "--count") good = (options.count = parse_number<long>(value).value_or(0)) > 0;
+    if (flag == "--host")
+      options.host = value;
+    else if (flag == "--name")
+      options.name = value;
+    else if (flag == "--cafile")
+      options.cafile = value;
+    else if (flag == "--records")
+      options.records_path = value;
+    else if (flag == "--port")
+      good = (options.port = parse_number<int>(value).value_or(0)) > 0 && options.port < 65536;
+    else if (flag == "--count")
+      good = (options.count = parse_number<long>(value).value_or(0)) > 0;
     else if (flag == "--concurrency")
       good = (options.concurrency = parse_number<int>(value).value_or(0)) > 0 && options.concurrency <= 64;
-    else if (flag == "--max-seconds") good = (options.max_seconds = parse_number<double>(value).value_or(0)) > 0;
-    else if (flag == "--rate") good = (options.rate = parse_number<double>(value).value_or(-1)) >= 0;
-    else if (flag == "--stop-after-change-ms") good = (options.stop_after_change_ms = parse_number<long>(value).value_or(-1)) >= 0;
+    else if (flag == "--max-seconds")
+      good = (options.max_seconds = parse_number<double>(value).value_or(0)) > 0;
+    else if (flag == "--rate")
+      good = (options.rate = parse_number<double>(value).value_or(-1)) >= 0;
+    else if (flag == "--stop-after-change-ms")
+      good = (options.stop_after_change_ms = parse_number<long>(value).value_or(-1)) >= 0;
     else if (flag == "--stop-after-change-count")
       good = (options.stop_after_change_count = parse_number<long>(value).value_or(-1)) >= 0;
-    else if (flag == "--progress") good = (options.progress = parse_number<long>(value).value_or(0)) > 0;
-    else return std::nullopt;
+    else if (flag == "--progress")
+      good = (options.progress = parse_number<long>(value).value_or(0)) > 0;
+    else
+      return std::nullopt;
     if (!good) return std::nullopt;
   }
   if (options.port == 0 || options.name.empty() || options.cafile.empty() || !is_loopback_v4(options.host))
@@ -207,8 +218,8 @@ std::string ssl_failure(SSL* ssl, int result, std::string_view what) {
 }
 
 std::string serial_hex(X509* certificate) {
-  std::unique_ptr<BIGNUM, decltype(&BN_free)> number(ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr),
-                                                     &BN_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> number(
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr), &BN_free);
   if (!number) return "";
   std::unique_ptr<char, void (*)(char*)> hex(BN_bn2hex(number.get()), [](char* p) { OPENSSL_free(p); });
   return hex ? std::string(hex.get()) : "";
@@ -273,10 +284,12 @@ Record handshake_once(SSL_CTX* ctx, const Options& options, const sockaddr_in& a
       SSL_set1_host(ssl.get(), options.name.c_str()) != 1)
     return finish("SSL setup: " + openssl_errors());
   errno = 0;
-  if (const int result = SSL_connect(ssl.get()); result != 1) return finish(ssl_failure(ssl.get(), result, "handshake"));
+  if (const int result = SSL_connect(ssl.get()); result != 1)
+    return finish(ssl_failure(ssl.get(), result, "handshake"));
   if (SSL_session_reused(ssl.get()) != 0) return finish("handshake: the session was resumed");
   if (SSL_get_verify_result(ssl.get()) != X509_V_OK)
-    return finish(std::string("handshake: verify: ") + X509_verify_cert_error_string(SSL_get_verify_result(ssl.get())));
+    return finish(std::string("handshake: verify: ") +
+                  X509_verify_cert_error_string(SSL_get_verify_result(ssl.get())));
   if (X509* leaf = SSL_get0_peer_certificate(ssl.get())) record.serial = serial_hex(leaf);
   if (record.serial.empty()) return finish("handshake: no serial in the server's certificate");
 
@@ -369,7 +382,8 @@ std::string json_string(std::string_view text) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(escaped, sizeof escaped, "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += escaped;
         } else {
           out += c;
@@ -393,7 +407,8 @@ struct Summary {
 Summary summarize(Shared& shared, double seconds) {
   Summary summary;
   std::vector<Record>& records = shared.records;
-  std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.end_us < b.end_us; });
+  std::sort(records.begin(), records.end(),
+            [](const Record& a, const Record& b) { return a.end_us < b.end_us; });
   summary.total = static_cast<long>(records.size());
   std::int64_t previous_end = -1;
   for (const Record& record : records) {
@@ -404,7 +419,8 @@ Summary summarize(Shared& shared, double seconds) {
     }
     ++summary.ok;
     if (previous_end >= 0)
-      summary.max_gap_ms = std::max(summary.max_gap_ms, static_cast<double>(record.end_us - previous_end) / 1000.0);
+      summary.max_gap_ms =
+          std::max(summary.max_gap_ms, static_cast<double>(record.end_us - previous_end) / 1000.0);
     previous_end = record.end_us;
     // A handshake that began after a newer serial was first seen must not get an older one.
     const auto mine = std::find_if(shared.serials.begin(), shared.serials.end(),
@@ -425,26 +441,29 @@ void print_summary(const Summary& summary, const Shared& shared, const Options& 
   std::printf("handshakes %ld ok %ld failed %ld seconds %.3f per_second %.1f concurrency %d\n", summary.total,
               summary.ok, summary.failed, summary.seconds, summary.per_second, options.concurrency);
   std::printf("first_error %s\n", summary.first_error.empty() ? "-" : summary.first_error.c_str());
-  std::printf("max_gap_ms %.3f stale_after_swap %ld resumed 0\n", summary.max_gap_ms, summary.stale_after_swap);
+  std::printf("max_gap_ms %.3f stale_after_swap %ld resumed 0\n", summary.max_gap_ms,
+              summary.stale_after_swap);
   int index = 0;
   for (const SerialSeen& seen : shared.serials) {
-    std::printf("serial %d %s first_ms %" PRId64 " last_ms %" PRId64 " count %ld\n", ++index, seen.serial.c_str(),
-                seen.first_us / 1000, seen.last_us / 1000, seen.count);
+    std::printf("serial %d %s first_ms %" PRId64 " last_ms %" PRId64 " count %ld\n", ++index,
+                seen.serial.c_str(), seen.first_us / 1000, seen.last_us / 1000, seen.count);
   }
   if (options.json) {
     std::string serials;
     for (const SerialSeen& seen : shared.serials) {
       serials += serials.empty() ? "" : ",";
-      serials += "{\"serial\":" + json_string(seen.serial) + ",\"first_ms\":" + std::to_string(seen.first_us / 1000) +
-                 ",\"last_ms\":" + std::to_string(seen.last_us / 1000) + ",\"count\":" + std::to_string(seen.count) +
-                 "}";
+      serials += "{\"serial\":" + json_string(seen.serial) +
+                 ",\"first_ms\":" + std::to_string(seen.first_us / 1000) +
+                 ",\"last_ms\":" + std::to_string(seen.last_us / 1000) +
+                 ",\"count\":" + std::to_string(seen.count) + "}";
     }
     std::printf(
         "{\"probe\":\"handshake\",\"host\":%s,\"port\":%d,\"name\":%s,\"concurrency\":%d,\"request\":%s,"
-        "\"total\":%ld,\"ok\":%ld,\"failed\":%ld,\"first_error\":%s,\"seconds\":%.3f,\"handshakes_per_s\":%.1f,"
+        "\"total\":%ld,\"ok\":%ld,\"failed\":%ld,\"first_error\":%s,\"seconds\":%.3f,\"handshakes_per_s\":%."
+        "1f,"
         "\"max_gap_ms\":%.3f,\"stale_after_swap\":%ld,\"serials\":[%s]}\n",
-        json_string(options.host).c_str(), options.port, json_string(options.name).c_str(), options.concurrency,
-        options.request ? "true" : "false", summary.total, summary.ok, summary.failed,
+        json_string(options.host).c_str(), options.port, json_string(options.name).c_str(),
+        options.concurrency, options.request ? "true" : "false", summary.total, summary.ok, summary.failed,
         summary.first_error.empty() ? "null" : json_string(summary.first_error).c_str(), summary.seconds,
         summary.per_second, summary.max_gap_ms, summary.stale_after_swap, serials.c_str());
   }
@@ -456,9 +475,10 @@ bool write_records(const std::string& path, const std::vector<Record>& records) 
   if (!file) return false;
   for (const Record& record : records) {
     std::fprintf(file.get(), "%" PRId64 ".%03d %" PRId64 ".%03d %s %s%s%s\n", record.start_us / 1000,
-                 static_cast<int>(record.start_us % 1000), record.end_us / 1000, static_cast<int>(record.end_us % 1000),
-                 record.ok ? "ok" : "fail", record.serial.empty() ? "-" : record.serial.c_str(),
-                 record.error.empty() ? "" : " ", record.error.c_str());
+                 static_cast<int>(record.start_us % 1000), record.end_us / 1000,
+                 static_cast<int>(record.end_us % 1000), record.ok ? "ok" : "fail",
+                 record.serial.empty() ? "-" : record.serial.c_str(), record.error.empty() ? "" : " ",
+                 record.error.c_str());
   }
   return std::fflush(file.get()) == 0;
 }
@@ -468,7 +488,8 @@ std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> make_context(const Options& op
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
   if (!ctx) return ctx;
   if (SSL_CTX_load_verify_file(ctx.get(), options.cafile.c_str()) != 1) {
-    std::fprintf(stderr, "handshake_probe: cannot load %s: %s\n", options.cafile.c_str(), openssl_errors().c_str());
+    std::fprintf(stderr, "handshake_probe: cannot load %s: %s\n", options.cafile.c_str(),
+                 openssl_errors().c_str());
     ctx.reset();
     return ctx;
   }
@@ -483,11 +504,12 @@ std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> make_context(const Options& op
 int main(int argc, char** argv) {
   auto parsed = parse_args(argc, argv);
   if (!parsed) {
-    std::fprintf(stderr,
-                 "usage: %s --port N --name SNI --cafile PEM [--host 127.0.0.1] [--count N] [--max-seconds S]\n"
-                 "          [--concurrency C] [--rate R] [--stop-after-change-ms MS] [--stop-after-change-count N]\n"
-                 "          [--progress N] [--request] [--records FILE] [--json]   (--host: a 127.0.0.0/8 address)\n",
-                 argv[0]);
+    std::fprintf(
+        stderr,
+        "usage: %s --port N --name SNI --cafile PEM [--host 127.0.0.1] [--count N] [--max-seconds S]\n"
+        "          [--concurrency C] [--rate R] [--stop-after-change-ms MS] [--stop-after-change-count N]\n"
+        "          [--progress N] [--request] [--records FILE] [--json]   (--host: a 127.0.0.0/8 address)\n",
+        argv[0]);
     return 2;
   }
   const Options options = std::move(*parsed);
@@ -499,7 +521,7 @@ int main(int argc, char** argv) {
   address.sin_port = htons(static_cast<std::uint16_t>(options.port));
   ::inet_pton(AF_INET, options.host.c_str(), &address.sin_addr);
 
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGINT, &action, nullptr);
@@ -508,13 +530,13 @@ int main(int argc, char** argv) {
 
   Shared shared;
   const SteadyClock::time_point start = SteadyClock::now();
-  const SteadyClock::time_point deadline =
-      start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(options.max_seconds));
+  const SteadyClock::time_point deadline = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                                       std::chrono::duration<double>(options.max_seconds));
   std::vector<std::thread> threads;
   threads.reserve(static_cast<std::size_t>(options.concurrency));
   for (int i = 0; i < options.concurrency; ++i)
-    threads.emplace_back(worker, i, ctx.get(), std::cref(options), std::cref(address), std::ref(shared), start,
-                         deadline);
+    threads.emplace_back(worker, i, ctx.get(), std::cref(options), std::cref(address), std::ref(shared),
+                         start, deadline);
   for (std::thread& thread : threads) thread.join();
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
 
