@@ -21,16 +21,14 @@ Result<Account> new_account(Client& client, const NewAccountRequest& request) {
 
   Account account;
   account.url = response->location;
-  auto document = parse_json_object(response->body, "account");
-  if (document) {
-    account.status = optional_string(*document, "status").value_or("valid");
+  // A body is optional here; without one the account is taken as valid.
+  if (auto document = parse_json_object(response->body, "account")) {
+    const std::string status = optional_string(*document, "status").value_or("valid");
+    if (status != "valid")
+      return fail(Errc::Protocol, "new-account: account " + account.url + " is " + status);
     if (auto contact = required_string_array(*document, "contact", "account", 16); contact)
       account.contact = std::move(*contact);
-  } else {
-    account.status = "valid";
   }
-  if (account.status != "valid")
-    return fail(Errc::Protocol, "new-account: account " + account.url + " is " + account.status);
   client.set_kid(account.url);
   return account;
 }

@@ -10,9 +10,9 @@
 
 namespace certkeep::acme {
 
+// An account the CA answered is "valid" (new_account refuses any other status).
 struct Account {
   std::string url;  // the kid
-  std::string status;
   std::vector<std::string> contact;
 };
 

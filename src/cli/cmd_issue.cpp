@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // `certkeep issue`: obtain a certificate now, and remember how, so `renew` needs no flags.
-#include <algorithm>
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
@@ -8,7 +7,9 @@
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/lineage_output.hpp"
+#include "core/result_macros.hpp"
 #include "core/strings.hpp"
+#include "lifecycle/request_checks.hpp"
 
 namespace certkeep::cli {
 
@@ -26,9 +27,9 @@ class IssueCommand final : public Command {
     cmd->add_option("--server", server_, "letsencrypt (default), staging, or an ACME directory URL");
     cmd->add_option("--ca-bundle", settings_.ca_bundle,
                     "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
-    cmd->add_option("--key-type", settings_.key_type, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
+    cmd->add_option("--key-type", key_type_, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
     auto* standalone =
-        cmd->add_flag("--standalone", standalone_, "Answer HTTP-01 with a built-in responder (default)");
+        cmd->add_flag("--standalone")->description("Answer HTTP-01 with a built-in responder (default)");
     auto* webroot = cmd->add_option("--webroot", settings_.webroot,
                                     "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
     standalone->excludes(webroot);
@@ -39,7 +40,7 @@ class IssueCommand final : public Command {
     cmd->add_option("--deploy-hook", settings_.deploy_hook,
                     "Shell command run after each issuance or renewal (CERTKEEP_* env)");
     cmd->add_flag("--reuse-key", settings_.reuse_key, "Keep the private key on renewal");
-    cmd->add_flag("--json", json_, "Print the result as JSON");
+    cmd->add_flag("--json")->description("Print the result as JSON");
     return cmd;
   }
 
@@ -69,58 +70,37 @@ class IssueCommand final : public Command {
 
   Result<lifecycle::IssueRequest> build_request() {
     lifecycle::IssueRequest request;
-    for (const std::string& name : names_) {
-      std::string lower = core::to_lower(name);
-      if (lower.starts_with("*."))
-        return fail(Errc::InvalidArgument,
-                    "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " + name);
-      if (!core::is_valid_dns_name(lower))
-        return fail(Errc::InvalidArgument,
-                    "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
-      if (std::find(request.names.begin(), request.names.end(), lower) == request.names.end())
-        request.names.push_back(lower);
-    }
-    if (request.names.size() > 100) return fail(Errc::InvalidArgument, "at most 100 names per certificate");
-    request.lineage = lineage_.empty() ? request.names.front() : lineage_;
-    if (!core::is_valid_lineage_name(request.lineage))
-      return fail(Errc::InvalidArgument, "invalid lineage name \"" +
-                                             core::sanitize_for_terminal(request.lineage, 80) +
-                                             "\" (use a-z, 0-9, '.', '_', '-')");
-    auto directory = resolve_server(server_);
-    if (!directory) return fail(directory.error());
-    settings_.directory_url = *directory;
-    if (!settings_.ca_bundle.empty()) {
-      std::error_code ec;
-      std::filesystem::path bundle = std::filesystem::absolute(settings_.ca_bundle, ec);
-      if (ec || !std::filesystem::is_regular_file(bundle, ec))
-        return fail(Errc::InvalidArgument, "--ca-bundle " + settings_.ca_bundle + ": not a readable file");
-      settings_.ca_bundle = bundle.string();
-    }
-    if (settings_.key_type.empty()) settings_.key_type = "ec256";
-    if (!parse_key_type(settings_.key_type))
+    request.names = CERTKEEP_TRY(lifecycle::normalize_names(names_));
+    request.lineage = CERTKEEP_TRY(lifecycle::choose_lineage_name(lineage_, request.names));
+    settings_.directory_url = CERTKEEP_TRY(resolve_server(server_));
+    if (!settings_.ca_bundle.empty())
+      settings_.ca_bundle =
+          CERTKEEP_TRY(lifecycle::check_ca_bundle(settings_.ca_bundle, "--ca-bundle")).string();
+    auto key_type = parse_key_type(key_type_.empty() ? "ec256" : key_type_);
+    if (!key_type)
       return fail(Errc::InvalidArgument, "--key-type must be ec256, ec384, rsa2048, rsa3072 or rsa4096");
+    settings_.key_type = *key_type;
     if (!settings_.webroot.empty()) {
       std::error_code ec;
       std::filesystem::path root = std::filesystem::absolute(settings_.webroot, ec);
       if (ec || !std::filesystem::is_directory(root, ec))
         return fail(Errc::InvalidArgument, "--webroot " + settings_.webroot + ": not a directory");
       settings_.webroot = root.string();
-      settings_.challenge_method = "webroot";
+      settings_.challenge_method = store::ChallengeMethod::Webroot;
     } else {
-      settings_.challenge_method = "standalone";
+      settings_.challenge_method = store::ChallengeMethod::Standalone;
       if (settings_.http_listen.empty()) settings_.http_listen = ":80";
     }
     request.settings = settings_;
-    request.account = {settings_.email, agree_tos_};
+    request.account = {.email = settings_.email, .agree_terms_of_service = agree_tos_};
     return request;
   }
 
   std::vector<std::string> names_;
   std::string lineage_;
   std::string server_;
+  std::string key_type_;
   bool agree_tos_ = false;
-  bool standalone_ = false;
-  bool json_ = false;
   lifecycle::LineageSettings settings_;
 };
 

@@ -14,7 +14,7 @@ class ListCommand final : public Command {
  public:
   CLI::App* add_to(CLI::App& app) override {
     CLI::App* cmd = app.add_subcommand("list", "List managed certificates");
-    cmd->add_flag("--json", json_, "Print a JSON array");
+    cmd->add_flag("--json")->description("Print a JSON array");
     return cmd;
   }
 
@@ -42,7 +42,6 @@ class ListCommand final : public Command {
   }
 
  private:
-  bool json_ = false;
 };
 
 class ShowCommand final : public Command {
@@ -50,7 +49,7 @@ class ShowCommand final : public Command {
   CLI::App* add_to(CLI::App& app) override {
     CLI::App* cmd = app.add_subcommand("show", "Show one lineage and its history");
     cmd->add_option("name", name_, "Lineage name")->required();
-    cmd->add_flag("--json", json_, "Print JSON");
+    cmd->add_flag("--json")->description("Print JSON");
     return cmd;
   }
 
@@ -68,7 +67,6 @@ class ShowCommand final : public Command {
 
  private:
   std::string name_;
-  bool json_ = false;
 };
 
 }  // namespace

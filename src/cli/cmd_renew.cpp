@@ -19,7 +19,7 @@ class RenewCommand final : public Command {
     cmd->add_flag("--dry-run", dry_run_, "Show what would be renewed; change nothing");
     cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 1)")
         ->check(CLI::Range(1, 64));
-    cmd->add_flag("--json", json_, "Print the results as JSON");
+    cmd->add_flag("--json")->description("Print the results as JSON");
     return cmd;
   }
 
@@ -78,7 +78,6 @@ class RenewCommand final : public Command {
   bool force_ = false;
   bool dry_run_ = false;
   int concurrency_ = 1;
-  bool json_ = false;
 };
 
 }  // namespace

@@ -20,7 +20,6 @@ struct GlobalOptions {
   std::string state_dir;
   bool verbose = false;
   bool quiet = false;
-  bool json = false;
 };
 
 class Command {

@@ -39,8 +39,8 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("deployed_serial", lineage.deployed_serial)
       .field("hook_pending", !lineage.hook_pending_serial.empty())
       .field("server", lineage.settings.directory_url)
-      .field("key_type", lineage.settings.key_type)
-      .field("challenge", lineage.settings.challenge_method)
+      .field("key_type", to_string(lineage.settings.key_type))
+      .field("challenge", store::to_string(lineage.settings.challenge_method))
       .field("deploy_hook", lineage.settings.deploy_hook)
       .field("cert_path", (live / "cert.pem").string())
       .field("chain_path", (live / "chain.pem").string())
@@ -128,10 +128,13 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("last error", l.last_error.empty() ? "-" : l.last_error);
   line("deployed serial", l.deployed_serial.empty() ? "-" : l.deployed_serial);
   line("server", l.settings.directory_url);
-  line("key type", l.settings.key_type);
-  line("challenge", l.settings.challenge_method == "webroot"
-                        ? "webroot " + l.settings.webroot
-                        : l.settings.challenge_method + " " + l.settings.http_listen);
+  line("key type", std::string(to_string(l.settings.key_type)));
+  const std::string method(store::to_string(l.settings.challenge_method));
+  switch (l.settings.challenge_method) {
+    case store::ChallengeMethod::Webroot: line("challenge", method + " " + l.settings.webroot); break;
+    case store::ChallengeMethod::Standalone: line("challenge", method + " " + l.settings.http_listen); break;
+    case store::ChallengeMethod::Memory: line("challenge", method); break;
+  }
   line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
   line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
   out += "events:\n";

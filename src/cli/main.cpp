@@ -63,8 +63,9 @@ int main(int argc, char** argv) {
                                       : core::log::Level::Warn);
   for (std::size_t i = 0; i < commands.size(); ++i) {
     if (subcommands[i]->parsed()) {
-      bool json = false;
-      if (auto* option = subcommands[i]->get_option_no_throw("--json")) json = option->as<bool>();
+      // --json belongs to the command that prints; Output carries it to every line printed.
+      const CLI::Option* json_option = subcommands[i]->get_option_no_throw("--json");
+      const bool json = json_option != nullptr && json_option->count() > 0;
       cli::Output out(json, global.verbose, global.quiet);
       const int code = commands[i]->run(global, out);
       if (stats) cli::print_transport_stats();

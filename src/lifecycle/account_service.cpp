@@ -58,10 +58,11 @@ Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& c
     account = CERTKEEP_TRY(store.save_account(std::move(account)));
   }
   client.set_account(CERTKEEP_TRY(signer_from_pem(account.key_pem)), "");
-  acme::NewAccountRequest request{contacts(options.email), options.agree_terms_of_service, false};
+  const acme::NewAccountRequest request{.contact = contacts(options.email),
+                                        .terms_of_service_agreed = options.agree_terms_of_service};
   acme::Account created = CERTKEEP_TRY(acme::new_account(client, request));
   account.account_url = created.url;
-  account.status = created.status;
+  account.status = store::AccountStatus::Valid;  // new_account refuses any other
   account = CERTKEEP_TRY(store.save_account(std::move(account)));
   if (progress) progress("account " + account.account_url + " registered");
   return account;
@@ -74,7 +75,8 @@ Result<store::AccountRecord> reregister_account(store::Store& store, acme::Clien
   std::vector<std::string> contact;
   if (!account.contact.empty()) contact.push_back(account.contact);
   // Terms were agreed when the account was first created.
-  acme::Account created = CERTKEEP_TRY(acme::new_account(client, {contact, true, false}));
+  acme::Account created =
+      CERTKEEP_TRY(acme::new_account(client, {.contact = contact, .terms_of_service_agreed = true}));
   account.account_url = created.url;
   return store.save_account(std::move(account));
 }

@@ -200,7 +200,7 @@ Result<void> App::revoke(const std::string& name, const std::string& reason_text
   CERTKEEP_TRY(store_->set_status(name, store::LineageStatus::Revoked));
   store::EventRecord event;
   event.lineage = name;
-  event.kind = store::EventKind::Revoked;
+  event.kind = store::HistoryKind::Revoked;
   event.serial = lineage->serial;
   event.detail = "reason " + (reason_text.empty() ? std::string("unspecified") : reason_text);
   event.at = services_->clock.now();

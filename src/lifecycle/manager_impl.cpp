@@ -7,30 +7,11 @@
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 #include "deploy/tls_swap.hpp"
+#include "lifecycle/request_checks.hpp"
 
 namespace certkeep {
 
 namespace {
-
-// The names as the CA and the store spell them: lowercase, no duplicates, HTTP-01-validatable.
-Result<std::vector<std::string>> normalize_names(const std::vector<std::string>& names) {
-  if (names.empty()) return fail(Errc::InvalidArgument, "manage: no names");
-  if (names.size() > 100) return fail(Errc::InvalidArgument, "manage: at most 100 names per certificate");
-  std::vector<std::string> normalized;
-  for (const std::string& name : names) {
-    std::string lower = core::to_lower(name);
-    if (lower.starts_with("*."))
-      return fail(Errc::InvalidArgument,
-                  "manage: wildcard names need dns-01, which certkeep does not offer: " +
-                      core::sanitize_for_terminal(name, 80));
-    if (!core::is_valid_dns_name(lower))
-      return fail(Errc::InvalidArgument,
-                  "manage: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
-    if (std::find(normalized.begin(), normalized.end(), lower) == normalized.end())
-      normalized.push_back(std::move(lower));
-  }
-  return normalized;
-}
 
 bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
   std::sort(a.begin(), a.end());
@@ -63,19 +44,19 @@ store::LineageSettings Manager::Impl::desired_settings(
   store::LineageSettings settings = existing ? existing->settings : store::LineageSettings{};
   settings.directory_url = options_.directory_url;
   settings.ca_bundle = options_.ca_bundle.string();
-  settings.key_type = std::string(to_string(options_.key_type));
-  settings.challenge_method = "memory";
+  settings.key_type = options_.key_type;
+  settings.challenge_method = store::ChallengeMethod::Memory;
   settings.email = options_.email;
   return settings;
 }
 
 Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std::string lineage) {
-  std::vector<std::string> names = CERTKEEP_TRY(normalize_names(names_in));
-  if (lineage.empty()) lineage = names.front();
-  if (!core::is_valid_lineage_name(lineage))
-    return fail(Errc::InvalidArgument, "manage: invalid lineage name \"" +
-                                           core::sanitize_for_terminal(lineage, 80) +
-                                           "\" (use a-z, 0-9, '.', '_', '-')");
+  auto normalized = lifecycle::normalize_names(names_in);
+  if (!normalized) return fail(std::move(normalized).error().with_context("manage"));
+  const std::vector<std::string> names = std::move(*normalized);
+  auto chosen = lifecycle::choose_lineage_name(lineage, names);
+  if (!chosen) return fail(std::move(chosen).error().with_context("manage"));
+  lineage = std::move(*chosen);
   std::vector<Event> events;
   Result<void> outcome;
   {
@@ -92,7 +73,11 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
         CERTKEEP_TRY(app_->update_settings(lineage, settings));
       add_managed(lineage);
     } else {
-      lifecycle::IssueRequest request{lineage, names, settings, {options_.email, options_.agree_tos}};
+      const lifecycle::IssueRequest request{
+          .lineage = lineage,
+          .names = names,
+          .settings = settings,
+          .account = {.email = options_.email, .agree_terms_of_service = options_.agree_tos}};
       if (auto issued = app_->issue(request); issued) {
         add_managed(lineage);
       } else {
@@ -119,7 +104,7 @@ Result<void> Manager::Impl::renew_now(const std::string& lineage) {
     std::lock_guard work(work_mutex_);
     if (std::find(managed_.begin(), managed_.end(), lineage) == managed_.end())
       return fail(Errc::NotFound, "renew " + lineage + ": not managed by this Manager");
-    auto summary = app_->renew(lifecycle::RenewSelection{lineage, true, false, 1});
+    auto summary = app_->renew(lifecycle::RenewSelection{.name = lineage, .force = true, .concurrency = 1});
     if (!summary) {
       outcome = fail(std::move(summary).error().with_context("renew " + lineage));
     } else if (summary->results.size() == 1) {
@@ -158,7 +143,7 @@ void Manager::Impl::renew_due(std::vector<Event>& events) {
   for (const std::string& lineage : managed_) {
     // renew_lineage decides: due (renew_at, ARI), backing off after a failure, or an owed
     // deploy. A pass over lineages that are not due costs one lease round trip each.
-    auto summary = app_->renew(lifecycle::RenewSelection{lineage, false, false, 1});
+    auto summary = app_->renew(lifecycle::RenewSelection{.name = lineage, .concurrency = 1});
     if (!summary) {
       events.push_back(failed_event(lineage, std::move(summary).error().with_context("renew " + lineage)));
       continue;
@@ -284,13 +269,8 @@ void Manager::Impl::stop() noexcept {
 
 Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSeams seams) {
   options.directory_url = CERTKEEP_TRY(lifecycle::resolve_directory_url(options.directory_url));
-  if (!options.ca_bundle.empty()) {
-    std::error_code ec;
-    std::filesystem::path bundle = std::filesystem::absolute(options.ca_bundle, ec);
-    if (ec || !std::filesystem::is_regular_file(bundle, ec))
-      return fail(Errc::InvalidArgument, "ca_bundle " + options.ca_bundle.string() + ": not a readable file");
-    options.ca_bundle = bundle;
-  }
+  if (!options.ca_bundle.empty())
+    options.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(options.ca_bundle, "ca_bundle"));
   if (options.check_interval <= std::chrono::seconds(0))
     return fail(Errc::InvalidArgument, "check_interval must be positive");
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();

@@ -30,9 +30,7 @@ Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& li
   if (order && !order->key_pem.empty()) return crypto::PrivateKey::from_pem(order->key_pem.view());
   if (lineage.settings.reuse_key && !lineage.key_pem.empty())
     return crypto::PrivateKey::from_pem(lineage.key_pem.view());
-  auto type = parse_key_type(lineage.settings.key_type);
-  if (!type) return fail(Errc::InvalidArgument, "unknown key type \"" + lineage.settings.key_type + "\"");
-  return crypto::PrivateKey::generate(*type);
+  return crypto::PrivateKey::generate(lineage.settings.key_type);
 }
 
 // A renewalInfo poll that failed is tried again this much later; ARI problems never block the
@@ -99,9 +97,12 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
   std::shared_ptr<Solver> solver = CERTKEEP_TRY(services.make_solver(settings));
 
-  acme::IssuanceRequest request{lineage.identifiers, key, settings.preferred_chain, {}, {}, {}};
-  if (client->directory().has_renewal_info()) request.replaces = lineage.ari_cert_id;
-  if (pending_order) request.resume_order_url = pending_order->order_url;
+  acme::IssuanceRequest request{
+      .names = lineage.identifiers,
+      .certificate_key = key,
+      .preferred_chain = settings.preferred_chain,
+      .replaces = client->directory().has_renewal_info() ? lineage.ari_cert_id : std::string(),
+      .resume_order_url = pending_order ? pending_order->order_url : std::string()};
 
   acme::IssuanceObserver observer;
   observer.progress = [&](acme::IssuanceStep, std::string_view line) {
@@ -159,7 +160,8 @@ Result<store::LineageRecord> deploy_and_reload(Services& services, const store::
 
 // Commits a new certificate and deploys it. Returns the stored lineage.
 Result<store::LineageRecord> commit_and_deploy(Services& services, const std::string& name,
-                                               const store::IssuedCertificate& cert, store::EventKind kind) {
+                                               const store::IssuedCertificate& cert,
+                                               store::HistoryKind kind) {
   // certbot #10655: never replace a certificate with one that expires earlier.
   auto before = CERTKEEP_TRY(services.store.find_lineage(name));
   if (before && before->not_after && cert.not_after < *before->not_after && !before->serial.empty())
@@ -228,7 +230,7 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
   auto cert = obtain(services, lineage, request.account);
   if (!cert) return fail(record_failed_attempt(services, lineage, std::move(cert).error()));
   return commit_and_deploy(services, lineage.name, *cert,
-                           lineage.serial.empty() ? store::EventKind::Issued : store::EventKind::Renewed);
+                           lineage.serial.empty() ? store::HistoryKind::Issued : store::HistoryKind::Renewed);
 }
 
 RenewResult renew_lineage(Services& services, const std::string& name, const RenewOptions& options) {
@@ -278,10 +280,12 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
     return result;
   }
   if (services.progress) services.progress("renewing " + name);
-  auto cert = obtain(services, lineage, AccountOptions{lineage.settings.email, true});
+  // Renewal never creates an account with new terms: they were agreed at the first issuance.
+  auto cert = obtain(services, lineage,
+                     AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
   if (!cert) return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
   auto stored = commit_and_deploy(services, name, *cert,
-                                  has_cert ? store::EventKind::Renewed : store::EventKind::Issued);
+                                  has_cert ? store::HistoryKind::Renewed : store::HistoryKind::Issued);
   result.serial = cert->serial;
   if (!stored) return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
   result.outcome = RenewOutcome::Renewed;

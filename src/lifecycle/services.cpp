@@ -57,14 +57,19 @@ Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& list
 
 SolverFactory default_solver_factory(std::filesystem::path port_lock_dir) {
   return [port_lock_dir](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
-    if (settings.challenge_method == "webroot") {
-      std::unique_ptr<Solver> solver = CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot));
-      return std::shared_ptr<Solver>(std::move(solver));
+    switch (settings.challenge_method) {
+      case store::ChallengeMethod::Webroot: {
+        std::unique_ptr<Solver> solver = CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot));
+        return std::shared_ptr<Solver>(std::move(solver));
+      }
+      case store::ChallengeMethod::Standalone:
+        return shared_standalone_solver(settings.http_listen.empty() ? ":80" : settings.http_listen,
+                                        port_lock_dir);
+      case store::ChallengeMethod::Memory: break;  // only a Manager answers in process
     }
-    if (settings.challenge_method == "standalone")
-      return shared_standalone_solver(settings.http_listen.empty() ? ":80" : settings.http_listen,
-                                      port_lock_dir);
-    return fail(Errc::InvalidArgument, "unknown challenge method \"" + settings.challenge_method + "\"");
+    return fail(Errc::InvalidArgument, "challenge method \"" +
+                                           std::string(store::to_string(settings.challenge_method)) +
+                                           "\" needs the library's Manager, which answers it in process");
   };
 }
 

@@ -65,7 +65,8 @@ struct Services {
 
 // libcurl with the lineage's ca_bundle added to the system roots.
 TransportFactory curl_transport_factory();
-// "standalone" → StandaloneSolver(http_listen), "webroot" → WebrootSolver(webroot).
+// Standalone → StandaloneSolver(http_listen), Webroot → WebrootSolver(webroot); Memory is refused
+// (a Manager supplies its own factory).
 // Standalone responders are shared per listen address within the process, so concurrent
 // renewals answer through one socket instead of racing to bind it. Across processes, a lock
 // file per port in `port_lock_dir` (the state directory) makes them take turns.

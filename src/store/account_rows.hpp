@@ -14,7 +14,8 @@ namespace certkeep::store {
 inline constexpr std::string_view kAccountColumns =
     "id, directory_url, account_url, key_pem, contact, status, created_at";
 
-AccountRecord read_account(const SQLite::Statement& row);
+// Errc::Store for a status this release does not know.
+Result<AccountRecord> read_account(const SQLite::Statement& row);
 
 // Binds directory_url, account_url, key_pem, contact, status, created_at to ?1..?6.
 void bind_account(SQLite::Statement& statement, const AccountRecord& account);

@@ -2,6 +2,7 @@
 // SqliteStore: ACME accounts.
 #include <SQLiteCpp/Statement.h>
 
+#include "core/result_macros.hpp"
 #include "store/account_rows.hpp"
 #include "store/sql_values.hpp"
 #include "store/sqlite_store.hpp"
@@ -15,7 +16,7 @@ Result<std::optional<AccountRecord>> SqliteStore::find_account(const std::string
                         " FROM accounts WHERE directory_url = ?1 ORDER BY id DESC LIMIT 1");
     select->bind(1, directory_url);
     if (!select->executeStep()) return std::nullopt;
-    return read_account(select);
+    return CERTKEEP_TRY(read_account(select));
   });
 }
 

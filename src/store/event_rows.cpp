@@ -40,7 +40,7 @@ Result<std::vector<EventRecord>> read_events(StatementCache& statements, const s
     event.id = select->getColumn(0).getInt64();
     event.lineage = select->getColumn(1).getString();
     const std::string kind = select->getColumn(2).getString();
-    auto parsed = parse_event_kind(kind);
+    auto parsed = parse_history_kind(kind);
     if (!parsed)
       return fail(Errc::Store, "event " + std::to_string(event.id) + " has unknown kind \"" + kind + "\"");
     event.kind = *parsed;

@@ -86,8 +86,8 @@ Result<void> check_identifiers(const std::vector<std::string>& identifiers) {
 void bind_settings(SQLite::Statement& statement, int first, const LineageSettings& settings) {
   statement.bind(first + 0, settings.directory_url);
   statement.bind(first + 1, settings.ca_bundle);
-  statement.bind(first + 2, settings.key_type);
-  statement.bind(first + 3, settings.challenge_method);
+  statement.bind(first + 2, std::string(to_string(settings.key_type)));
+  statement.bind(first + 3, std::string(to_string(settings.challenge_method)));
   statement.bind(first + 4, settings.webroot);
   statement.bind(first + 5, settings.http_listen);
   statement.bind(first + 6, settings.preferred_chain);
@@ -110,8 +110,16 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
   LineageSettings& settings = lineage.settings;
   settings.directory_url = next().getString();
   settings.ca_bundle = next().getString();
-  settings.key_type = next().getString();
-  settings.challenge_method = next().getString();
+  const std::string key_type = next().getString();
+  auto parsed_key_type = parse_key_type(key_type);
+  if (!parsed_key_type)
+    return fail(Errc::Store, "lineage " + lineage.name + " has unknown key type \"" + key_type + "\"");
+  settings.key_type = *parsed_key_type;
+  const std::string method = next().getString();
+  auto parsed_method = parse_challenge_method(method);
+  if (!parsed_method)
+    return fail(Errc::Store, "lineage " + lineage.name + " has unknown challenge method \"" + method + "\"");
+  settings.challenge_method = *parsed_method;
   settings.webroot = next().getString();
   settings.http_listen = next().getString();
   settings.preferred_chain = next().getString();

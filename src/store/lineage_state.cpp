@@ -9,66 +9,91 @@ namespace {
 
 using enum LineageStatus;
 
-constexpr std::array<std::pair<LineageStatus, std::string_view>, 7> kStatusNames{{
+// The schema's CHECK also admits 'renewing' and 'expired', which no release ever wrote; a row
+// holding one is refused when read (Errc::Store) rather than guessed at.
+constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames{{
     {Pending, "pending"},
     {Valid, "valid"},
-    {Renewing, "renewing"},
     {Failed, "failed"},
     {Revoked, "revoked"},
-    {Expired, "expired"},
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 11> kEventNames{{
-    {EventKind::Issued, "issued"},
-    {EventKind::Renewed, "renewed"},
-    {EventKind::Failed, "failed"},
-    {EventKind::Deployed, "deployed"},
-    {EventKind::DeployFailed, "deploy_failed"},
-    {EventKind::HookSucceeded, "hook_succeeded"},
-    {EventKind::HookFailed, "hook_failed"},
-    {EventKind::Revoked, "revoked"},
-    {EventKind::Removed, "removed"},
-    {EventKind::Imported, "imported"},
-    {EventKind::AccountRegistered, "account_registered"},
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 10> kEventNames{{
+    {HistoryKind::Issued, "issued"},
+    {HistoryKind::Renewed, "renewed"},
+    {HistoryKind::Failed, "failed"},
+    {HistoryKind::Deployed, "deployed"},
+    {HistoryKind::DeployFailed, "deploy_failed"},
+    {HistoryKind::HookSucceeded, "hook_succeeded"},
+    {HistoryKind::HookFailed, "hook_failed"},
+    {HistoryKind::Revoked, "revoked"},
+    {HistoryKind::Removed, "removed"},
+    {HistoryKind::Imported, "imported"},
 }};
+
+constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{
+    {ChallengeMethod::Standalone, "standalone"},
+    {ChallengeMethod::Webroot, "webroot"},
+    {ChallengeMethod::Memory, "memory"},
+}};
+
+constexpr std::array<std::pair<AccountStatus, std::string_view>, 3> kAccountStatusNames{{
+    {AccountStatus::Valid, "valid"},
+    {AccountStatus::Deactivated, "deactivated"},
+    {AccountStatus::Revoked, "revoked"},
+}};
+
+// The stored text of `value` in `names` (every enumerator is listed, so the fallback is unused).
+template <typename Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
+  for (const auto& [candidate, name] : names)
+    if (candidate == value) return name;
+  return names.front().second;
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                             std::string_view text) {
+  for (const auto& [value, name] : names)
+    if (name == text) return value;
+  return std::nullopt;
+}
 
 }  // namespace
 
-std::string_view to_string(LineageStatus status) noexcept {
-  for (const auto& [value, name] : kStatusNames)
-    if (value == status) return name;
-  return "pending";
-}
+std::string_view to_string(LineageStatus status) noexcept { return name_of(kStatusNames, status); }
 
 std::optional<LineageStatus> parse_lineage_status(std::string_view text) noexcept {
-  for (const auto& [value, name] : kStatusNames)
-    if (name == text) return value;
-  return std::nullopt;
+  return value_of(kStatusNames, text);
 }
 
-std::string_view to_string(EventKind kind) noexcept {
-  for (const auto& [value, name] : kEventNames)
-    if (value == kind) return name;
-  return "failed";
+std::string_view to_string(HistoryKind kind) noexcept { return name_of(kEventNames, kind); }
+
+std::optional<HistoryKind> parse_history_kind(std::string_view text) noexcept {
+  return value_of(kEventNames, text);
 }
 
-std::optional<EventKind> parse_event_kind(std::string_view text) noexcept {
-  for (const auto& [value, name] : kEventNames)
-    if (name == text) return value;
-  return std::nullopt;
+std::string_view to_string(ChallengeMethod method) noexcept { return name_of(kChallengeMethodNames, method); }
+
+std::optional<ChallengeMethod> parse_challenge_method(std::string_view text) noexcept {
+  return value_of(kChallengeMethodNames, text);
+}
+
+std::string_view to_string(AccountStatus status) noexcept { return name_of(kAccountStatusNames, status); }
+
+std::optional<AccountStatus> parse_account_status(std::string_view text) noexcept {
+  return value_of(kAccountStatusNames, text);
 }
 
 bool can_transition(LineageStatus from, LineageStatus to) noexcept {
   if (from == to) return true;
   switch (from) {
-    case Pending: return to == Valid || to == Renewing || to == Failed || to == Imported;
+    case Pending: return to == Valid || to == Failed || to == Imported;
     case Valid: return to != Pending;
-    case Renewing: return to == Valid || to == Failed || to == Revoked || to == Expired;
     case Failed: return true;
     case Revoked: return to == Pending || to == Valid || to == Failed || to == Imported;
-    case Expired: return true;
-    case Imported: return to == Valid || to == Revoked || to == Expired;
+    case Imported: return to == Valid || to == Revoked;
   }
   return false;
 }

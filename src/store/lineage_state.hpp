@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Which status changes a lineage may make, and the text each status and event kind is stored as.
-// (to_string/parse_lineage_status and to_string(EventKind) are declared in records.hpp.)
+// Which status changes a lineage may make, and the text each stored enum is written as.
+// (to_string and the other parse_* functions are declared in records.hpp.)
 #pragma once
 
 #include <optional>
@@ -11,15 +11,13 @@
 namespace certkeep::store {
 
 // True when a lineage in status `from` may move to `to`. Staying put is always allowed.
-//   pending   → valid, renewing, failed, imported (nothing to revoke or expire yet)
+//   pending   → valid, failed, imported (nothing to revoke yet)
 //   valid     → anything but pending (it has a certificate to keep)
-//   renewing  → valid, failed, revoked, expired
-//   failed    → pending, valid, renewing, revoked, expired, imported
+//   failed    → anything
 //   revoked   → pending, valid (re-issued), failed (re-issue failed), imported
-//   expired   → pending, valid, renewing, failed, revoked, imported
-//   imported  → valid (taken over by ACME), revoked, expired
+//   imported  → valid (taken over by ACME), revoked
 bool can_transition(LineageStatus from, LineageStatus to) noexcept;
 
-std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;
+std::optional<HistoryKind> parse_history_kind(std::string_view text) noexcept;
 
 }  // namespace certkeep::store

@@ -54,8 +54,8 @@ Result<void> SqliteStore::record_renewal_info(const std::string& name, const std
 }
 
 Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedCertificate& cert,
-                                          EventKind kind) {
-  if (kind != EventKind::Issued && kind != EventKind::Renewed && kind != EventKind::Imported)
+                                          HistoryKind kind) {
+  if (kind != HistoryKind::Issued && kind != HistoryKind::Renewed && kind != HistoryKind::Imported)
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": event must be issued, renewed or imported");
   if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
@@ -65,7 +65,8 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
     auto facts = lineage_facts(statements_, name);
     if (!facts) return fail(no_lineage(name));
     // An imported certificate stays tracked-only; anything issued makes the lineage valid.
-    const LineageStatus status = kind == EventKind::Imported ? LineageStatus::Imported : LineageStatus::Valid;
+    const LineageStatus status =
+        kind == HistoryKind::Imported ? LineageStatus::Imported : LineageStatus::Valid;
     if (!can_transition(facts->status, status))
       return fail(Errc::InvalidArgument, "lineage " + name + " cannot go from " +
                                              std::string(to_string(facts->status)) + " to " +
@@ -106,13 +107,9 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
   return write("record failure of " + name, [&]() -> Result<void> {
     auto facts = lineage_facts(statements_, name);
     if (!facts) return fail(no_lineage(name));
-    // A lineage with a certificate keeps serving it, so it stays what it was (a renewal in
-    // progress falls back to valid); only a lineage that never got one is failed.
-    LineageStatus status = facts->status;
-    if (!facts->has_certificate)
-      status = LineageStatus::Failed;
-    else if (status == LineageStatus::Renewing)
-      status = LineageStatus::Valid;
+    // A lineage with a certificate keeps serving it, so it stays what it was; only a lineage
+    // that never got one is failed.
+    const LineageStatus status = facts->has_certificate ? facts->status : LineageStatus::Failed;
     StatementLease update = statements_.get(
         "UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
         "last_error = ?2, status = ?3, updated_at = ?4 WHERE name = ?5");
@@ -122,7 +119,7 @@ Result<void> SqliteStore::record_failure(const std::string& name, const std::str
     bind_time(update, 4, store_now());
     update->bind(5, name);
     update->exec();
-    insert_event(statements_, EventRecord{0, name, EventKind::Failed, facts->serial, detail, store_now()});
+    insert_event(statements_, EventRecord{0, name, HistoryKind::Failed, facts->serial, detail, store_now()});
     return {};
   });
 }
@@ -140,7 +137,7 @@ Result<void> SqliteStore::record_deployed(const std::string& name, const std::st
         update->bind(3, name);
         update->bind(4, std::string(kDeployFailedPrefix));
         if (update->exec() == 0) return fail(no_lineage(name));
-        insert_event(statements_, EventRecord{0, name, EventKind::Deployed, serial, "", store_now()});
+        insert_event(statements_, EventRecord{0, name, HistoryKind::Deployed, serial, "", store_now()});
         return {};
       },
       Commit::Unsynced);
@@ -155,7 +152,8 @@ Result<void> SqliteStore::record_deploy_failure(const std::string& name, const s
     bind_time(update, 2, store_now());
     update->bind(3, name);
     if (update->exec() == 0) return fail(no_lineage(name));
-    insert_event(statements_, EventRecord{0, name, EventKind::DeployFailed, serial, error_text, store_now()});
+    insert_event(statements_,
+                 EventRecord{0, name, HistoryKind::DeployFailed, serial, error_text, store_now()});
     return {};
   });
 }
@@ -184,8 +182,8 @@ Result<void> SqliteStore::record_hook_result(const std::string& name, const std:
       update->exec();
     }
     insert_event(statements_,
-                 EventRecord{0, name, succeeded ? EventKind::HookSucceeded : EventKind::HookFailed, serial,
-                             detail, store_now()});
+                 EventRecord{0, name, succeeded ? HistoryKind::HookSucceeded : HistoryKind::HookFailed,
+                             serial, detail, store_now()});
     return {};
   });
 }

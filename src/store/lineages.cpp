@@ -168,7 +168,7 @@ Result<void> SqliteStore::remove_lineage(const std::string& name) {
     serial->bind(1, name);
     if (!serial->executeStep()) return fail(no_lineage(name));
     EventRecord removed{
-        0, name, EventKind::Removed, serial->getColumn(0).getString(), "lineage removed", store_now()};
+        0, name, HistoryKind::Removed, serial->getColumn(0).getString(), "lineage removed", store_now()};
     serial->reset();
     // The order goes with it (ON DELETE CASCADE); events have no foreign key and stay.
     StatementLease remove = statements_.get("DELETE FROM certificates WHERE name = ?1");

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "certkeep/key_type.hpp"
 #include "core/clock.hpp"
 #include "core/secret.hpp"
 
@@ -15,31 +16,46 @@ namespace certkeep::store {
 
 using core::SystemTime;
 
+// RFC 8555 §7.1.6. certkeep records an account once the CA answered it is valid; the other two
+// are what a CA reports after `deactivate` or a revocation by the CA.
+enum class AccountStatus { Valid, Deactivated, Revoked };
+std::string_view to_string(AccountStatus status) noexcept;
+std::optional<AccountStatus> parse_account_status(std::string_view text) noexcept;
+
 struct AccountRecord {
   std::int64_t id = 0;
   std::string directory_url;
   std::string account_url;  // the "kid"; empty until the CA created it
   core::Secret key_pem;
   std::string contact;  // "mailto:a@b,mailto:c@d" or empty
-  std::string status = "valid";
+  AccountStatus status = AccountStatus::Valid;
   SystemTime created_at{};
 };
 
-enum class LineageStatus { Pending, Valid, Renewing, Failed, Revoked, Expired, Imported };
+// Imported: a certificate certkeep tracks but does not renew (commit_issuance with
+// HistoryKind::Imported).
+enum class LineageStatus { Pending, Valid, Failed, Revoked, Imported };
 std::string_view to_string(LineageStatus status) noexcept;
 std::optional<LineageStatus> parse_lineage_status(std::string_view text) noexcept;
+
+// How a lineage proves control of its names: HTTP-01 through certkeep's own listener
+// (standalone), files under a web server's root (webroot), or the library's in-process
+// responder (memory, the Manager's).
+enum class ChallengeMethod { Standalone, Webroot, Memory };
+std::string_view to_string(ChallengeMethod method) noexcept;
+std::optional<ChallengeMethod> parse_challenge_method(std::string_view text) noexcept;
 
 // What `renew` needs to redo an issuance without flags.
 struct LineageSettings {
   std::string directory_url;
   std::string ca_bundle;  // path, may be empty
-  std::string key_type = "ec256";
-  std::string challenge_method = "standalone";  // "standalone" | "webroot" | "memory"
-  std::string webroot;                          // for "webroot"
-  std::string http_listen = ":80";              // for "standalone"
-  std::string preferred_chain;                  // issuer CN, may be empty
-  std::string deploy_hook;                      // shell command text, may be empty
-  std::string email;                            // may be empty
+  KeyType key_type = KeyType::EcdsaP256;
+  ChallengeMethod challenge_method = ChallengeMethod::Standalone;
+  std::string webroot;              // for Webroot
+  std::string http_listen = ":80";  // for Standalone
+  std::string preferred_chain;      // issuer CN, may be empty
+  std::string deploy_hook;          // shell command text, may be empty
+  std::string email;                // may be empty
   bool reuse_key = false;
 };
 
@@ -97,7 +113,9 @@ struct OrderRecord {
   SystemTime created_at{};
 };
 
-enum class EventKind {
+// A row of a lineage's stored history (the events table). Not the library's certkeep::HistoryKind,
+// which is what a Manager reports to its caller.
+enum class HistoryKind {
   Issued,
   Renewed,
   Failed,
@@ -107,15 +125,14 @@ enum class EventKind {
   HookFailed,
   Revoked,
   Removed,
-  Imported,
-  AccountRegistered
+  Imported
 };
-std::string_view to_string(EventKind kind) noexcept;
+std::string_view to_string(HistoryKind kind) noexcept;
 
 struct EventRecord {
   std::int64_t id = 0;
   std::string lineage;
-  EventKind kind = EventKind::Issued;
+  HistoryKind kind = HistoryKind::Issued;
   std::string serial;
   std::string detail;  // human text or the problem document (JSON) for failures
   SystemTime at{};

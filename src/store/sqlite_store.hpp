@@ -46,7 +46,7 @@ class SqliteStore final : public Store {
   Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) override;
 
   Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert,
-                               EventKind kind) override;
+                               HistoryKind kind) override;
   Result<void> record_failure(const std::string& name, const std::string& error_text,
                               const std::string& detail, SystemTime next_attempt_at) override;
   Result<void> record_deployed(const std::string& name, const std::string& serial) override;

@@ -79,7 +79,7 @@ class Store {
   // the in-flight order deleted, hook_pending_serial = serial when a deploy hook is set, and an
   // Issued or Renewed event appended.
   virtual Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert,
-                                       EventKind kind) = 0;
+                                       HistoryKind kind) = 0;
   // One transaction: attempts+1, next_attempt_at, last_error, status (Failed if never issued,
   // else stays Valid), a Failed event with `detail`. The certificate columns are untouched.
   virtual Result<void> record_failure(const std::string& name, const std::string& error_text,

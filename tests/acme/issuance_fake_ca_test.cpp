@@ -29,14 +29,15 @@ struct Fixture {
     if (!client) return client;
     auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256);
     (*client)->set_account(std::make_shared<const crypto::Signer>(crypto::Signer::create(*key).value()), "");
-    auto account = new_account(**client, {{"mailto:ops@example.com"}, true, false});
+    auto account =
+        new_account(**client, {.contact = {"mailto:ops@example.com"}, .terms_of_service_agreed = true});
     if (!account) return fail(account.error());
     return client;
   }
 
   IssuanceRequest request(std::vector<std::string> names) {
-    return IssuanceRequest{
-        std::move(names), crypto::PrivateKey::generate(KeyType::EcdsaP256).value(), "", "", "", ""};
+    return IssuanceRequest{.names = std::move(names),
+                           .certificate_key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value()};
   }
 
   testing::FakeAcmeCa ca;

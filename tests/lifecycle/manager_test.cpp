@@ -223,7 +223,7 @@ TEST_CASE("fake CA: a stored wildcard certificate is adopted without the CA and 
     issued.not_before = info.not_before;
     issued.not_after = info.not_after;
     issued.renew_at = now + 200h;
-    REQUIRE(store->commit_issuance("wild", issued, store::EventKind::Issued));
+    REQUIRE(store->commit_issuance("wild", issued, store::HistoryKind::Issued));
   }
   REQUIRE(f.manager->manage({"w.example.com"}, "wild"));
   CHECK(f.ca.count("new-order") == 0);

@@ -77,14 +77,14 @@ struct Fixture {
     r.lineage = name;
     r.names = {name};
     r.settings.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
-    r.settings.challenge_method = "memory";
+    r.settings.challenge_method = store::ChallengeMethod::Memory;
     r.settings.deploy_hook = std::move(hook);
     r.account = {"ops@example.com", true};
     return r;
   }
   store::LineageRecord lineage(const std::string& name) { return app->show(name).value().lineage; }
   RenewResult renew_one(const std::string& name, bool force = false) {
-    auto summary = app->renew(RenewSelection{name, force, false, 1});
+    auto summary = app->renew(RenewSelection{.name = name, .force = force, .concurrency = 1});
     REQUIRE(summary);
     REQUIRE(summary->results.size() == 1);
     return summary->results.front();
@@ -195,7 +195,7 @@ TEST_CASE("fake CA: a failed renewal keeps the old certificate, records the prob
   CHECK(read_file(live / "privkey.pem") == key_before);
   auto events = f.app->show("c.example.com").value().events;
   REQUIRE_FALSE(events.empty());
-  CHECK(events.back().kind == store::EventKind::Failed);
+  CHECK(events.back().kind == store::HistoryKind::Failed);
   CHECK(events.back().detail.find("urn:ietf:params:acme:error:") != std::string::npos);
 
   // While backing off, an ordinary run does not try again; after the backoff it succeeds.
@@ -286,7 +286,7 @@ TEST_CASE(
   CHECK(f.ca.count("directory") == 1);
   CHECK(f.ca.count("new-account") == 1);
 
-  auto summary = f.app->renew(RenewSelection{std::nullopt, true, false, 3});
+  auto summary = f.app->renew(RenewSelection{.force = true, .concurrency = 3});
   REQUIRE(summary);
   CHECK(summary->renewed() == names.size());
   CHECK(summary->failed() == 0);
@@ -377,7 +377,7 @@ TEST_CASE("fake CA: a failed renewalInfo poll never fails the pass and is asked 
     return unavailable;
   };
   f.clock.advance(6h + 1s);
-  auto pass = f.app->renew(RenewSelection{std::nullopt, false, false, 1}).value();
+  auto pass = f.app->renew(RenewSelection{.concurrency = 1}).value();
   CHECK(pass.failed() == 0);
   CHECK(pass.renewed() == 0);
   const auto after = f.lineage("flaky-ari.example.com");

@@ -24,7 +24,7 @@ TEST_CASE("accounts: save assigns an id, get and find return what was saved", "[
   CHECK(got.directory_url == "https://ca.test/dir");
   CHECK(got.key_pem.view() == "KEY-1");
   CHECK(got.contact == "mailto:ops@example.com");
-  CHECK(got.status == "valid");
+  CHECK(got.status == AccountStatus::Valid);
   CHECK(got.account_url.empty());
   CHECK(got.created_at == t0());
   auto found = store->find_account("https://ca.test/dir").value();
@@ -38,11 +38,11 @@ TEST_CASE("accounts: saving with an id updates in place; find returns the newest
   auto store = memory_store();
   auto first = store->save_account(account_for("https://ca.test/dir", "KEY-1")).value();
   first.account_url = "https://ca.test/acct/1";
-  first.status = "deactivated";
+  first.status = AccountStatus::Deactivated;
   auto updated = store->save_account(first).value();
   CHECK(updated.id == first.id);
   CHECK(store->get_account(first.id).value().account_url == "https://ca.test/acct/1");
-  CHECK(store->get_account(first.id).value().status == "deactivated");
+  CHECK(store->get_account(first.id).value().status == AccountStatus::Deactivated);
   auto second = store->save_account(account_for("https://ca.test/dir", "KEY-2")).value();
   CHECK(second.id != first.id);
   CHECK(store->find_account("https://ca.test/dir").value()->key_pem.view() == "KEY-2");

@@ -97,7 +97,7 @@ TEST_CASE("store: a renewal's bookkeeping commits are not synced, the certificat
 
   // The commit that must survive a power cut syncs, and with it every unsynced commit before it.
   CHECK(syncs_during([&] {
-          REQUIRE(store->commit_issuance(name, issued("0AFF", t0() + 60 * 24h), EventKind::Issued));
+          REQUIRE(store->commit_issuance(name, issued("0AFF", t0() + 60 * 24h), HistoryKind::Issued));
         }) > 0);
 
   CHECK(syncs_during([&] { REQUIRE(store->record_deployed(name, "0AFF")); }) == 0);

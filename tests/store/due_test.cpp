@@ -67,8 +67,7 @@ TEST_CASE(
   LineageRecord imported = valid_lineage("imported.example.com", t0() - 24h);
   imported.status = LineageStatus::Imported;
   add(*store, imported);
-  LineageRecord expired = valid_lineage("expired.example.com", t0() - 24h);
-  expired.status = LineageStatus::Expired;
+  LineageRecord expired = valid_lineage("expired.example.com", t0() - 24h);  // past renew_at and not_after
   add(*store, expired);
 
   CHECK(names_of(store->due_lineages(t0()).value()) ==
@@ -78,7 +77,7 @@ TEST_CASE(
   CHECK(store->next_due_time().value() == t0() - 24h);                  // the expired one
 
   // Writes keep the due time current: a commit clears the backoff, a failure sets one.
-  REQUIRE(store->commit_issuance("backoff.example.com", issued("05", t0() + 30 * 24h), EventKind::Renewed));
+  REQUIRE(store->commit_issuance("backoff.example.com", issued("05", t0() + 30 * 24h), HistoryKind::Renewed));
   REQUIRE(store->record_failure("due.example.com", "timeout", "", t0() + 3h));
   REQUIRE(store->set_status("expired.example.com", LineageStatus::Revoked));
   CHECK(names_of(store->due_lineages(t0()).value()) ==

@@ -16,16 +16,16 @@ TEST_CASE("lineages: every field survives a round trip through bulk insert and f
 
   LineageRecord lineage = valid_lineage("example.com", t0() + 24h);
   lineage.account_id = account_id;
-  lineage.settings = LineageSettings{"https://ca.test/dir",
-                                     "/etc/ca.pem",
-                                     "rsa2048",
-                                     "webroot",
-                                     "/var/www",
-                                     "127.0.0.1:8080",
-                                     "ISRG Root X1",
-                                     "systemctl reload nginx",
-                                     "a@b.c",
-                                     true};
+  lineage.settings = LineageSettings{.directory_url = "https://ca.test/dir",
+                                     .ca_bundle = "/etc/ca.pem",
+                                     .key_type = KeyType::Rsa2048,
+                                     .challenge_method = ChallengeMethod::Webroot,
+                                     .webroot = "/var/www",
+                                     .http_listen = "127.0.0.1:8080",
+                                     .preferred_chain = "ISRG Root X1",
+                                     .deploy_hook = "systemctl reload nginx",
+                                     .email = "a@b.c",
+                                     .reuse_key = true};
   lineage.next_attempt_at = t0() + 2h;
   lineage.attempts = 3;
   lineage.last_error = "rateLimited";
@@ -42,8 +42,8 @@ TEST_CASE("lineages: every field survives a round trip through bulk insert and f
   CHECK(found->status == LineageStatus::Valid);
   CHECK(found->settings.directory_url == "https://ca.test/dir");
   CHECK(found->settings.ca_bundle == "/etc/ca.pem");
-  CHECK(found->settings.key_type == "rsa2048");
-  CHECK(found->settings.challenge_method == "webroot");
+  CHECK(found->settings.key_type == KeyType::Rsa2048);
+  CHECK(found->settings.challenge_method == ChallengeMethod::Webroot);
   CHECK(found->settings.webroot == "/var/www");
   CHECK(found->settings.http_listen == "127.0.0.1:8080");
   CHECK(found->settings.preferred_chain == "ISRG Root X1");
@@ -80,18 +80,18 @@ TEST_CASE("lineages: upsert inserts, then replaces settings, names and status bu
   CHECK(inserted.account_id == 0);
   CHECK(inserted.created_at == lineage.created_at);
 
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0() + 60 * 24h), EventKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0() + 60 * 24h), HistoryKind::Issued));
   LineageRecord changed = pending_lineage("example.com");  // no certificate fields set
   changed.status = LineageStatus::Valid;
   changed.identifiers = {"example.com", "api.example.com", "www.example.com"};
   changed.settings.deploy_hook = "touch /tmp/reloaded";
-  changed.settings.challenge_method = "memory";
+  changed.settings.challenge_method = ChallengeMethod::Memory;
   REQUIRE(store->upsert_lineage(changed));
 
   auto after = store->find_lineage("example.com").value().value();
   CHECK(after.identifiers == changed.identifiers);
   CHECK(after.settings.deploy_hook == "touch /tmp/reloaded");
-  CHECK(after.settings.challenge_method == "memory");
+  CHECK(after.settings.challenge_method == ChallengeMethod::Memory);
   CHECK(after.serial == "01");
   CHECK(after.cert_pem == issued("01", t0()).cert_pem);
   CHECK(after.key_pem == issued("01", t0()).key_pem);
@@ -111,7 +111,7 @@ TEST_CASE("lineages: upsert refuses a name-less lineage, bad identifiers and imp
   CHECK(store->upsert_lineage(nameless).error().code() == Errc::InvalidArgument);
 
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Issued));
   LineageRecord back_to_pending = pending_lineage("example.com");  // a valid lineage has a certificate
   auto refused = store->upsert_lineage(back_to_pending);
   REQUIRE_FALSE(refused);
@@ -142,36 +142,36 @@ TEST_CASE("lineages: list is sorted by name", "[store][lineages]") {
 TEST_CASE("lineages: set_status follows the allowed transitions", "[store][lineages][state]") {
   auto store = memory_store();
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-  auto to_expired = store->set_status("example.com", LineageStatus::Expired);  // nothing can expire yet
-  REQUIRE_FALSE(to_expired);
-  CHECK(to_expired.error().code() == Errc::InvalidArgument);
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
-  REQUIRE(store->set_status("example.com", LineageStatus::Renewing));
+  auto to_revoked = store->set_status("example.com", LineageStatus::Revoked);  // nothing to revoke yet
+  REQUIRE_FALSE(to_revoked);
+  CHECK(to_revoked.error().code() == Errc::InvalidArgument);
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Issued));
+  CHECK_FALSE(store->set_status("example.com", LineageStatus::Pending));  // it has a certificate
+  REQUIRE(store->set_status("example.com", LineageStatus::Failed));
   REQUIRE(store->set_status("example.com", LineageStatus::Revoked));
   CHECK(store->find_lineage("example.com").value()->status == LineageStatus::Revoked);
-  CHECK_FALSE(store->set_status("example.com", LineageStatus::Renewing));
   CHECK(store->set_status("missing.example.com", LineageStatus::Valid).error().code() == Errc::NotFound);
 }
 
 TEST_CASE("lineage states: staying put is always allowed; imported lineages are never renewed",
           "[store][state]") {
   using enum LineageStatus;
-  for (LineageStatus s : {Pending, Valid, Renewing, Failed, Revoked, Expired, Imported}) {
+  for (LineageStatus s : {Pending, Valid, Failed, Revoked, Imported}) {
     CHECK(can_transition(s, s));
     CHECK(parse_lineage_status(to_string(s)) == s);
   }
-  CHECK_FALSE(can_transition(Imported, Renewing));
+  CHECK_FALSE(can_transition(Imported, Pending));
   CHECK_FALSE(can_transition(Imported, Failed));
   CHECK_FALSE(can_transition(Valid, Pending));
   CHECK(can_transition(Revoked, Valid));
-  CHECK(can_transition(Renewing, Valid));
+  CHECK(can_transition(Failed, Valid));
   CHECK_FALSE(parse_lineage_status("Valid").has_value());
 }
 
 TEST_CASE("lineages: update_settings changes only the settings", "[store][lineages]") {
   auto store = memory_store();
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Issued));
   LineageSettings settings;
   settings.directory_url = "https://other.test/dir";
   settings.deploy_hook = "reload";
@@ -191,7 +191,7 @@ TEST_CASE("lineages: remove drops the lineage and its order but keeps (and exten
           "[store][lineages]") {
   auto store = memory_store();
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Issued));
   REQUIRE(store->save_order(
       OrderRecord{"example.com", "https://ca.test/order/2", "ready", core::Secret("K2"), t0()}));
   REQUIRE(store->remove_lineage("example.com"));
@@ -199,8 +199,8 @@ TEST_CASE("lineages: remove drops the lineage and its order but keeps (and exten
   CHECK_FALSE(store->find_order("example.com").value().has_value());
   auto history = store->events("example.com").value();
   REQUIRE(history.size() == 2);
-  CHECK(history[0].kind == EventKind::Issued);
-  CHECK(history[1].kind == EventKind::Removed);
+  CHECK(history[0].kind == HistoryKind::Issued);
+  CHECK(history[1].kind == HistoryKind::Removed);
   CHECK(history[1].serial == "01");
   CHECK(store->remove_lineage("example.com").error().code() == Errc::NotFound);
   // The name can be registered again from scratch.
@@ -212,7 +212,7 @@ TEST_CASE("lineage summaries carry every field but the PEM texts", "[store][line
   auto store = memory_store();
   LineageRecord lineage = pending_lineage("summary.example.com");
   REQUIRE(store->upsert_lineage(lineage));
-  REQUIRE(store->commit_issuance(lineage.name, issued("ABCD", t0() + 24h * 60), EventKind::Issued));
+  REQUIRE(store->commit_issuance(lineage.name, issued("ABCD", t0() + 24h * 60), HistoryKind::Issued));
 
   const auto full = store->list_lineages().value();
   const auto summaries = store->list_lineage_summaries().value();

@@ -25,7 +25,7 @@ TEST_CASE("commit_issuance stores the certificate, resets the failures, drops th
       OrderRecord{"example.com", "https://ca.test/order/1", "valid", core::Secret("NEWKEY"), t0()}));
 
   const IssuedCertificate cert = issued("0AFF", t0() + 60 * 24h);
-  REQUIRE(store->commit_issuance("example.com", cert, EventKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", cert, HistoryKind::Issued));
 
   auto after = store->find_lineage("example.com").value().value();
   CHECK(after.status == LineageStatus::Valid);
@@ -46,18 +46,18 @@ TEST_CASE("commit_issuance stores the certificate, resets the failures, drops th
   CHECK_FALSE(store->find_order("example.com").value().has_value());
   auto history = store->events("example.com").value();
   REQUIRE(history.size() == 2);
-  CHECK(history[1].kind == EventKind::Issued);
+  CHECK(history[1].kind == HistoryKind::Issued);
   CHECK(history[1].serial == "0AFF");
 
   // Renewal without a hook: nothing owed to a hook.
   LineageSettings no_hook = after.settings;
   no_hook.deploy_hook.clear();
   REQUIRE(store->update_settings("example.com", no_hook));
-  REQUIRE(store->commit_issuance("example.com", issued("0B00", t0() + 120 * 24h), EventKind::Renewed));
+  REQUIRE(store->commit_issuance("example.com", issued("0B00", t0() + 120 * 24h), HistoryKind::Renewed));
   after = store->find_lineage("example.com").value().value();
   CHECK(after.serial == "0B00");
   CHECK(after.hook_pending_serial.empty());
-  CHECK(store->events("example.com").value().back().kind == EventKind::Renewed);
+  CHECK(store->events("example.com").value().back().kind == HistoryKind::Renewed);
 }
 
 TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old certificate and the order",
@@ -65,7 +65,7 @@ TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old ce
   TempDir dir;
   auto store = open_store(dir.db());
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0() + 24h), EventKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0() + 24h), HistoryKind::Issued));
   REQUIRE(store->record_failure("example.com", "timeout", "", t0() + 1h));
   REQUIRE(store->save_order(
       OrderRecord{"example.com", "https://ca.test/order/2", "valid", core::Secret("K2"), t0()}));
@@ -74,7 +74,7 @@ TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old ce
     SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
     raw.exec("CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END");
   }
-  auto committed = store->commit_issuance("example.com", issued("02", t0() + 48h), EventKind::Renewed);
+  auto committed = store->commit_issuance("example.com", issued("02", t0() + 48h), HistoryKind::Renewed);
   REQUIRE_FALSE(committed);
   CHECK(committed.error().code() == Errc::Store);
   CHECK_THAT(committed.error().message(), Catch::Contains("injected"));
@@ -91,14 +91,14 @@ TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old ce
 
 TEST_CASE("commit_issuance refuses unknown lineages and incomplete certificates", "[store][issuance]") {
   auto store = memory_store();
-  CHECK(store->commit_issuance("missing", issued("01", t0()), EventKind::Issued).error().code() ==
+  CHECK(store->commit_issuance("missing", issued("01", t0()), HistoryKind::Issued).error().code() ==
         Errc::NotFound);
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
   IssuedCertificate keyless = issued("01", t0());
   keyless.key_pem = core::Secret();
-  CHECK(store->commit_issuance("example.com", keyless, EventKind::Issued).error().code() ==
+  CHECK(store->commit_issuance("example.com", keyless, HistoryKind::Issued).error().code() ==
         Errc::InvalidArgument);
-  CHECK(store->commit_issuance("example.com", issued("01", t0()), EventKind::Failed).error().code() ==
+  CHECK(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Failed).error().code() ==
         Errc::InvalidArgument);
   CHECK(store->find_lineage("example.com").value()->serial.empty());
   CHECK(store->events("example.com").value().empty());
@@ -109,7 +109,7 @@ TEST_CASE("commit_issuance of an imported certificate keeps the lineage tracked-
   LineageRecord lineage = pending_lineage("byo.example.com");
   lineage.status = LineageStatus::Imported;
   REQUIRE(store->upsert_lineage(lineage));
-  REQUIRE(store->commit_issuance("byo.example.com", issued("0C", t0() - 1h), EventKind::Imported));
+  REQUIRE(store->commit_issuance("byo.example.com", issued("0C", t0() - 1h), HistoryKind::Imported));
   CHECK(store->find_lineage("byo.example.com").value()->status == LineageStatus::Imported);
   CHECK(store->due_lineages(t0()).value().empty());
 }
@@ -128,13 +128,12 @@ TEST_CASE("record_failure counts attempts and schedules the retry; the certifica
     CHECK(after.last_error == "rateLimited");
     auto history = store->events("example.com").value();
     REQUIRE(history.size() == 2);
-    CHECK(history[1].kind == EventKind::Failed);
+    CHECK(history[1].kind == HistoryKind::Failed);
     CHECK(history[1].detail == "{problem 2}");
   }
   SECTION("with a certificate: it stays valid and keeps serving") {
     REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
-    REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
-    REQUIRE(store->set_status("example.com", LineageStatus::Renewing));
+    REQUIRE(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Issued));
     REQUIRE(store->record_failure("example.com", "timeout", "detail", t0() + 10min));
     auto after = store->find_lineage("example.com").value().value();
     CHECK(after.status == LineageStatus::Valid);
@@ -158,8 +157,8 @@ TEST_CASE("deploy_pending_lineages lists lineages whose files or hook lag behind
   REQUIRE(store->upsert_lineage(hooked));
   REQUIRE(store->upsert_lineage(pending_lineage("plain.example.com")));
   REQUIRE(store->upsert_lineage(pending_lineage("never.example.com")));  // no certificate: nothing to deploy
-  REQUIRE(store->commit_issuance("hooked.example.com", issued("01", t0()), EventKind::Issued));
-  REQUIRE(store->commit_issuance("plain.example.com", issued("02", t0()), EventKind::Issued));
+  REQUIRE(store->commit_issuance("hooked.example.com", issued("01", t0()), HistoryKind::Issued));
+  REQUIRE(store->commit_issuance("plain.example.com", issued("02", t0()), HistoryKind::Issued));
   CHECK(names_of(store->deploy_pending_lineages().value()) ==
         std::vector<std::string>{"hooked.example.com", "plain.example.com"});
 
@@ -177,13 +176,13 @@ TEST_CASE("deploy_pending_lineages lists lineages whose files or hook lag behind
 
   auto history = store->events("hooked.example.com").value();
   REQUIRE(history.size() == 4);
-  CHECK(history[1].kind == EventKind::Deployed);
-  CHECK(history[2].kind == EventKind::HookFailed);
+  CHECK(history[1].kind == HistoryKind::Deployed);
+  CHECK(history[2].kind == HistoryKind::HookFailed);
   CHECK(history[2].detail == "exit 1\nnginx: bad config");
-  CHECK(history[3].kind == EventKind::HookSucceeded);
+  CHECK(history[3].kind == HistoryKind::HookSucceeded);
 
   // A renewal makes both owed again.
-  REQUIRE(store->commit_issuance("hooked.example.com", issued("03", t0()), EventKind::Renewed));
+  REQUIRE(store->commit_issuance("hooked.example.com", issued("03", t0()), HistoryKind::Renewed));
   CHECK(names_of(store->deploy_pending_lineages().value()) == std::vector<std::string>{"hooked.example.com"});
   CHECK(store->record_deployed("missing", "01").error().code() == Errc::NotFound);
   CHECK(store->record_hook_result("missing", "01", true, "").error().code() == Errc::NotFound);
@@ -194,8 +193,8 @@ TEST_CASE("a hook result for an older serial does not settle the newer one's hoo
   LineageRecord hooked = pending_lineage("example.com");
   hooked.settings.deploy_hook = "reload";
   REQUIRE(store->upsert_lineage(hooked));
-  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), EventKind::Issued));
-  REQUIRE(store->commit_issuance("example.com", issued("02", t0()), EventKind::Renewed));
+  REQUIRE(store->commit_issuance("example.com", issued("01", t0()), HistoryKind::Issued));
+  REQUIRE(store->commit_issuance("example.com", issued("02", t0()), HistoryKind::Renewed));
   REQUIRE(store->record_hook_result("example.com", "01", true, "late"));
   CHECK(store->find_lineage("example.com").value()->hook_pending_serial == "02");
 }
@@ -224,9 +223,9 @@ TEST_CASE("orders: one per lineage, replaced by the next save, gone after delete
 TEST_CASE("events come back oldest first, limited to the newest ones, per lineage", "[store][events]") {
   auto store = memory_store();
   for (int i = 0; i < 10; ++i) {
-    REQUIRE(store->append_event(EventRecord{0, "example.com", EventKind::Deployed, std::to_string(i),
+    REQUIRE(store->append_event(EventRecord{0, "example.com", HistoryKind::Deployed, std::to_string(i),
                                             "detail " + std::to_string(i), t0() + std::chrono::seconds(i)}));
-    REQUIRE(store->append_event(EventRecord{0, "other.example.com", EventKind::Revoked, "x", "", t0()}));
+    REQUIRE(store->append_event(EventRecord{0, "other.example.com", HistoryKind::Revoked, "x", "", t0()}));
   }
   auto all = store->events("example.com").value();
   REQUIRE(all.size() == 10);

@@ -169,7 +169,7 @@ TEST_CASE("two connections writing at the same time both succeed (the busy timeo
       return;
     }
     for (int i = 0; i < kWrites; ++i) {
-      EventRecord event{0, "shared.example.com", EventKind::Deployed, tag + std::to_string(i), "", t0()};
+      EventRecord event{0, "shared.example.com", HistoryKind::Deployed, tag + std::to_string(i), "", t0()};
       if (auto appended = (*store)->append_event(event); !appended) {
         *outcome = appended;
         return;

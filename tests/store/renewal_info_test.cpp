@@ -19,7 +19,7 @@ void issue_with_ari(Store& store, const std::string& name, const std::string& se
   REQUIRE(store.upsert_lineage(pending_lineage(name)));
   IssuedCertificate cert = issued(serial, renew_at);
   cert.ari_check_at = check_at;
-  REQUIRE(store.commit_issuance(name, cert, EventKind::Issued));
+  REQUIRE(store.commit_issuance(name, cert, HistoryKind::Issued));
 }
 
 std::vector<std::string> names_of(const std::vector<LineageRecord>& lineages) {

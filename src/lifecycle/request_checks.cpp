@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lifecycle/request_checks.hpp"
+
+#include <algorithm>
+
+#include "core/strings.hpp"
+
+namespace certkeep::lifecycle {
+
+namespace {
+constexpr std::size_t kMaxNames = 100;  // Let's Encrypt's limit per certificate
+}
+
+Result<std::vector<std::string>> normalize_names(const std::vector<std::string>& names) {
+  if (names.empty()) return fail(Errc::InvalidArgument, "no names to issue a certificate for");
+  std::vector<std::string> normalized;
+  for (const std::string& name : names) {
+    std::string lower = core::to_lower(name);
+    if (lower.starts_with("*."))
+      return fail(Errc::InvalidArgument,
+                  "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " +
+                      core::sanitize_for_terminal(name, 80));
+    if (!core::is_valid_dns_name(lower))
+      return fail(Errc::InvalidArgument,
+                  "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+    if (std::find(normalized.begin(), normalized.end(), lower) == normalized.end())
+      normalized.push_back(std::move(lower));
+  }
+  if (normalized.size() > kMaxNames)
+    return fail(Errc::InvalidArgument, "at most " + std::to_string(kMaxNames) + " names per certificate");
+  return normalized;
+}
+
+Result<std::string> choose_lineage_name(std::string_view requested, const std::vector<std::string>& names) {
+  std::string lineage(requested);
+  if (lineage.empty() && !names.empty()) lineage = names.front();
+  if (!core::is_valid_lineage_name(lineage))
+    return fail(Errc::InvalidArgument, "invalid lineage name \"" + core::sanitize_for_terminal(lineage, 80) +
+                                           "\" (use a-z, 0-9, '.', '_', '-')");
+  return lineage;
+}
+
+Result<std::filesystem::path> check_ca_bundle(const std::filesystem::path& bundle, std::string_view option) {
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(bundle, ec);
+  if (ec || !std::filesystem::is_regular_file(absolute, ec))
+    return fail(Errc::InvalidArgument, std::string(option) + " " + bundle.string() + ": not a readable file");
+  return absolute;
+}
+
+}  // namespace certkeep::lifecycle

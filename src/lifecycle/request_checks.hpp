@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// Checks an issuance request gets before anything changes, shared by `certkeep issue` and the
+// library's Manager::manage so both refuse the same input with the same words.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certkeep/result.hpp"
+
+namespace certkeep::lifecycle {
+
+// The names as the CA and the store spell them: lowercase, in the order given, without
+// duplicates; 1 to 100 names, each a valid DNS name. Wildcards are refused (they need DNS-01).
+Result<std::vector<std::string>> normalize_names(const std::vector<std::string>& names);
+
+// `requested`, or the first name when empty; refused unless it is a safe directory name.
+Result<std::string> choose_lineage_name(std::string_view requested, const std::vector<std::string>& names);
+
+// The absolute path of an existing regular file given as `option` (e.g. "--ca-bundle").
+Result<std::filesystem::path> check_ca_bundle(const std::filesystem::path& bundle, std::string_view option);
+
+}  // namespace certkeep::lifecycle
