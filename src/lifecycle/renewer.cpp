@@ -7,6 +7,7 @@
 #include "acme/renewal_info.hpp"
 #include "core/failpoint.hpp"
 #include "core/log.hpp"
+#include "core/problem_json.hpp"
 #include "core/result_macros.hpp"
 #include "core/time_format.hpp"
 #include "crypto/private_key.hpp"
@@ -179,7 +180,8 @@ Error record_failed_attempt(Services& services, const store::LineageRecord& line
   if (error.code() == Errc::Cancelled) return error;
   const int attempts = lineage.attempts + 1;
   const core::SystemTime retry_at = next_attempt_at(services.clock.now(), attempts, error);
-  auto recorded = services.store.record_failure(lineage.name, error.to_string(), error.to_string(), retry_at);
+  auto recorded =
+      services.store.record_failure(lineage.name, error.to_string(), core::failure_detail(error), retry_at);
   if (!recorded) core::log::error("record failure of " + lineage.name + ": " + recorded.error().to_string());
   return error;
 }

@@ -301,18 +301,9 @@ TEST_CASE("standalone responder cuts a client that trickles its request past rea
   CHECK(elapsed < 1s);
 }
 
-TEST_CASE("standalone responder listens on an IPv6 address", "[challenge][standalone]") {
-  {
-    // Only where the kernel has IPv6 loopback at all.
-    SocketFd probe(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in6 any{};
-    any.sin6_family = AF_INET6;
-    any.sin6_addr = in6addr_loopback;
-    if (!probe || ::bind(probe.get(), reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0) {
-      WARN("no IPv6 loopback here: not tested");
-      return;
-    }
-  }
+// Hidden ([.ipv6]): CTest runs it as challenge.standalone_ipv6 through run_if_ipv6.sh, which
+// reports it skipped on a machine without ::1 instead of letting it pass untested.
+TEST_CASE("standalone responder listens on an IPv6 address", "[challenge][standalone][.ipv6]") {
   ResponderOptions options;
   options.listen = "[::1]:0";
   auto solver = make_solver(options);

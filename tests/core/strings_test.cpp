@@ -3,8 +3,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "certkeep/error.hpp"
-
 using namespace certkeep;
 
 TEST_CASE("sanitize_for_terminal escapes control characters and caps length", "[core][strings]") {
@@ -40,21 +38,4 @@ TEST_CASE("lineage names are safe as one path component", "[core][names]") {
   CHECK_FALSE(core::is_valid_lineage_name("-rf"));
   CHECK_FALSE(core::is_valid_lineage_name("a/b"));
   CHECK_FALSE(core::is_valid_lineage_name("A"));
-}
-
-TEST_CASE("Error::to_string shows the problem document with subproblems", "[core][error]") {
-  Problem problem;
-  problem.type = "urn:ietf:params:acme:error:rejectedIdentifier";
-  problem.detail = "nope\x1b[2J";
-  problem.status = 400;
-  problem.subproblems.push_back({"urn:ietf:params:acme:error:malformed", "bad name", "x.test"});
-  Error error = Error::from_problem(problem, std::chrono::seconds(30)).with_context("new-order");
-  std::string text = error.to_string();
-  CHECK(text.find("new-order: CA problem: urn:ietf:params:acme:error:rejectedIdentifier") == 0);
-  CHECK(text.find("nope\\x1B[2J") != std::string::npos);
-  CHECK(text.find("[x.test] urn:ietf:params:acme:error:malformed: bad name") != std::string::npos);
-  CHECK(text.find("retry after 30 s") != std::string::npos);
-  CHECK(error.problem()->is("rejectedIdentifier"));
-  CHECK_FALSE(error.problem()->is("rejected"));
-  CHECK_FALSE(error.is_transient());
 }

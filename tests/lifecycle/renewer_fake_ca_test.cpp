@@ -196,7 +196,8 @@ TEST_CASE("fake CA: a failed renewal keeps the old certificate, records the prob
   auto events = f.app->show("c.example.com").value().events;
   REQUIRE_FALSE(events.empty());
   CHECK(events.back().kind == store::HistoryKind::Failed);
-  CHECK(events.back().detail.find("urn:ietf:params:acme:error:") != std::string::npos);
+  // The event keeps the CA's problem document itself, as JSON (records.hpp).
+  CHECK(events.back().detail.starts_with("{\"type\":\"urn:ietf:params:acme:error:"));
 
   // While backing off, an ordinary run does not try again; after the backoff it succeeds.
   f.ca.options().validation_fails = false;

@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include "core/backoff.hpp"
-#include "core/json_writer.hpp"
 #include "core/time_format.hpp"
 
 using namespace certkeep;
@@ -30,17 +29,4 @@ TEST_CASE("backoff starts fast, grows, caps, and honours Retry-After", "[core][b
   CHECK(backoff.next(std::chrono::seconds(3)) == 3s);
   CHECK(backoff.next(std::chrono::seconds(0)) == 1s);       // clamped up
   CHECK(backoff.next(std::chrono::seconds(99999)) == 60s);  // clamped down
-}
-
-TEST_CASE("JsonWriter escapes every control character", "[core][json]") {
-  core::JsonWriter json;
-  json.begin_object()
-      .field("a", "x\"\\\n\x01")
-      .field("n", 3)
-      .field("b", true)
-      .key("z")
-      .null()
-      .field("list", std::vector<std::string>{"p", "q"})
-      .end_object();
-  CHECK(json.str() == R"({"a":"x\"\\\n\u0001","n":3,"b":true,"z":null,"list":["p","q"]})");
 }
