@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
+#include "lifecycle/issue.hpp"
 #include "lifecycle/renewer.hpp"
 #include "lifecycle/services.hpp"
 #include "store/records.hpp"

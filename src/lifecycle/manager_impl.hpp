@@ -23,8 +23,8 @@
 #include "core/clock.hpp"
 #include "deploy/certificate_table.hpp"
 #include "lifecycle/app.hpp"
+#include "lifecycle/http01_responder.hpp"
 #include "lifecycle/manager_events.hpp"
-#include "lifecycle/manager_http01.hpp"
 
 namespace certkeep {
 

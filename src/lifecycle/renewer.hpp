@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Renewer: obtains a certificate for one lineage (order → commit → deploy), for both the
-// first issuance and every renewal. The new key and certificate reach the store in one
-// transaction; live files are written from the store afterwards; a failure never touches
-// the live files and is recorded with the CA's problem document and a backoff.
+// Renewer: renews one lineage when it is due (renew_at, the CA's ARI window) or forced,
+// through the order flow the first issuance also uses (order_flow.hpp). The new key and
+// certificate reach the store in one transaction; live files are written from the store
+// afterwards; a failure never touches the live files and is recorded with a backoff.
 #pragma once
 
 #include <optional>
@@ -10,22 +10,10 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
-#include "lifecycle/account_service.hpp"
 #include "lifecycle/services.hpp"
 #include "store/records.hpp"
 
 namespace certkeep::lifecycle {
-
-struct IssueRequest {
-  std::string lineage;
-  std::vector<std::string> names;
-  store::LineageSettings settings;
-  AccountOptions account;
-};
-
-// Creates or updates the lineage with these names and settings and gets it a certificate
-// now. Errc::Busy when another process is renewing the same lineage.
-Result<store::LineageRecord> issue(Services& services, const IssueRequest& request);
 
 enum class RenewOutcome { Renewed, NotDue, RenewedElsewhere, Busy, Failed, DeployFailed };
 std::string_view to_string(RenewOutcome outcome) noexcept;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "lifecycle/manager_http01.hpp"
+#include "lifecycle/http01_responder.hpp"
 
 #include "challenge/token.hpp"
 #include "core/result_macros.hpp"

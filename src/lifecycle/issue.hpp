@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// The first issuance of a lineage (`certkeep issue`, Manager::manage): creates or updates the
+// lineage with its names and settings and gets it a certificate now, through the same order
+// flow and commit as a renewal (order_flow.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+#include "lifecycle/account_service.hpp"
+#include "lifecycle/services.hpp"
+#include "store/records.hpp"
+
+namespace certkeep::lifecycle {
+
+struct IssueRequest {
+  std::string lineage;
+  std::vector<std::string> names;
+  store::LineageSettings settings;
+  AccountOptions account;
+};
+
+// Errc::Busy when another process is renewing the same lineage. A run killed after its
+// certificate was committed is finished (deployed) instead of ordering another one.
+Result<store::LineageRecord> issue(Services& services, const IssueRequest& request);
+
+}  // namespace certkeep::lifecycle
