@@ -14,6 +14,8 @@
 
 #include "challenge/request_head.hpp"
 #include "core/log.hpp"
+#include "core/result_macros.hpp"
+#include "core/start_thread.hpp"
 
 namespace certkeep::challenge {
 
@@ -94,6 +96,82 @@ int poll_timeout_ms(Clock::time_point now, Clock::time_point earliest) {
   return static_cast<int>(std::min<long long>(wait, 60'000));
 }
 
+// Sends what is left of the answer; once all is sent, half-closes and starts draining.
+void write_some(Connection& c, Clock::time_point now, const ServerLimits& limits) {
+  while (c.written < c.response.size()) {
+    const ssize_t n =
+        ::send(c.fd.get(), c.response.data() + c.written, c.response.size() - c.written, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) c.fd.reset();
+      return;
+    }
+    c.written += static_cast<std::size_t>(n);
+  }
+  ::shutdown(c.fd.get(), SHUT_WR);
+  c.phase = Phase::Draining;
+  c.deadline = now + std::min<std::chrono::milliseconds>(limits.read_timeout, kMaxDrain);
+}
+
+// Reads what arrived (a bounded number of reads per event); once the request head is complete,
+// answers it and starts writing. While draining, what arrives is read and dropped.
+void read_some(Connection& c, Clock::time_point now, const ServerLimits& limits, const TargetLookup& lookup) {
+  char buffer[kReadChunk];
+  for (int reads = 0; reads < kMaxReadsPerEvent; ++reads) {
+    const ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
+    if (n == 0) {
+      c.fd.reset();  // EOF: the peer gave up, or finished reading our answer
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) c.fd.reset();
+      return;
+    }
+    if (c.phase == Phase::Draining) continue;
+    // Keep at most one byte past the limit: enough to tell "too large" from "exactly full".
+    const std::size_t room =
+        limits.max_request_bytes + 1 - std::min(c.received.size(), limits.max_request_bytes + 1);
+    c.received.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), room));
+    const HeadParse parsed = parse_request_head(c.received, limits.max_request_bytes);
+    if (parsed.status == HeadStatus::Incomplete) continue;
+    c.response = answer(parsed, lookup);
+    c.received.clear();
+    c.received.shrink_to_fit();
+    if (core::log::enabled(core::log::Level::Debug))
+      core::log::debug("HTTP-01 responder: " + c.response.substr(0, c.response.find('\r')) + " for " +
+                       parsed.head.method + " " + parsed.head.target.substr(0, kMaxLoggedTarget));
+    c.phase = Phase::Writing;
+    c.deadline = now + limits.read_timeout;
+    write_some(c, now, limits);
+    return;
+  }
+}
+
+// Accepts what the listener's queue holds (a bounded number per round). False when accept()
+// failed for lack of descriptors or memory: the caller pauses the listener instead of spinning.
+bool accept_pending(int listener, std::vector<Connection>& connections, const ServerLimits& limits,
+                    Clock::time_point now) {
+  for (std::size_t accepted = 0; accepted < kMaxAcceptsPerRound; ++accepted) {
+    SocketFd client(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!client) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        core::log::warn(std::string("HTTP-01 responder: accept: ") + std::strerror(errno));
+        return false;
+      }
+      return true;  // EAGAIN: queue empty; ECONNABORTED and the like: try again next round
+    }
+    // Over the limit the connection is accepted and closed at once: it costs the client a
+    // retry, and the backlog never fills with connections nobody will serve.
+    if (connections.size() >= limits.max_connections) continue;
+    Connection c;
+    c.fd = std::move(client);
+    c.deadline = now + limits.read_timeout;
+    connections.push_back(std::move(c));
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, ServerLimits limits,
@@ -103,11 +181,8 @@ Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, Ser
     return fail(Errc::Io, std::string("HTTP-01 responder: pipe: ") + std::strerror(errno));
   std::unique_ptr<Http01Server> server(
       new Http01Server(std::move(listener), SocketFd(fds[0]), SocketFd(fds[1]), limits, std::move(lookup)));
-  try {
-    server->thread_ = std::thread([raw = server.get()] { raw->run(); });
-  } catch (const std::system_error& e) {
-    return fail(Errc::Io, std::string("HTTP-01 responder: start thread: ") + e.what());
-  }
+  server->thread_ =
+      CERTKEEP_TRY(core::start_thread("HTTP-01 responder", [raw = server.get()] { raw->run(); }));
   return server;
 }
 
@@ -134,57 +209,6 @@ void Http01Server::run() noexcept {
   std::vector<Connection> connections;
   std::vector<pollfd> fds;
   Clock::time_point listener_paused_until = Clock::time_point::min();
-
-  auto close_connection = [](Connection& c) { c.fd.reset(); };
-
-  auto write_some = [&](Connection& c, Clock::time_point now) {
-    while (c.written < c.response.size()) {
-      const ssize_t n =
-          ::send(c.fd.get(), c.response.data() + c.written, c.response.size() - c.written, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) close_connection(c);
-        return;
-      }
-      c.written += static_cast<std::size_t>(n);
-    }
-    ::shutdown(c.fd.get(), SHUT_WR);
-    c.phase = Phase::Draining;
-    c.deadline = now + std::min<std::chrono::milliseconds>(limits_.read_timeout, kMaxDrain);
-  };
-
-  auto read_some = [&](Connection& c, Clock::time_point now) {
-    char buffer[kReadChunk];
-    for (int reads = 0; reads < kMaxReadsPerEvent; ++reads) {
-      const ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
-      if (n == 0) {
-        close_connection(c);  // EOF: the peer gave up, or finished reading our answer
-        return;
-      }
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) close_connection(c);
-        return;
-      }
-      if (c.phase == Phase::Draining) continue;
-      // Keep at most one byte past the limit: enough to tell "too large" from "exactly full".
-      const std::size_t room =
-          limits_.max_request_bytes + 1 - std::min(c.received.size(), limits_.max_request_bytes + 1);
-      c.received.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), room));
-      const HeadParse parsed = parse_request_head(c.received, limits_.max_request_bytes);
-      if (parsed.status == HeadStatus::Incomplete) continue;
-      c.response = answer(parsed, lookup_);
-      c.received.clear();
-      c.received.shrink_to_fit();
-      if (core::log::enabled(core::log::Level::Debug))
-        core::log::debug("HTTP-01 responder: " + c.response.substr(0, c.response.find('\r')) + " for " +
-                         parsed.head.method + " " + parsed.head.target.substr(0, kMaxLoggedTarget));
-      c.phase = Phase::Writing;
-      c.deadline = now + limits_.read_timeout;
-      write_some(c, now);
-      return;
-    }
-  };
 
   for (;;) {
     Clock::time_point now = Clock::now();
@@ -213,33 +237,18 @@ void Http01Server::run() noexcept {
       const short revents = ready > 0 ? fds[i + 2].revents : 0;
       if (revents != 0) {
         if (c.phase == Phase::Writing) {
-          write_some(c, now);
+          write_some(c, now, limits_);
         } else {
-          read_some(c, now);
+          read_some(c, now, limits_, lookup_);
         }
       }
-      if (c.fd && now >= c.deadline) close_connection(c);  // a slow or silent client is cut
+      if (c.fd && now >= c.deadline) c.fd.reset();  // a slow or silent client is cut
     }
     std::erase_if(connections, [](const Connection& c) { return !c.fd; });
 
     if (ready > 0 && listening && (fds[1].revents & POLLIN) != 0) {
-      for (std::size_t accepted = 0; accepted < kMaxAcceptsPerRound; ++accepted) {
-        SocketFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!client) {
-          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-            core::log::warn(std::string("HTTP-01 responder: accept: ") + std::strerror(errno));
-            listener_paused_until = now + kAcceptBackoff;
-          }
-          break;  // EAGAIN: queue empty; ECONNABORTED and the like: try again next round
-        }
-        // Over the limit the connection is accepted and closed at once: it costs the client a
-        // retry, and the backlog never fills with connections nobody will serve.
-        if (connections.size() >= limits_.max_connections) continue;
-        Connection c;
-        c.fd = std::move(client);
-        c.deadline = now + limits_.read_timeout;
-        connections.push_back(std::move(c));
-      }
+      if (!accept_pending(listener_.get(), connections, limits_, now))
+        listener_paused_until = now + kAcceptBackoff;
     }
   }
 }

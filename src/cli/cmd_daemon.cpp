@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/service_notify.hpp"
+#include "core/start_thread.hpp"
 #include "lifecycle/scheduler.hpp"
 
 namespace certkeep::cli {
@@ -66,7 +67,7 @@ class DaemonCommand final : public Command {
     lifecycle::Scheduler scheduler(**app, options);
 
     std::atomic<bool> done{false};
-    std::thread signal_thread([&] {
+    auto signal_thread = core::start_thread("daemon signals", [&] {
       while (!done) {
         int received = 0;
         if (sigwait(&signals, &received) != 0) continue;
@@ -80,10 +81,17 @@ class DaemonCommand final : public Command {
         }
       }
     });
+    if (!signal_thread) return out.error(signal_thread.error());
+    // Stops the signal thread (it waits in sigwait) and joins it; on every way out.
+    auto stop_signal_thread = [&] {
+      done = true;
+      pthread_kill(signal_thread->native_handle(), SIGUSR1);
+      signal_thread->join();
+    };
     std::thread watchdog_thread;
     // Keep-alives at half the timeout, as sd_watchdog_enabled(3) recommends.
     if (const auto timeout = core::watchdog_interval()) {
-      watchdog_thread = std::thread([&, interval = *timeout / 2] {
+      auto started = core::start_thread("daemon watchdog", [&, interval = *timeout / 2] {
         auto token = scheduler.stop_token();
         while (!token.stop_requested() && !done) {
           notify_manager("WATCHDOG=1");
@@ -91,15 +99,18 @@ class DaemonCommand final : public Command {
                                          token);
         }
       });
+      if (!started) {
+        stop_signal_thread();
+        return out.error(started.error());
+      }
+      watchdog_thread = std::move(*started);
     }
     notify_manager("READY=1\nSTATUS=started");
     core::log::info("certkeep daemon started, state " + (*app)->state_dir().string());
 
     auto ran = scheduler.run();
-    done = true;
     scheduler.stop();
-    pthread_kill(signal_thread.native_handle(), SIGUSR1);
-    signal_thread.join();
+    stop_signal_thread();
     if (watchdog_thread.joinable()) watchdog_thread.join();
     if (!ran) return out.error(ran.error());
     core::log::info("certkeep daemon stopped");

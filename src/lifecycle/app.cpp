@@ -13,6 +13,7 @@
 #include "acme/revoke.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
+#include "core/start_thread.hpp"
 #include "crypto/certificate.hpp"
 #include "deploy/live_dir.hpp"
 #include "deploy/process_runner.hpp"
@@ -141,23 +142,38 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> threads;
   const std::filesystem::path db_path = options_.state_dir / kDatabaseName;
+  auto worker = [&, db_path] {
+    auto store = store::Store::open(db_path);
+    if (!store) {
+      for (std::size_t i = next++; i < work.size(); i = next++)
+        summary.results[i] = RenewResult{work[i].name, RenewOutcome::Failed, work[i].serial, store.error()};
+      return;
+    }
+    // One Services per worker, so its transport cache keeps one CA connection for all the
+    // lineages this worker renews.
+    Services services = make_services(**store);
+    for (std::size_t i = next++; i < work.size(); i = next++) {
+      RenewOptions options = base;
+      options.expected_serial = work[i].serial;
+      summary.results[i] = renew_lineage(services, work[i].name, options);
+    }
+  };
   for (int w = 0; w < std::min<int>(workers, static_cast<int>(work.size())); ++w) {
-    threads.emplace_back([&, db_path] {
-      auto store = store::Store::open(db_path);
-      if (!store) {
-        for (std::size_t i = next++; i < work.size(); i = next++)
-          summary.results[i] = RenewResult{work[i].name, RenewOutcome::Failed, work[i].serial, store.error()};
-        return;
-      }
-      // One Services per worker, so its transport cache keeps one CA connection for all the
-      // lineages this worker renews.
-      Services services = make_services(**store);
-      for (std::size_t i = next++; i < work.size(); i = next++) {
-        RenewOptions options = base;
-        options.expected_serial = work[i].serial;
-        summary.results[i] = renew_lineage(services, work[i].name, options);
-      }
-    });
+    auto thread = core::start_thread("renew worker", worker);
+    if (!thread) {
+      // The workers already running take the rest of the work; with none, this thread does it.
+      core::log::warn(thread.error().to_string() + "; renewing with " + std::to_string(threads.size()) +
+                      " worker(s)");
+      break;
+    }
+    threads.push_back(std::move(*thread));
+  }
+  if (threads.empty()) {
+    for (std::size_t i = next++; i < work.size(); i = next++) {
+      RenewOptions options = base;
+      options.expected_serial = work[i].serial;
+      summary.results[i] = renew_lineage(*services_, work[i].name, options);
+    }
   }
   for (std::thread& thread : threads) thread.join();
   return summary;
