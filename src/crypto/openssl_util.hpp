@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Small private helpers shared by crypto/*.cpp: OpenSSL's error queue as an Error, memory BIOs,
-// DER encodings and names. Not for use outside crypto/.
+// DER encodings and names. Outside crypto/, only deploy/tls_swap.cpp (the one other file that
+// may call OpenSSL) uses them, for the error queue.
 #pragma once
 
 #include <chrono>

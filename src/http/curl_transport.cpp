@@ -4,11 +4,12 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 
 #include "core/result_macros.hpp"
-#include "http/trust_roots.hpp"
 
 namespace certkeep::http {
 
@@ -85,7 +86,25 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 }
 
 CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
-  return static_cast<const TrustRoots*>(user)->add_to(ssl_ctx) ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+  const auto& configure = *static_cast<const std::function<bool(void*)>*>(user);
+  try {
+    return configure(ssl_ctx) ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+  } catch (...) {  // nothing may unwind through libcurl's C frames
+    return CURLE_SSL_CERTPROBLEM;
+  }
+}
+
+// A readable file holding at least one PEM certificate block (libcurl parses it; a bad block
+// still fails the first connection).
+Result<void> check_roots_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad())
+    return fail(Errc::InvalidArgument, "trust roots " + path.string() + ": cannot be read");
+  if (text.view().find("-----BEGIN CERTIFICATE-----") == std::string_view::npos)
+    return fail(Errc::InvalidArgument, "trust roots " + path.string() + ": holds no PEM certificate");
+  return {};
 }
 
 // "https://host:port/path" for messages: no user info, query or fragment (they may carry
@@ -174,8 +193,8 @@ const char* default_ca_directory() {
 
 class CurlTransport final : public Transport {
  public:
-  CurlTransport(EasyHandle easy, CurlOptions options, std::optional<TrustRoots> extra_roots)
-      : easy_(std::move(easy)), options_(std::move(options)), extra_roots_(std::move(extra_roots)) {}
+  CurlTransport(EasyHandle easy, CurlOptions options)
+      : easy_(std::move(easy)), options_(std::move(options)) {}
 
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
@@ -227,11 +246,11 @@ class CurlTransport final : public Transport {
           curl_easy_setopt(easy, CURLOPT_CAPATH, capath) != CURLE_OK)
         return fail(Errc::Internal, std::string("libcurl refused the trust directory ") + capath);
     }
-    if (extra_roots_) {
+    if (options_.configure_tls_context) {
       // The callback runs for each new TLS context, after libcurl loaded the system roots into
-      // its store, so the extra roots are added to them rather than replacing them.
+      // its store, so extra roots are added to them rather than replacing them.
       if (curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_context) != CURLE_OK ||
-          curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &*extra_roots_) != CURLE_OK)
+          curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &options_.configure_tls_context) != CURLE_OK)
         return fail(Errc::Internal, "libcurl cannot add trust roots (it is not built with OpenSSL)");
       // The callback mutates the store; a cached store would outlive this transport's intent.
       curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
@@ -328,8 +347,7 @@ class CurlTransport final : public Transport {
   }
 
   EasyHandle easy_;
-  CurlOptions options_;                    // user_agent's buffer is read by the handle
-  std::optional<TrustRoots> extra_roots_;  // read by on_ssl_context for each new connection
+  CurlOptions options_;  // user_agent's buffer is read by the handle
   char error_buffer_[CURL_ERROR_SIZE] = {};
   TransportStats stats_;
 };
@@ -340,16 +358,13 @@ Result<std::unique_ptr<Transport>> make_curl_transport(CurlOptions options) {
   if (options.connect_timeout.count() <= 0 || options.request_timeout.count() <= 0 ||
       options.stall_timeout.count() <= 0)
     return fail(Errc::InvalidArgument, "HTTP timeouts must be positive");
-  std::optional<TrustRoots> extra_roots;
-  if (!options.ca_bundle.empty()) extra_roots = CERTKEEP_TRY(TrustRoots::load(options.ca_bundle));
   // Checked here so a bad path is a usage error now, not a TLS failure on the first request.
-  if (!options.system_roots.empty()) CERTKEEP_TRY(TrustRoots::load(options.system_roots));
+  if (!options.system_roots.empty()) CERTKEEP_TRY(check_roots_file(options.system_roots));
 
   global_init_once();
   EasyHandle easy(curl_easy_init());
   if (!easy) return fail(Errc::Internal, "curl_easy_init failed");
-  auto transport =
-      std::make_unique<CurlTransport>(std::move(easy), std::move(options), std::move(extra_roots));
+  auto transport = std::make_unique<CurlTransport>(std::move(easy), std::move(options));
   CERTKEEP_TRY(transport->configure());
   return std::unique_ptr<Transport>(std::move(transport));
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,12 +13,14 @@
 namespace certkeep::http {
 
 struct CurlOptions {
-  // Extra trust root(s) in PEM, *added* to the system roots (e.g. Pebble's HTTPS CA).
-  // Default: none, system roots only.
-  std::filesystem::path ca_bundle;
-  // The base trust roots (a PEM file) used *instead of* the system's; ca_bundle still adds to
-  // them. Default: empty, the system roots libcurl was built with. Tests set it to stand in
-  // for the system roots; production leaves it empty.
+  // Called with each new TLS context (an OpenSSL SSL_CTX*, opaque here) after libcurl loaded
+  // the base roots into it, e.g. to *add* the --ca-bundle roots (crypto::TrustRoots::add_to).
+  // False fails the connection (Errc::Network). Default: none. Called on the transport's
+  // thread; it must stay valid as long as the transport.
+  std::function<bool(void* ssl_ctx)> configure_tls_context;
+  // The base trust roots (a PEM file) used *instead of* the system's; configure_tls_context
+  // still adds to them. Default: empty, the system roots libcurl was built with. Tests set it
+  // to stand in for the system roots; production leaves it empty.
   std::filesystem::path system_roots;
   // Default 10 s.
   std::chrono::seconds connect_timeout{10};
@@ -32,8 +35,8 @@ struct CurlOptions {
 
 // One reused easy handle: keep-alive (one TLS connection for a whole flow), TLS ≥ 1.2, peer and
 // host always verified, https only, redirects never followed (a 3xx is returned as a
-// response), the body cap enforced while receiving. Errc::InvalidArgument when ca_bundle or
-// system_roots cannot be read or holds no certificate, or a timeout is not positive.
+// response), the body cap enforced while receiving. Errc::InvalidArgument when system_roots
+// cannot be read or holds no PEM certificate, or a timeout is not positive.
 // send() errors: Errc::Network (resolve, connect, TLS, reset, send, receive; "(connection
 // lost)" when the peer went away mid-answer, HTTP/2 streams included), Errc::Timeout
 // (request, connect or stall timeout), Errc::Protocol (body cap, malformed reply),

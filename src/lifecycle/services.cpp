@@ -6,6 +6,7 @@
 #include "challenge/standalone_responder.hpp"
 #include "challenge/webroot_solver.hpp"
 #include "core/result_macros.hpp"
+#include "crypto/trust_roots.hpp"
 #include "http/curl_transport.hpp"
 #include "lifecycle/transport_totals.hpp"
 
@@ -14,7 +15,12 @@ namespace certkeep::lifecycle {
 TransportFactory curl_transport_factory() {
   return [](const store::LineageSettings& settings) -> Result<std::unique_ptr<http::Transport>> {
     http::CurlOptions options;
-    options.ca_bundle = settings.ca_bundle;
+    if (!settings.ca_bundle.empty()) {
+      // Added to the system roots of each TLS context, not in their place (crypto/trust_roots.hpp).
+      auto roots = std::make_shared<const crypto::TrustRoots>(
+          CERTKEEP_TRY(crypto::TrustRoots::load(settings.ca_bundle)));
+      options.configure_tls_context = [roots](void* ssl_ctx) { return roots->add_to(ssl_ctx); };
+    }
     std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(http::make_curl_transport(std::move(options)));
     return count_into_totals(std::move(transport));
   };

@@ -11,6 +11,7 @@
 
 #include <httplib.h>
 
+#include "crypto/trust_roots.hpp"
 #include "http/curl_transport.hpp"
 #include "support/loopback_https_server.hpp"
 
@@ -21,8 +22,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// What the lifecycle does with --ca-bundle (lifecycle/services.cpp): the roots are added to
+// each TLS context the transport makes.
+void add_roots(CurlOptions& options, const std::filesystem::path& pem) {
+  auto roots = std::make_shared<const crypto::TrustRoots>(crypto::TrustRoots::load(pem).value());
+  options.configure_tls_context = [roots](void* ssl_ctx) { return roots->add_to(ssl_ctx); };
+}
+
 std::unique_ptr<Transport> transport_trusting(const LoopbackHttpsServer& server, CurlOptions options = {}) {
-  options.ca_bundle = server.ca_file();
+  add_roots(options, server.ca_file());
   auto transport = make_curl_transport(options);
   REQUIRE(transport);
   return std::move(*transport);
@@ -281,7 +289,7 @@ TEST_CASE("curl transport: ca_bundle adds a root to the system roots, it does no
 
   CurlOptions both;
   both.system_roots = system_server.ca_file();
-  both.ca_bundle = bundle_server.ca_file();
+  add_roots(both, bundle_server.ca_file());
   auto transport = make_curl_transport(both);
   REQUIRE(transport);
   CHECK((*transport)->send(get(system_url)).has_value());
@@ -299,7 +307,7 @@ TEST_CASE("curl transport: ca_bundle adds a root to the system roots, it does no
   CHECK(refused.error().code() == Errc::Network);
 
   CurlOptions bundle_only;
-  bundle_only.ca_bundle = bundle_server.ca_file();
+  add_roots(bundle_only, bundle_server.ca_file());
   auto real_system = make_curl_transport(bundle_only);
   REQUIRE(real_system);
   CHECK((*real_system)->send(get(bundle_url)).has_value());
@@ -382,20 +390,43 @@ TEST_CASE("curl transport: unusable options are usage errors", "[http][curl]") {
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "garbage.pem") << "not a certificate\n";
 
-  CurlOptions missing;
-  missing.ca_bundle = dir / "missing.pem";
-  CurlOptions garbage;
-  garbage.ca_bundle = dir / "garbage.pem";
+  // Missing or garbage --ca-bundle files are refused where they are loaded, before a transport.
+  for (const char* name : {"missing.pem", "garbage.pem"}) {
+    auto roots = crypto::TrustRoots::load(dir / name);
+    REQUIRE_FALSE(roots);
+    CHECK(roots.error().code() == Errc::InvalidArgument);
+  }
+  CurlOptions missing_system;
+  missing_system.system_roots = dir / "missing.pem";
   CurlOptions bad_system;
   bad_system.system_roots = dir / "garbage.pem";
   CurlOptions zero_timeout;
   zero_timeout.request_timeout = 0s;
   CurlOptions zero_stall;
   zero_stall.stall_timeout = 0s;
-  for (const CurlOptions& options : {missing, garbage, bad_system, zero_timeout, zero_stall}) {
+  for (const CurlOptions& options : {missing_system, bad_system, zero_timeout, zero_stall}) {
     auto transport = make_curl_transport(options);
     REQUIRE_FALSE(transport);
     CHECK(transport.error().code() == Errc::InvalidArgument);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("curl transport: a configure_tls_context hook that refuses fails the connection",
+          "[http][curl][loopback][security]") {
+  LoopbackHttpsServer server(echo);
+  CurlOptions options;
+  options.system_roots = server.ca_file();
+  int calls = 0;
+  options.configure_tls_context = [&calls](void* ssl_ctx) {
+    ++calls;
+    CHECK(ssl_ctx != nullptr);
+    return false;
+  };
+  auto transport = make_curl_transport(options);
+  REQUIRE(transport);
+  auto refused = (*transport)->send(get(server.url("/a")));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == Errc::Network);
+  CHECK(calls >= 1);
 }

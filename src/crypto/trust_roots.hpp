@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// TrustRoots: extra CA certificates (e.g. Pebble's HTTPS root) that are *added* to the system
-// roots of every TLS context the transport creates. CURLOPT_CAINFO would replace the system
-// roots, so the certificates go into the OpenSSL X509_STORE from curl's SSL context callback.
+// TrustRoots: extra CA certificates (e.g. Pebble's HTTPS root, --ca-bundle) that are *added* to
+// the system roots of every TLS context the HTTP transport creates. CURLOPT_CAINFO would
+// replace the system roots, so the lifecycle hands add_to to the transport as its
+// configure_tls_context hook (http/curl_transport.hpp), which curl's SSL context callback calls.
 #pragma once
 
 #include <cstddef>
@@ -14,12 +15,12 @@
 
 struct x509_st;  // OpenSSL's X509, kept out of this header
 
-namespace certkeep::http {
+namespace certkeep::crypto {
 
 class TrustRoots {
  public:
-  // Every certificate of a PEM file. Errc::InvalidArgument when the file cannot be read,
-  // holds no certificate, or holds a certificate block OpenSSL cannot parse.
+  // Every certificate of a PEM file (at most 1,000). Errc::InvalidArgument when the file cannot
+  // be read, holds no certificate, or holds a certificate block that does not parse.
   static Result<TrustRoots> load(const std::filesystem::path& pem_file);
   // The same from PEM text; `origin` names it in error messages.
   static Result<TrustRoots> parse(std::string_view pem, std::string_view origin);
@@ -35,4 +36,4 @@ class TrustRoots {
   std::vector<std::shared_ptr<x509_st>> certificates_;
 };
 
-}  // namespace certkeep::http
+}  // namespace certkeep::crypto

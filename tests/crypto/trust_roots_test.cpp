@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 
-#include "http/trust_roots.hpp"
+#include "crypto/trust_roots.hpp"
 
 using namespace certkeep;
-using namespace certkeep::http;
+using namespace certkeep::crypto;
 
 namespace {
 
@@ -59,7 +59,7 @@ bool store_has(SSL_CTX* ctx, X509* cert) {
 
 }  // namespace
 
-TEST_CASE("trust roots: every certificate of a PEM file is loaded", "[http][trust]") {
+TEST_CASE("trust roots: every certificate of a PEM file is loaded", "[crypto][trust]") {
   Cert a = self_signed("root a");
   Cert b = self_signed("root b");
   // Text around the blocks (as in Debian's bundles) is allowed.
@@ -68,7 +68,7 @@ TEST_CASE("trust roots: every certificate of a PEM file is loaded", "[http][trus
   CHECK(roots->size() == 2);
 }
 
-TEST_CASE("trust roots: the certificates are added to a store that keeps its own", "[http][trust]") {
+TEST_CASE("trust roots: the certificates are added to a store that keeps its own", "[crypto][trust]") {
   Cert system_root = self_signed("system root");
   Cert extra_a = self_signed("extra a");
   Cert extra_b = self_signed("extra b");
@@ -87,7 +87,7 @@ TEST_CASE("trust roots: the certificates are added to a store that keeps its own
   CHECK(roots->add_to(ctx.get()));
 }
 
-TEST_CASE("trust roots: unreadable, empty or broken bundles are usage errors", "[http][trust]") {
+TEST_CASE("trust roots: unreadable, empty or broken bundles are usage errors", "[crypto][trust]") {
   const auto dir =
       std::filesystem::temp_directory_path() /
       ("certkeep-trust-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
