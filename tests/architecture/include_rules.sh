@@ -1,60 +1,93 @@
 #!/usr/bin/env bash
-# Enforces the module dependency table of STYLE.md §2: each src/ module may include only the
-# project modules and third-party headers listed for it. A forbidden include fails the tests.
+# Holds src/ and include/certkeep/ to the module table, src/modules.txt (docs/architecture.md
+# explains the layering): a module includes only itself, the modules its row names and
+# certkeep/; a third-party header root named in the table only where the table allows it; a
+# directory of src/ the table does not name fails. The public headers include only the
+# standard library, certkeep/ and tl/expected.hpp; OpenSSL only in certkeep/openssl.hpp.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
+table=src/modules.txt
+[ -f "$table" ] || { echo "forbidden: $table is missing"; exit 1; }
 
-# module -> allowed project modules (besides itself and certkeep/)
-declare -A allowed=(
-  [core]=""
-  [crypto]="core"
-  [http]="core"
-  [acme]="core crypto http"
-  [challenge]="core"
-  [store]="core"
-  [deploy]="core crypto"
-  [lifecycle]="core crypto http acme challenge store deploy"
-  [cli]="core lifecycle"
-)
-# module -> third-party header patterns it alone may include
-declare -A third_party=(
-  [openssl]="crypto deploy http"
-  [curl]="http"
-  [rapidjson]="acme"
-  [SQLiteCpp]="store"
-  [sqlite3]="store"
-  [httplib]="challenge"
-  [spdlog]="core"
-  [CLI]="cli"
-  [systemd]="cli"
-)
+declare -A uses=()     # module -> the project modules it may include
+declare -A owners=()   # third-party root -> "module" or "module:file,file" entries
+modules=()
+while IFS='|' read -r module used _links headers; do
+  module=$(echo "$module" | xargs)
+  [ -n "$module" ] || continue
+  modules+=("$module")
+  uses[$module]=$(echo "$used" | xargs)
+  for entry in $headers; do
+    lib=${entry%%:*}
+    files=""
+    [[ "$entry" == *:* ]] && files=${entry#*:}
+    owners[$lib]="${owners[$lib]:-} $module${files:+:$files}"
+  done
+done < <(grep -E '^[a-z]' "$table")
+
+# C and POSIX headers any module may include; any other header root that is neither a module
+# nor named in the table is a library the table does not know.
+posix_roots=" sys arpa netinet net poll fcntl signal spawn string strings unistd errno pthread dirent
+  pwd grp sched stdlib stdio limits time termios syslog dlfcn ifaddrs netdb linux "
+
 status=0
-for module in "${!allowed[@]}"; do
+forbid() { echo "forbidden: $*"; status=1; }
+
+# Every directory of src/ is a module of the table.
+for dir in src/*/; do
+  dir=${dir%/}
+  name=${dir#src/}
+  [[ " ${modules[*]} " == *" $name "* ]] || forbid "$dir is not a module of $table (add a row for it)"
+done
+
+# The module (and file) allowed to include third-party root `lib`: true when `module`/`file` is.
+may_use_library() {
+  local lib=$1 module=$2 file=$3 entry
+  for entry in ${owners[$lib]}; do
+    if [ "${entry%%:*}" = "$module" ]; then
+      [[ "$entry" != *:* ]] && return 0
+      [[ ",${entry#*:}," == *",$file,"* ]] && return 0
+    fi
+  done
+  return 1
+}
+
+for module in "${modules[@]}"; do
   [ -d "src/$module" ] || continue
   while IFS= read -r line; do
-    file=${line%%:*}
+    path=${line%%:*}
+    file=${path##*/}
     header=$(sed -E 's/.*#include [<"]([^>"]+)[>"].*/\1/' <<<"$line")
     top=${header%%/*}
-    if [ -d "src/$top" ] && [ "$top" != "$module" ]; then
-      case " ${allowed[$module]} " in *" $top "*) ;; *)
-        echo "forbidden: $file includes $header (module $module may not depend on $top)"; status=1;; esac
+    if [ "$top" != "$header" ] && [ -d "src/$top" ] && [ "$top" != "$module" ]; then
+      case " ${uses[$module]} " in *" $top "*) ;; *)
+        forbid "$path includes $header (module $module may not depend on $top)";; esac
     fi
-    for lib in "${!third_party[@]}"; do
-      if [[ "$top" == "$lib" || "$header" == "$lib.h" || "$header" == "$lib.hpp" ]]; then
-        case " ${third_party[$lib]} " in *" $module "*) ;; *)
-          echo "forbidden: $file includes $header (only ${third_party[$lib]} may use $lib)"; status=1;; esac
-      fi
-    done
-  done < <(grep -HE '^\s*#include' src/"$module"/*.[ch]pp 2>/dev/null || true)
+    # A root is a directory (<openssl/ssl.h>) or a lone header (<sqlite3.h>, <spdlog.hpp>).
+    lib=$top
+    [ "$top" = "$header" ] && lib=${header%.h} && lib=${lib%.hpp}
+    if [ -n "${owners[$lib]:-}" ]; then
+      may_use_library "$lib" "$module" "$file" || forbid "$path includes $header (only${owners[$lib]} may use $lib)"
+    elif [ "$top" != "$header" ] || [[ "$header" == *.* ]]; then
+      [ -d "src/$top" ] || [ "$top" = certkeep ] || [ "$header" = tl/expected.hpp ] ||
+        [[ "$posix_roots" == *" $lib "* ]] ||
+        forbid "$path includes $header (a library src/modules.txt does not name)"
+    fi
+  done < <(grep -HE '^\s*#\s*include' src/"$module"/*.[ch]pp 2>/dev/null || true)
 done
-# OpenSSL inside http/ only where curl's SSL context gets the extra trust roots.
-if grep -lE '#include <openssl/' src/http/*.[ch]pp 2>/dev/null | grep -v 'trust_roots' ; then
-  echo "forbidden: http/ includes OpenSSL outside trust_roots"; status=1
-fi
-# OpenSSL inside deploy/ only in the TLS swap.
-if grep -lE '#include <openssl/' src/deploy/*.[ch]pp 2>/dev/null | grep -v 'tls_swap' ; then
-  echo "forbidden: deploy/ includes OpenSSL outside tls_swap"; status=1
-fi
+
+# The public headers: what a terminator's build sees.
+while IFS= read -r line; do
+  path=${line%%:*}
+  header=$(sed -E 's/.*#include [<"]([^>"]+)[>"].*/\1/' <<<"$line")
+  case "$header" in
+    certkeep/*|tl/expected.hpp) ;;
+    openssl/*) [ "$path" = include/certkeep/openssl.hpp ] ||
+      forbid "$path includes $header (OpenSSL only in include/certkeep/openssl.hpp)";;
+    */*|*.*) forbid "$path includes $header (public headers use the standard library, certkeep/ and tl/expected.hpp)";;
+  esac
+done < <(grep -HE '^\s*#\s*include' include/certkeep/*.hpp 2>/dev/null || true)
+
 [ $status -eq 0 ] && echo "include rules hold"
 exit $status

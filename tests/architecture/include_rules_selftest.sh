@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The include rule test must fail on each violation it exists for: plants one at a time in a
+# copy of src/ and include/, and checks the rule test fails naming it (and passes the clean copy).
+set -euo pipefail
+root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+rules="$root/tests/architecture/include_rules.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-rules-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+failures=0
+fresh_copy() {
+  rm -rf "$work/tree"
+  mkdir -p "$work/tree"
+  cp -R "$root/src" "$root/include" "$work/tree/"
+}
+
+# expect_violation DESCRIPTION EXPECTED_TEXT FILE LINE: appends LINE to FILE in a fresh copy.
+expect_violation() {
+  local description=$1 expected=$2 file=$3 line=$4 output
+  fresh_copy
+  mkdir -p "$(dirname "$work/tree/$file")"
+  printf '%s\n' "$line" >>"$work/tree/$file"
+  if output=$(bash "$rules" "$work/tree" 2>&1); then
+    echo "FAIL: $description: the rule test passed"
+    failures=$((failures + 1))
+  elif [[ "$output" != *"$expected"* ]]; then
+    echo "FAIL: $description: expected \"$expected\" in: $output"
+    failures=$((failures + 1))
+  else
+    echo "ok: $description -> $(grep -F -- "$expected" <<<"$output" | head -n 1)"
+  fi
+}
+
+fresh_copy
+if ! output=$(bash "$rules" "$work/tree" 2>&1); then
+  echo "FAIL: the clean tree breaks the rules: $output"
+  exit 1
+fi
+
+expect_violation "a src/ directory the table does not name" "src/dns is not a module" \
+  src/dns/resolver.cpp '#include "core/log.hpp"'
+expect_violation "a module including one it may not use" "module store may not depend on acme" \
+  src/store/schema.cpp '#include "acme/client.hpp"'
+expect_violation "spdlog outside the logging file" "only core:log.cpp may use spdlog" \
+  src/core/strings.cpp '#include <spdlog/spdlog.h>'
+expect_violation "fmt outside the logging file" "only core:log.cpp may use fmt" \
+  src/lifecycle/app.cpp '#include <fmt/format.h>'
+expect_violation "OpenSSL in http/" "src/http/transport.hpp includes openssl/ssl.h" \
+  src/http/transport.hpp '#include <openssl/ssl.h>'
+expect_violation "OpenSSL in deploy/ outside the TLS swap" "src/deploy/hook_runner.cpp includes openssl/x509.h" \
+  src/deploy/hook_runner.cpp '#include <openssl/x509.h>'
+expect_violation "SQLite outside store/" "only store may use sqlite3" \
+  src/lifecycle/app.cpp '#include <sqlite3.h>'
+expect_violation "a library the table does not name" "a library src/modules.txt does not name" \
+  src/challenge/token.cpp '#include <httplib.h>'
+expect_violation "OpenSSL in a public header other than openssl.hpp" "OpenSSL only in include/certkeep/openssl.hpp" \
+  include/certkeep/manager.hpp '#include <openssl/ssl.h>'
+expect_violation "a third-party header in a public header" "public headers use the standard library" \
+  include/certkeep/result.hpp '#include <spdlog/spdlog.h>'
+expect_violation "a private header in a public header" "public headers use the standard library" \
+  include/certkeep/event.hpp '#include "core/clock.hpp"'
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures planted violations went unnoticed"
+  exit 1
+fi
+echo "the include rule test fails on every planted violation"
