@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/issue_request.hpp"
+
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "core/result_macros.hpp"
+#include "lifecycle/request_checks.hpp"
+
+namespace certkeep::cli {
+
+void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
+  store::LineageSettings& settings = flags.settings;
+  cmd.add_option("-d,--domain", flags.names, "A DNS name (repeat for more; the first is the subject)")
+      ->required();
+  cmd.add_option("--name", flags.lineage,
+                 "Lineage name for the files and the store (default: the first name)");
+  cmd.add_option("--email", settings.email, "Contact e-mail for a new ACME account");
+  cmd.add_flag("--agree-tos", flags.agree_tos, "Agree to the CA's terms of service");
+  cmd.add_option("--server", flags.server, "letsencrypt (default), staging, or an ACME directory URL");
+  cmd.add_option("--ca-bundle", settings.ca_bundle,
+                 "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
+  cmd.add_option("--key-type", flags.key_type, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
+  auto* standalone =
+      cmd.add_flag("--standalone")->description("Answer HTTP-01 with a built-in responder (default)");
+  auto* webroot = cmd.add_option("--webroot", settings.webroot,
+                                 "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
+  standalone->excludes(webroot);
+  cmd.add_option("--http-listen", settings.http_listen, "Address of the standalone responder (default :80)");
+  cmd.add_option("--preferred-chain", settings.preferred_chain,
+                 "Pick the alternate chain whose root has this issuer CN");
+  cmd.add_option("--deploy-hook", settings.deploy_hook,
+                 "Shell command run after each issuance or renewal (CERTKEEP_* env)");
+  cmd.add_flag("--reuse-key", settings.reuse_key, "Keep the private key on renewal");
+}
+
+Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
+  lifecycle::IssueRequest request;
+  store::LineageSettings settings = flags.settings;
+  request.names = CERTKEEP_TRY(lifecycle::normalize_names(flags.names));
+  request.lineage = CERTKEEP_TRY(lifecycle::choose_lineage_name(flags.lineage, request.names));
+  settings.directory_url = CERTKEEP_TRY(resolve_server(flags.server));
+  if (!settings.ca_bundle.empty())
+    settings.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(settings.ca_bundle, "--ca-bundle")).string();
+  auto key_type = parse_key_type(flags.key_type.empty() ? "ec256" : flags.key_type);
+  if (!key_type)
+    return fail(Errc::InvalidArgument, "--key-type must be ec256, ec384, rsa2048, rsa3072 or rsa4096");
+  settings.key_type = *key_type;
+  if (!settings.webroot.empty()) {
+    std::error_code ec;
+    std::filesystem::path root = std::filesystem::absolute(settings.webroot, ec);
+    if (ec || !std::filesystem::is_directory(root, ec))
+      return fail(Errc::InvalidArgument, "--webroot " + settings.webroot + ": not a directory");
+    settings.webroot = root.string();
+    settings.challenge_method = store::ChallengeMethod::Webroot;
+  } else {
+    settings.challenge_method = store::ChallengeMethod::Standalone;
+    if (settings.http_listen.empty()) settings.http_listen = ":80";
+  }
+  request.settings = settings;
+  request.account = {.email = settings.email, .agree_terms_of_service = flags.agree_tos};
+  return request;
+}
+
+}  // namespace certkeep::cli

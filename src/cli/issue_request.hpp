@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep issue`'s flags and the request they make: parsed by CLI11, checked here, before
+// the store is opened or anything is written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "certkeep/result.hpp"
+#include "lifecycle/issue.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace certkeep::cli {
+
+// What the user typed, before any check.
+struct IssueFlags {
+  std::vector<std::string> names;
+  std::string lineage;
+  std::string server;
+  std::string key_type;
+  bool agree_tos = false;
+  store::LineageSettings settings;
+};
+
+// Registers the flags of `issue` on `cmd`, writing into `flags` (which must outlive the parse).
+void add_issue_flags(CLI::App& cmd, IssueFlags& flags);
+
+// Errc::InvalidArgument naming the flag for a bad name, server, key type, --ca-bundle or
+// --webroot. A webroot becomes an absolute path; without one the standalone responder
+// listens on :80 unless --http-listen says otherwise.
+Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags);
+
+}  // namespace certkeep::cli

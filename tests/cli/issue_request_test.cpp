@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// `certkeep issue`'s flags as CLI11 parses them, and the request they become.
+#include <CLI/CLI.hpp>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cli/issue_request.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certkeep;
+
+namespace {
+
+// Parses `args` (after "issue") the way the CLI does and builds the request.
+Result<lifecycle::IssueRequest> request_for(std::vector<std::string> args) {
+  CLI::App app{"test"};
+  cli::IssueFlags flags;
+  cli::add_issue_flags(app, flags);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector form last-first
+  app.parse(args);
+  return cli::build_issue_request(flags);
+}
+
+}  // namespace
+
+TEST_CASE("issue flags with only names make a standalone ec256 Let's Encrypt request", "[cli]") {
+  auto request = request_for({"-d", "Example.COM", "-d", "www.example.com"});
+  REQUIRE(request);
+  CHECK(request->names == std::vector<std::string>{"example.com", "www.example.com"});
+  CHECK(request->lineage == "example.com");
+  CHECK(request->settings.directory_url == "https://acme-v02.api.letsencrypt.org/directory");
+  CHECK(request->settings.key_type == KeyType::EcdsaP256);
+  CHECK(request->settings.challenge_method == store::ChallengeMethod::Standalone);
+  CHECK(request->settings.http_listen == ":80");
+  CHECK_FALSE(request->account.agree_terms_of_service);
+}
+
+TEST_CASE("issue flags carry every setting into the request", "[cli]") {
+  testing::TempDir dir("cli-request");
+  const auto bundle = dir.path() / "root.pem";
+  std::ofstream(bundle) << "not parsed here\n";
+  auto request = request_for({"-d",
+                              "a.example",
+                              "--name",
+                              "site",
+                              "--email",
+                              "ops@example.com",
+                              "--agree-tos",
+                              "--server",
+                              "staging",
+                              "--ca-bundle",
+                              bundle.string(),
+                              "--key-type",
+                              "rsa3072",
+                              "--http-listen",
+                              "127.0.0.1:5002",
+                              "--preferred-chain",
+                              "ISRG Root X1",
+                              "--deploy-hook",
+                              "systemctl reload nginx",
+                              "--reuse-key"});
+  REQUIRE(request);
+  CHECK(request->lineage == "site");
+  CHECK(request->settings.directory_url == "https://acme-staging-v02.api.letsencrypt.org/directory");
+  CHECK(request->settings.ca_bundle == bundle.string());
+  CHECK(request->settings.key_type == KeyType::Rsa3072);
+  CHECK(request->settings.http_listen == "127.0.0.1:5002");
+  CHECK(request->settings.preferred_chain == "ISRG Root X1");
+  CHECK(request->settings.deploy_hook == "systemctl reload nginx");
+  CHECK(request->settings.reuse_key);
+  CHECK(request->settings.email == "ops@example.com");
+  CHECK(request->account.email == "ops@example.com");
+  CHECK(request->account.agree_terms_of_service);
+}
+
+TEST_CASE("a --webroot flag becomes an absolute directory and selects the webroot method", "[cli]") {
+  testing::TempDir dir("cli-webroot");
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  auto request = request_for({"-d", "a.example", "--webroot", "."});
+  std::filesystem::current_path(cwd);
+  REQUIRE(request);
+  CHECK(request->settings.challenge_method == store::ChallengeMethod::Webroot);
+  CHECK(std::filesystem::path(request->settings.webroot).is_absolute());
+  CHECK(std::filesystem::equivalent(request->settings.webroot, dir.path()));
+}
+
+TEST_CASE("bad issue flags are refused naming the flag, as usage errors", "[cli]") {
+  testing::TempDir dir("cli-bad");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"-d", "bad name!"}, "bad name!"},
+      {{"-d", "a.example", "--server", "http://ca.example/dir"}, "--server"},
+      {{"-d", "a.example", "--key-type", "dsa1024"}, "--key-type"},
+      {{"-d", "a.example", "--ca-bundle", (dir.path() / "missing.pem").string()}, "--ca-bundle"},
+      {{"-d", "a.example", "--webroot", (dir.path() / "missing").string()}, "--webroot"},
+      {{"-d", "a.example", "--name", "../escape"}, "../escape"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args.back());
+    auto request = request_for(c.args);
+    REQUIRE_FALSE(request);
+    CHECK(request.error().code() == Errc::InvalidArgument);
+    CHECK_THAT(request.error().message(), Catch::Contains(c.message));
+  }
+}
+
+TEST_CASE("the --standalone and --webroot flags exclude each other at parse time", "[cli]") {
+  CLI::App app{"test"};
+  cli::IssueFlags flags;
+  cli::add_issue_flags(app, flags);
+  std::vector<std::string> args = {"/srv/www", "--webroot", "--standalone", "a.example", "-d"};
+  CHECK_THROWS_AS(app.parse(args), CLI::ExcludesError);
+}
