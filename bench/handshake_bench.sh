@@ -70,27 +70,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-die_with_logs() {
-  local file
-  for file in "$work"/*.log "$work"/*.out; do
-    [ -s "$file" ] && { echo "---- ${file##*/}" >&2; tail -n 20 "$file" >&2; }
-  done
-  bench_die "$*"
-}
+# A failure shows the tails of the servers' and the probe's logs (pebble-test/lib.sh's fail).
+FAIL_LOGS+=("$work")
 
-# wait_for_line FILE PATTERN COUNT PID: until FILE has COUNT lines matching PATTERN (60 s).
-wait_for_line() {
-  local file=$1 pattern=$2 want=$3 pid=$4 end=$(($(pt_now_ms) + 60000))
-  local found
-  while :; do
-    # The file may not exist yet: a background process's redirection is made in its own fork.
-    found=$(grep -c -- "$pattern" "$file" 2>/dev/null) || true
-    ((${found:-0} >= want)) && return 0
-    pt_pid_alive "$pid" || die_with_logs "process $pid exited while waiting for '$pattern' in ${file##*/}"
-    (($(pt_now_ms) < end)) || die_with_logs "no '$pattern' in ${file##*/} after 60 s"
-    sleep 0.02
-  done
-}
 # field FILE KEY: the value after KEY on the probe's summary lines.
 field() {
   awk -v key="$2" '$1 != "seen" && $1 != "serial" { for (i = 1; i < NF; i++) if ($i == key) { print $(i + 1); exit } }' "$1"
@@ -104,21 +86,21 @@ fixed_port=$(pt_reserve_port "$work")
   --email bench@example.com --http-port "$CERTKEEP_HTTP01_PORT" --https-port "$term_port" -d "$name" \
   >"$work/terminator.log" 2>&1 &
 term_pid=$!
-wait_for_line "$work/terminator.log" '^ready' 1 "$term_pid"
+wait_for_line --pid "$term_pid" "$work/terminator.log" '^ready'
 serial=$(sed -n 's/^ready .* serial \([0-9A-F]*\)$/\1/p' "$work/terminator.log")
 live=$work/state/live/$name
-[ -s "$live/fullchain.pem" ] && [ -s "$live/privkey.pem" ] || die_with_logs "the terminator wrote no $live/{fullchain,privkey}.pem"
+[[ -s "$live/fullchain.pem" && -s "$live/privkey.pem" ]] || fail "the terminator wrote no $live/{fullchain,privkey}.pem"
 "$fixed" --port "$fixed_port" --cert "$live/fullchain.pem" --key "$live/privkey.pem" >"$work/fixed.log" 2>&1 &
 fixed_pid=$!
-wait_for_line "$work/fixed.log" '^ready' 1 "$fixed_pid"
-grep -q "serial $serial\$" "$work/fixed.log" || die_with_logs "the fixed server does not serve $serial"
+wait_for_line --pid "$fixed_pid" "$work/fixed.log" '^ready'
+grep -q "serial $serial\$" "$work/fixed.log" || fail "the fixed server does not serve $serial"
 
 # run_probe LABEL PORT ARG...: one probe run, output in $work/LABEL.out; dies on a failed handshake.
 run_probe() {
   local label=$1 port=$2
   shift 2
   "$probe" --port "$port" --name "$name" --cafile "$CERTKEEP_TEST_PEBBLE_ROOT" "$@" >"$work/$label.out" 2>&1 ||
-    die_with_logs "probe $label: $(sed -n 's/^first_error //p' "$work/$label.out")"
+    fail "probe $label: $(sed -n 's/^first_error //p' "$work/$label.out")"
 }
 
 # --- a. handshakes per second ------------------------------------------------------------------------
@@ -133,8 +115,8 @@ measure() {
   before=$(bench_proc_cpu "$pid")
   run_probe "round-$which" "$port" --count "$count" --concurrency "$concurrency" --max-seconds 300
   after=$(bench_proc_cpu "$pid")
-  [ "$(field "$work/round-$which.out" handshakes)" = "$count" ] || die_with_logs "probe $which: not $count handshakes"
-  grep -q "^serial 1 $serial " "$work/round-$which.out" || die_with_logs "probe $which: not served $serial"
+  [ "$(field "$work/round-$which.out" handshakes)" = "$count" ] || fail "probe $which: not $count handshakes"
+  grep -q "^serial 1 $serial " "$work/round-$which.out" || fail "probe $which: not served $serial"
   rates[$which]+="$(field "$work/round-$which.out" per_second) "
   cpus[$which]+="$(bench_calc '(a - b) * 1000000 / n' a="$after" b="$before" n="$count") "
 }
@@ -170,21 +152,21 @@ for ((k = 1; k <= renewals; k++)); do
   "$probe" --port "$term_port" --name "$name" --cafile "$CERTKEEP_TEST_PEBBLE_ROOT" --concurrency 2 --rate 300 \
     --count 20000 --max-seconds 60 --stop-after-change-ms 300 >"$work/renew-$k.out" 2>&1 &
   probe_pid=$!
-  wait_for_line "$work/renew-$k.out" '^seen serial' 1 "$probe_pid"
+  wait_for_line --pid "$probe_pid" "$work/renew-$k.out" '^seen serial'
   sent_ms=$(pt_now_ms)
   kill -USR1 "$term_pid"
-  wait_for_line "$work/terminator.log" '^event renewed' "$k" "$term_pid"
+  wait_for_line --count "$k" --pid "$term_pid" "$work/terminator.log" '^event renewed'
   status=0
   wait "$probe_pid" || status=$?
   probe_pid=""
-  [ "$status" = 0 ] || die_with_logs "renewal $k: handshakes failed: $(sed -n 's/^first_error //p' "$work/renew-$k.out")"
+  [ "$status" = 0 ] || fail "renewal $k: handshakes failed: $(sed -n 's/^first_error //p' "$work/renew-$k.out")"
   event=$(grep '^event renewed' "$work/terminator.log" | sed -n "${k}p")
   new=$(sed -n 's/^event renewed [^ ]* serial \([0-9A-F]*\) .*/\1/p' <<<"$event")
   at_ms=$(sed -n 's/.* at_ms=\([0-9]*\).*/\1/p' <<<"$event")
   mapfile -t seen < <(awk '$1 == "serial" && $2 ~ /^[0-9]+$/ { print $3 }' "$work/renew-$k.out")
-  [ "${#seen[@]}" = 2 ] && [ "${seen[0]}" = "$serial" ] && [ "${seen[1]}" = "$new" ] ||
-    die_with_logs "renewal $k: the probe saw ${seen[*]}, want $serial then $new"
-  [ "$(field "$work/renew-$k.out" stale_after_swap)" = 0 ] || die_with_logs "renewal $k: old certificate served after the swap"
+  [[ "${#seen[@]}" = 2 && "${seen[0]}" = "$serial" && "${seen[1]}" = "$new" ]] ||
+    fail "renewal $k: the probe saw ${seen[*]}, want $serial then $new"
+  [ "$(field "$work/renew-$k.out" stale_after_swap)" = 0 ] || fail "renewal $k: old certificate served after the swap"
   first_ms=$(awk -v s="$new" '$1 == "serial" && $3 == s { print $5 }' "$work/renew-$k.out")
   delays+=("$((first_ms - at_ms))")
   renew_ms+=("$((at_ms - sent_ms))")

@@ -1,7 +1,10 @@
+# shellcheck shell=bash
 # Sourced by pebble-test/cli/*.sh: drives the real certkeep binary against the Pebble that
 # with-pebble.sh started (its variables: CERTKEEP_TEST_DIRECTORY_URL, CERTKEEP_TEST_CA_BUNDLE,
 # CERTKEEP_TEST_PEBBLE_ROOT, CERTKEEP_HTTP01_PORT) and asserts on files, exit codes and output.
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${CERTKEEP_BIN:?CERTKEEP_BIN must point at the certkeep binary}"
 : "${CERTKEEP_TEST_DIRECTORY_URL:?run under pebble-test/with-pebble.sh}"
@@ -37,9 +40,6 @@ in_future() {
   # shellcheck disable=SC2086 # one assignment per line, none with spaces
   env $settings "$CERTKEEP_BIN" --state-dir "$STATE" "$@"
 }
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
 
 # certkeep with this test's state directory.
 ck() { "$CERTKEEP_BIN" --state-dir "$STATE" "$@"; }
@@ -97,9 +97,41 @@ live_fingerprint() {
   (cd "$STATE/live/$name" && sha256sum cert.pem chain.pem fullchain.pem privkey.pem)
 }
 
-# Runs the store's integrity check with the sqlite3 CLI.
+# ---- what the store holds ---------------------------------------------------------------
+# Tests read lineages and their events the way a script would, through `show --json` and
+# `list --json` (jq).
+
+# FIELD of lineage NAME's record in `show --json` ("" when null).
+lineage_field() {
+  ck show --json "$1" | jq -r --arg field "$2" '.lineage[$field] | if . == null then "" else . end'
+}
+# The serial of NAME's stored certificate; "" when there is none, or no lineage NAME at all.
+lineage_serial() { { ck show --json "$1" 2>/dev/null || echo '{}'; } | jq -r '.lineage.serial // ""'; }
+# The number of NAME's events of KIND (`show --json` holds its last 50 events).
+event_count() {
+  ck show --json "$1" | jq --arg kind "$2" '[.events[] | select(.kind == $kind)] | length'
+}
+# "KIND SERIAL" of each of NAME's events, oldest first, one per line.
+event_list() { ck show --json "$1" | jq -r '.events | reverse | .[] | "\(.kind) \(.serial)"'; }
+# The serial of NAME's latest event of KIND.
+event_serial() {
+  ck show --json "$1" | jq -r --arg kind "$2" '[.events[] | select(.kind == $kind)] | first | .serial // ""'
+}
+# The number of events of KIND over every lineage.
+event_count_all() {
+  local name total=0
+  for name in $(ck list --json | jq -r '.[].name'); do total=$((total + $(event_count "$name" "$1"))); done
+  echo "$total"
+}
+
+# What no command shows (the accounts, orders in flight, leases, the stored PEMs, the
+# integrity check): the crash and fault tests check these internals on purpose, read-only,
+# through the sqlite3 CLI.
+store_query() { sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "$1"; }
+
+# Runs the store's integrity check.
 assert_store_ok() {
   local result
-  result=$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" 'PRAGMA integrity_check;')
+  result=$(store_query 'PRAGMA integrity_check;')
   [ "$result" = ok ] || fail "store integrity_check: $result"
 }

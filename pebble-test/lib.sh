@@ -417,3 +417,75 @@ pt_start_watchdog() {
     ) &
   )
 }
+
+# ---- helpers of the test, bench and demo scripts ---------------------------------------------
+# One pass/fail/wait_for_line/start_web for every script (the cli, fault and terminator tests,
+# the benchmarks, the demo).
+
+# The logs fail() shows the tail of: files, or directories for their *.out, *.err and *.log
+# files. Each script (or its common file) adds its own.
+FAIL_LOGS=()
+
+pass() { echo "ok: $*"; }
+
+fail() {
+  echo "FAIL: $*" >&2
+  local entry file
+  local -a files
+  for entry in "${FAIL_LOGS[@]}"; do
+    if [ -d "$entry" ]; then files=("$entry"/*.out "$entry"/*.err "$entry"/*.log); else files=("$entry"); fi
+    for file in "${files[@]}"; do
+      [ -s "$file" ] || continue
+      echo "---- ${file##*/} (last 25 lines)" >&2
+      tail -n 25 "$file" >&2
+    done
+  done
+  exit 1
+}
+
+# wait_for_line [--count N] [--timeout-ms MS] [--pid PID] FILE PATTERN: waits until FILE has N
+# (default 1) lines matching the extended regex PATTERN. Fails at the timeout (default 60 s),
+# or as soon as PID, the process that writes FILE, has exited.
+wait_for_line() {
+  local count=1 timeout_ms=60000 pid=""
+  while [ $# -gt 2 ]; do
+    case $1 in
+      --count) count=$2 ;;
+      --timeout-ms) timeout_ms=$2 ;;
+      --pid) pid=$2 ;;
+      *) fail "wait_for_line: unknown option $1" ;;
+    esac
+    shift 2
+  done
+  local file=$1 pattern=$2 end found
+  end=$(($(pt_now_ms) + timeout_ms))
+  while :; do
+    # The file may not exist yet: a background process's redirection is made in its own fork.
+    found=$(grep -cE -- "$pattern" "$file" 2>/dev/null) || true
+    ((${found:-0} >= count)) && return 0
+    if [ -n "$pid" ] && ! pt_pid_alive "$pid"; then
+      fail "process $pid exited while waiting for '$pattern' in ${file##*/}"
+    fi
+    (($(pt_now_ms) < end)) || fail "no '$pattern' in ${file##*/} after $((timeout_ms / 1000)) s"
+    sleep 0.02
+  done
+}
+
+# start_web DIR [GATE EVENTS]: serves DIR on 127.0.0.1:$CERTKEEP_HTTP01_PORT, the port Pebble's
+# VA dials for HTTP-01, and sets WEB_PID (also added to TEST_PIDS, which the test's cleanup
+# stops). While the file GATE exists the server holds challenge requests open, and it logs each
+# request to EVENTS (faults/gated_http.py). Its own output goes to $TEST_DIR/web.log.
+start_web() {
+  local dir=$1 gate=${2:-$TEST_DIR/no-gate} events=${3:-$TEST_DIR/web-requests.log} _
+  mkdir -p "$dir"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/faults/gated_http.py" "$CERTKEEP_HTTP01_PORT" "$dir" "$gate" \
+    "$events" >>"$TEST_DIR/web.log" 2>&1 &
+  WEB_PID=$!
+  TEST_PIDS+=("$WEB_PID")
+  for _ in $(seq 200); do
+    curl -s -o /dev/null --noproxy '*' "http://127.0.0.1:$CERTKEEP_HTTP01_PORT/" && return 0
+    pt_pid_alive "$WEB_PID" || break
+    sleep 0.05
+  done
+  fail "the web server for $dir did not start"
+}

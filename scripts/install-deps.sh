@@ -9,13 +9,14 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config git
-  # libraries (DESIGN.md "Dependencies")
+  # libraries (the README names each)
   ca-certificates openssl libssl-dev libcurl4-openssl-dev rapidjson-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libcli11-dev libspdlog-dev libfmt-dev
   libexpected-dev libcpp-httplib-dev
   # tests: Pebble, systemd-analyze, the sqlite3 CLI, process and port tools, curl, libfaketime
-  # python3 (the CLI tests' webroot server) and strace (the order of fsyncs and renames)
-  systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3 strace
+  # python3 (the CLI tests' webroot server), strace (the order of fsyncs and renames), jq (the
+  # shell tests read `certkeep show --json`) and shellcheck (the lint of every shell file)
+  systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3 strace jq shellcheck
 )
 case "${1:-}" in
   --with-analysis) packages+=(cppcheck clang libfuzzer-14-dev) ;;

@@ -20,16 +20,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-terminator.XXXXXX")
 pid=""
 cleanup() {
   if [ -n "$pid" ] && pt_pid_alive "$pid"; then kill "$pid" 2>/dev/null || true; fi
-  [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
   pt_release_ports "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  sed 's/^/  terminator: /' "$work/log" >&2 || true
-  exit 1
-}
+# A failure shows the terminator's log (pebble-test/lib.sh's fail).
+FAIL_LOGS+=("$work/log")
 
 https_port=$(pt_reserve_port "$work")
 "$bin" --state-dir "$work/state" --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" \
@@ -37,22 +34,13 @@ https_port=$(pt_reserve_port "$work")
   >"$work/log" 2>&1 &
 pid=$!
 
-# Waits (at most 60 s) until the log has COUNT lines matching PATTERN.
-wait_for_log() {
-  local pattern=$1 count=${2:-1} end=$(($(pt_now_ms) + 60000))
-  until [ "$(grep -c -- "$pattern" "$work/log")" -ge "$count" ]; do
-    pt_pid_alive "$pid" || fail "terminator exited while waiting for '$pattern'"
-    (($(pt_now_ms) < end)) || fail "no '$pattern' in the log after 60 s"
-    sleep 0.05
-  done
-}
 hello() {
   curl -sS --fail --noproxy '*' --max-time 10 --cacert "$CERTKEEP_TEST_PEBBLE_ROOT" \
     --resolve "$name:$https_port:127.0.0.1" "https://$name:$https_port/"
 }
 serial_of_hello() { hello | sed -n 's/^hello, serial \([0-9A-F]*\)$/\1/p'; }
 
-wait_for_log '^ready'
+wait_for_line --pid "$pid" "$work/log" '^ready'
 first=$(sed -n 's/^ready .* serial \([0-9A-F]*\)$/\1/p' "$work/log")
 [ -n "$first" ] || fail "no serial on the ready line"
 [ "$(serial_of_hello)" = "$first" ] || fail "HTTPS does not serve the issued certificate $first"
@@ -66,14 +54,14 @@ echo "ok: an unknown challenge token gets 404"
 curl -sS --fail --noproxy '*' --max-time 120 "http://127.0.0.1:$CERTKEEP_HTTP01_PORT/.certkeep/renew" >"$work/renew.out" ||
   fail "the control URL did not renew"
 second=$(serial_of_hello)
-[ -n "$second" ] && [ "$second" != "$first" ] || fail "after /.certkeep/renew HTTPS still serves $first"
+[[ -n "$second" && "$second" != "$first" ]] || fail "after /.certkeep/renew HTTPS still serves $first"
 grep -q "serial $second" "$work/renew.out" || fail "the control URL's answer does not name $second"
 echo "ok: GET /.certkeep/renew swapped the certificate live (serial $second)"
 
 kill -USR1 "$pid"
-wait_for_log '^event renewed' 2
+wait_for_line --count 2 --pid "$pid" "$work/log" '^event renewed'
 third=$(serial_of_hello)
-[ -n "$third" ] && [ "$third" != "$second" ] || fail "after SIGUSR1 HTTPS still serves $second"
+[[ -n "$third" && "$third" != "$second" ]] || fail "after SIGUSR1 HTTPS still serves $second"
 echo "ok: SIGUSR1 swapped the certificate live (serial $third)"
 
 kill -TERM "$pid"

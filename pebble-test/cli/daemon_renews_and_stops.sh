@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=3600
 # The daemon renews what is due without being asked, rescans on SIGHUP, and stops cleanly on
 # SIGTERM (exit 0, store consistent). It runs 50 minutes in the future (libfaketime), where the

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A deploy hook reloads an external TLS server after a renewal: the server (a stand-in for
 # nginx: examples/external-server, re-reads its files on SIGHUP) serves the first certificate,
 # `renew --force` runs the stored hook `kill -HUP …`, and the server then serves the new serial
@@ -10,7 +11,7 @@ name=ext.example.com
 pidfile="$TEST_DIR/server.pid"
 hook="if [ -f $pidfile ]; then kill -HUP \"\$(cat $pidfile)\"; fi"
 issue -d "$name" --deploy-hook "$hook" >/dev/null 2>"$TEST_DIR/err" || fail "issue: $(cat "$TEST_DIR/err")"
-stored_hook=$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT deploy_hook FROM certificates WHERE name='$name';")
+stored_hook=$(lineage_field "$name" deploy_hook)
 [ "$stored_hook" = "$hook" ] || fail "stored hook differs: $stored_hook"
 grep -q "BEGIN CERTIFICATE\|$(serial_of "$STATE/live/$name/cert.pem")" <<<"$stored_hook" && fail "certificate data in the hook's command"
 

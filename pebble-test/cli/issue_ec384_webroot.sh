@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The webroot solver: a plain web server (python3's http.server) serves the directory certkeep
 # writes the token into; certkeep removes the token afterwards. Key type ECDSA P-384.
 source "$(dirname "$0")/../cli-common.sh"

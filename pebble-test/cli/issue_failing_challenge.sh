@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A challenge Pebble cannot validate (nothing listens where its VA connects): exit 1, Pebble's
 # problem document in the output, no live files, and the lineage records the failure.
 source "$(dirname "$0")/../cli-common.sh"

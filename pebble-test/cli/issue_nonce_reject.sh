@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_WFE_NONCEREJECT=50
 # With half of all nonces rejected by Pebble, ten issuances in a row all succeed (badNonce is
 # retried with the fresh nonce the error carries).

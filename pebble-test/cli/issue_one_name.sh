@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # One name, default ECDSA P-256 key: files, modes, chain, key, SANs, exit 0; the account is
 # reused by a second issuance.
 source "$(dirname "$0")/../cli-common.sh"
@@ -9,10 +10,11 @@ openssl pkey -in "$STATE/live/one.example.com/privkey.pem" -noout -text | grep -
 grep -q "one.example.com" "$TEST_DIR/out" || fail "no result line on stdout"
 pass "issued one name"
 
-accounts_before=$(sqlite3 "$STATE/certkeep.db" 'SELECT COUNT(*) FROM accounts;')
+# No command lists accounts: the store's row count says the second issuance made none.
+accounts_before=$(store_query 'SELECT COUNT(*) FROM accounts;')
 issue -d two.example.com >/dev/null 2>&1 || fail "second issue failed"
-accounts_after=$(sqlite3 "$STATE/certkeep.db" 'SELECT COUNT(*) FROM accounts;')
-[ "$accounts_before" = 1 ] && [ "$accounts_after" = 1 ] || fail "account not reused ($accounts_before → $accounts_after)"
+accounts_after=$(store_query 'SELECT COUNT(*) FROM accounts;')
+[[ "$accounts_before" = 1 && "$accounts_after" = 1 ]] || fail "account not reused ($accounts_before → $accounts_after)"
 assert_live two.example.com two.example.com
 pass "account reused"
 

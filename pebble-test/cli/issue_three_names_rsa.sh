@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Three names on one RSA-2048 certificate, under a lineage name of our choosing.
 source "$(dirname "$0")/../cli-common.sh"
 
@@ -7,4 +8,5 @@ assert_live multi a.example.com b.example.com c.example.org
 openssl pkey -in "$STATE/live/multi/privkey.pem" -noout -text | grep -q "Private-Key: (2048 bit" ||
   fail "key is not RSA 2048"
 subject=$(openssl x509 -in "$STATE/live/multi/cert.pem" -noout -subject -nameopt multiline)
+grep -qE '^ *commonName *= a\.example\.com$' <<<"$subject" || fail "the subject is not CN=a.example.com (the first name): $subject"
 pass "three names, RSA 2048"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=3600
 # Two `renew` runs started together over three due lineages renew each lineage exactly once.
 source "$(dirname "$0")/../cli-common.sh"
@@ -10,9 +11,9 @@ in_future +50m renew >"$TEST_DIR/b.out" 2>&1 & b=$!
 sa=0; sb=0
 wait "$a" || sa=$?
 wait "$b" || sb=$?
-[ "$sa" = 0 ] && [ "$sb" = 0 ] || fail "renew exit codes $sa/$sb: $(cat "$TEST_DIR/a.out" "$TEST_DIR/b.out")"
+[[ "$sa" = 0 && "$sb" = 0 ]] || fail "renew exit codes $sa/$sb: $(cat "$TEST_DIR/a.out" "$TEST_DIR/b.out")"
 for n in r1 r2 r3; do
-  count=$(sqlite3 "$STATE/certkeep.db" "SELECT COUNT(*) FROM events WHERE lineage='$n.example.com' AND kind='renewed';")
+  count=$(event_count "$n.example.com" renewed)
   [ "$count" = 1 ] || fail "$n renewed $count times: $(cat "$TEST_DIR/a.out" "$TEST_DIR/b.out")"
   assert_live "$n.example.com" "$n.example.com"
 done

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # A renewal whose challenge cannot be validated (the webroot's web server is gone) fails with
 # exit 1, keeps the old files byte for byte, records the CA's problem, and the next run after the
@@ -6,18 +7,11 @@ source "$(dirname "$0")/../cli-common.sh"
 
 webroot="$TEST_DIR/www"
 mkdir -p "$webroot"
-start_web() {
-  python3 -m http.server --bind 127.0.0.1 --directory "$webroot" "$CERTKEEP_HTTP01_PORT" >>"$TEST_DIR/http.log" 2>&1 &
-  web_pid=$!
-  TEST_PIDS+=("$web_pid")
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$CERTKEEP_HTTP01_PORT/" && return; sleep 0.05; done
-  fail "web server did not start"
-}
-start_web
+start_web "$webroot"
 ck issue --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --agree-tos \
   --webroot "$webroot" -d fragile.example.com >/dev/null 2>"$TEST_DIR/err" || fail "issue: $(cat "$TEST_DIR/err")"
 
-kill "$web_pid"; wait "$web_pid" 2>/dev/null || true
+kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null || true
 # Pebble reuses a valid authorization 1% of the time even with PEBBLE_AUTHZREUSE=0; such a
 # renewal needs no challenge and succeeds, so it is tried again (at most 3 times).
 for attempt in 1 2 3; do
@@ -37,7 +31,7 @@ grep -q "urn:ietf:params:acme:error:" "$TEST_DIR/show.txt" || fail "event histor
 assert_store_ok
 pass "failure kept the old certificate and recorded the problem"
 
-start_web
+start_web "$webroot"
 ck renew --force >/dev/null 2>"$TEST_DIR/err" || fail "renew after the fix: $(cat "$TEST_DIR/err")"
 [ "$(live_fingerprint fragile.example.com)" != "$before" ] || fail "renewal after the fix did not switch files"
 assert_live fragile.example.com fragile.example.com

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Renewal with Pebble's default five-year certificates: nothing is due, so `renew` leaves the
 # lineage alone; `renew --force` gets a new certificate, switches the files and needs no flags.
 source "$(dirname "$0")/../cli-common.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=3600 PEBBLE_AUTHZREUSE=0
 # pebble-cost: 25
 # SIGKILL at twenty random moments of a renewal: every time the store opens and passes its

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=3600
 # One-hour certificates renew at about half their life. Run `renew` now (nothing due) and
 # 50 minutes later (libfaketime): the lineage renews, its files switch, its key changes.

@@ -1,7 +1,8 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # pebble-cost: 50
 # SIGKILL at each named step of a renewal (failpoints: a build with CERTKEEP_FAILPOINTS=ON,
-# RELIABILITY.md A2), where renew_sigkill.sh kills at random moments. After every kill: the
+# docs/reliability.md A), where renew_sigkill.sh kills at random moments. After every kill: the
 # store passes its integrity check; live/ holds a complete, matching certificate and key; a
 # kill before the store commit leaves live/ and the stored certificate byte for byte as they
 # were; a kill after the commit leaves the new certificate committed, and the next plain
@@ -23,7 +24,7 @@ issue -d "$NAME" --deploy-hook "echo \"\$CERTKEEP_SERIAL\" >> '$HOOK_LOG'" >/dev
   fail "issue: $(cat "$TEST_DIR/err.log")"
 assert_live "$NAME" "$NAME"
 
-stored_serial() { sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$NAME';"; }
+stored_serial() { lineage_serial "$NAME"; }
 live_serial_of() { serial_of "$STATE/live/$1/cert.pem"; }
 live_serial() { live_serial_of "$NAME"; }
 mapfile -t ISSUE_FLAGS < <(pebble_flags)
@@ -88,7 +89,7 @@ for point in "${points[@]}"; do
     [ "$RUN_STATUS" = 0 ] || fail "$point: renew after the kill exited $RUN_STATUS: $(cat "$TEST_DIR/run.err")"
     [ "$(event_count "$NAME" renewed)" = "$((renewed_before + 1))" ] || fail "$point: the recovery renewed again"
     [ "$(live_serial)" = "$(stored_serial)" ] || fail "$point: the recovery did not deploy the committed certificate"
-    [ "$(sqlite3 "$STATE/certkeep.db" "SELECT deployed_serial FROM certificates WHERE name='$NAME';")" = "$(stored_serial)" ] ||
+    [ "$(lineage_field "$NAME" deployed_serial)" = "$(stored_serial)" ] ||
       fail "$point: deployed_serial not recorded after the recovery"
     # Every kill from the commit on came before the hook, so the recovery runs it, once.
     [ "$(hook_runs)" = "$((hooks + 1))" ] || fail "$point: the recovery ran the deploy hook $(($(hook_runs) - hooks)) times, want 1"
@@ -112,7 +113,7 @@ for point in "${points[@]}"; do
 done
 assert_store_ok
 
-# The same for a first issuance (RELIABILITY.md A3): nothing half-made is ever served, and
+# The same for a first issuance (docs/reliability.md A): nothing half-made is ever served, and
 # running the same `issue` again finishes the job with one certificate, never a second one.
 committed=false switched=false
 for point in "${points[@]}"; do
@@ -133,7 +134,7 @@ for point in "${points[@]}"; do
   else
     [ ! -e "$STATE/live/$first" ] || fail "first issue, $point: live/$first exists before the switch"
   fi
-  serial_before=$(sqlite3 "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$first';")
+  serial_before=$(lineage_serial "$first")
   if $committed; then
     [ -n "$serial_before" ] || fail "first issue, $point: nothing committed"
   fi

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # A FAKE CA (fake_ca_proxy.py in front of Pebble) that closes the connection mid-response: the
 # headers and half of the body are sent, then the TCP connection is closed. (1) on finalize and

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # pebble-cost: 32
 # C1/C3 through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) that answers broken

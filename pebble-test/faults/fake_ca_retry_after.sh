@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # C6 through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) answers 429 rateLimited or
 # 503 serverInternal with Retry-After. certkeep's design (src/acme/client.cpp, issuance.cpp,

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # pebble-cost: 33
 # B8's slow variant through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) that takes

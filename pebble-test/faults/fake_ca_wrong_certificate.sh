@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # pebble-cost: 23
 # C7/C8 through the CLI: a FAKE CA (fake_ca_proxy.py in front of Pebble) that serves, at the
@@ -50,14 +51,13 @@ expect_refused_chain() {
   run_ck renew --force --name "$NAME"
   assert_refused "$what" "$NAME" "$BEFORE" "$STORED" "$pattern"
   [ "$(ls "$STATE/archive/$NAME")" = "$archived" ] || fail "$what: something was archived"
-  [ "$(sqlite3 "$STATE/certkeep.db" "SELECT serial = deployed_serial FROM certificates WHERE name='$NAME';")" = 1 ] ||
+  [ "$(lineage_field "$NAME" serial)" = "$(lineage_field "$NAME" deployed_serial)" ] ||
     fail "$what: the store's serial is not the deployed one"
-  [ "$(serial_of "$STATE/live/$NAME/cert.pem")" = "$(sqlite3 "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$NAME';")" ] ||
+  [ "$(serial_of "$STATE/live/$NAME/cert.pem")" = "$(lineage_serial "$NAME")" ] ||
     fail "$what: the store's serial is not the old certificate's"
   if [ -n "$foreign" ]; then
-    [ "$(sqlite3 "$STATE/certkeep.db" "SELECT COUNT(*) FROM certificates WHERE name='$NAME' AND serial='$foreign';
-                                       SELECT COUNT(*) FROM events WHERE lineage='$NAME' AND serial='$foreign';")" = "0
-0" ] || fail "$what: the foreign serial $foreign is recorded for $NAME"
+    [ "$(lineage_serial "$NAME")" != "$foreign" ] || fail "$what: the foreign serial $foreign is stored for $NAME"
+    if event_list "$NAME" | grep -qF " $foreign"; then fail "$what: an event of $NAME names the foreign serial $foreign"; fi
   fi
   [ "$(order_rows "$NAME")" = 0 ] || fail "$what: the order row of an order that cannot complete was kept"
   ((RUN_MS < 10000)) || fail "$what: took $(ms_to_s "$RUN_MS") s"

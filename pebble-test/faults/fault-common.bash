@@ -5,8 +5,6 @@
 # fault case ends with. Every process started here is stopped by its own PID on exit.
 # shellcheck source-path=SCRIPTDIR source=../cli-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cli-common.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 FAULTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEBBLE_TEST_DIR=$(dirname "$FAULTS_DIR")
@@ -21,16 +19,7 @@ cleanup_fault_test() {
 trap cleanup_fault_test EXIT
 
 # On failure, show what certkeep and the helpers printed.
-fail() {
-  echo "FAIL: $*" >&2
-  local file
-  for file in "$TEST_DIR"/*.out "$TEST_DIR"/*.err "$TEST_DIR"/*.log; do
-    [ -s "$file" ] || continue
-    echo "---- ${file##*/} (last 25 lines)" >&2
-    tail -n 25 "$file" >&2
-  done
-  exit 1
-}
+FAIL_LOGS+=("$TEST_DIR")
 
 # A failed expectation that does not stop the test, so the invariants after it are still
 # checked; finish_soft fails the test at the end if any was recorded.
@@ -49,19 +38,6 @@ finish_soft() {
 
 now_ms() { pt_now_ms; }
 ms_to_s() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
-
-# Waits until FILE has a line matching the extended regex PATTERN; fails after TIMEOUT_MS.
-# With a PID, gives up early when that process has exited.
-wait_for_line() {
-  local file=$1 pattern=$2 timeout_ms=$3 pid=${4:-} end
-  end=$(($(now_ms) + timeout_ms))
-  while :; do
-    grep -qE "$pattern" "$file" 2>/dev/null && return 0
-    if [ -n "$pid" ] && ! pt_pid_alive "$pid"; then return 2; fi
-    (($(now_ms) < end)) || return 1
-    sleep 0.05
-  done
-}
 
 # Waits up to TIMEOUT_MS for PID (a child of this shell) to exit and sets EXIT_STATUS; fails
 # (after killing it) when it is still running.
@@ -84,24 +60,9 @@ wait_exit() {
 WEBROOT="$TEST_DIR/www"
 GATE="$TEST_DIR/gate"
 WEB_EVENTS="$TEST_DIR/web.log"
-WEB_PID=""
 
-# Serves $WEBROOT on the HTTP-01 port; while $GATE exists it holds challenge requests open
-# (see gated_http.py).
-start_web() {
-  mkdir -p "$WEBROOT"
-  python3 "$FAULTS_DIR/gated_http.py" "$CERTKEEP_HTTP01_PORT" "$WEBROOT" "$GATE" "$WEB_EVENTS" \
-    >>"$TEST_DIR/web-stderr.log" 2>&1 &
-  WEB_PID=$!
-  TEST_PIDS+=("$WEB_PID")
-  local _
-  for _ in $(seq 200); do
-    curl -s -o /dev/null --noproxy '*' "http://127.0.0.1:$CERTKEEP_HTTP01_PORT/" && return 0
-    pt_pid_alive "$WEB_PID" || break
-    sleep 0.05
-  done
-  fail "the webroot server did not start"
-}
+# start_web "$WEBROOT" "$GATE" "$WEB_EVENTS" serves the webroot; while $GATE exists it holds
+# challenge requests open.
 hold_challenges() { : >"$GATE"; }
 release_challenges() { rm -f "$GATE"; }
 
@@ -192,15 +153,9 @@ soft_error_recorded() {
     soft_fail "$(grep -m1 '^FAIL' "$TEST_DIR/soft-check.txt" | sed 's/^FAIL: //' | tr '\n' ' ')"
 }
 
-# The number of events of KIND for lineage NAME.
-event_count() {
-  sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" \
-    "SELECT COUNT(*) FROM events WHERE lineage='$1' AND kind='$2';"
-}
-
 # Rows in the orders table for lineage NAME (an order in flight, resumable).
 order_rows() {
-  sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT COUNT(*) FROM orders WHERE lineage='$1';"
+  store_query "SELECT COUNT(*) FROM orders WHERE lineage='$1';"
 }
 
 # ---- the fake CA: fake_ca_proxy.py, a fault-injecting TLS proxy in front of Pebble ---------
@@ -271,8 +226,7 @@ run_ck() {
 # What the store holds for lineage NAME's current certificate (serial, deployed serial, the
 # PEMs): equal before and after means nothing was committed.
 store_cert_state() {
-  sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" \
-    "SELECT serial, deployed_serial, cert_pem, chain_pem, key_pem FROM certificates WHERE name='$1';" |
+  store_query "SELECT serial, deployed_serial, cert_pem, chain_pem, key_pem FROM certificates WHERE name='$1';" |
     sha256sum
 }
 
@@ -335,7 +289,7 @@ assert_first_issue_refused() {
   assert_failed_run "$what" "$pattern"
   [ ! -e "$STATE/live/$name" ] || fail "$what: live/$name exists after a refused first issuance"
   [ ! -e "$STATE/archive/$name" ] || fail "$what: archive/$name exists after a refused first issuance"
-  [ -z "$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$name';")" ] ||
+  [ -z "$(lineage_serial "$name")" ] ||
     fail "$what: a certificate was stored for $name"
   assert_store_ok
   assert_error_text_recorded "$name" "$pattern"

@@ -1,5 +1,6 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# Not a fault: the order of the durable steps of a renewal, from strace (RELIABILITY.md A5).
+# Not a fault: the order of the durable steps of a renewal, from strace (docs/reliability.md A).
 # The new certificate is committed to the store (an fdatasync of its WAL) before anything of
 # the new version is created; each file of the version is fsynced after it is written, and the
 # version directory and its parent before live/NAME is renamed onto it; live/ itself is fsynced

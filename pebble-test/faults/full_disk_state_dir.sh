@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-cost: 30
 # D1 (root): the state directory is a small tmpfs, filled up before `renew --force` so that only
 # FREE KiB remain, for FREE = 0, 4, 8, ... until a renewal fits. Each failed run runs out of
@@ -55,7 +56,7 @@ for ((free = 0; free <= MAX_FREE_KIB; free += 4)); do
   if [ "$(live_fingerprint "$NAME")" != "$before" ]; then
     # Only acceptable at all if live/ now holds, complete, the certificate the store committed
     # (assert_live above checked it is complete); still a broken promise, reported softly.
-    committed=$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT serial FROM certificates WHERE name='$NAME';")
+    committed=$(lineage_serial "$NAME")
     [ "$(serial_of "$STATE/live/$NAME/cert.pem" | tr 'a-f' 'A-F')" = "$(tr 'a-f' 'A-F' <<<"$committed")" ] ||
       fail "free=$free KiB: a failed renewal left live files that are neither the old nor the committed certificate"
     # The files switched before the store could record it: the error must say so (not claim the
@@ -67,7 +68,7 @@ for ((free = 0; free <= MAX_FREE_KIB; free += 4)); do
     fi
   fi
   grep -qiE "space|full|disk I/O" <<<"$message" || fail "free=$free KiB: the error does not point at the disk: $message"
-  # RELIABILITY.md D1 asks for "No space left on device"; SQLite's own words say "full".
+  # The promise (docs/reliability.md D) is "No space left on device"; SQLite's own words say "full".
   grep -qiE "no space left|disk is full" <<<"$message" ||
     soft_fail "free=$free KiB: the error does not say the disk is full: $message"
 done

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_WFE_NONCEREJECT=100
 # B2: Pebble rejects every nonce. `issue` and `renew` give up after a bounded number of badNonce
 # retries (client.hpp: 25 per request, 60 s budget) with exit 1 and the badNonce problem shown:

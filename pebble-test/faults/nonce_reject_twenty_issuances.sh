@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_WFE_NONCEREJECT=50
 # pebble-cost: 28
 # B1: Pebble rejects half of all valid nonces as badNonce. Twenty issuances in a row all
@@ -20,8 +21,8 @@ echo "20 issuances in $(ms_to_s "$elapsed") s with $retries badNonce retries"
 # 20 issuances sign well over 100 requests; with half the nonces rejected, no retry at all
 # would mean the fault never happened.
 [ "$retries" -ge 10 ] || fail "only $retries badNonce retries in 20 issuances: is NONCEREJECT in effect?"
-[ "$(sqlite3 "$STATE/certkeep.db" 'SELECT COUNT(*) FROM accounts;')" = 1 ] || fail "more than one account"
-[ "$(sqlite3 "$STATE/certkeep.db" "SELECT COUNT(*) FROM events WHERE kind='issued';")" = 20 ] ||
-  fail "the events table does not hold 20 issuances"
+# No command lists accounts: the store's row count says none was made twice.
+[ "$(store_query 'SELECT COUNT(*) FROM accounts;')" = 1 ] || fail "more than one account"
+[ "$(event_count_all issued)" = 20 ] || fail "the lineages' events do not hold 20 issuances"
 assert_store_ok
 pass "twenty issuances with 50% of nonces rejected ($retries retries)"

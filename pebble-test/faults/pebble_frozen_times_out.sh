@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # pebble-cost: 40
 # B8: Pebble frozen with SIGSTOP: the kernel still accepts TCP connections, nothing answers.
@@ -28,7 +29,7 @@ check_timed_out() {
   echo "$what: exit $EXIT_STATUS after $(ms_to_s "$elapsed") s: $(grep -v ' debug ' "$TEST_DIR/renew.err" | tail -n 1)"
   [ "$EXIT_STATUS" = 1 ] || fail "$what: exit $EXIT_STATUS, want 1"
   ((elapsed <= bound_ms)) || fail "$what: took $(ms_to_s "$elapsed") s, bound $(ms_to_s "$bound_ms") s"
-  # RELIABILITY.md B8 asks for "timed out" in the message; curl's own text for the stall limit
+  # The promise (docs/reliability.md B) is "timed out" in the message; curl's own text for the stall limit
   # ("Operation too slow...") does not say it, so this is checked softly and reported.
   grep -qiE "timed out|timeout" "$TEST_DIR/renew.err" ||
     soft_fail "$what: the error does not say it timed out: $(grep '^error' "$TEST_DIR/renew.err")"
@@ -46,7 +47,7 @@ renew_after_thaw() {
   assert_store_ok
 }
 
-start_web
+start_web "$WEBROOT" "$GATE" "$WEB_EVENTS"
 issue_webroot -d "$NAME" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue: $(cat "$TEST_DIR/err.log")"
 
 # 1. Frozen before the run.
@@ -62,7 +63,7 @@ renew_after_thaw "$before"
 pass "frozen CA: connect timeout, old files kept; renewal after SIGCONT succeeds"
 
 # 2. Frozen mid-order, with the connection to the CA open.
-start_renew_held_mid_order
+start_renew_held_mid_order "$NAME"
 before=$HELD_BEFORE
 freeze
 frozen_at=$(now_ms)

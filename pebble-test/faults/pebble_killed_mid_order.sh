@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # B6: Pebble is SIGKILLed while an order is pending (its validator is connected to the webroot
 # server, which holds the challenge request open). The renewal fails within a bound with exit 1
@@ -10,14 +11,14 @@ NAME=killed.example.com
 # certkeep polls at most every 5 s (max_poll_interval) and a refused connection fails at once.
 BOUND_MS=15000
 
-start_web
+start_web "$WEBROOT" "$GATE" "$WEB_EVENTS"
 issue_webroot -d "$NAME" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue: $(cat "$TEST_DIR/err.log")"
 assert_live "$NAME" "$NAME"
 before=$(live_fingerprint "$NAME")
 ca_port=${CERTKEEP_TEST_DIRECTORY_URL#https://127.0.0.1:}
 ca_port=${ca_port%%/*}
 
-start_renew_held_mid_order
+start_renew_held_mid_order "$NAME"
 before=$HELD_BEFORE
 [ "$(order_rows "$NAME")" = 1 ] || fail "no order row while the order is pending"
 pt_pid_alive "$renew_pid" || fail "renew ended before Pebble was killed"

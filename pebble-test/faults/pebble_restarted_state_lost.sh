@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # B7: Pebble restarts between runs and forgets every account and order (and makes a new root).
 #  1. A lineage with no order in flight: `renew` meets accountDoesNotExist, registers the stored
@@ -8,11 +9,12 @@
 # Before each recovery, the failed/killed run left the old files byte for byte and a sound store.
 source "$(dirname "$0")/fault-common.bash"
 
-start_web
+start_web "$WEBROOT" "$GATE" "$WEB_EVENTS"
 issue_webroot -d plain.example.com >/dev/null 2>"$TEST_DIR/err.log" || fail "issue plain: $(cat "$TEST_DIR/err.log")"
 issue_webroot -d stale.example.com >/dev/null 2>"$TEST_DIR/err.log" || fail "issue stale: $(cat "$TEST_DIR/err.log")"
-account_url() { sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" 'SELECT account_url FROM accounts;'; }
-[ "$(sqlite3 "$STATE/certkeep.db" 'SELECT COUNT(*) FROM accounts;')" = 1 ] || fail "want one account"
+# The account and the order in flight are internals no command shows.
+account_url() { store_query 'SELECT account_url FROM accounts;'; }
+[ "$(store_query 'SELECT COUNT(*) FROM accounts;')" = 1 ] || fail "want one account"
 old_account=$(account_url)
 old_root=$(cat "$CERTKEEP_TEST_PEBBLE_ROOT")
 plain_before=$(live_fingerprint plain.example.com)
@@ -27,7 +29,7 @@ kill -KILL "$killed_pid"
 wait "$killed_pid" 2>/dev/null || true
 release_challenges
 [ "$(order_rows stale.example.com)" = 1 ] || fail "no order row left by the killed renewal"
-stale_order=$(sqlite3 "$STATE/certkeep.db" "SELECT order_url FROM orders WHERE lineage='stale.example.com';")
+stale_order=$(store_query "SELECT order_url FROM orders WHERE lineage='stale.example.com';")
 [ "$(live_fingerprint stale.example.com)" = "$stale_before" ] || fail "the killed renewal changed live files"
 assert_store_ok
 pass "renewal killed mid-order left its order row ($stale_order) and the old files"
@@ -44,7 +46,7 @@ grep -qiE "does not know account|registering it again" "$TEST_DIR/plain.err" ||
   fail "the re-registration is not logged"
 new_account=$(account_url)
 { [ -n "$new_account" ] && [ "$new_account" != "$old_account" ]; } || fail "account URL not replaced ($old_account -> $new_account)"
-[ "$(sqlite3 "$STATE/certkeep.db" 'SELECT COUNT(*) FROM accounts;')" = 1 ] || fail "a second account row was made"
+[ "$(store_query 'SELECT COUNT(*) FROM accounts;')" = 1 ] || fail "a second account row was made"
 [ "$(live_fingerprint plain.example.com)" != "$plain_before" ] || fail "plain: files not switched"
 assert_live plain.example.com plain.example.com # verifies against the new root
 assert_store_ok

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # D3: live/ is read-only (a read-only bind mount: the tests run as root, who ignores mode bits,
 # so chmod would prove nothing). `renew` gets the new certificate and commits it in the store,
 # but cannot switch live/<name>: exit 1 with an error naming the directory, the old files stay
@@ -12,14 +13,15 @@ source "$(dirname "$0")/fault-common.bash"
 
 NAME=readonly.example.com
 HOOK_LOG="$TEST_DIR/hook-runs.txt"
-issue -d "$NAME" --deploy-hook "echo \"\$CERTKEEP_LINEAGE\" >>'$HOOK_LOG'" >/dev/null 2>"$TEST_DIR/err.log" ||
+issue -d "$NAME" --deploy-hook "echo \"\$CERTKEEP_NAME\" >>'$HOOK_LOG'" >/dev/null 2>"$TEST_DIR/err.log" ||
   fail "issue: $(cat "$TEST_DIR/err.log")"
 assert_live "$NAME" "$NAME"
 hook_runs() { if [ -f "$HOOK_LOG" ]; then wc -l <"$HOOK_LOG"; else echo 0; fi; }
 [ "$(hook_runs)" = 1 ] || fail "the deploy hook did not run once for the issuance (ran $(hook_runs) times)"
+[ "$(cat "$HOOK_LOG")" = "$NAME" ] || fail "the hook's CERTKEEP_NAME was '$(cat "$HOOK_LOG")', want $NAME"
 before=$(live_fingerprint "$NAME")
 old_serial=$(serial_of "$STATE/live/$NAME/cert.pem")
-db_serials() { sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT serial || ' ' || deployed_serial FROM certificates WHERE name='$NAME';"; }
+db_serials() { ck show --json "$NAME" | jq -r '"\(.lineage.serial) \(.lineage.deployed_serial)"'; }
 
 mount --bind "$STATE/live" "$STATE/live" || fail "mount --bind is not permitted here"
 FAULT_CLEANUPS=("umount '$STATE/live' 2>/dev/null" "${FAULT_CLEANUPS[@]}")
@@ -50,6 +52,7 @@ ck renew >"$TEST_DIR/renew2.out" 2>"$TEST_DIR/renew2.err" || fail "renew once li
 assert_live "$NAME" "$NAME"
 [ "$(event_count "$NAME" renewed)" = 1 ] || fail "the deploy reissued the certificate"
 [ "$(hook_runs)" = 2 ] || fail "the deploy hook did not run once for the late deploy (ran $(hook_runs) times in all)"
+[ "$(tail -n 1 "$HOOK_LOG")" = "$NAME" ] || fail "the late deploy's CERTKEEP_NAME was '$(tail -n 1 "$HOOK_LOG")'"
 read -r s d <<<"$(db_serials)"
 [ "$s" = "$d" ] || fail "deployed_serial $d != serial $s after the late deploy"
 assert_store_ok

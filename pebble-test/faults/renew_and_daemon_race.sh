@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=40
 # pebble-cost: 29
 # E1/E2: two `renew` runs and a `certkeep daemon` start at the same moment on one store with
@@ -14,20 +15,20 @@
 source "$(dirname "$0")/fault-common.bash"
 
 NAMES=(race1.example.com race2.example.com race3.example.com)
-start_web
+start_web "$WEBROOT" "$GATE" "$WEB_EVENTS"
 for n in "${NAMES[@]}"; do
   issue_webroot -d "$n" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue $n: $(cat "$TEST_DIR/err.log")"
 done
 declare -A first_serial
 for n in "${NAMES[@]}"; do first_serial[$n]=$(serial_of "$STATE/live/$n/cert.pem"); done
 
-db() { sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "$1"; }
-# Wait until all three are due (renew_at is in Unix seconds).
-due_by=$(db "SELECT MAX(renew_at) FROM certificates;")
+# Wait until all three are due.
+due_by=$(ck list --json | jq '[.[].renew_at | fromdateiso8601] | max')
 now=$(date +%s)
 ((due_by - now <= 30)) || fail "the lineages are due only in $((due_by - now)) s; is PEBBLE_CERT_VALIDITY_SECONDS=40 in effect?"
 while (($(date +%s) <= due_by)); do sleep 0.2; done
-[ "$(db "SELECT COUNT(*) FROM certificates WHERE renew_at <= strftime('%s','now');")" = 3 ] || fail "not all lineages are due"
+[ "$(ck list --json | jq '[.[] | select((.renew_at | fromdateiso8601) <= now)] | length')" = 3 ] ||
+  fail "not all lineages are due"
 pass "three lineages due"
 
 race_started=$(now_ms)
@@ -64,14 +65,14 @@ grep -q "certkeep daemon stopped" "$TEST_DIR/daemon.log" || fail "no clean stop 
 
 for n in "${NAMES[@]}"; do
   count=$(event_count "$n" renewed)
-  [ "$count" = 1 ] || fail "$n renewed $count times (events: $(db "SELECT kind || ' ' || serial FROM events WHERE lineage='$n';" | tr '\n' ';'))"
-  serial=$(db "SELECT serial FROM events WHERE lineage='$n' AND kind='renewed';")
+  [ "$count" = 1 ] || fail "$n renewed $count times (events: $(event_list "$n" | tr '\n' ';'))"
+  serial=$(event_serial "$n" renewed)
   [ "$(serial_of "$STATE/live/$n/cert.pem" | tr 'a-f' 'A-F')" = "$(tr 'a-f' 'A-F' <<<"$serial")" ] ||
     fail "$n: live serial is not the one renewal's serial $serial"
   [ "$(order_rows "$n")" = 0 ] || fail "$n: an order row is left"
   assert_live "$n" "$n"
 done
-[ "$(db 'SELECT COUNT(*) FROM leases;')" = 0 ] || fail "leases left behind: $(db 'SELECT name, owner FROM leases;')"
+[ "$(store_query 'SELECT COUNT(*) FROM leases;')" = 0 ] || fail "leases left behind: $(store_query 'SELECT name, owner FROM leases;')"
 assert_store_ok
 for f in a b; do echo "renew $f: $(tr '\n' ' ' <"$TEST_DIR/$f.out")"; done
 pass "each lineage renewed exactly once by two renews and a daemon; daemon stopped cleanly"

@@ -1,6 +1,7 @@
+#!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=3600 PEBBLE_AUTHZREUSE=0
 # SIGTERM to `certkeep daemon` while its renewal waits for Pebble's validator (held at the
-# webroot server) (RELIABILITY.md A4): the daemon stops within 10 s with exit 0; the live files
+# webroot server) (docs/reliability.md A): the daemon stops within 10 s with exit 0; the live files
 # are byte for byte the old ones, the store is sound, the order row is kept for the next run
 # and no failure is recorded (a stop is not the lineage's fault); the token is removed. Then a
 # `renew` takes the order up (or, when the CA failed the abandoned challenge, says so and orders
@@ -9,7 +10,7 @@
 source "$(dirname "$0")/fault-common.bash"
 
 NAME=term.example.com
-start_web
+start_web "$WEBROOT" "$GATE" "$WEB_EVENTS"
 issue_webroot -d "$NAME" >/dev/null 2>"$TEST_DIR/err.log" || fail "issue: $(cat "$TEST_DIR/err.log")"
 assert_live "$NAME" "$NAME"
 hold_challenges
@@ -53,7 +54,7 @@ assert_store_ok
 [ "$(order_rows "$NAME")" = 1 ] || fail "the order row was not kept for the next run"
 [ "$(event_count "$NAME" failed)" = "$failed_before" ] || fail "the stop was recorded as a failure"
 [ -z "$(ls -A "$WEBROOT/.well-known/acme-challenge" 2>/dev/null)" ] || fail "the stopped daemon left a token in the webroot"
-leases=$(sqlite3 -cmd ".timeout 5000" "$STATE/certkeep.db" "SELECT COUNT(*) FROM leases;")
+leases=$(store_query "SELECT COUNT(*) FROM leases;")
 [ "$leases" = 0 ] || fail "the daemon left $leases lease row(s)"
 
 # The next run takes the order up where the daemon left it.

@@ -12,8 +12,6 @@ PT=$(dirname "$HARNESS")
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$PT/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
 
 # ---------------------------------------------------------------------------------------------
 # Inside a harness: the Pebble it describes works and listens on 127.0.0.1 only.
@@ -139,6 +137,7 @@ trap cleanup EXIT
 
 # Loads RECORD and asserts that everything it names is gone: processes, ports, reservations
 # and the run directory. WAIT_MS allows for a watchdog's delay.
+# shellcheck disable=SC2153 # PIDS and RUN_DIR come from the record it sources
 assert_all_gone() {
   local record=$1 what=$2 wait_ms=${3:-0} pid port end
   [ -f "$record" ] || fail "$what: nothing was recorded"
@@ -193,7 +192,9 @@ wait "$pid_a" || status_a=$?
 wait "$pid_b" || status_b=$?
 [ "$status_a" = 0 ] || fail "first concurrent harness exited $status_a: $(cat "$WORK/a.out")"
 [ "$status_b" = 0 ] || fail "second concurrent harness exited $status_b: $(cat "$WORK/b.out")"
+# shellcheck source=/dev/null
 ports_a=$(source "$WORK/a" && echo "$PORTS")
+# shellcheck source=/dev/null
 ports_b=$(source "$WORK/b" && echo "$PORTS")
 shared=$(comm -12 <(tr ' ' '\n' <<<"$ports_a" | sed '/^$/d' | sort) <(tr ' ' '\n' <<<"$ports_b" | sed '/^$/d' | sort))
 [ -z "$shared" ] || fail "both harnesses used port(s) $shared"
@@ -246,6 +247,7 @@ tr '\0' '\n' <"/proc/$manual_pid/environ" | grep -qx "PEBBLE_WFE_NONCEREJECT=50"
 tr '\0' '\n' <"/proc/$manual_pid/environ" | grep -qx "PEBBLE_AUTHZREUSE=100" ||
   fail "Pebble did not get PEBBLE_AUTHZREUSE=100"
 (
+  # shellcheck source=/dev/null
   source "$run_dir/env"
   EXPECT_NONCEREJECT=50 bash "$HARNESS/selftest.sh" --inside "$WORK/manual.record"
 ) || fail "checks against the hand-started Pebble failed"

@@ -28,17 +28,7 @@ cleanup_terminator_test() {
 }
 trap cleanup_terminator_test EXIT
 
-pass() { echo "ok: $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  local file
-  for file in "$TERMINATOR_LOG" "$WORK"/*.out "$WORK"/*.err; do
-    [ -s "$file" ] || continue
-    echo "---- ${file##*/} (last 30 lines)" >&2
-    tail -n 30 "$file" >&2
-  done
-  exit 1
-}
+FAIL_LOGS+=("$TERMINATOR_LOG" "$WORK")
 
 # start_terminator -d NAME [-d NAME...]: starts the terminator on a reserved HTTPS port and
 # Pebble's HTTP-01 port; sets TERMINATOR_PID and HTTPS_PORT.
@@ -50,22 +40,10 @@ start_terminator() {
   TERMINATOR_PID=$!
 }
 
-# wait_for_line FILE PATTERN [COUNT [DEADLINE_MS]]: waits until FILE has COUNT (default 1) lines
-# matching the grep PATTERN, failing at the deadline (default 60 s) or when the terminator exits.
-wait_for_line() {
-  local file=$1 pattern=$2 count=${3:-1} end=$(($(pt_now_ms) + ${4:-60000}))
-  local found
-  while :; do
-    # The file may not exist yet: a background process's redirection is made in its own fork.
-    found=$(grep -c -- "$pattern" "$file" 2>/dev/null) || true
-    ((${found:-0} >= count)) && return 0
-    pt_pid_alive "$TERMINATOR_PID" || fail "the terminator exited while waiting for '$pattern' in ${file##*/}"
-    (($(pt_now_ms) < end)) || fail "no '$pattern' in ${file##*/} in time"
-    sleep 0.02
-  done
-}
+# The terminator writes the lines the tests wait for: waiting stops when it exits.
+wait_for_terminator_line() { wait_for_line --pid "$TERMINATOR_PID" "$@"; }
 
-# The serial on the terminator's ready line (after wait_for_line "$TERMINATOR_LOG" '^ready').
+# The serial on the terminator's ready line (after wait_for_terminator_line "$TERMINATOR_LOG" '^ready').
 ready_serial() { sed -n 's/^ready .* serial \([0-9A-F][0-9A-F]*\)$/\1/p' "$TERMINATOR_LOG" | head -n 1; }
 
 # probe ARG...: the handshake probe against the terminator's HTTPS port, verifying up to

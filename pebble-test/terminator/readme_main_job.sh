@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The README's main job (scripts/demo.sh) as a test: issue, show, an external server reloaded by
 # the deploy hook, renew, and the linked terminator swapping live. demo.sh builds and starts
 # Pebble itself; here the test's build and Pebble are used.

@@ -15,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 a=alpha.example.com
 b=beta.example.com
 start_terminator -d "$a" -d "$b"
-wait_for_line "$TERMINATOR_LOG" '^ready'
+wait_for_terminator_line "$TERMINATOR_LOG" '^ready'
 first=$(ready_serial)
 [ -n "$first" ] || fail "no serial on the ready line"
 
@@ -73,10 +73,10 @@ pass "unknown SNI: the handshake fails with an alert ($first_error); known names
 
 # One renewal renews the shared certificate: both names switch together.
 kill -USR1 "$TERMINATOR_PID"
-wait_for_line "$TERMINATOR_LOG" '^event renewed'
+wait_for_terminator_line "$TERMINATOR_LOG" '^event renewed'
 renewed=$(sed -n 's/^event renewed [^ ]* serial \([0-9A-F][0-9A-F]*\) .*/\1/p' "$TERMINATOR_LOG" | head -n 1)
-[ -n "$renewed" ] && [ "$renewed" != "$first" ] || fail "no new serial after SIGUSR1"
-wait_for_line "$TERMINATOR_LOG" "^renewed $a serial $renewed\$" # renew_all's report: every lineage done
+[[ -n "$renewed" && "$renewed" != "$first" ]] || fail "no new serial after SIGUSR1"
+wait_for_terminator_line "$TERMINATOR_LOG" "^renewed $a serial $renewed\$" # renew_all's report: every lineage done
 [ "$(grep -c '^event renewed' "$TERMINATOR_LOG")" = 1 ] || fail "one lineage, yet more than one renewal event"
 assert_serves "$a" "$renewed" a-renewed
 assert_serves "$b" "$renewed" b-renewed

@@ -11,7 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 name=swap.example.com
 start_terminator -d "$name"
-wait_for_line "$TERMINATOR_LOG" '^ready'
+wait_for_terminator_line "$TERMINATOR_LOG" '^ready'
 first=$(ready_serial)
 [ -n "$first" ] || fail "no serial on the ready line"
 pass "issued through the terminator's HTTP port (serial $first)"
@@ -23,16 +23,16 @@ probe --name "$name" --concurrency 2 --rate 250 --count 5000 --max-seconds 20 --
   >"$WORK/probe.out" 2>"$WORK/probe.err" &
 probe_pid=$!
 OWN_PIDS+=("$probe_pid")
-wait_for_line "$WORK/probe.out" '^progress' 1 15000
+wait_for_terminator_line --timeout-ms 15000 "$WORK/probe.out" '^progress'
 
 kill -USR1 "$TERMINATOR_PID"
-wait_for_line "$TERMINATOR_LOG" '^event renewed'
+wait_for_terminator_line "$TERMINATOR_LOG" '^event renewed'
 event=$(grep -m1 '^event renewed' "$TERMINATOR_LOG")
 renewed=$(sed -n 's/^event renewed [^ ]* serial \([0-9A-F][0-9A-F]*\) at_ms=.*/\1/p' <<<"$event")
 at_ms=$(sed -n 's/.* at_ms=\([0-9][0-9]*\).*/\1/p' <<<"$event")
-[ -n "$renewed" ] && [ -n "$at_ms" ] || fail "cannot read the serial and at_ms of: $event"
+[[ -n "$renewed" && -n "$at_ms" ]] || fail "cannot read the serial and at_ms of: $event"
 [ "$renewed" != "$first" ] || fail "the renewal kept serial $first"
-wait_for_line "$TERMINATOR_LOG" "^renewed $name serial $renewed\$"
+wait_for_terminator_line "$TERMINATOR_LOG" "^renewed $name serial $renewed\$"
 
 probe_status=0
 wait "$probe_pid" || probe_status=$?

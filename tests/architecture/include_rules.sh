@@ -31,6 +31,7 @@ done < <(grep -E '^[a-z]' "$table")
 posix_roots=" sys arpa netinet net poll fcntl signal spawn string strings unistd errno pthread dirent
   pwd grp sched stdlib stdio limits time termios syslog dlfcn ifaddrs netdb linux "
 
+include_pattern='#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"]'
 status=0
 forbid() { echo "forbidden: $*"; status=1; }
 
@@ -58,7 +59,8 @@ for module in "${modules[@]}"; do
   while IFS= read -r line; do
     path=${line%%:*}
     file=${path##*/}
-    header=$(sed -E 's/.*#include [<"]([^>"]+)[>"].*/\1/' <<<"$line")
+    [[ $line =~ $include_pattern ]] || continue
+    header=${BASH_REMATCH[1]}
     top=${header%%/*}
     if [ "$top" != "$header" ] && [ -d "src/$top" ] && [ "$top" != "$module" ]; then
       case " ${uses[$module]} " in *" $top "*) ;; *)
@@ -80,7 +82,8 @@ done
 # The public headers: what a terminator's build sees.
 while IFS= read -r line; do
   path=${line%%:*}
-  header=$(sed -E 's/.*#include [<"]([^>"]+)[>"].*/\1/' <<<"$line")
+  [[ $line =~ $include_pattern ]] || continue
+  header=${BASH_REMATCH[1]}
   case "$header" in
     certkeep/*|tl/expected.hpp) ;;
     openssl/*) [ "$path" = include/certkeep/openssl.hpp ] ||
