@@ -57,7 +57,7 @@ Result<std::unique_ptr<Client>> Client::connect(http::Transport& transport, std:
   auto client =
       std::make_unique<Client>(transport, std::move(directory_url), std::move(*directory), clock, options);
   if (auto nonce = response->headers.get("Replay-Nonce")) client->nonces_.add(*nonce);
-  // Every URL of the directory must share its origin (RELIABILITY.md rule 5).
+  // Every URL of the directory must share its origin (docs/reliability.md C).
   for (const std::string* url :
        {&client->directory_.new_nonce, &client->directory_.new_account, &client->directory_.new_order}) {
     CERTKEEP_TRY(client->check_url(*url));

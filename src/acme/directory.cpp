@@ -27,7 +27,7 @@ Result<Directory> parse_directory(std::string_view body) {
   directory.renewal_info = optional_string(document, "renewalInfo").value_or("");
   for (const std::string* url : {&directory.new_nonce, &directory.new_account, &directory.new_order,
                                  &directory.revoke_cert, &directory.key_change, &directory.renewal_info}) {
-    // RELIABILITY.md rule 5: every URL the CA gives us must be https (lego CVE-2025-54799).
+    // Every URL the CA gives us must be https (lego CVE-2025-54799; docs/reliability.md C).
     if (!url->empty() && !is_https_url(*url))
       return fail(Errc::Protocol,
                   "malformed response from CA: directory: URL is not https: " + url->substr(0, 200));

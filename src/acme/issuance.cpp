@@ -130,7 +130,7 @@ class Flow {
       Authorization authorization = CERTKEEP_TRY(fetch_authorization(client_, url));
       if (authorization.status == AuthorizationStatus::Valid) {
         say(IssuanceStep::Challenge, authorization.identifier + ": already authorized");
-        continue;  // RELIABILITY.md B3: never answer a challenge of a valid authorization
+        continue;  // never answer a challenge of a valid authorization (docs/reliability.md)
       }
       if (authorization.status != AuthorizationStatus::Pending) return authorization_failed(authorization);
       const Challenge* challenge = authorization.http01();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The CLI's exit codes (DESIGN.md): scripts rely on them.
+// The CLI's exit codes, which scripts rely on: 0 done, 1 failed, 2 bad usage
+// (the README says so where it shows `certkeep issue`).
 #pragma once
 
 namespace certkeep::cli {

@@ -8,7 +8,7 @@ namespace certkeep::core {
 std::chrono::milliseconds Backoff::next(std::optional<std::chrono::seconds> retry_after,
                                         std::chrono::seconds max_retry_after) {
   if (retry_after) {
-    // Honour the server, within sane bounds (RELIABILITY.md rule 6: clamp what the CA controls).
+    // Honour the server, within sane bounds (clamp what the CA controls: docs/reliability.md B).
     return std::clamp<std::chrono::milliseconds>(*retry_after, std::chrono::seconds(1), max_retry_after);
   }
   std::chrono::milliseconds current = next_;

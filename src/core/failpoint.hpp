@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Failpoints: named steps of an issuance where a test build stops the process on purpose, so
-// the crash tests hit every step instead of random moments (RELIABILITY.md A2). Compiled in
+// the crash tests hit every step instead of random moments (docs/reliability.md A). Compiled in
 // only with the CMake option CERTKEEP_FAILPOINTS (the CI's test build); otherwise failpoint()
 // is an empty inline function.
 //

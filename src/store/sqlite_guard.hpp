@@ -21,7 +21,7 @@ namespace certkeep::store {
 Error sqlite_error(std::string_view what, const SQLite::Exception& exception);
 
 // Runs `body` (returning Result<T>) and turns any exception it throws into an error Result.
-// std::bad_alloc is not caught: running out of memory terminates (STYLE.md §4).
+// std::bad_alloc is not caught: running out of memory terminates (docs/architecture.md "Errors").
 template <class Body>
 auto guarded(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
   try {
