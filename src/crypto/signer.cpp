@@ -47,14 +47,19 @@ Result<std::string> canonical_jwk(const PrivateKey& key) {
     std::string x64 = CERTKEEP_TRY(bignum_base64url(x.get(), size));
     std::string y64 = CERTKEEP_TRY(bignum_base64url(y.get(), size));
     const char* curve = key.type() == KeyType::EcdsaP384 ? "P-384" : "P-256";
-    return std::string("{\"crv\":\"") + curve + "\",\"kty\":\"EC\",\"x\":\"" + x64 + "\",\"y\":\"" + y64 +
-           "\"}";
+    // Appended in place: GCC 12 misreads a chain of operator+ on a literal (-Warray-bounds).
+    std::string jwk;
+    jwk.append("{\"crv\":\"").append(curve).append("\",\"kty\":\"EC\",\"x\":\"").append(x64);
+    jwk.append("\",\"y\":\"").append(y64).append("\"}");
+    return jwk;
   }
   BignumPtr n = CERTKEEP_TRY(bignum_param(pkey, OSSL_PKEY_PARAM_RSA_N));
   BignumPtr e = CERTKEEP_TRY(bignum_param(pkey, OSSL_PKEY_PARAM_RSA_E));
   std::string n64 = CERTKEEP_TRY(bignum_base64url(n.get(), 0));
   std::string e64 = CERTKEEP_TRY(bignum_base64url(e.get(), 0));
-  return "{\"e\":\"" + e64 + "\",\"kty\":\"RSA\",\"n\":\"" + n64 + "\"}";
+  std::string jwk;
+  jwk.append("{\"e\":\"").append(e64).append("\",\"kty\":\"RSA\",\"n\":\"").append(n64).append("\"}");
+  return jwk;
 }
 
 const char* alg_for(KeyType type) {

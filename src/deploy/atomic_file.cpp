@@ -35,9 +35,11 @@ fs::path directory_of(const fs::path& path) {
 fs::path temporary_name(const fs::path& path, unsigned attempt) {
   static std::atomic<unsigned long> counter{0};
   auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-  std::string name = "." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(counter.fetch_add(1)) + "-" + std::to_string(ticks % 1000000) + "-" +
-                     std::to_string(attempt);
+  // Appended, not "." + …: GCC 12's -Wstringop-overflow misreads operator+(const char*, string&&).
+  std::string name = ".";
+  name.append(path.filename().string()).append(".tmp-").append(std::to_string(::getpid())).append("-");
+  name.append(std::to_string(counter.fetch_add(1))).append("-").append(std::to_string(ticks % 1000000));
+  name.append("-").append(std::to_string(attempt));
   return directory_of(path) / name;
 }
 

@@ -39,7 +39,7 @@ std::shared_ptr<const CertifiedKey> CertificateTable::find(std::string_view serv
   // RFC 6125 §6.4.3: a wildcard stands for exactly one, whole, leftmost label.
   const std::size_t dot = name.find('.');
   if (dot == 0 || dot == std::string::npos || dot + 1 == name.size()) return nullptr;
-  const std::string wildcard = "*" + name.substr(dot);
+  const std::string wildcard = std::string("*").append(name, dot);
   if (auto it = by_name_.find(wildcard); it != by_name_.end()) return it->second;
   return nullptr;
 }

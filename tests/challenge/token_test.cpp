@@ -39,7 +39,7 @@ TEST_CASE("key authorizations are the token, a dot and a 43-character thumbprint
   CHECK_FALSE(is_valid_key_authorization(kToken, kToken + ":" + kThumbprint));
   CHECK_FALSE(is_valid_key_authorization(kToken, kToken + "." + kThumbprint.substr(1) + "="));
   CHECK_FALSE(is_valid_key_authorization(kToken, kToken + "." + kThumbprint.substr(1) + "/"));
-  CHECK_FALSE(is_valid_key_authorization(kToken, "X" + kToken.substr(1) + "." + kThumbprint));
+  CHECK_FALSE(is_valid_key_authorization(kToken, std::string("X").append(kToken, 1) + "." + kThumbprint));
   CHECK_FALSE(is_valid_key_authorization(kToken, kToken + ".thumb"));
   CHECK_FALSE(is_valid_key_authorization("short", std::string("short.") + kThumbprint));
   CHECK_FALSE(is_valid_key_authorization(kToken, ""));

@@ -131,8 +131,8 @@ TEST_CASE("a second publish switches all four files and a later one prunes to th
   // The three kept are the newest: markers 4, 5 and 6.
   for (const auto& entry : fs::directory_iterator(state.path() / "archive" / "site")) {
     std::string name = entry.path().filename().string();
-    bool newest = name.ends_with("-" + serial_for(4)) || name.ends_with("-" + serial_for(5)) ||
-                  name.ends_with("-" + serial_for(6));
+    auto ends_with_serial = [&](int n) { return name.ends_with(std::string("-").append(serial_for(n))); };
+    bool newest = ends_with_serial(4) || ends_with_serial(5) || ends_with_serial(6);
     CHECK(newest);
   }
 }

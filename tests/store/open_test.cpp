@@ -88,7 +88,8 @@ TEST_CASE("a database with damaged pages fails the integrity check at open", "[s
   {
     auto store = open_store(dir.db());
     for (int i = 0; i < 50; ++i)
-      REQUIRE(store->upsert_lineage(pending_lineage("n" + std::to_string(i) + ".example.com")));
+      REQUIRE(store->upsert_lineage(
+          pending_lineage(std::string("n").append(std::to_string(i)).append(".example.com"))));
   }  // the last connection checkpoints the WAL into the main file
   REQUIRE(!std::filesystem::exists(dir.db().string() + "-wal"));
   const auto size = std::filesystem::file_size(dir.db());
