@@ -107,15 +107,15 @@ lineage_field() {
 }
 # The serial of NAME's stored certificate; "" when there is none, or no lineage NAME at all.
 lineage_serial() { { ck show --json "$1" 2>/dev/null || echo '{}'; } | jq -r '.lineage.serial // ""'; }
-# The number of NAME's events of KIND (`show --json` holds its last 50 events).
+# The number of NAME's events of KIND (every event: `show --events 0`).
 event_count() {
-  ck show --json "$1" | jq --arg kind "$2" '[.events[] | select(.kind == $kind)] | length'
+  ck show --json --events 0 "$1" | jq --arg kind "$2" '[.events[] | select(.kind == $kind)] | length'
 }
 # "KIND SERIAL" of each of NAME's events, oldest first, one per line.
-event_list() { ck show --json "$1" | jq -r '.events | reverse | .[] | "\(.kind) \(.serial)"'; }
+event_list() { ck show --json --events 0 "$1" | jq -r '.events[] | "\(.kind) \(.serial)"'; }
 # The serial of NAME's latest event of KIND.
 event_serial() {
-  ck show --json "$1" | jq -r --arg kind "$2" '[.events[] | select(.kind == $kind)] | first | .serial // ""'
+  ck show --json --events 0 "$1" | jq -r --arg kind "$2" '[.events[] | select(.kind == $kind)] | last | .serial // ""'
 }
 # The number of events of KIND over every lineage.
 event_count_all() {

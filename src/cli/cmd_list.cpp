@@ -49,6 +49,7 @@ class ShowCommand final : public Command {
   CLI::App* add_to(CLI::App& app) override {
     CLI::App* cmd = app.add_subcommand("show", "Show one lineage and its history");
     cmd->add_option("name", name_, "Lineage name")->required();
+    cmd->add_option("--events", events_, "How many of the newest events to show (default 50; 0: all)");
     cmd->add_flag("--json")->description("Print JSON");
     return cmd;
   }
@@ -56,7 +57,8 @@ class ShowCommand final : public Command {
   int run(const GlobalOptions& global, const Output& out) override {
     auto app = open_app(global, out);
     if (!app) return out.error(app.error());
-    auto details = (*app)->show(name_);
+    if (events_ < 0) return out.error(Error(Errc::InvalidArgument, "--events must be 0 (all) or more"));
+    auto details = (*app)->show(name_, static_cast<std::size_t>(events_));
     if (!details) return out.error(details.error());
     if (out.json())
       out.raw(lineage_details_json((*app)->state_dir(), *details) + "\n");
@@ -67,6 +69,7 @@ class ShowCommand final : public Command {
 
  private:
   std::string name_;
+  int events_ = 50;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <thread>
 #include <unordered_set>
 
@@ -181,12 +182,13 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
 
 Result<std::vector<LineageRecord>> App::list() { return store_->list_lineage_summaries(); }
 
-Result<LineageDetails> App::show(const std::string& name) {
+Result<LineageDetails> App::show(const std::string& name, std::size_t event_limit) {
   auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
   if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
   LineageDetails details;
   details.lineage = std::move(*lineage);
-  details.events = CERTKEEP_TRY(store_->events(name, 50));
+  details.events = CERTKEEP_TRY(
+      store_->events(name, event_limit == 0 ? std::numeric_limits<std::size_t>::max() : event_limit));
   return details;
 }
 

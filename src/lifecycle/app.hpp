@@ -73,7 +73,8 @@ class App {
   Result<RenewSummary> renew(const RenewSelection& selection);
   // Every lineage for a listing: without key, certificate and chain PEM (empty).
   Result<std::vector<LineageRecord>> list();
-  Result<LineageDetails> show(const std::string& name);
+  // The lineage and its newest `event_limit` events, oldest first (0: every event).
+  Result<LineageDetails> show(const std::string& name, std::size_t event_limit = 50);
   // Forgets a lineage and removes its live files; its events stay.
   Result<void> remove(const std::string& name);
   // Revokes the current certificate at the CA and marks the lineage revoked.
