@@ -20,10 +20,20 @@ start_fake_ca_with_lineage "$NAME"
 
 # FAULT PATTERN WHAT: one renewal under FAULT, refused with an error matching PATTERN; then the
 # fault is cleared and the next renewal succeeds.
+# Pebble reuses a valid authorization 1% of the time even with PEBBLE_AUTHZREUSE=0; a renewal
+# that then never fetched the faulted authorization succeeds, and is tried again (at most 3).
+REUSED_RENEWALS=0
 expect_refused_renewal() {
-  local fault=$1 pattern=$2 what=$3
-  fake_ca_fault "$fault"
-  run_ck renew --force
+  local fault=$1 pattern=$2 what=$3 attempt
+  for attempt in 1 2 3; do
+    fake_ca_fault "$fault"
+    run_ck renew --force
+    if [ "$(fake_ca_fired)" != 0 ] || [ "$RUN_STATUS" != 0 ]; then break; fi
+    echo "$what, attempt $attempt: the renewal never reached the fault (Pebble reused an authorization); again"
+    REUSED_RENEWALS=$((REUSED_RENEWALS + 1))
+    BEFORE=$(live_fingerprint "$NAME")
+    STORED=$(store_cert_state "$NAME")
+  done
   assert_refused "$what" "$NAME" "$BEFORE" "$STORED" "$pattern"
   ((RUN_MS < 10000)) || fail "$what: took $(ms_to_s "$RUN_MS") s"
   [ "$(order_rows "$NAME")" = 0 ] || fail "$what: the order row of an order that cannot complete was kept"
@@ -46,7 +56,9 @@ expect_refused_renewal "cert oversize_chunked" \
 expect_refused_renewal "cert content_type:text/html" \
   'malformed response from CA: certificate: Content-Type is "text/html", expected application/pem-certificate-chain' \
   "certificate chain answered as text/html"
-[ "$(event_count "$NAME" renewed)" = 5 ] || fail "$(event_count "$NAME" renewed) renewals recorded, want 5"
+want_renewed=$((5 + REUSED_RENEWALS))
+[ "$(event_count "$NAME" renewed)" = "$want_renewed" ] ||
+  fail "$(event_count "$NAME" renewed) renewals recorded, want $want_renewed"
 
 # A first issuance whose new-order answer is not JSON: nothing written.
 expect_first_issue_refused "$FIRST" "new-order malformed_json" "new-order answered with malformed JSON (first issuance)" \
