@@ -8,15 +8,41 @@ namespace certkeep::store {
 
 const std::string_view kSettingsColumns =
     "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
-    "deploy_hook, email, reuse_key";
+    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime";
 
-const std::string_view kLineageColumns =
-    "name, identifiers, account_id, status, "
-    "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
-    "deploy_hook, email, reuse_key, "
+std::string placeholders(int first, int count) {
+  std::string text;
+  for (int i = first; i < first + count; ++i) {
+    if (i != first) text += ", ";
+    text.append("?").append(std::to_string(i));
+  }
+  return text;
+}
+
+namespace {
+// The certificate columns after the settings, as read_lineage reads them and the insert binds them.
+constexpr std::string_view kCertificateColumns =
     "key_pem, cert_pem, chain_pem, serial, issuer, not_before, not_after, ari_cert_id, "
     "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
-    "created_at, updated_at, ari_check_at";
+    "created_at, updated_at";
+constexpr int kCertificateColumnCount = 16;
+
+const std::string kLineageColumnsText = std::string("name, identifiers, account_id, status, ")
+                                            .append(kSettingsColumns)
+                                            .append(", ")
+                                            .append(kCertificateColumns)
+                                            .append(", ari_check_at");
+const std::string kInsertLineageText =
+    std::string("INSERT INTO certificates (name, identifiers, account_id, status, ")
+        .append(kSettingsColumns)
+        .append(", ")
+        .append(kCertificateColumns)
+        .append(") VALUES (")
+        .append(placeholders(1, 4 + kSettingsColumnCount + kCertificateColumnCount))
+        .append(")");
+}  // namespace
+
+const std::string_view kLineageColumns = kLineageColumnsText;
 
 std::string select_lineages(std::string_view tail) {
   return "SELECT " + std::string(kLineageColumns) + " FROM certificates " + std::string(tail);
@@ -43,15 +69,7 @@ std::string ari_check_due_sql() {
 // The term matches the partial index's WHERE exactly, which is what lets SQLite use it.
 std::string deploy_pending_sql() { return select_lineages("WHERE deploy_owed = 1 ORDER BY name"); }
 
-const std::string_view kInsertLineageSql =
-    "INSERT INTO certificates (name, identifiers, account_id, status, "
-    "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
-    "deploy_hook, email, reuse_key, "
-    "key_pem, cert_pem, chain_pem, serial, issuer, not_before, not_after, ari_cert_id, "
-    "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
-    "created_at, updated_at) VALUES "
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-    "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
+const std::string_view kInsertLineageSql = kInsertLineageText;
 
 std::string join_identifiers(const std::vector<std::string>& identifiers) {
   std::string text;
@@ -94,6 +112,9 @@ void bind_settings(SQLite::Statement& statement, int first, const LineageSetting
   statement.bind(first + 7, settings.deploy_hook);
   statement.bind(first + 8, settings.email);
   statement.bind(first + 9, settings.reuse_key ? 1 : 0);
+  statement.bind(first + 10, std::string(to_string(settings.issuer_kind)));
+  statement.bind(first + 11, settings.ca_name);
+  statement.bind(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
 }
 
 Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
@@ -126,6 +147,13 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
   settings.deploy_hook = next().getString();
   settings.email = next().getString();
   settings.reuse_key = next().getInt() != 0;
+  const std::string issuer_kind = next().getString();
+  auto parsed_issuer_kind = parse_issuer_kind(issuer_kind);
+  if (!parsed_issuer_kind)
+    return fail(Errc::Store, "lineage " + lineage.name + " has unknown issuer kind \"" + issuer_kind + "\"");
+  settings.issuer_kind = *parsed_issuer_kind;
+  settings.ca_name = next().getString();
+  settings.leaf_lifetime = std::chrono::seconds(next().getInt64());
   lineage.key_pem = core::Secret(next().getString());
   lineage.cert_pem = next().getString();
   lineage.chain_pem = next().getString();
@@ -157,24 +185,25 @@ Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord&
     insert.bind(3);
   insert.bind(4, std::string(to_string(lineage.status)));
   bind_settings(insert, 5, lineage.settings);
-  insert.bind(15, lineage.key_pem.str());
-  insert.bind(16, lineage.cert_pem);
-  insert.bind(17, lineage.chain_pem);
-  insert.bind(18, lineage.serial);
-  insert.bind(19, lineage.issuer);
-  bind_time(insert, 20, lineage.not_before);
-  bind_time(insert, 21, lineage.not_after);
-  insert.bind(22, lineage.ari_cert_id);
-  bind_time(insert, 23, lineage.renew_at);
-  bind_time(insert, 24, lineage.next_attempt_at);
-  insert.bind(25, lineage.attempts);
-  insert.bind(26, lineage.last_error);
-  insert.bind(27, lineage.deployed_serial);
-  insert.bind(28, lineage.hook_pending_serial);
+  int i = 5 + kSettingsColumnCount;
+  insert.bind(i++, lineage.key_pem.str());
+  insert.bind(i++, lineage.cert_pem);
+  insert.bind(i++, lineage.chain_pem);
+  insert.bind(i++, lineage.serial);
+  insert.bind(i++, lineage.issuer);
+  bind_time(insert, i++, lineage.not_before);
+  bind_time(insert, i++, lineage.not_after);
+  insert.bind(i++, lineage.ari_cert_id);
+  bind_time(insert, i++, lineage.renew_at);
+  bind_time(insert, i++, lineage.next_attempt_at);
+  insert.bind(i++, lineage.attempts);
+  insert.bind(i++, lineage.last_error);
+  insert.bind(i++, lineage.deployed_serial);
+  insert.bind(i++, lineage.hook_pending_serial);
   // A record built in memory has no creation time yet: it is created now.
   const core::SystemTime now = store_now();
-  bind_time(insert, 29, lineage.created_at == core::SystemTime{} ? now : lineage.created_at);
-  bind_time(insert, 30, lineage.updated_at == core::SystemTime{} ? now : lineage.updated_at);
+  bind_time(insert, i++, lineage.created_at == core::SystemTime{} ? now : lineage.created_at);
+  bind_time(insert, i++, lineage.updated_at == core::SystemTime{} ? now : lineage.updated_at);
   return {};
 }
 

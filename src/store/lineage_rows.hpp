@@ -39,8 +39,11 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row);
 // the store cannot hold (empty name, newline in an identifier).
 Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord& lineage);
 
-// The ten settings columns, in the order bind_settings binds them.
+// The settings columns, in the order bind_settings binds them.
 extern const std::string_view kSettingsColumns;
+inline constexpr int kSettingsColumnCount = 13;
+// "?first, ?first+1, …": `count` numbered parameters.
+std::string placeholders(int first, int count);
 // Binds settings to parameters first..first+9.
 void bind_settings(SQLite::Statement& statement, int first, const LineageSettings& settings);
 

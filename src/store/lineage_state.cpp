@@ -44,6 +44,17 @@ constexpr std::array<std::pair<AccountStatus, std::string_view>, 3> kAccountStat
     {AccountStatus::Revoked, "revoked"},
 }};
 
+constexpr std::array<std::pair<IssuerKind, std::string_view>, 2> kIssuerKindNames{{
+    {IssuerKind::Acme, "acme"},
+    {IssuerKind::PrivateCa, "private-ca"},
+}};
+
+constexpr std::array<std::pair<CaState, std::string_view>, 3> kCaStateNames{{
+    {CaState::Next, "next"},
+    {CaState::Active, "active"},
+    {CaState::Retired, "retired"},
+}};
+
 // The stored text of `value` in `names` (every enumerator is listed, so the fallback is unused).
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
@@ -84,6 +95,18 @@ std::string_view to_string(AccountStatus status) noexcept { return name_of(kAcco
 
 std::optional<AccountStatus> parse_account_status(std::string_view text) noexcept {
   return value_of(kAccountStatusNames, text);
+}
+
+std::string_view to_string(IssuerKind kind) noexcept { return name_of(kIssuerKindNames, kind); }
+
+std::optional<IssuerKind> parse_issuer_kind(std::string_view text) noexcept {
+  return value_of(kIssuerKindNames, text);
+}
+
+std::string_view to_string(CaState state) noexcept { return name_of(kCaStateNames, state); }
+
+std::optional<CaState> parse_ca_state(std::string_view text) noexcept {
+  return value_of(kCaStateNames, text);
 }
 
 bool can_transition(LineageStatus from, LineageStatus to) noexcept {

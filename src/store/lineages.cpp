@@ -98,10 +98,11 @@ Result<void> SqliteStore::upsert_lineage(const LineageRecord& lineage) {
     if (!can_transition(from, lineage.status))
       return fail(bad_transition(lineage.name, from, lineage.status));
     // The certificate columns are left alone: they change only through commit_issuance.
+    constexpr int kNameParameter = 5 + kSettingsColumnCount;
     StatementLease update = statements_.get(
-        "UPDATE certificates SET identifiers = ?1, account_id = ?2, status = ?3, "
-        "updated_at = ?4, (" +
-        std::string(kSettingsColumns) + ") = (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE name = ?15");
+        "UPDATE certificates SET identifiers = ?1, account_id = ?2, status = ?3, updated_at = ?4, (" +
+        std::string(kSettingsColumns) + ") = (" + placeholders(5, kSettingsColumnCount) + ") WHERE name = ?" +
+        std::to_string(kNameParameter));
     update->bind(1, join_identifiers(lineage.identifiers));
     if (lineage.account_id != 0)
       update->bind(2, static_cast<std::int64_t>(lineage.account_id));
@@ -110,7 +111,7 @@ Result<void> SqliteStore::upsert_lineage(const LineageRecord& lineage) {
     update->bind(3, std::string(to_string(lineage.status)));
     bind_time(update, 4, store_now());
     bind_settings(update, 5, lineage.settings);
-    update->bind(15, lineage.name);
+    update->bind(kNameParameter, lineage.name);
     update->exec();
     return {};
   });
@@ -136,12 +137,14 @@ Result<void> SqliteStore::set_status(const std::string& name, LineageStatus stat
 
 Result<void> SqliteStore::update_settings(const std::string& name, const LineageSettings& settings) {
   return write("update settings of " + name, [&]() -> Result<void> {
-    StatementLease update = statements_.get("UPDATE certificates SET (" + std::string(kSettingsColumns) +
-                                            ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), updated_at = ?11 "
-                                            "WHERE name = ?12");
+    constexpr int kUpdatedAt = 1 + kSettingsColumnCount;
+    StatementLease update =
+        statements_.get("UPDATE certificates SET (" + std::string(kSettingsColumns) + ") = (" +
+                        placeholders(1, kSettingsColumnCount) + "), updated_at = ?" +
+                        std::to_string(kUpdatedAt) + " WHERE name = ?" + std::to_string(kUpdatedAt + 1));
     bind_settings(update, 1, settings);
-    bind_time(update, 11, store_now());
-    update->bind(12, name);
+    bind_time(update, kUpdatedAt, store_now());
+    update->bind(kUpdatedAt + 1, name);
     if (update->exec() == 0) return fail(no_lineage(name));
     return {};
   });

@@ -2,6 +2,7 @@
 // The store's domain types: plain values (PEM text, unix times), no crypto, no SQL.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,8 +46,17 @@ enum class ChallengeMethod { Standalone, Webroot, Memory };
 std::string_view to_string(ChallengeMethod method) noexcept;
 std::optional<ChallengeMethod> parse_challenge_method(std::string_view text) noexcept;
 
+// Who issues a lineage's certificates: an ACME CA (at directory_url, through an account) or
+// one of certkeep's private CAs (ca_name, `certkeep ca init`).
+enum class IssuerKind { Acme, PrivateCa };
+std::string_view to_string(IssuerKind kind) noexcept;
+std::optional<IssuerKind> parse_issuer_kind(std::string_view text) noexcept;
+
 // What `renew` needs to redo an issuance without flags.
 struct LineageSettings {
+  IssuerKind issuer_kind = IssuerKind::Acme;
+  std::string ca_name;                    // for PrivateCa
+  std::chrono::seconds leaf_lifetime{0};  // for PrivateCa; 0 means the default (90 days)
   std::string directory_url;
   std::string ca_bundle;  // path, may be empty
   KeyType key_type = KeyType::EcdsaP256;
@@ -57,6 +67,24 @@ struct LineageSettings {
   std::string deploy_hook;          // shell command text, may be empty
   std::string email;                // may be empty
   bool reuse_key = false;
+};
+
+// A generation of a private CA. `ca init` makes generation 1 (active); `ca rotate` adds the
+// next one, exported beside the active one so clients can trust both before it signs
+// anything; `ca rotate --activate` makes it active and retires the old one, which stays
+// exported while a lineage's certificate still chains to it.
+enum class CaState { Next, Active, Retired };
+std::string_view to_string(CaState state) noexcept;
+std::optional<CaState> parse_ca_state(std::string_view text) noexcept;
+
+struct PrivateCaRecord {
+  std::string name;
+  int generation = 0;
+  CaState state = CaState::Active;
+  KeyType key_type = KeyType::EcdsaP256;
+  core::Secret key_pem;
+  std::string cert_pem;  // the self-signed root
+  SystemTime created_at{};
 };
 
 struct LineageRecord {

@@ -112,10 +112,30 @@ ALTER TABLE certificates ADD COLUMN ari_check_at INTEGER;
 CREATE INDEX certificates_ari_check ON certificates(ari_check_at) WHERE ari_check_at IS NOT NULL;
 )sql";
 
-constexpr std::array<MigrationStep, 3> kSteps{{
+// Issuers: a lineage names who issues it (an ACME CA or one of certkeep's private CAs), and
+// the private CAs live here, every generation of each, so a rotation can export old and new.
+// Rows of earlier versions are ACME lineages: the defaults say so.
+constexpr std::string_view kVersion4 = R"sql(
+ALTER TABLE certificates ADD COLUMN issuer_kind TEXT NOT NULL DEFAULT 'acme';
+ALTER TABLE certificates ADD COLUMN ca_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN leaf_lifetime INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE private_cas (
+  name       TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  state      TEXT NOT NULL,
+  key_type   TEXT NOT NULL,
+  key_pem    TEXT NOT NULL,
+  cert_pem   TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (name, generation)
+);
+)sql";
+
+constexpr std::array<MigrationStep, 4> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
+    {4, kVersion4},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 

@@ -16,7 +16,7 @@ namespace certkeep::store {
 // v1: accounts, certificates (lineages), orders, events.
 // v2: leases; computed due_at and deploy_owed columns with their indexes.
 // v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
-inline constexpr int kCurrentSchemaVersion = 3;
+inline constexpr int kCurrentSchemaVersion = 4;
 
 struct MigrationStep {
   int version;           // the version this step produces

@@ -57,6 +57,12 @@ class SqliteStore final : public Store {
   Result<void> update_settings(const std::string& name, const LineageSettings& settings) override;
   Result<void> remove_lineage(const std::string& name) override;
 
+  Result<void> set_renew_at(const std::string& name, SystemTime at) override;
+  Result<std::vector<std::string>> private_ca_names() override;
+  Result<std::vector<PrivateCaRecord>> private_ca_generations(const std::string& name) override;
+  Result<PrivateCaRecord> add_private_ca(PrivateCaRecord ca) override;
+  Result<PrivateCaRecord> activate_next_private_ca(const std::string& name) override;
+
   Result<void> save_order(const OrderRecord& order) override;
   Result<std::optional<OrderRecord>> find_order(const std::string& lineage) override;
   Result<void> delete_order(const std::string& lineage) override;
@@ -103,6 +109,8 @@ class SqliteStore final : public Store {
   Result<std::optional<LineageRecord>> load_lineage(const std::string& name);
   Result<std::vector<LineageRecord>> load_lineages(const std::string& sql,
                                                    std::optional<std::int64_t> parameter);
+  // Every generation of a private CA, newest first; usable inside a transaction.
+  Result<std::vector<PrivateCaRecord>> load_private_ca(const std::string& name);
 
   std::unique_ptr<SQLite::Database> db_;
   int schema_version_;

@@ -69,6 +69,8 @@ class Store {
   virtual Result<void> record_renewal_info(const std::string& name, const std::string& serial,
                                            std::optional<SystemTime> renew_at, SystemTime next_check) = 0;
   virtual Result<void> set_status(const std::string& name, LineageStatus status) = 0;
+  // Moves the lineage's planned renewal to `at` (a private CA's rotation makes its leaves due).
+  virtual Result<void> set_renew_at(const std::string& name, SystemTime at) = 0;
   // Lineages with a certificate whose files or hook are behind: deployed_serial != serial, or
   // hook_pending_serial == serial (a deploy hook still to succeed). Cheap when none are.
   virtual Result<std::vector<LineageRecord>> deploy_pending_lineages() = 0;
@@ -96,6 +98,17 @@ class Store {
   virtual Result<void> update_settings(const std::string& name, const LineageSettings& settings) = 0;
   // Removes the lineage, its order and keeps its events (history survives removal).
   virtual Result<void> remove_lineage(const std::string& name) = 0;
+
+  // Private CAs (`certkeep ca`): the names, sorted.
+  virtual Result<std::vector<std::string>> private_ca_names() = 0;
+  // Every generation of CA `name`, newest first; empty when there is no such CA.
+  virtual Result<std::vector<PrivateCaRecord>> private_ca_generations(const std::string& name) = 0;
+  // Adds the next generation of `ca.name` (its number is assigned). An Active one retires every
+  // other generation not yet retired; a Next one is refused (InvalidArgument) when the CA has a
+  // Next already, or no Active one. One transaction.
+  virtual Result<PrivateCaRecord> add_private_ca(PrivateCaRecord ca) = 0;
+  // Next becomes Active and the Active one Retired, in one transaction. NotFound without a Next.
+  virtual Result<PrivateCaRecord> activate_next_private_ca(const std::string& name) = 0;
 
   // In-flight orders.
   virtual Result<void> save_order(const OrderRecord& order) = 0;

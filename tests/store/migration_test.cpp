@@ -84,6 +84,11 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
       // Version 3's: old certificates have no renewalInfo poll until they are renewed.
       CHECK_FALSE(lineage->ari_check_at);
       CHECK(store->ari_check_due(t0() + 24h * 365).value().empty());
+      // Version 4's: every lineage before it was issued by an ACME CA; no private CA exists.
+      CHECK(lineage->settings.issuer_kind == IssuerKind::Acme);
+      CHECK(lineage->settings.ca_name.empty());
+      CHECK(lineage->settings.leaf_lifetime == 0s);
+      CHECK(store->private_ca_names().value().empty());
     }
   }
 }
