@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "core/result_macros.hpp"
+#include "crypto/certificate.hpp"
 #include "crypto/general_names.hpp"
 #include "crypto/openssl_util.hpp"
 #include "crypto/pem.hpp"
@@ -114,12 +115,13 @@ Result<std::string> sign_leaf(const CaMaterial& ca, EVP_PKEY* subject_key,
 
 }  // namespace
 
-Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::seconds validity) {
+Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::seconds validity,
+                                     KeyType key_type) {
   if (common_name.empty() || common_name.size() > kMaxCommonNameLength)
     return fail(Errc::InvalidArgument, "private CA: the name must be 1 to 64 characters");
   if (validity <= std::chrono::seconds::zero())
     return fail(Errc::InvalidArgument, "private CA: validity must be positive");
-  PrivateKey key = CERTKEEP_TRY(PrivateKey::generate(KeyType::EcdsaP256));
+  PrivateKey key = CERTKEEP_TRY(PrivateKey::generate(key_type));
 
   X509Ptr certificate(X509_new());
   if (!certificate || X509_set_version(certificate.get(), X509_VERSION_3) != 1)
@@ -136,10 +138,18 @@ Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::
   CERTKEEP_TRY(add_extension(root, root, NID_basic_constraints, "critical,CA:TRUE"));
   CERTKEEP_TRY(add_extension(root, root, NID_key_usage, "critical,keyCertSign,cRLSign"));
   CERTKEEP_TRY(add_extension(root, root, NID_subject_key_identifier, "hash"));
-  if (X509_sign(root, key.handle(), EVP_sha256()) <= 0)
+  const EVP_MD* digest = key_type == KeyType::EcdsaP384 ? EVP_sha384() : EVP_sha256();
+  if (X509_sign(root, key.handle(), digest) <= 0)
     return fail(openssl_error(Errc::Crypto, "private CA: self-sign"));
   std::string pem = CERTKEEP_TRY(to_pem(root));
   return CaMaterial{std::move(key), std::move(pem)};
+}
+
+Result<CaMaterial> load_private_ca(std::string_view key_pem, std::string cert_pem) {
+  PrivateKey key = CERTKEEP_TRY(PrivateKey::from_pem(key_pem));
+  if (auto matches = check_key_matches_certificate(key, cert_pem); !matches)
+    return fail(Errc::Crypto, "private CA: the stored key is not the CA certificate's");
+  return CaMaterial{std::move(key), std::move(cert_pem)};
 }
 
 Result<std::string> issue_leaf_certificate(const CaMaterial& ca, const PrivateKey& leaf_key,

@@ -13,13 +13,18 @@
 namespace certkeep::crypto {
 
 struct CaMaterial {
-  PrivateKey key;        // ECDSA P-256
+  PrivateKey key;        // ECDSA P-256 unless asked otherwise
   std::string cert_pem;  // self-signed root: CA:TRUE, keyCertSign|cRLSign, SKI
 };
 
-// A self-signed root valid from now - 1 h until (now - 1 h) + `validity`.
+// A self-signed root valid from now - 1 h until (now - 1 h) + `validity`, with a new key of
+// `key_type` (signed with SHA-384 for P-384, else SHA-256).
 // Errc::InvalidArgument for an empty or over-64-byte name or a non-positive validity.
-Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::seconds validity);
+Result<CaMaterial> create_private_ca(std::string_view common_name, std::chrono::seconds validity,
+                                     KeyType key_type = KeyType::EcdsaP256);
+
+// The CA a store row holds: its key must be the certificate's (Errc::Crypto otherwise).
+Result<CaMaterial> load_private_ca(std::string_view key_pem, std::string cert_pem);
 
 // A TLS server leaf for `names` (CN = names[0], SAN dNSName or iPAddress for each), signed by
 // `ca`: random 16-byte positive serial, AKI = CA's SKI, EKU serverAuth, CA:FALSE. The CN is left

@@ -201,6 +201,12 @@ Result<void> App::remove(const std::string& name) {
 }
 
 Result<void> App::revoke(const std::string& name, const std::string& reason_text) {
+  if (auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
+      lineage && lineage->settings.issuer_kind == store::IssuerKind::PrivateCa)
+    return fail(Errc::InvalidArgument,
+                "revoke: " + name + " is issued by private CA " + lineage->settings.ca_name +
+                    ", which publishes no revocation list; `remove` it, or `renew --force` "
+                    "for a new key");
   auto reason = acme::parse_revocation_reason(reason_text.empty() ? "unspecified" : reason_text);
   if (!reason)
     return fail(Errc::InvalidArgument,

@@ -3,8 +3,10 @@
 
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
+#include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
 #include "lifecycle/order_flow.hpp"
+#include "lifecycle/private_ca.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -13,6 +15,9 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
   if (!CERTKEEP_TRY(lease.acquire(services.clock.now(), lease_ttl(services))))
     return fail(Errc::Busy, request.lineage + " is being renewed by another certkeep process");
 
+  // A lineage of a CA that does not exist is refused before anything is stored.
+  if (request.settings.issuer_kind == store::IssuerKind::PrivateCa)
+    CERTKEEP_TRY(require_private_ca(services.store, request.settings.ca_name));
   auto existing = CERTKEEP_TRY(services.store.find_lineage(request.lineage));
   store::LineageRecord lineage = existing ? std::move(*existing) : store::LineageRecord{};
   if (existing && lineage.identifiers != request.names) {
@@ -37,7 +42,7 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
     return deploy_committed(services, lineage);
   }
 
-  auto cert = obtain(services, lineage, request.account);
+  auto cert = issuer_for(lineage.settings.issuer_kind).obtain(services, lineage, request.account);
   if (!cert) return fail(record_failed_attempt(services, lineage, std::move(cert).error()));
   return commit_and_deploy(services, lineage.name, *cert,
                            lineage.serial.empty() ? store::HistoryKind::Issued : store::HistoryKind::Renewed);
