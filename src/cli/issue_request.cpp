@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "core/result_macros.hpp"
+#include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
 
 namespace certkeep::cli {
@@ -28,9 +29,20 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
   auto* webroot = cmd.add_option("--webroot", settings.webroot,
                                  "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
   standalone->excludes(webroot);
-  cmd.add_option("--http-listen", settings.http_listen, "Address of the standalone responder (default :80)");
-  cmd.add_option("--preferred-chain", settings.preferred_chain,
-                 "Pick the alternate chain whose root has this issuer CN");
+  auto* http_listen = cmd.add_option("--http-listen", settings.http_listen,
+                                     "Address of the standalone responder (default :80)");
+  auto* preferred_chain = cmd.add_option("--preferred-chain", settings.preferred_chain,
+                                         "Pick the alternate chain whose root has this issuer CN");
+  auto* ca =
+      cmd.add_option("--ca", flags.ca, "Issue from this private CA (`certkeep ca init`), not an ACME CA");
+  auto* validity = cmd.add_option("--validity", flags.validity_days,
+                                  "With --ca: the certificate's lifetime in days (default 90)");
+  validity->needs(ca);
+  // A private CA's lineage has no ACME server, account or challenge.
+  for (const char* acme_only : {"--server", "--ca-bundle", "--email", "--agree-tos", "--preferred-chain"})
+    ca->excludes(cmd.get_option(acme_only));
+  ca->excludes(standalone)->excludes(webroot)->excludes(http_listen);
+  (void)preferred_chain;
   cmd.add_option("--deploy-hook", settings.deploy_hook,
                  "Shell command run after each issuance or renewal (CERTKEEP_* env)");
   cmd.add_flag("--reuse-key", settings.reuse_key, "Keep the private key on renewal");
@@ -41,13 +53,24 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
   store::LineageSettings settings = flags.settings;
   request.names = CERTKEEP_TRY(lifecycle::normalize_names(flags.names));
   request.lineage = CERTKEEP_TRY(lifecycle::choose_lineage_name(flags.lineage, request.names));
-  settings.directory_url = CERTKEEP_TRY(resolve_server(flags.server));
-  if (!settings.ca_bundle.empty())
-    settings.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(settings.ca_bundle, "--ca-bundle")).string();
   auto key_type = parse_key_type(flags.key_type.empty() ? "ec256" : flags.key_type);
   if (!key_type)
     return fail(Errc::InvalidArgument, "--key-type must be ec256, ec384, rsa2048, rsa3072 or rsa4096");
   settings.key_type = *key_type;
+  if (!flags.ca.empty()) {
+    CERTKEEP_TRY(lifecycle::check_ca_name(flags.ca));
+    if (flags.validity_days < 1 || flags.validity_days > 3650)
+      return fail(Errc::InvalidArgument, "--validity must be 1 to 3650 days");
+    settings.issuer_kind = store::IssuerKind::PrivateCa;
+    settings.ca_name = flags.ca;
+    settings.leaf_lifetime = std::chrono::days(flags.validity_days);
+    settings.directory_url.clear();
+    request.settings = settings;
+    return request;
+  }
+  settings.directory_url = CERTKEEP_TRY(resolve_server(flags.server));
+  if (!settings.ca_bundle.empty())
+    settings.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(settings.ca_bundle, "--ca-bundle")).string();
   if (!settings.webroot.empty()) {
     std::error_code ec;
     std::filesystem::path root = std::filesystem::absolute(settings.webroot, ec);

@@ -21,6 +21,8 @@ struct IssueFlags {
   std::string lineage;
   std::string server;
   std::string key_type;
+  std::string ca;          // --ca: issued by this private CA instead of an ACME CA
+  int validity_days = 90;  // --validity, with --ca
   bool agree_tos = false;
   store::LineageSettings settings;
 };
@@ -28,9 +30,10 @@ struct IssueFlags {
 // Registers the flags of `issue` on `cmd`, writing into `flags` (which must outlive the parse).
 void add_issue_flags(CLI::App& cmd, IssueFlags& flags);
 
-// Errc::InvalidArgument naming the flag for a bad name, server, key type, --ca-bundle or
-// --webroot. A webroot becomes an absolute path; without one the standalone responder
-// listens on :80 unless --http-listen says otherwise.
+// Errc::InvalidArgument naming the flag for a bad name, server, key type, --ca-bundle,
+// --webroot, --ca or --validity. A webroot becomes an absolute path; without one the standalone
+// responder listens on :80 unless --http-listen says otherwise. With --ca the lineage is the
+// private CA's (no ACME server, account or challenge).
 Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags);
 
 }  // namespace certkeep::cli

@@ -28,6 +28,8 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("names", lineage.identifiers)
       .field("status", std::string(store::to_string(lineage.status)))
       .field("serial", lineage.serial)
+      .field("issuer_kind", std::string(store::to_string(lineage.settings.issuer_kind)))
+      .field("ca", lineage.settings.ca_name)
       .field("issuer", lineage.issuer);
   time_field("not_before", lineage.not_before);
   time_field("not_after", lineage.not_after);
@@ -47,6 +49,14 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("fullchain_path", (live / "fullchain.pem").string())
       .field("key_path", (live / "privkey.pem").string())
       .end_object();
+}
+
+// "acme: <issuer CN>" or "private-ca: <CA name>".
+std::string issuer_column(const lifecycle::LineageRecord& lineage) {
+  const std::string kind(store::to_string(lineage.settings.issuer_kind));
+  if (lineage.settings.issuer_kind == store::IssuerKind::PrivateCa)
+    return kind + ": " + lineage.settings.ca_name;
+  return lineage.issuer.empty() ? kind : kind + ": " + lineage.issuer;
 }
 
 std::string pad(std::string text, std::size_t width) {
@@ -86,19 +96,26 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
     if (!lineage.hook_pending_serial.empty() && lineage.hook_pending_serial == lineage.serial &&
         lineage.last_error.empty())
       status += " (hook pending)";
-    rows.push_back({lineage.name, core::join(lineage.identifiers, ","),
-                    lineage.issuer.empty() ? "-" : lineage.issuer, format_time(lineage.not_after),
-                    days_left(lineage.not_after, now), next, status,
+    rows.push_back({lineage.name, core::join(lineage.identifiers, ","), issuer_column(lineage),
+                    format_time(lineage.not_after), days_left(lineage.not_after, now), next, status,
                     core::sanitize_for_terminal(lineage.last_error, 60)});
   }
+  return format_table(rows);
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return "";
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c)
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c)
       widths[c] = std::max(widths[c], std::min<std::size_t>(row[c].size(), 48));
   std::string out;
   for (const auto& row : rows) {
     std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) line += (c ? "  " : "") + pad(row[c], widths[c]);
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) {
+      if (c) line += "  ";
+      line += pad(row[c], widths[c]);
+    }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
@@ -117,7 +134,10 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("names", core::join(l.identifiers, ", "));
   line("status", std::string(store::to_string(l.status)));
   line("serial", l.serial.empty() ? "-" : l.serial);
-  line("issuer", l.issuer.empty() ? "-" : l.issuer);
+  line("issuer",
+       issuer_column(l) + (l.settings.issuer_kind == store::IssuerKind::PrivateCa && !l.issuer.empty()
+                               ? " (" + l.issuer + ")"
+                               : ""));
   line("not before", format_time(l.not_before));
   line("not after", format_time(l.not_after) + " (" + days_left(l.not_after, now) + " days left)");
   line("renew at", format_time(l.renew_at));
@@ -127,14 +147,19 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("failed attempts", std::to_string(l.attempts));
   line("last error", l.last_error.empty() ? "-" : l.last_error);
   line("deployed serial", l.deployed_serial.empty() ? "-" : l.deployed_serial);
-  line("server", l.settings.directory_url);
+  if (l.settings.issuer_kind == store::IssuerKind::Acme) line("server", l.settings.directory_url);
   line("key type", std::string(to_string(l.settings.key_type)));
   const std::string method(store::to_string(l.settings.challenge_method));
-  switch (l.settings.challenge_method) {
-    case store::ChallengeMethod::Webroot: line("challenge", method + " " + l.settings.webroot); break;
-    case store::ChallengeMethod::Standalone: line("challenge", method + " " + l.settings.http_listen); break;
-    case store::ChallengeMethod::Memory: line("challenge", method); break;
-  }
+  if (l.settings.issuer_kind == store::IssuerKind::PrivateCa) {
+    // No challenge: the CA is certkeep's own.
+  } else
+    switch (l.settings.challenge_method) {
+      case store::ChallengeMethod::Webroot: line("challenge", method + " " + l.settings.webroot); break;
+      case store::ChallengeMethod::Standalone:
+        line("challenge", method + " " + l.settings.http_listen);
+        break;
+      case store::ChallengeMethod::Memory: line("challenge", method); break;
+    }
   line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
   line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
   out += "events:\n";

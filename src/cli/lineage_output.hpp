@@ -20,6 +20,9 @@ std::string days_left(const std::optional<core::SystemTime>& time, core::SystemT
 // One JSON object; never contains key material.
 std::string lineage_json(const std::filesystem::path& state_dir, const lifecycle::LineageRecord& lineage);
 
+// Rows as columns separated by two spaces, each as wide as its widest cell (at most 48).
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
 // The `list` table.
 std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages, core::SystemTime now);
 // `show`: every field and the event history.

@@ -117,3 +117,35 @@ TEST_CASE("the --standalone and --webroot flags exclude each other at parse time
   std::vector<std::string> args = {"/srv/www", "--webroot", "--standalone", "a.example", "-d"};
   CHECK_THROWS_AS(app.parse(args), CLI::ExcludesError);
 }
+
+TEST_CASE("issue --ca makes a private-CA request with no ACME server, and --validity its lifetime", "[cli]") {
+  auto request = request_for({"--ca", "internal", "-d", "svc.internal", "--validity", "30"});
+  REQUIRE(request);
+  CHECK(request->settings.issuer_kind == store::IssuerKind::PrivateCa);
+  CHECK(request->settings.ca_name == "internal");
+  CHECK(request->settings.leaf_lifetime == std::chrono::hours(24 * 30));
+  CHECK(request->settings.directory_url.empty());
+
+  auto defaulted = request_for({"--ca", "internal", "-d", "svc.internal"});
+  REQUIRE(defaulted);
+  CHECK(defaulted->settings.leaf_lifetime == std::chrono::hours(24 * 90));
+  CHECK(request_for({"-d", "a.example"}).value().settings.issuer_kind == store::IssuerKind::Acme);
+}
+
+TEST_CASE("issue --ca refuses ACME flags, a bad CA name and a lifetime out of range", "[cli]") {
+  for (const char* acme_flag : {"--server", "--email", "--http-listen", "--webroot"}) {
+    INFO(acme_flag);
+    CHECK_THROWS_AS(request_for({"--ca", "internal", "-d", "a.internal", acme_flag, "x"}),
+                    CLI::ExcludesError);
+  }
+  CHECK_THROWS_AS(request_for({"--ca", "internal", "-d", "a.internal", "--standalone"}), CLI::ExcludesError);
+  CHECK_THROWS_AS(request_for({"-d", "a.internal", "--validity", "30"}), CLI::RequiresError);
+  for (const char* days : {"0", "3651"}) {
+    auto refused = request_for({"--ca", "internal", "-d", "a.internal", "--validity", days});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code() == Errc::InvalidArgument);
+  }
+  auto bad_name = request_for({"--ca", "../x", "-d", "a.internal"});
+  REQUIRE_FALSE(bad_name);
+  CHECK(bad_name.error().code() == Errc::InvalidArgument);
+}

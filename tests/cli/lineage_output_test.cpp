@@ -66,6 +66,22 @@ TEST_CASE("lineage_json names every field a script reads and never the key", "[c
   CHECK(std::string(json["fullchain_path"].GetString()) ==
         "/var/lib/certkeep/live/example.com/fullchain.pem");
   CHECK(std::string(json["key_path"].GetString()) == "/var/lib/certkeep/live/example.com/privkey.pem");
+  CHECK(std::string(json["issuer_kind"].GetString()) == "acme");
+}
+
+TEST_CASE("a private-CA lineage names its issuer kind and CA in JSON, the table and the details", "[cli]") {
+  auto lineage = sample_lineage();
+  lineage.settings.issuer_kind = store::IssuerKind::PrivateCa;
+  lineage.settings.ca_name = "internal";
+  lineage.settings.directory_url.clear();
+  rapidjson::Document json;
+  const std::string text = cli::lineage_json("/var/lib/certkeep", lineage);
+  json.Parse(text.c_str(), text.size());
+  REQUIRE_FALSE(json.HasParseError());
+  CHECK(std::string(json["issuer_kind"].GetString()) == "private-ca");
+  CHECK(std::string(json["ca"].GetString()) == "internal");
+  CHECK_THAT(cli::lineage_table({lineage}, at("2026-12-01T00:00:00Z")),
+             Catch::Contains("private-ca: internal"));
 }
 
 TEST_CASE("lineage_table aligns columns and shows a pending hook and the next attempt", "[cli]") {
