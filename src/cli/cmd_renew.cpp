@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
 #include "core/json_writer.hpp"
+#include "core/time_format.hpp"
 
 namespace certkeep::cli {
 
@@ -55,9 +56,21 @@ class RenewCommand final : public Command {
     json.end_array()
         .field("renewed", static_cast<std::int64_t>(summary->renewed()))
         .field("failed", static_cast<std::int64_t>(summary->failed()))
-        .field("checked", static_cast<std::int64_t>(summary->results.size()))
-        .end_object();
+        .field("checked", static_cast<std::int64_t>(summary->results.size()));
+    json.key("expiring").begin_array();
+    for (const auto& expiring : summary->expiring)
+      json.begin_object()
+          .field("name", expiring.lineage)
+          .field("serial", expiring.serial)
+          .field("not_after", core::format_rfc3339(expiring.not_after))
+          .end_object();
+    json.end_array();
+    json.end_object();
     if (out.json()) out.raw(json.str() + "\n");
+    for (const auto& expiring : summary->expiring)
+      out.warning(expiring.lineage + ": imported certificate " + expiring.serial + " expires " +
+                  core::format_rfc3339(expiring.not_after) +
+                  "; certkeep does not renew it: `certkeep import " + expiring.lineage + "` a new one");
     if (summary->failed() > 0) {
       // A renewal that failed keeps the old certificate; a deployment that failed after the new
       // one was committed may have left either in place, as its own error says.
@@ -69,6 +82,8 @@ class RenewCommand final : public Command {
                  (only_renewals_failed ? "; the previous certificates stay deployed" : ""));
       return kExitFailure;
     }
+    // An imported certificate about to expire needs a person: the timer's run fails visibly.
+    if (!summary->expiring.empty()) return kExitFailure;
     if (summary->results.empty()) out.result("nothing is due");
     return kExitSuccess;
   }

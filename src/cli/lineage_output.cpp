@@ -8,6 +8,7 @@
 #include "core/json_writer.hpp"
 #include "core/strings.hpp"
 #include "core/time_format.hpp"
+#include "lifecycle/import.hpp"
 
 namespace certkeep::cli {
 
@@ -36,6 +37,9 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
   time_field("renew_at", lineage.renew_at);
   time_field("next_attempt_at", lineage.next_attempt_at);
   time_field("ari_check_at", lineage.ari_check_at);
+  if (lineage.settings.issuer_kind == store::IssuerKind::Imported)
+    json.field("expiry_warning_days",
+               static_cast<std::int64_t>(lifecycle::expiry_warning_of(lineage.settings).count() / 86400));
   json.field("attempts", lineage.attempts)
       .field("last_error", lineage.last_error)
       .field("deployed_serial", lineage.deployed_serial)
@@ -96,6 +100,7 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
     if (!lineage.hook_pending_serial.empty() && lineage.hook_pending_serial == lineage.serial &&
         lineage.last_error.empty())
       status += " (hook pending)";
+    if (lifecycle::imported_expiring(lineage, now)) status += " (expiring: import a new one)";
     rows.push_back({lineage.name, core::join(lineage.identifiers, ","), issuer_column(lineage),
                     format_time(lineage.not_after), days_left(lineage.not_after, now), next, status,
                     core::sanitize_for_terminal(lineage.last_error, 60)});
@@ -150,8 +155,11 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   if (l.settings.issuer_kind == store::IssuerKind::Acme) line("server", l.settings.directory_url);
   line("key type", std::string(to_string(l.settings.key_type)));
   const std::string method(store::to_string(l.settings.challenge_method));
-  if (l.settings.issuer_kind == store::IssuerKind::PrivateCa) {
-    // No challenge: the CA is certkeep's own.
+  if (l.settings.issuer_kind == store::IssuerKind::Imported)
+    line("expiry warning", std::to_string(lifecycle::expiry_warning_of(l.settings).count() / 86400) +
+                               " days before not after (imported: never renewed)");
+  if (l.settings.issuer_kind != store::IssuerKind::Acme) {
+    // No challenge: a private CA is certkeep's own; an imported certificate is not renewed.
   } else
     switch (l.settings.challenge_method) {
       case store::ChallengeMethod::Webroot: line("challenge", method + " " + l.settings.webroot); break;

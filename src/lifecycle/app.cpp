@@ -126,6 +126,7 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   }
 
   RenewSummary summary;
+  summary.expiring = CERTKEEP_TRY(check_imported_expiry(*services_, now, selection.name, !selection.dry_run));
   summary.results.resize(work.size());
   RenewOptions base{selection.force, selection.dry_run, {}};
   const int workers = std::clamp(selection.concurrency, 1, 64);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
+#include "lifecycle/import.hpp"
 #include "lifecycle/issue.hpp"
 #include "lifecycle/renewer.hpp"
 #include "lifecycle/services.hpp"
@@ -49,6 +50,8 @@ struct RenewSelection {
 
 struct RenewSummary {
   std::vector<RenewResult> results;
+  // Imported certificates (never renewed) with less than their warning period left.
+  std::vector<ExpiringCertificate> expiring;
   std::size_t failed() const;
   std::size_t renewed() const;
 };

@@ -8,7 +8,7 @@ namespace certkeep::store {
 
 const std::string_view kSettingsColumns =
     "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
-    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime";
+    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning";
 
 std::string placeholders(int first, int count) {
   std::string text;
@@ -115,6 +115,7 @@ void bind_settings(SQLite::Statement& statement, int first, const LineageSetting
   statement.bind(first + 10, std::string(to_string(settings.issuer_kind)));
   statement.bind(first + 11, settings.ca_name);
   statement.bind(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
+  statement.bind(first + 13, static_cast<std::int64_t>(settings.expiry_warning.count()));
 }
 
 Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
@@ -154,6 +155,7 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
   settings.issuer_kind = *parsed_issuer_kind;
   settings.ca_name = next().getString();
   settings.leaf_lifetime = std::chrono::seconds(next().getInt64());
+  settings.expiry_warning = std::chrono::seconds(next().getInt64());
   lineage.key_pem = core::Secret(next().getString());
   lineage.cert_pem = next().getString();
   lineage.chain_pem = next().getString();

@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 10> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 11> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 10> kEventNames{{
     {HistoryKind::Revoked, "revoked"},
     {HistoryKind::Removed, "removed"},
     {HistoryKind::Imported, "imported"},
+    {HistoryKind::ExpiryWarning, "expiring"},
 }};
 
 constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{
@@ -44,9 +45,10 @@ constexpr std::array<std::pair<AccountStatus, std::string_view>, 3> kAccountStat
     {AccountStatus::Revoked, "revoked"},
 }};
 
-constexpr std::array<std::pair<IssuerKind, std::string_view>, 2> kIssuerKindNames{{
+constexpr std::array<std::pair<IssuerKind, std::string_view>, 3> kIssuerKindNames{{
     {IssuerKind::Acme, "acme"},
     {IssuerKind::PrivateCa, "private-ca"},
+    {IssuerKind::Imported, "imported"},
 }};
 
 constexpr std::array<std::pair<CaState, std::string_view>, 3> kCaStateNames{{

@@ -46,9 +46,10 @@ enum class ChallengeMethod { Standalone, Webroot, Memory };
 std::string_view to_string(ChallengeMethod method) noexcept;
 std::optional<ChallengeMethod> parse_challenge_method(std::string_view text) noexcept;
 
-// Who issues a lineage's certificates: an ACME CA (at directory_url, through an account) or
-// one of certkeep's private CAs (ca_name, `certkeep ca init`).
-enum class IssuerKind { Acme, PrivateCa };
+// Who issues a lineage's certificates: an ACME CA (at directory_url, through an account), one
+// of certkeep's private CAs (ca_name, `certkeep ca init`), or nobody: an imported certificate
+// (`certkeep import`, bring your own) is deployed and watched, never renewed.
+enum class IssuerKind { Acme, PrivateCa, Imported };
 std::string_view to_string(IssuerKind kind) noexcept;
 std::optional<IssuerKind> parse_issuer_kind(std::string_view text) noexcept;
 
@@ -57,6 +58,9 @@ struct LineageSettings {
   IssuerKind issuer_kind = IssuerKind::Acme;
   std::string ca_name;                    // for PrivateCa
   std::chrono::seconds leaf_lifetime{0};  // for PrivateCa; 0 means the default (90 days)
+  // For Imported: warn (list, log, event, renew's exit code) once less than this is left;
+  // 0 means the default (14 days).
+  std::chrono::seconds expiry_warning{0};
   std::string directory_url;
   std::string ca_bundle;  // path, may be empty
   KeyType key_type = KeyType::EcdsaP256;
@@ -153,7 +157,8 @@ enum class HistoryKind {
   HookFailed,
   Revoked,
   Removed,
-  Imported
+  Imported,
+  ExpiryWarning  // an imported certificate is about to expire (once per serial)
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 

@@ -8,6 +8,7 @@
 
 #include "crypto/certificate.hpp"
 #include "lifecycle/app.hpp"
+#include "lifecycle/import.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -195,4 +196,53 @@ TEST_CASE("private CA: a private-CA lineage cannot be revoked at an ACME CA", "[
   REQUIRE_FALSE(revoked);
   CHECK(revoked.error().code() == Errc::InvalidArgument);
   CHECK(f.transports_made == 0);
+}
+
+TEST_CASE("imported: the warning period decides when an imported certificate is expiring",
+          "[lifecycle][import]") {
+  const core::SystemTime now = core::from_unix(1'800'000'000);
+  store::LineageRecord lineage;
+  lineage.name = "byo.test";
+  lineage.serial = "01";
+  lineage.settings.issuer_kind = store::IssuerKind::Imported;
+  lineage.not_after = now + 15 * 24h;
+  CHECK(expiry_warning_of(lineage.settings) == std::chrono::seconds(kDefaultExpiryWarning));
+  CHECK_FALSE(imported_expiring(lineage, now));
+  CHECK(imported_expiring(lineage, now + 2 * 24h));
+  lineage.settings.expiry_warning = 20 * 24h;
+  CHECK(imported_expiring(lineage, now));
+  lineage.settings.issuer_kind = store::IssuerKind::Acme;  // ACME lineages renew; no warning
+  CHECK_FALSE(imported_expiring(lineage, now + 14 * 24h));
+}
+
+TEST_CASE("imported: renew reports an expiring imported certificate and records one event per serial",
+          "[lifecycle][import]") {
+  PrivateCaFixture f;
+  store::LineageRecord lineage;
+  lineage.name = "byo.test";
+  lineage.identifiers = {"byo.test"};
+  lineage.settings.issuer_kind = store::IssuerKind::Imported;
+  REQUIRE(f.store().upsert_lineage(lineage));
+  store::IssuedCertificate cert;
+  cert.key_pem = core::Secret("KEY");
+  cert.cert_pem = "CERT";
+  cert.serial = "0A";
+  cert.not_before = f.clock.now() - 24h;
+  cert.not_after = f.clock.now() + 10 * 24h;
+  REQUIRE(f.store().commit_issuance("byo.test", cert, store::HistoryKind::Imported));
+  for (int pass = 0; pass < 2; ++pass) {
+    auto summary = f.app->renew(RenewSelection{.concurrency = 1});
+    REQUIRE(summary);
+    CHECK(summary->results.empty());  // never renewed
+    REQUIRE(summary->expiring.size() == 1);
+    CHECK(summary->expiring.front().serial == "0A");
+  }
+  std::size_t warnings = 0;
+  const auto details = f.app->show("byo.test", 0).value();
+  for (const auto& event : details.events)
+    warnings += event.kind == store::HistoryKind::ExpiryWarning ? 1 : 0;
+  CHECK(warnings == 1);
+  auto dry = f.app->renew(RenewSelection{.dry_run = true, .concurrency = 1});
+  REQUIRE(dry);
+  CHECK(dry->expiring.size() == 1);
 }

@@ -116,3 +116,33 @@ TEST_CASE("private CAs: the issuer kinds and CA states keep their stored text", 
 
 }  // namespace
 }  // namespace certkeep::store
+
+namespace certkeep::store {
+namespace {
+
+using namespace testing;
+
+TEST_CASE("imported lineages: the issuer kind, warning period and expiry event round-trip",
+          "[store][import]") {
+  auto store = memory_store();
+  LineageRecord lineage = pending_lineage("byo.test");
+  lineage.settings.issuer_kind = IssuerKind::Imported;
+  lineage.settings.expiry_warning = 30 * 24h;
+  REQUIRE(store->upsert_lineage(lineage));
+  const LineageRecord found = store->find_lineage("byo.test").value().value();
+  CHECK(found.settings.issuer_kind == IssuerKind::Imported);
+  CHECK(found.settings.expiry_warning == 30 * 24h);
+  CHECK(to_string(IssuerKind::Imported) == "imported");
+  CHECK(to_string(HistoryKind::ExpiryWarning) == "expiring");
+  REQUIRE(store->append_event(EventRecord{.lineage = "byo.test",
+                                          .kind = HistoryKind::ExpiryWarning,
+                                          .serial = "01",
+                                          .detail = "expires soon",
+                                          .at = t0()}));
+  const auto events = store->events("byo.test").value();
+  REQUIRE(events.size() == 1);
+  CHECK(events.front().kind == HistoryKind::ExpiryWarning);
+}
+
+}  // namespace
+}  // namespace certkeep::store
