@@ -50,6 +50,16 @@ struct ManagerOptions {
   // `certkeep renew` on the same state directory) are picked up. The thread wakes earlier
   // when a certificate or a retry is due. Default: 1 h.
   std::chrono::seconds check_interval = std::chrono::hours(1);
+  // Pins the ACME server: the hex SHA-256 (`certkeep ca checksum --server URL`) of the CA its
+  // TLS chain must end in; every connection to another fails. Default: none.
+  std::string server_ca_checksum;
+  // Issue from this private CA of the store instead of the ACME CA (created with the defaults,
+  // `certkeep ca init`'s, when missing). Default: none, the ACME CA.
+  std::string private_ca;
+  // Before a lineage's first certificate, deploy and serve a 7-day placeholder from private CA
+  // certkeep-ca, so handshakes succeed while the CA is asked; manage() then keeps the lineage
+  // (serving the placeholder) even when that first issuance fails. Default: false.
+  bool placeholder = false;
 };
 
 // Thread-safety: every method may be called from any thread. certificate() and

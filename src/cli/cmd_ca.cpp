@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `certkeep ca init|rotate|export|list`: certkeep's private CAs, the "self-signed" way to
 // terminate TLS. Certificates come from them with `certkeep issue --ca NAME`.
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +14,7 @@
 #include "core/result_macros.hpp"
 #include "core/time_format.hpp"
 #include "lifecycle/private_ca.hpp"
+#include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::cli {
 
@@ -57,7 +60,7 @@ std::string describe(const store::PrivateCaRecord& ca) {
 class CaCommand final : public Command {
  public:
   CLI::App* add_to(CLI::App& app) override {
-    CLI::App* cmd = app.add_subcommand("ca", "Private CAs: init, rotate, export, list");
+    CLI::App* cmd = app.add_subcommand("ca", "Private CAs (init, rotate, export, list) and CA checksums");
     cmd->require_subcommand(1);
 
     init_ = cmd->add_subcommand("init", "Create a private CA: its key and self-signed root");
@@ -77,6 +80,24 @@ class CaCommand final : public Command {
     export_->add_option("name", export_name_, "The CA's name (default certkeep-ca)");
     export_->add_option("-o,--out", export_path_, "Write to this file instead of stdout");
 
+    checksum_ = cmd->add_subcommand(
+        "checksum", "Print a CA certificate's sha256 as Rancher's agents compare it (CATTLE_CA_CHECKSUM)");
+    auto* file =
+        checksum_->add_option("file", checksum_file_, "A PEM file (default: what `ca export` prints)");
+    auto* of_ca =
+        checksum_->add_option("--ca", checksum_ca_, "The roots of this private CA (default certkeep-ca)");
+    auto* of_lineage =
+        checksum_->add_option("--lineage", checksum_lineage_, "The CA this lineage's chain ends in");
+    auto* of_server = checksum_->add_option("--server", checksum_server_,
+                                            "The CA an https URL's verified TLS chain ends in (one GET)");
+    checksum_->add_option("--ca-bundle", checksum_bundle_, "With --server: extra roots to trust")
+        ->needs(of_server);
+    checksum_->add_flag("--kubeconfig", kubeconfig_,
+                        "Print the base64 certificate-authority-data of the same bytes instead");
+    file->excludes(of_ca)->excludes(of_lineage)->excludes(of_server);
+    of_ca->excludes(of_lineage)->excludes(of_server);
+    of_lineage->excludes(of_server);
+
     list_ = cmd->add_subcommand("list", "List the private CAs and their generations");
     list_->add_flag("--json", list_json_, "Print a JSON array");
     return cmd;
@@ -86,6 +107,7 @@ class CaCommand final : public Command {
     if (init_->parsed()) return run_init(global, out);
     if (rotate_->parsed()) return run_rotate(global, out);
     if (export_->parsed()) return run_export(global, out);
+    if (checksum_->parsed()) return run_checksum(global, out);
     return run_list(global, out);
   }
 
@@ -143,6 +165,44 @@ class CaCommand final : public Command {
     return kExitSuccess;
   }
 
+  // The PEM text whose checksum is asked for: a file, a private CA's roots, a lineage's chain
+  // top, or a server's.
+  Result<std::string> checksum_input(const GlobalOptions& global, const Output& out) {
+    if (!checksum_file_.empty()) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(checksum_file_, ec);
+      if (ec) return fail(Errc::InvalidArgument, checksum_file_ + ": cannot read it (" + ec.message() + ")");
+      if (size > 1024 * 1024) return fail(Errc::InvalidArgument, checksum_file_ + ": larger than 1 MiB");
+      std::ifstream in(checksum_file_, std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+        return fail(Errc::InvalidArgument, checksum_file_ + ": no PEM certificate");
+      return text;
+    }
+    if (!checksum_server_.empty())
+      return lifecycle::server_ca_certificate(checksum_server_, checksum_bundle_);
+    auto app = CERTKEEP_TRY(open_app(global, out));
+    if (!checksum_lineage_.empty()) {
+      const lifecycle::LineageDetails details = CERTKEEP_TRY(app->show(checksum_lineage_, 1));
+      if (details.lineage.chain_pem.empty())
+        return fail(Errc::NotFound, checksum_lineage_ + " has no chain (no certificate yet)");
+      return lifecycle::last_chain_certificate(details.lineage.chain_pem);
+    }
+    CERTKEEP_TRY(lifecycle::check_ca_name(checksum_ca_));
+    std::string bundle;
+    for (const std::string& root :
+         CERTKEEP_TRY(lifecycle::exported_roots(app->services().store, checksum_ca_)))
+      bundle += root;
+    return bundle;
+  }
+
+  int run_checksum(const GlobalOptions& global, const Output& out) {
+    auto pem = checksum_input(global, out);
+    if (!pem) return out.error(pem.error());
+    out.raw((kubeconfig_ ? lifecycle::kubeconfig_data_of(*pem) : lifecycle::ca_checksum_of(*pem)) + "\n");
+    return kExitSuccess;
+  }
+
   int run_list(const GlobalOptions& global, const Output& out) {
     auto app = open_app(global, out);
     if (!app) return out.error(app.error());
@@ -185,6 +245,13 @@ class CaCommand final : public Command {
   CLI::App* rotate_ = nullptr;
   CLI::App* export_ = nullptr;
   CLI::App* list_ = nullptr;
+  CLI::App* checksum_ = nullptr;
+  std::string checksum_file_;
+  std::string checksum_ca_{lifecycle::kDefaultCaName};
+  std::string checksum_lineage_;
+  std::string checksum_server_;
+  std::string checksum_bundle_;
+  bool kubeconfig_ = false;
 };
 
 }  // namespace

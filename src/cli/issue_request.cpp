@@ -9,6 +9,7 @@
 #include "core/result_macros.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
+#include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::cli {
 
@@ -33,19 +34,27 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
                                      "Address of the standalone responder (default :80)");
   auto* preferred_chain = cmd.add_option("--preferred-chain", settings.preferred_chain,
                                          "Pick the alternate chain whose root has this issuer CN");
+  cmd.add_option(
+      "--server-ca-checksum", settings.server_ca_checksum,
+      "Pin the CA's server: its TLS chain must end in the CA with this sha256 (`certkeep ca checksum`)");
   auto* ca =
       cmd.add_option("--ca", flags.ca, "Issue from this private CA (`certkeep ca init`), not an ACME CA");
   auto* validity = cmd.add_option("--validity", flags.validity_days,
                                   "With --ca: the certificate's lifetime in days (default 90)");
   validity->needs(ca);
   // A private CA's lineage has no ACME server, account or challenge.
-  for (const char* acme_only : {"--server", "--ca-bundle", "--email", "--agree-tos", "--preferred-chain"})
+  for (const char* acme_only :
+       {"--server", "--ca-bundle", "--email", "--agree-tos", "--preferred-chain", "--server-ca-checksum"})
     ca->excludes(cmd.get_option(acme_only));
   ca->excludes(standalone)->excludes(webroot)->excludes(http_listen);
   (void)preferred_chain;
   cmd.add_option("--deploy-hook", settings.deploy_hook,
                  "Shell command run after each issuance or renewal (CERTKEEP_* env)");
   cmd.add_flag("--reuse-key", settings.reuse_key, "Keep the private key on renewal");
+  auto* placeholder =
+      cmd.add_flag("--placeholder", flags.placeholder,
+                   "Deploy a 7-day certificate from private CA certkeep-ca at once, until the CA's arrives");
+  ca->excludes(placeholder);
 }
 
 Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
@@ -71,6 +80,9 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
   settings.directory_url = CERTKEEP_TRY(resolve_server(flags.server));
   if (!settings.ca_bundle.empty())
     settings.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(settings.ca_bundle, "--ca-bundle")).string();
+  if (!settings.server_ca_checksum.empty())
+    settings.server_ca_checksum =
+        CERTKEEP_TRY(lifecycle::check_server_ca_checksum(settings.server_ca_checksum));
   if (!settings.webroot.empty()) {
     std::error_code ec;
     std::filesystem::path root = std::filesystem::absolute(settings.webroot, ec);
@@ -84,6 +96,7 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
   }
   request.settings = settings;
   request.account = {.email = settings.email, .agree_terms_of_service = flags.agree_tos};
+  request.placeholder = flags.placeholder;
   return request;
 }
 

@@ -24,6 +24,7 @@ struct IssueFlags {
   std::string ca;          // --ca: issued by this private CA instead of an ACME CA
   int validity_days = 90;  // --validity, with --ca
   bool agree_tos = false;
+  bool placeholder = false;  // --placeholder
   store::LineageSettings settings;
 };
 

@@ -9,6 +9,7 @@
 #include "core/strings.hpp"
 #include "core/time_format.hpp"
 #include "lifecycle/import.hpp"
+#include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::cli {
 
@@ -31,7 +32,11 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("serial", lineage.serial)
       .field("issuer_kind", std::string(store::to_string(lineage.settings.issuer_kind)))
       .field("ca", lineage.settings.ca_name)
-      .field("issuer", lineage.issuer);
+      .field("issuer", lineage.issuer)
+      .field("server_ca_checksum", lineage.settings.server_ca_checksum)
+      .field("placeholder", lineage.serves_placeholder())
+      // The CA the chain ends in (`certkeep ca checksum`); "" in listings, which omit chains.
+      .field("root_checksum", lifecycle::chain_root_checksum(lineage.chain_pem));
   time_field("not_before", lineage.not_before);
   time_field("not_after", lineage.not_after);
   time_field("renew_at", lineage.renew_at);
@@ -100,6 +105,7 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
     if (!lineage.hook_pending_serial.empty() && lineage.hook_pending_serial == lineage.serial &&
         lineage.last_error.empty())
       status += " (hook pending)";
+    if (lineage.serves_placeholder()) status += " (placeholder)";
     if (lifecycle::imported_expiring(lineage, now)) status += " (expiring: import a new one)";
     rows.push_back({lineage.name, core::join(lineage.identifiers, ","), issuer_column(lineage),
                     format_time(lineage.not_after), days_left(lineage.not_after, now), next, status,
@@ -137,12 +143,17 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   };
   line("name", l.name);
   line("names", core::join(l.identifiers, ", "));
-  line("status", std::string(store::to_string(l.status)));
+  line("status",
+       std::string(store::to_string(l.status)) +
+           (l.serves_placeholder() ? " (placeholder from private CA certkeep-ca until the first certificate)"
+                                   : ""));
   line("serial", l.serial.empty() ? "-" : l.serial);
   line("issuer",
        issuer_column(l) + (l.settings.issuer_kind == store::IssuerKind::PrivateCa && !l.issuer.empty()
                                ? " (" + l.issuer + ")"
                                : ""));
+  if (!l.chain_pem.empty()) line("chain ends in", lifecycle::describe_chain_root(l.chain_pem));
+  if (!l.settings.server_ca_checksum.empty()) line("server pinned", l.settings.server_ca_checksum);
   line("not before", format_time(l.not_before));
   line("not after", format_time(l.not_after) + " (" + days_left(l.not_after, now) + " days left)");
   line("renew at", format_time(l.renew_at));

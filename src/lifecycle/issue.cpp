@@ -42,10 +42,13 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
     return deploy_committed(services, lineage);
   }
 
+  if (request.placeholder && lineage.serial.empty())
+    lineage = CERTKEEP_TRY(deploy_placeholder(services, lineage));
   auto cert = issuer_for(lineage.settings.issuer_kind).obtain(services, lineage, request.account);
   if (!cert) return fail(record_failed_attempt(services, lineage, std::move(cert).error()));
+  const bool first = lineage.serial.empty() || lineage.serves_placeholder();
   return commit_and_deploy(services, lineage.name, *cert,
-                           lineage.serial.empty() ? store::HistoryKind::Issued : store::HistoryKind::Renewed);
+                           first ? store::HistoryKind::Issued : store::HistoryKind::Renewed);
 }
 
 }  // namespace certkeep::lifecycle

@@ -19,6 +19,9 @@ struct IssueRequest {
   std::vector<std::string> names;
   store::LineageSettings settings;
   AccountOptions account;
+  // Deploy a placeholder from the private CA first when the lineage has no certificate yet, so
+  // a terminator reading live/<name>/ can start before the CA answers (`issue --placeholder`).
+  bool placeholder = false;
 };
 
 // Errc::Busy when another process is renewing the same lineage. A run killed after its

@@ -7,7 +7,9 @@
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 #include "deploy/tls_swap.hpp"
+#include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
+#include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep {
 
@@ -21,7 +23,8 @@ bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
 
 bool same_settings(const store::LineageSettings& a, const store::LineageSettings& b) {
   return a.directory_url == b.directory_url && a.ca_bundle == b.ca_bundle && a.key_type == b.key_type &&
-         a.challenge_method == b.challenge_method && a.email == b.email;
+         a.challenge_method == b.challenge_method && a.email == b.email && a.issuer_kind == b.issuer_kind &&
+         a.ca_name == b.ca_name && a.server_ca_checksum == b.server_ca_checksum;
 }
 
 }  // namespace
@@ -47,6 +50,9 @@ store::LineageSettings Manager::Impl::desired_settings(
   settings.key_type = options_.key_type;
   settings.challenge_method = store::ChallengeMethod::Memory;
   settings.email = options_.email;
+  settings.server_ca_checksum = options_.server_ca_checksum;
+  settings.issuer_kind = options_.private_ca.empty() ? store::IssuerKind::Acme : store::IssuerKind::PrivateCa;
+  settings.ca_name = options_.private_ca;
   return settings;
 }
 
@@ -77,12 +83,16 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
           .lineage = lineage,
           .names = names,
           .settings = settings,
-          .account = {.email = options_.email, .agree_terms_of_service = options_.agree_tos}};
+          .account = {.email = options_.email, .agree_terms_of_service = options_.agree_tos},
+          .placeholder = options_.placeholder};
       if (auto issued = app_->issue(request); issued) {
         add_managed(lineage);
       } else {
         outcome = fail(std::move(issued).error().with_context("manage " + lineage));
         events.push_back(failed_event(lineage, outcome.error()));
+        // The placeholder is served and the renewal thread keeps asking for the real one.
+        auto after = store.find_lineage(lineage);
+        if (after && *after && (*after)->serves_placeholder()) add_managed(lineage);
       }
     }
     refresh(events);
@@ -273,6 +283,10 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
     options.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(options.ca_bundle, "ca_bundle"));
   if (options.check_interval <= std::chrono::seconds(0))
     return fail(Errc::InvalidArgument, "check_interval must be positive");
+  if (!options.server_ca_checksum.empty())
+    options.server_ca_checksum =
+        CERTKEEP_TRY(lifecycle::check_server_ca_checksum(options.server_ca_checksum));
+  if (!options.private_ca.empty()) CERTKEEP_TRY(lifecycle::check_ca_name(options.private_ca));
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
 
   auto responder = std::make_shared<lifecycle::Http01Responder>();
@@ -288,6 +302,11 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   app_options.verify_store = true;  // a long-lived process: check the store once at start
   app_options.issuance = seams.issuance;
   std::unique_ptr<lifecycle::App> app = CERTKEEP_TRY(lifecycle::App::open(std::move(app_options)));
+  if (!options.private_ca.empty() &&
+      CERTKEEP_TRY(app->services().store.private_ca_generations(options.private_ca)).empty())
+    CERTKEEP_TRY(lifecycle::init_private_ca(app->services().store,
+                                            lifecycle::CaOptions{.name = options.private_ca}, false,
+                                            app->services().clock.now()));
   core::Clock& clock = seams.clock != nullptr ? *seams.clock : core::system_clock();
   auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder), clock,
                                               seams.min_sleep);

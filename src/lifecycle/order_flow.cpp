@@ -9,6 +9,7 @@
 #include "crypto/private_key.hpp"
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/retry_policy.hpp"
+#include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -126,6 +127,18 @@ Result<store::LineageRecord> commit_and_deploy(Services& services, const std::st
     core::log::warn(name + ": the new certificate expires before the current one");
   CERTKEEP_TRY(services.store.commit_issuance(name, cert, kind));
   core::failpoint("store_committed");
+  // Alternate chains, an intermediate's rotation, a new root: worth a line in the history.
+  if (before && !before->chain_pem.empty() &&
+      chain_root_checksum(before->chain_pem) != chain_root_checksum(cert.chain_pem)) {
+    const std::string detail = "the chain now ends in " + describe_chain_root(cert.chain_pem) +
+                               ", before in " + describe_chain_root(before->chain_pem);
+    core::log::info(name + ": " + detail);
+    CERTKEEP_TRY(services.store.append_event(store::EventRecord{.lineage = name,
+                                                                .kind = store::HistoryKind::RootChanged,
+                                                                .serial = cert.serial,
+                                                                .detail = detail,
+                                                                .at = services.clock.now()}));
+  }
   auto stored = CERTKEEP_TRY(services.store.find_lineage(name));
   if (!stored) return fail(Errc::Internal, name + ": lineage vanished after commit");
   if (services.progress) services.progress("certificate " + cert.serial + " stored for " + name);

@@ -3,10 +3,12 @@
 
 #include <algorithm>
 
+#include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/private_ca.hpp"
+#include "lifecycle/order_flow.hpp"
 #include "lifecycle/renewal_policy.hpp"
 
 namespace certkeep::lifecycle {
@@ -18,11 +20,10 @@ Result<store::PrivateCaRecord> make_generation(const CaOptions& options, store::
   const std::string common_name = options.common_name.empty() ? options.name : options.common_name;
   crypto::CaMaterial material =
       CERTKEEP_TRY(crypto::create_private_ca(common_name, options.validity, options.key_type));
-  return store::PrivateCaRecord{.name = options.name,
-                                .state = state,
-                                .key_type = options.key_type,
-                                .key_pem = CERTKEEP_TRY(material.key.to_pem()),
-                                .cert_pem = std::move(material.cert_pem)};
+  store::PrivateCaRecord record{.name = options.name, .state = state, .key_type = options.key_type};
+  record.key_pem = CERTKEEP_TRY(material.key.to_pem());
+  record.cert_pem = std::move(material.cert_pem);
+  return record;
 }
 
 Result<std::vector<store::PrivateCaRecord>> existing_ca(store::Store& store, const std::string& name) {
@@ -119,7 +120,15 @@ Result<std::vector<std::string>> exported_roots(store::Store& store, const std::
 
 Result<store::IssuedCertificate> issue_from_private_ca(Services& services,
                                                        const store::LineageRecord& lineage) {
-  const std::string& ca_name = lineage.settings.ca_name;
+  const std::chrono::seconds lifetime = lineage.settings.leaf_lifetime > std::chrono::seconds::zero()
+                                            ? lineage.settings.leaf_lifetime
+                                            : std::chrono::seconds(kDefaultLeafLifetime);
+  return sign_for_lineage(services, lineage.settings.ca_name, lineage, lifetime);
+}
+
+Result<store::IssuedCertificate> sign_for_lineage(Services& services, const std::string& ca_name,
+                                                  const store::LineageRecord& lineage,
+                                                  std::chrono::seconds lifetime) {
   const auto generations = CERTKEEP_TRY(existing_ca(services.store, ca_name));
   auto active = std::find_if(generations.begin(), generations.end(), [](const store::PrivateCaRecord& g) {
     return g.state == store::CaState::Active;
@@ -133,9 +142,6 @@ Result<store::IssuedCertificate> issue_from_private_ca(Services& services,
                                ? CERTKEEP_TRY(crypto::PrivateKey::from_pem(lineage.key_pem.view()))
                                : CERTKEEP_TRY(crypto::PrivateKey::generate(lineage.settings.key_type));
   const core::SystemTime now = services.clock.now();
-  const std::chrono::seconds lifetime = lineage.settings.leaf_lifetime > std::chrono::seconds::zero()
-                                            ? lineage.settings.leaf_lifetime
-                                            : std::chrono::seconds(kDefaultLeafLifetime);
   // A minute of slack: a client whose clock runs a little behind accepts the leaf at once.
   const core::SystemTime not_before = now - std::chrono::minutes(1);
   std::string leaf_pem =
@@ -154,6 +160,19 @@ Result<store::IssuedCertificate> issue_from_private_ca(Services& services,
   cert.not_after = info.not_after;
   cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after, std::nullopt, now);
   return cert;
+}
+
+Result<store::LineageRecord> deploy_placeholder(Services& services, const store::LineageRecord& lineage) {
+  const std::string ca_name(kDefaultCaName);
+  if (CERTKEEP_TRY(services.store.private_ca_generations(ca_name)).empty()) {
+    CERTKEEP_TRY(init_private_ca(services.store, CaOptions{}, false, services.clock.now()));
+    core::log::info("created private CA " + ca_name + " for placeholder certificates");
+  }
+  store::IssuedCertificate cert =
+      CERTKEEP_TRY(sign_for_lineage(services, ca_name, lineage, kPlaceholderLifetime));
+  cert.renew_at = services.clock.now();  // the real certificate is wanted at once
+  if (services.progress) services.progress("placeholder " + cert.serial + " deployed for " + lineage.name);
+  return commit_and_deploy(services, lineage.name, cert, store::HistoryKind::Placeholder);
 }
 
 }  // namespace certkeep::lifecycle

@@ -18,6 +18,8 @@ namespace certkeep::lifecycle {
 inline constexpr std::string_view kDefaultCaName = "certkeep-ca";
 inline constexpr std::chrono::days kDefaultCaValidity{3650};
 inline constexpr std::chrono::days kDefaultLeafLifetime{90};
+// Long enough to outlast a CA outage of a few days, short enough to be plainly temporary.
+inline constexpr std::chrono::days kPlaceholderLifetime{7};
 
 struct CaOptions {
   std::string name{kDefaultCaName};
@@ -71,5 +73,15 @@ Result<std::vector<std::string>> exported_roots(store::Store& store, const std::
 // new key unless the lineage reuses its own; renew_at by the 1/3 rule.
 Result<store::IssuedCertificate> issue_from_private_ca(Services& services,
                                                        const store::LineageRecord& lineage);
+
+// The same from CA `ca_name` with `lifetime`, whatever the lineage's issuer.
+Result<store::IssuedCertificate> sign_for_lineage(Services& services, const std::string& ca_name,
+                                                  const store::LineageRecord& lineage,
+                                                  std::chrono::seconds lifetime);
+
+// Commits and deploys (files, hook) a placeholder for `lineage`, which has no certificate yet: a
+// kPlaceholderLifetime leaf from private CA certkeep-ca (created when missing), due at once so
+// the real certificate replaces it as soon as its CA answers.
+Result<store::LineageRecord> deploy_placeholder(Services& services, const store::LineageRecord& lineage);
 
 }  // namespace certkeep::lifecycle

@@ -107,8 +107,9 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
                   .obtain(services, lineage,
                           AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
   if (!cert) return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
-  auto stored = commit_and_deploy(services, name, *cert,
-                                  has_cert ? store::HistoryKind::Renewed : store::HistoryKind::Issued);
+  auto stored = commit_and_deploy(
+      services, name, *cert,
+      has_cert && !lineage.serves_placeholder() ? store::HistoryKind::Renewed : store::HistoryKind::Issued);
   result.serial = cert->serial;
   if (!stored) return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
   result.outcome = RenewOutcome::Renewed;

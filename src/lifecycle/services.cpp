@@ -6,29 +6,23 @@
 #include "challenge/standalone_responder.hpp"
 #include "challenge/webroot_solver.hpp"
 #include "core/result_macros.hpp"
-#include "crypto/trust_roots.hpp"
-#include "http/curl_transport.hpp"
+#include "lifecycle/server_ca_pin.hpp"
 #include "lifecycle/transport_totals.hpp"
 
 namespace certkeep::lifecycle {
 
 TransportFactory curl_transport_factory() {
   return [](const store::LineageSettings& settings) -> Result<std::unique_ptr<http::Transport>> {
-    http::CurlOptions options;
-    if (!settings.ca_bundle.empty()) {
-      // Added to the system roots of each TLS context, not in their place (crypto/trust_roots.hpp).
-      auto roots = std::make_shared<const crypto::TrustRoots>(
-          CERTKEEP_TRY(crypto::TrustRoots::load(settings.ca_bundle)));
-      options.configure_tls_context = [roots](void* ssl_ctx) { return roots->add_to(ssl_ctx); };
-    }
-    std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(http::make_curl_transport(std::move(options)));
+    std::unique_ptr<http::Transport> transport =
+        CERTKEEP_TRY(make_ca_transport(settings.ca_bundle, settings.server_ca_checksum));
     return count_into_totals(std::move(transport));
   };
 }
 
 Result<acme::Client*> ClientCache::get(const TransportFactory& make, const store::LineageSettings& settings,
                                        core::Clock& clock) {
-  const std::string key = settings.directory_url + '\n' + settings.ca_bundle;
+  const std::string key =
+      settings.directory_url + '\n' + settings.ca_bundle + '\n' + settings.server_ca_checksum;
   Entry& entry = entries_[key];
   if (!entry.transport) entry.transport = CERTKEEP_TRY(make(settings));
   const core::SystemTime now = clock.now();

@@ -8,7 +8,7 @@ namespace certkeep::store {
 
 const std::string_view kSettingsColumns =
     "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
-    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning";
+    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning, server_ca_checksum";
 
 std::string placeholders(int first, int count) {
   std::string text;
@@ -31,7 +31,7 @@ const std::string kLineageColumnsText = std::string("name, identifiers, account_
                                             .append(kSettingsColumns)
                                             .append(", ")
                                             .append(kCertificateColumns)
-                                            .append(", ari_check_at");
+                                            .append(", ari_check_at, placeholder_serial");
 const std::string kInsertLineageText =
     std::string("INSERT INTO certificates (name, identifiers, account_id, status, ")
         .append(kSettingsColumns)
@@ -116,6 +116,7 @@ void bind_settings(SQLite::Statement& statement, int first, const LineageSetting
   statement.bind(first + 11, settings.ca_name);
   statement.bind(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
   statement.bind(first + 13, static_cast<std::int64_t>(settings.expiry_warning.count()));
+  statement.bind(first + 14, settings.server_ca_checksum);
 }
 
 Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
@@ -156,6 +157,7 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
   settings.ca_name = next().getString();
   settings.leaf_lifetime = std::chrono::seconds(next().getInt64());
   settings.expiry_warning = std::chrono::seconds(next().getInt64());
+  settings.server_ca_checksum = next().getString();
   lineage.key_pem = core::Secret(next().getString());
   lineage.cert_pem = next().getString();
   lineage.chain_pem = next().getString();
@@ -173,6 +175,7 @@ Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
   lineage.created_at = read_time(next());
   lineage.updated_at = read_time(next());
   lineage.ari_check_at = read_optional_time(next());
+  lineage.placeholder_serial = next().getString();
   return lineage;
 }
 

@@ -41,7 +41,7 @@ Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord&
 
 // The settings columns, in the order bind_settings binds them.
 extern const std::string_view kSettingsColumns;
-inline constexpr int kSettingsColumnCount = 14;
+inline constexpr int kSettingsColumnCount = 15;
 // "?first, ?first+1, …": `count` numbered parameters.
 std::string placeholders(int first, int count);
 // Binds settings to parameters first..first+9.

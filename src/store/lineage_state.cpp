@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 11> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 13> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -31,6 +31,8 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 11> kEventNames{{
     {HistoryKind::Removed, "removed"},
     {HistoryKind::Imported, "imported"},
     {HistoryKind::ExpiryWarning, "expiring"},
+    {HistoryKind::RootChanged, "root_changed"},
+    {HistoryKind::Placeholder, "placeholder"},
 }};
 
 constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{

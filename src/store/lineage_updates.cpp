@@ -55,9 +55,10 @@ Result<void> SqliteStore::record_renewal_info(const std::string& name, const std
 
 Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedCertificate& cert,
                                           HistoryKind kind) {
-  if (kind != HistoryKind::Issued && kind != HistoryKind::Renewed && kind != HistoryKind::Imported)
+  if (kind != HistoryKind::Issued && kind != HistoryKind::Renewed && kind != HistoryKind::Imported &&
+      kind != HistoryKind::Placeholder)
     return fail(Errc::InvalidArgument,
-                "commit issuance of " + name + ": event must be issued, renewed or imported");
+                "commit issuance of " + name + ": event must be issued, renewed, imported or placeholder");
   if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": key, certificate and serial are required");
@@ -76,7 +77,7 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
         "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
         "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
         "hook_pending_serial = CASE WHEN deploy_hook <> '' THEN ?4 ELSE '' END, "
-        "updated_at = ?11, ari_check_at = ?13 WHERE name = ?12");
+        "updated_at = ?11, ari_check_at = ?13, placeholder_serial = ?14 WHERE name = ?12");
     update->bind(1, cert.key_pem.str());
     update->bind(2, cert.cert_pem);
     update->bind(3, cert.chain_pem);
@@ -90,6 +91,7 @@ Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedC
     bind_time(update, 11, store_now());
     update->bind(12, name);
     bind_time(update, 13, cert.ari_check_at);
+    update->bind(14, kind == HistoryKind::Placeholder ? cert.serial : std::string());
     update->exec();
     // The order's key is now the lineage's key: the order has done its job.
     StatementLease drop_order = statements_.get("DELETE FROM orders WHERE lineage = ?1");

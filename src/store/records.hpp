@@ -63,6 +63,8 @@ struct LineageSettings {
   std::chrono::seconds expiry_warning{0};
   std::string directory_url;
   std::string ca_bundle;  // path, may be empty
+  // Pins the ACME server: lowercase hex SHA-256 of the CA its TLS chain must end in ("": none).
+  std::string server_ca_checksum;
   KeyType key_type = KeyType::EcdsaP256;
   ChallengeMethod challenge_method = ChallengeMethod::Standalone;
   std::string webroot;              // for Webroot
@@ -114,6 +116,10 @@ struct LineageRecord {
   SystemTime created_at{};
   SystemTime updated_at{};
   std::optional<SystemTime> ari_check_at;  // next renewalInfo poll; none without ARI
+  // The serial of a placeholder (`issue --placeholder`) committed until the first real
+  // certificate; it is the one deployed while it equals `serial`.
+  std::string placeholder_serial;
+  bool serves_placeholder() const { return !serial.empty() && serial == placeholder_serial; }
 
   // The committed certificate still has to reach live/, or its deploy hook still has to
   // succeed: schema v2's deploy_owed column, which deploy_pending_lineages() selects by.
@@ -158,7 +164,9 @@ enum class HistoryKind {
   Revoked,
   Removed,
   Imported,
-  ExpiryWarning  // an imported certificate is about to expire (once per serial)
+  ExpiryWarning,  // an imported certificate is about to expire (once per serial)
+  RootChanged,    // a new certificate's chain ends in another CA than the previous one's
+  Placeholder     // a stand-in from the private CA until the first real certificate
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 

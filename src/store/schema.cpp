@@ -120,6 +120,8 @@ ALTER TABLE certificates ADD COLUMN issuer_kind TEXT NOT NULL DEFAULT 'acme';
 ALTER TABLE certificates ADD COLUMN ca_name TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN leaf_lifetime INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE certificates ADD COLUMN expiry_warning INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certificates ADD COLUMN server_ca_checksum TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN placeholder_serial TEXT NOT NULL DEFAULT '';
 CREATE TABLE private_cas (
   name       TEXT NOT NULL,
   generation INTEGER NOT NULL,

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 
@@ -66,8 +67,9 @@ struct EventLog {
 };
 
 struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {})
-      : ca(std::move(options)), clock(std::chrono::system_clock::now()) {
+  explicit Fixture(testing::FakeCaOptions options = {},
+                   std::function<void(ManagerOptions&)> tweak_options = {})
+      : tweak(std::move(tweak_options)), ca(std::move(options)), clock(std::chrono::system_clock::now()) {
     dir = std::filesystem::temp_directory_path() /
           ("certkeep-manager-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(dir);
@@ -89,6 +91,7 @@ struct Fixture {
     options.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
     options.email = "ops@example.com";
     options.agree_tos = true;
+    if (tweak) tweak(options);
     ManagerSeams seams;
     seams.clock = &clock;
     seams.min_sleep = min_sleep;
@@ -103,6 +106,7 @@ struct Fixture {
   std::unique_ptr<store::Store> store() { return store::Store::open(dir / "state" / "certkeep.db").value(); }
 
   static inline int counter = 0;
+  std::function<void(ManagerOptions&)> tweak;
   testing::FakeAcmeCa ca;
   testing::FakeClock clock;
   std::filesystem::path dir;
@@ -450,4 +454,65 @@ TEST_CASE("Manager::open refuses a directory that is not https and a missing ca_
   CHECK(std::filesystem::exists(dir / "certkeep.db"));
   opened->reset();
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("manager: placeholder serves a private-CA certificate while the first issuance fails",
+          "[lifecycle][manager][placeholder]") {
+  testing::FakeCaOptions failing;
+  failing.validation_fails = true;
+  Fixture f(failing, [](ManagerOptions& options) { options.placeholder = true; });
+  auto managed = f.manager->manage({"ph.example.com"});
+  REQUIRE_FALSE(managed);  // the CA refused: the caller hears it
+  auto snapshot = f.manager->certificate("ph.example.com");
+  REQUIRE(snapshot);  // yet handshakes get the placeholder
+  auto stored = f.store()->find_lineage("ph.example.com").value();
+  REQUIRE(stored);
+  CHECK(stored->serves_placeholder());
+  CHECK(snapshot->serial() == stored->placeholder_serial);
+  CHECK(snapshot->issuer() == "certkeep-ca");
+  CHECK(*stored->not_after - *stored->not_before == 7 * 24h + 1min);
+  CHECK(f.manager->lineages() == std::vector<std::string>{"ph.example.com"});
+}
+
+TEST_CASE("manager: placeholder, then the CA's certificate replaces it",
+          "[lifecycle][manager][placeholder]") {
+  Fixture f({}, [](ManagerOptions& options) { options.placeholder = true; });
+  REQUIRE(f.manager->manage({"ph.example.com"}));
+  auto stored = f.store()->find_lineage("ph.example.com").value();
+  REQUIRE(stored);
+  CHECK_FALSE(stored->serves_placeholder());
+  CHECK(f.manager->certificate("ph.example.com")->serial() == stored->serial);
+  CHECK(f.manager->certificate("ph.example.com")->issuer() != "certkeep-ca");
+  const auto events = f.store()->events("ph.example.com").value();
+  std::vector<store::HistoryKind> kinds;
+  for (const auto& event : events)
+    if (event.kind == store::HistoryKind::Placeholder || event.kind == store::HistoryKind::Issued)
+      kinds.push_back(event.kind);
+  CHECK(kinds ==
+        std::vector<store::HistoryKind>{store::HistoryKind::Placeholder, store::HistoryKind::Issued});
+}
+
+TEST_CASE("manager: private_ca issues from certkeep's own CA, never asking the ACME CA",
+          "[lifecycle][manager][private-ca]") {
+  Fixture f({}, [](ManagerOptions& options) { options.private_ca = "internal"; });
+  REQUIRE(f.manager->manage({"svc.internal"}));
+  CHECK(f.ca.count("new-order") == 0);
+  auto snapshot = f.manager->certificate("svc.internal");
+  REQUIRE(snapshot);
+  CHECK(snapshot->issuer() == "internal");
+  const auto generations = f.store()->private_ca_generations("internal").value();
+  REQUIRE(generations.size() == 1);
+  CHECK(crypto::verify_chain(snapshot->certificate_pem(), "", generations.front().cert_pem));
+}
+
+TEST_CASE("manager: a malformed server_ca_checksum or private CA name is refused at open",
+          "[lifecycle][manager]") {
+  ManagerOptions options;
+  options.state_dir = std::filesystem::temp_directory_path() / "certkeep-manager-bad-options";
+  options.server_ca_checksum = "abc";
+  CHECK(open_manager(options, {}).error().code() == Errc::InvalidArgument);
+  options.server_ca_checksum.clear();
+  options.private_ca = "../x";
+  CHECK(open_manager(options, {}).error().code() == Errc::InvalidArgument);
+  std::filesystem::remove_all(options.state_dir);
 }
