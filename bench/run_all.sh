@@ -3,7 +3,7 @@
 #
 # Runs every benchmark of bench/ from an existing build (it builds nothing) and prints their
 # tables, then the JSON lines together. BUILD_DIR (default build) must hold certkeep and
-# bench/{crypto_bench,renew_check_bench,store_bulk_bench,bench_measure,link_floor_*}; configure it as Release for figures
+# bench/{crypto_bench,renew_check_bench,store_bulk_bench,on_demand_bench,bench_measure,link_floor_*}; configure it as Release for figures
 # worth comparing. --quick: fewer repetitions and a smaller bulk run (N=20, K=1,4).
 # Exits 1 when a benchmark failed to run (a missed target is reported, not an error).
 set -uo pipefail
@@ -53,6 +53,11 @@ if [ -x "$BUILD_DIR/bench/renew_check_bench" ]; then
   run renew_check_bench "$BUILD_DIR/bench/renew_check_bench" "$CERTKEEP_BIN" --repeat "$repeat"
 else
   failures+=("renew_check_bench (not built)")
+fi
+if [ -x "$BUILD_DIR/bench/on_demand_bench" ]; then
+  run on_demand_bench "$BUILD_DIR/bench/on_demand_bench"
+else
+  failures+=("on_demand_bench (not built)")
 fi
 if [ -x "$BUILD_DIR/bench/store_bulk_bench" ]; then
   run store_bulk_bench "$BUILD_DIR/bench/store_bulk_bench"

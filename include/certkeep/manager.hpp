@@ -24,6 +24,7 @@
 #include "certkeep/certified_key.hpp"
 #include "certkeep/event.hpp"
 #include "certkeep/key_type.hpp"
+#include "certkeep/on_demand.hpp"
 #include "certkeep/result.hpp"
 
 namespace certkeep {
@@ -128,6 +129,12 @@ class Manager final : public CertificateSource {
 
   // The names of the managed lineages, in the order manage() first saw them.
   std::vector<std::string> lineages() const;
+
+  // A certificate source for use_certificate_source(): this Manager's certificates, and for a
+  // name it has none for, one made on the spot by the private CA (ManagerOptions::private_ca,
+  // else certkeep-ca, created when missing) when `options` admit the name. The Manager must
+  // outlive it. Errc::InvalidArgument for a bad pattern or bound.
+  Result<std::unique_ptr<OnDemandCertificates>> on_demand(OnDemandOptions options) const;
 
   // Library internals (tests reach the renewal pass through it).
   Impl& impl() noexcept { return *impl_; }

@@ -36,4 +36,8 @@ Subscription Manager::subscribe(std::function<void(const Event&)> callback) {
 
 std::vector<std::string> Manager::lineages() const { return impl_->lineages(); }
 
+Result<std::unique_ptr<OnDemandCertificates>> Manager::on_demand(OnDemandOptions options) const {
+  return impl_->on_demand(*this, std::move(options));
+}
+
 }  // namespace certkeep

@@ -6,7 +6,9 @@
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
+#include "crypto/private_ca.hpp"
 #include "deploy/tls_swap.hpp"
+#include "lifecycle/on_demand.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
 #include "lifecycle/server_ca_pin.hpp"
@@ -275,6 +277,30 @@ void Manager::Impl::stop() noexcept {
   } catch (const std::exception& error) {
     core::log::error(std::string("Manager::stop: ") + error.what());
   }
+}
+
+Result<std::unique_ptr<OnDemandCertificates>> Manager::Impl::on_demand(const CertificateSource& self,
+                                                                       OnDemandOptions options) {
+  const std::string ca_name =
+      options_.private_ca.empty() ? std::string(lifecycle::kDefaultCaName) : options_.private_ca;
+  std::optional<crypto::CaMaterial> ca;
+  {
+    std::lock_guard work(work_mutex_);
+    store::Store& store = app_->services().store;
+    if (CERTKEEP_TRY(store.private_ca_generations(ca_name)).empty())
+      CERTKEEP_TRY(
+          lifecycle::init_private_ca(store, lifecycle::CaOptions{.name = ca_name}, false, clock_.now()));
+    const auto generations = CERTKEEP_TRY(store.private_ca_generations(ca_name));
+    auto active = std::find_if(generations.begin(), generations.end(), [](const store::PrivateCaRecord& g) {
+      return g.state == store::CaState::Active;
+    });
+    if (active == generations.end())
+      return fail(Errc::Store, "private CA " + ca_name + " has no active generation");
+    ca.emplace(CERTKEEP_TRY(crypto::load_private_ca(active->key_pem.view(), active->cert_pem)));
+  }
+  auto impl =
+      CERTKEEP_TRY(OnDemandCertificates::Impl::create(self, std::move(*ca), std::move(options), clock_));
+  return std::make_unique<OnDemandCertificates>(std::move(impl));
 }
 
 Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSeams seams) {

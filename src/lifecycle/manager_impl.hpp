@@ -61,6 +61,9 @@ class Manager::Impl {
     return hub_->subscribe(std::move(callback));
   }
   std::vector<std::string> lineages() const;
+  // Manager::on_demand: `self` is the primary source.
+  Result<std::unique_ptr<OnDemandCertificates>> on_demand(const CertificateSource& self,
+                                                          OnDemandOptions options);
 
   // One pass of the renewal thread, on the calling thread: renews the managed lineages that are
   // due, republishes, notifies. Returns how long the thread would sleep next.

@@ -516,3 +516,75 @@ TEST_CASE("manager: a malformed server_ca_checksum or private CA name is refused
   CHECK(open_manager(options, {}).error().code() == Errc::InvalidArgument);
   std::filesystem::remove_all(options.state_dir);
 }
+
+TEST_CASE("on-demand: only admitted names get a certificate made by the private CA, cached",
+          "[lifecycle][manager][on-demand]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"real.example.com"}));
+  auto source = f.manager
+                    ->on_demand(OnDemandOptions{.allowed_names = {"Fixed.Example.com."},
+                                                .allowed_patterns = {"*.dev.example.com"}})
+                    .value();
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
+  REQUIRE(use_certificate_source(ctx.get(), *source));
+
+  const std::string fixed = handshake_serial(ctx.get(), "fixed.example.com");
+  CHECK_FALSE(fixed.empty());
+  CHECK(handshake_serial(ctx.get(), "FIXED.example.com") == fixed);  // cached, any case
+  CHECK_FALSE(handshake_serial(ctx.get(), "a.dev.example.com").empty());
+  // The Manager's own certificate wins over an on-the-fly one.
+  CHECK(handshake_serial(ctx.get(), "real.example.com") ==
+        f.manager->certificate("real.example.com")->serial());
+  // Not admitted: two labels under the pattern, the bare domain, another domain, garbage. (No
+  // SNI gets the Manager's default certificate, as use_certificate_source promises.)
+  for (const char* refused : {"x.y.dev.example.com", "dev.example.com", "other.example.org", "bad name"}) {
+    INFO(refused);
+    CHECK(handshake_serial(ctx.get(), refused).empty());
+  }
+  auto made = source->certificate("fixed.example.com");
+  REQUIRE(made);
+  CHECK(made->issuer() == "certkeep-ca");
+  CHECK(made->names() == std::vector<std::string>{"fixed.example.com"});
+  const auto generations = f.store()->private_ca_generations("certkeep-ca").value();
+  REQUIRE(generations.size() == 1);
+  CHECK(crypto::verify_chain(made->certificate_pem(), "", generations.front().cert_pem));
+  const auto stats = source->stats();
+  CHECK(stats.made == 2);
+  CHECK(stats.cached == 2);
+  CHECK(stats.refused >= 4);
+}
+
+TEST_CASE("on-demand: nothing is made by default, and random names stay within the bounds",
+          "[lifecycle][manager][on-demand]") {
+  Fixture f;
+  auto none = f.manager->on_demand({}).value();
+  CHECK(none->certificate("anything.example.com") == nullptr);
+  CHECK(none->stats().made == 0);
+
+  auto bounded =
+      f.manager->on_demand(OnDemandOptions{.allowed_patterns = {"*.dev.example.com"}, .max_certificates = 3})
+          .value();
+  for (int i = 0; i < 10; ++i) CHECK(bounded->certificate("n" + std::to_string(i) + ".dev.example.com"));
+  auto stats = bounded->stats();
+  CHECK(stats.cached == 3);
+  CHECK(stats.evicted == 7);
+  // The most recent stay: n9 is served from the cache, n0 is made again.
+  const auto n9 = bounded->certificate("n9.dev.example.com");
+  CHECK(bounded->stats().made == 10);
+  CHECK(bounded->certificate("n0.dev.example.com") != nullptr);
+  CHECK(bounded->stats().made == 11);
+  CHECK(bounded->certificate("n9.dev.example.com") == n9);
+
+  auto tiny =
+      f.manager->on_demand(OnDemandOptions{.allowed_patterns = {"*.dev.example.com"}, .max_bytes = 4096})
+          .value();
+  for (int i = 0; i < 5; ++i) tiny->certificate("m" + std::to_string(i) + ".dev.example.com");
+  CHECK(tiny->stats().bytes <= 4096);
+  CHECK(tiny->stats().cached >= 1);
+
+  CHECK(f.manager->on_demand(OnDemandOptions{.allowed_patterns = {"dev.example.com"}}).error().code() ==
+        Errc::InvalidArgument);
+  CHECK(f.manager->on_demand(OnDemandOptions{.allowed_patterns = {"*.*.example.com"}}).error().code() ==
+        Errc::InvalidArgument);
+  CHECK(f.manager->on_demand(OnDemandOptions{.max_certificates = 0}).error().code() == Errc::InvalidArgument);
+}
