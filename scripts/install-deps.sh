@@ -15,9 +15,10 @@ packages=(
   libexpected-dev libcpp-httplib-dev
   # tests: Pebble, systemd-analyze, the sqlite3 CLI, process and port tools, curl, libfaketime
   # python3 (the CLI tests' webroot server), strace (the order of fsyncs and renames), jq (the
-  # shell tests read `certkeep show --json`), shellcheck (the lint of every shell file) and
-  # nginx (a real terminator reloaded by a deploy hook)
+  # shell tests read `certkeep show --json`), shellcheck (the lint of every shell file), nginx
+  # (a real terminator reloaded by a deploy hook) and certbot (the migration test's source)
   systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3 strace jq shellcheck nginx-light
+  certbot
 )
 case "${1:-}" in
   --with-analysis) packages+=(cppcheck clang libfuzzer-14-dev) ;;

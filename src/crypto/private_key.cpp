@@ -3,12 +3,16 @@
 
 #include <array>
 #include <cstring>
+#include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -139,6 +143,44 @@ Result<PrivateKey> PrivateKey::generate(KeyType type) {
   }();
   if (!key) return fail(std::move(key).error());
   return PrivateKey(share(std::move(*key)), type);
+}
+
+Result<PrivateKey> PrivateKey::from_rsa_components(const RsaComponents& c) {
+  using BnPtr = OpenSslPtr<BIGNUM, BN_clear_free>;
+  auto number = [](const std::string& bytes) {
+    return BnPtr(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                           static_cast<int>(bytes.size()), nullptr));
+  };
+  const std::pair<const char*, const std::string*> parts[] = {
+      {OSSL_PKEY_PARAM_RSA_N, &c.n},          {OSSL_PKEY_PARAM_RSA_E, &c.e},
+      {OSSL_PKEY_PARAM_RSA_D, &c.d},          {OSSL_PKEY_PARAM_RSA_FACTOR1, &c.p},
+      {OSSL_PKEY_PARAM_RSA_FACTOR2, &c.q},    {OSSL_PKEY_PARAM_RSA_EXPONENT1, &c.dp},
+      {OSSL_PKEY_PARAM_RSA_EXPONENT2, &c.dq}, {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, &c.qi}};
+  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> builder(OSSL_PARAM_BLD_new(),
+                                                                          &OSSL_PARAM_BLD_free);
+  if (!builder) return fail(openssl_error(Errc::Crypto, "RSA key components"));
+  std::vector<BnPtr> numbers;
+  for (const auto& [name, bytes] : parts) {
+    if (bytes->empty()) return fail(Errc::Crypto, std::string("RSA key: component ") + name + " is missing");
+    numbers.push_back(number(*bytes));
+    if (!numbers.back() || OSSL_PARAM_BLD_push_BN(builder.get(), name, numbers.back().get()) != 1)
+      return fail(openssl_error(Errc::Crypto, "RSA key components"));
+  }
+  std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(OSSL_PARAM_BLD_to_param(builder.get()),
+                                                                 &OSSL_PARAM_free);
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* made = nullptr;
+  if (!params || !context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+      EVP_PKEY_fromdata(context.get(), &made, EVP_PKEY_KEYPAIR, params.get()) != 1)
+    return fail(openssl_error(Errc::Crypto, "RSA key from components"));
+  EvpPkeyPtr key(made);
+  // The components must agree (n = p·q, d the inverse of e): OpenSSL's pairwise check.
+  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!check || EVP_PKEY_pairwise_check(check.get()) != 1)
+    return fail(openssl_error(Errc::Crypto, "RSA key: the components do not make one key"));
+  std::optional<KeyType> type = classify(key.get());
+  if (!type) return fail(Errc::Crypto, "RSA key: unsupported size (want 2048, 3072 or 4096 bits)");
+  return PrivateKey(share(std::move(key)), *type);
 }
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {

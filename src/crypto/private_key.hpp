@@ -24,6 +24,14 @@ class PrivateKey {
   // another algorithm or curve, an RSA size other than 2048/3072/4096.
   static Result<PrivateKey> from_pem(std::string_view pem);
 
+  // An RSA key from its components, each big-endian bytes (a JWK's n, e, d, p, q, dp, dq, qi
+  // decoded: certbot keeps its account keys so). Errc::Crypto when they do not make a
+  // supported RSA key.
+  struct RsaComponents {
+    std::string n, e, d, p, q, dp, dq, qi;
+  };
+  static Result<PrivateKey> from_rsa_components(const RsaComponents& components);
+
   // Unencrypted PKCS#8 PEM.
   Result<core::Secret> to_pem() const;
   KeyType type() const noexcept { return type_; }

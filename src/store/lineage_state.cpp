@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 13> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 13> kEventNames{{
     {HistoryKind::ExpiryWarning, "expiring"},
     {HistoryKind::RootChanged, "root_changed"},
     {HistoryKind::Placeholder, "placeholder"},
+    {HistoryKind::Migrated, "migrated"},
 }};
 
 constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{

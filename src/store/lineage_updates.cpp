@@ -56,7 +56,7 @@ Result<void> SqliteStore::record_renewal_info(const std::string& name, const std
 Result<void> SqliteStore::commit_issuance(const std::string& name, const IssuedCertificate& cert,
                                           HistoryKind kind) {
   if (kind != HistoryKind::Issued && kind != HistoryKind::Renewed && kind != HistoryKind::Imported &&
-      kind != HistoryKind::Placeholder)
+      kind != HistoryKind::Placeholder && kind != HistoryKind::Migrated)
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": event must be issued, renewed, imported or placeholder");
   if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())

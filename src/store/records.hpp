@@ -166,7 +166,8 @@ enum class HistoryKind {
   Imported,
   ExpiryWarning,  // an imported certificate is about to expire (once per serial)
   RootChanged,    // a new certificate's chain ends in another CA than the previous one's
-  Placeholder     // a stand-in from the private CA until the first real certificate
+  Placeholder,    // a stand-in from the private CA until the first real certificate
+  Migrated        // adopted from another client (certbot) with its certificate, renewed from then on
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 
