@@ -103,6 +103,15 @@ class Manager final : public CertificateSource {
   // is resumed by the next start() or manage(). Safe to call when not started, and twice.
   void stop() noexcept;
 
+  // Bring your own: checks and stores a certificate made elsewhere (the PEM files of
+  // `certkeep import`: the certificate, optionally followed by its chain; its unencrypted key;
+  // an optional chain file), deploys it to live/<lineage>/ and serves it from now on; it is never
+  // renewed (import it again to replace it). Errc::InvalidArgument naming the file and what is
+  // wrong: unreadable, not PEM, an encrypted key or another certificate's, a chain out of order,
+  // an expired certificate, a lineage of another issuer.
+  Result<void> import(const std::string& lineage, const std::filesystem::path& cert_file,
+                      const std::filesystem::path& key_file, const std::filesystem::path& chain_file = {});
+
   // Renews `lineage` now, due or not (tests, demos, an operator's "renew" button), on the
   // calling thread, and publishes the new certificate before returning. Errc::NotFound when
   // the lineage is not managed by this Manager; the renewal's error otherwise.

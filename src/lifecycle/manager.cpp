@@ -18,6 +18,11 @@ Result<void> Manager::manage(const std::vector<std::string>& names, std::string 
   return impl_->manage(names, std::move(lineage));
 }
 
+Result<void> Manager::import(const std::string& lineage, const std::filesystem::path& cert_file,
+                             const std::filesystem::path& key_file, const std::filesystem::path& chain_file) {
+  return impl_->import(lineage, cert_file, key_file, chain_file);
+}
+
 Result<void> Manager::start() { return impl_->start(); }
 void Manager::stop() noexcept { impl_->stop(); }
 Result<void> Manager::renew_now(const std::string& lineage) { return impl_->renew_now(lineage); }

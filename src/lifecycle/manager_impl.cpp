@@ -8,6 +8,7 @@
 #include "core/strings.hpp"
 #include "crypto/private_ca.hpp"
 #include "deploy/tls_swap.hpp"
+#include "lifecycle/import.hpp"
 #include "lifecycle/on_demand.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
@@ -107,6 +108,23 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
   wake_.notify_all();
   hub_->notify(events);
   return outcome;
+}
+
+Result<void> Manager::Impl::import(const std::string& lineage, const std::filesystem::path& cert_file,
+                                   const std::filesystem::path& key_file,
+                                   const std::filesystem::path& chain_file) {
+  std::vector<Event> events;
+  {
+    std::lock_guard work(work_mutex_);
+    CERTKEEP_TRY(lifecycle::import_certificate(
+        app_->services(),
+        lifecycle::ImportRequest{
+            .lineage = lineage, .cert_file = cert_file, .key_file = key_file, .chain_file = chain_file}));
+    add_managed(lineage);
+    refresh(events);
+  }
+  hub_->notify(events);
+  return {};
 }
 
 Result<void> Manager::Impl::renew_now(const std::string& lineage) {

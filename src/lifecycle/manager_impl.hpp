@@ -51,6 +51,8 @@ class Manager::Impl {
   Result<void> start();
   void stop() noexcept;
   Result<void> renew_now(const std::string& lineage);
+  Result<void> import(const std::string& lineage, const std::filesystem::path& cert_file,
+                      const std::filesystem::path& key_file, const std::filesystem::path& chain_file);
   std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const {
     return responder_->answer(host, raw_path);
   }

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -587,4 +588,39 @@ TEST_CASE("on-demand: nothing is made by default, and random names stay within t
   CHECK(f.manager->on_demand(OnDemandOptions{.allowed_patterns = {"*.*.example.com"}}).error().code() ==
         Errc::InvalidArgument);
   CHECK(f.manager->on_demand(OnDemandOptions{.max_certificates = 0}).error().code() == Errc::InvalidArgument);
+}
+
+TEST_CASE("manager: import serves a certificate made elsewhere and never renews it",
+          "[lifecycle][manager][import]") {
+  Fixture f;
+  auto ca = crypto::create_private_ca("Elsewhere CA", 24h * 30).value();
+  auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
+  const auto now = std::chrono::system_clock::now();
+  const std::string leaf =
+      crypto::issue_leaf_certificate(ca, key, {"byo.example.com"}, now - 1h, now + 24h * 20).value();
+  const auto files = f.dir / "byo";
+  std::filesystem::create_directories(files);
+  std::ofstream(files / "cert.pem") << leaf;
+  std::ofstream(files / "key.pem") << key.to_pem().value().view();
+  std::ofstream(files / "chain.pem") << ca.cert_pem;
+  auto other = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
+  std::ofstream(files / "other.pem") << other.to_pem().value().view();
+
+  auto refused = f.manager->import("byo.example.com", files / "cert.pem", files / "other.pem");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == Errc::InvalidArgument);
+  CHECK(f.manager->certificate("byo.example.com") == nullptr);
+
+  REQUIRE(f.manager->import("byo.example.com", files / "cert.pem", files / "key.pem", files / "chain.pem"));
+  auto served = f.manager->certificate("byo.example.com");
+  REQUIRE(served);
+  CHECK(served->certificate_pem() == leaf);
+  CHECK(served->issuer() == "Elsewhere CA");
+  const std::string serial = served->serial();
+  f.clock.advance(24h * 15);  // well past the 1/3 point: an ACME lineage would be renewed
+  f.manager->impl().run_pass();
+  CHECK(f.manager->certificate("byo.example.com")->serial() == serial);
+  CHECK(f.ca.count("new-order") == 0);
+  CHECK(f.store()->find_lineage("byo.example.com").value()->settings.issuer_kind ==
+        store::IssuerKind::Imported);
 }
