@@ -3,7 +3,6 @@
 // terminate TLS. Certificates come from them with `certkeep issue --ca NAME`.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +11,7 @@
 #include "cli/lineage_output.hpp"
 #include "core/json_writer.hpp"
 #include "core/result_macros.hpp"
+#include "core/small_file.hpp"
 #include "core/time_format.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/server_ca_pin.hpp"
@@ -169,15 +169,11 @@ class CaCommand final : public Command {
   // top, or a server's.
   Result<std::string> checksum_input(const GlobalOptions& global, const Output& out) {
     if (!checksum_file_.empty()) {
-      std::error_code ec;
-      const auto size = std::filesystem::file_size(checksum_file_, ec);
-      if (ec) return fail(Errc::InvalidArgument, checksum_file_ + ": cannot read it (" + ec.message() + ")");
-      if (size > 1024 * 1024) return fail(Errc::InvalidArgument, checksum_file_ + ": larger than 1 MiB");
-      std::ifstream in(checksum_file_, std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      auto text = core::read_small_file(checksum_file_);
+      if (!text) return fail(Errc::InvalidArgument, checksum_file_ + ": " + text.error().message());
+      if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
         return fail(Errc::InvalidArgument, checksum_file_ + ": no PEM certificate");
-      return text;
+      return std::move(*text);
     }
     if (!checksum_server_.empty())
       return lifecycle::server_ca_certificate(checksum_server_, checksum_bundle_);

@@ -2,13 +2,13 @@
 #include "lifecycle/certbot_import.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include "acme/certbot_account.hpp"
 #include "core/result_macros.hpp"
+#include "core/small_file.hpp"
 #include "core/strings.hpp"
 #include "crypto/certificate.hpp"
 #include "lifecycle/order_flow.hpp"
@@ -20,22 +20,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uintmax_t kMaxFile = 1024 * 1024;
-
 Error bad(const fs::path& file, const std::string& what) {
   return Error(Errc::InvalidArgument, "certbot " + file.string() + ": " + what);
 }
 
 Result<std::string> read_file(const fs::path& file) {
-  std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  if (ec) return fail(bad(file, "cannot read it (" + ec.message() + ")"));
-  if (size > kMaxFile) return fail(bad(file, "larger than 1 MiB"));
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return fail(bad(file, "cannot read it"));
-  return text.str();
+  auto text = core::read_small_file(file);
+  if (!text) return fail(bad(file, text.error().message()));
+  return std::move(*text);
 }
 
 std::string trimmed(std::string_view text) {

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle/import.hpp"
 
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
+#include "core/small_file.hpp"
 #include "core/strings.hpp"
 #include "core/time_format.hpp"
 #include "crypto/certificate.hpp"
@@ -17,23 +16,14 @@ namespace certkeep::lifecycle {
 
 namespace {
 
-// PEM files are small; a larger one is not a certificate or key.
-constexpr std::uintmax_t kMaxInputFile = 1024 * 1024;
-
 Error bad_input(const std::string& flag, const std::filesystem::path& file, const std::string& what) {
   return Error(Errc::InvalidArgument, flag + " " + file.string() + ": " + what);
 }
 
 Result<std::string> read_input(const std::string& flag, const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) return fail(bad_input(flag, file, "cannot read it (" + ec.message() + ")"));
-  if (size > kMaxInputFile) return fail(bad_input(flag, file, "larger than 1 MiB: not a PEM file"));
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return fail(bad_input(flag, file, "cannot read it"));
-  return text.str();
+  auto text = core::read_small_file(file);
+  if (!text) return fail(bad_input(flag, file, text.error().message()));
+  return std::move(*text);
 }
 
 Result<std::vector<std::string>> read_certificates(const std::string& flag,
@@ -136,9 +126,11 @@ Result<store::LineageRecord> import_certificate(Services& services, const Import
   lineage.settings = std::move(settings);
   CERTKEEP_TRY(services.store.upsert_lineage(lineage));
   auto committed = commit_and_deploy(services, lineage.name, cert, store::HistoryKind::Imported);
-  // Nothing half-imported: a new lineage whose certificate could not be committed goes again.
-  if (!committed && !existing && !CERTKEEP_TRY(services.store.find_lineage(lineage.name))->serial.size())
-    (void)services.store.remove_lineage(lineage.name);
+  if (!committed && !existing) {
+    // Nothing half-imported: a new lineage whose certificate was not committed goes again.
+    auto stored = services.store.find_lineage(lineage.name);
+    if (stored && *stored && (*stored)->serial.empty()) (void)services.store.remove_lineage(lineage.name);
+  }
   return committed;
 }
 
@@ -151,7 +143,7 @@ Result<std::vector<ExpiringCertificate>> check_imported_expiry(Services& service
                                                                const std::optional<std::string>& name,
                                                                bool record) {
   std::vector<ExpiringCertificate> expiring;
-  for (const store::LineageRecord& lineage : CERTKEEP_TRY(services.store.list_lineage_summaries())) {
+  for (const store::LineageRecord& lineage : CERTKEEP_TRY(services.store.imported_lineages())) {
     if (name && lineage.name != *name) continue;
     if (!imported_expiring(lineage, now)) continue;
     expiring.push_back({lineage.name, lineage.serial, *lineage.not_after});

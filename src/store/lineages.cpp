@@ -55,6 +55,14 @@ Result<std::vector<LineageRecord>> SqliteStore::list_lineage_summaries() {
               [&] { return load_lineages(select_lineage_summaries("ORDER BY name"), std::nullopt); });
 }
 
+Result<std::vector<LineageRecord>> SqliteStore::imported_lineages() {
+  // certificates_imported (a partial index) keeps this cheap in a store of ACME lineages.
+  return read("list imported lineages", [&] {
+    return load_lineages(select_lineage_summaries("WHERE issuer_kind = 'imported' ORDER BY name"),
+                         std::nullopt);
+  });
+}
+
 Result<std::vector<LineageRecord>> SqliteStore::due_lineages(SystemTime now) {
   return read("due lineages", [&] { return load_lineages(due_lineages_sql(), unix_seconds(now)); });
 }

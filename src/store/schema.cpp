@@ -122,6 +122,7 @@ ALTER TABLE certificates ADD COLUMN leaf_lifetime INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE certificates ADD COLUMN expiry_warning INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE certificates ADD COLUMN server_ca_checksum TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN placeholder_serial TEXT NOT NULL DEFAULT '';
+CREATE INDEX certificates_imported ON certificates(name) WHERE issuer_kind = 'imported';
 CREATE TABLE private_cas (
   name       TEXT NOT NULL,
   generation INTEGER NOT NULL,

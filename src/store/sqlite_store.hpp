@@ -36,6 +36,7 @@ class SqliteStore final : public Store {
   Result<void> upsert_lineage(const LineageRecord& lineage) override;
   Result<std::vector<LineageRecord>> list_lineages() override;
   Result<std::vector<LineageRecord>> list_lineage_summaries() override;
+  Result<std::vector<LineageRecord>> imported_lineages() override;
   Result<std::vector<LineageRecord>> due_lineages(SystemTime now) override;
   Result<std::optional<SystemTime>> next_due_time() override;
   Result<std::vector<LineageRecord>> ari_check_due(SystemTime now) override;

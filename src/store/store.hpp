@@ -56,6 +56,9 @@ class Store {
   // The same rows without key_pem, cert_pem and chain_pem (left empty): what a listing needs,
   // at a fraction of the memory for a large store.
   virtual Result<std::vector<LineageRecord>> list_lineage_summaries() = 0;
+  // The summaries of the imported lineages only (bring your own), by an index: what every
+  // `renew` checks for expiry without reading the whole table.
+  virtual Result<std::vector<LineageRecord>> imported_lineages() = 0;
   // Lineages whose renew_at ≤ now or next_attempt_at ≤ now (whichever applies), and that are
   // not revoked/imported. Uses the index: its cost grows with the due rows, not the table.
   virtual Result<std::vector<LineageRecord>> due_lineages(SystemTime now) = 0;
