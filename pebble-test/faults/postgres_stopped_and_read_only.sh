@@ -5,6 +5,7 @@
 # A PostgreSQL store that fails under certkeep (RELIABILITY.md "New surfaces": PostgreSQL
 # fleet), each time with the error naming the server (never the URL's password), the old
 # certificate serving byte for byte, and the next run after the fault completing:
+#   0. a URL libpq cannot parse: exit 1, no state directory made;
 #   1. the server stopped before `renew --force`: exit 1 at once; restarted, the renewal works;
 #   2. the server stopped while the renewal waits for Pebble's validator: the renewal cannot
 #      commit and exits 1; restarted, the next run finishes it;
@@ -31,6 +32,16 @@ assert_names_server() {
     fail "the error does not name the server: $(grep -m2 error "$1")"
   if grep -q "never-print-this-pw" "$1"; then fail "the password was printed: $(grep -m1 never-print "$1")"; fi
 }
+
+# ---- 0. a URL libpq cannot parse: refused, nothing made, no password shown ------------------------
+status=0
+"$CERTKEEP_BIN" --state-dir "$TEST_DIR/fresh" --store "postgresql://fleet:never-print-this-pw@[bad" list \
+  >"$TEST_DIR/bad.out" 2>&1 || status=$?
+[ "$status" = 1 ] || fail "a malformed URL exited $status, want 1"
+grep -q "malformed" "$TEST_DIR/bad.out" || fail "the error does not say the URL is malformed: $(cat "$TEST_DIR/bad.out")"
+if grep -q "never-print-this-pw" "$TEST_DIR/bad.out"; then fail "the password was printed: $(cat "$TEST_DIR/bad.out")"; fi
+[ ! -e "$TEST_DIR/fresh" ] || fail "a state directory was made for a store that could not be opened"
+pass "a malformed URL: exit 1, nothing made: $(cat "$TEST_DIR/bad.out")"
 
 # ---- 1. stopped before the run ---------------------------------------------------------------
 before=$(live_fingerprint "$NAME")

@@ -65,15 +65,14 @@ std::size_t RenewSummary::renewed() const {
 
 Result<std::unique_ptr<App>> App::open(AppOptions options) {
   if (options.state_dir.empty()) options.state_dir = default_state_dir();
-  if (options.store.empty()) {
-    options.store = (options.state_dir / kDatabaseName).string();  // which makes the directory
-  } else {
-    // A store elsewhere (a PostgreSQL database): the state directory still holds live/,
-    // archive/ and the port locks.
-    CERTKEEP_TRY(deploy::ensure_private_directory(options.state_dir));
-  }
+  // The default store's file is made inside the state directory, which opening it creates.
+  const bool store_elsewhere = !options.store.empty();
+  if (!store_elsewhere) options.store = (options.state_dir / kDatabaseName).string();
   std::unique_ptr<store::Store> store = CERTKEEP_TRY(
       store::Store::open(options.store, store::StoreOptions{.verify_integrity = options.verify_store}));
+  // A store elsewhere (a PostgreSQL database): the state directory still holds live/, archive/
+  // and the port locks. Made after the store opened, so a bad URL leaves nothing behind.
+  if (store_elsewhere) CERTKEEP_TRY(deploy::ensure_private_directory(options.state_dir));
   auto processes = std::make_unique<deploy::PosixProcessRunner>();
   return std::unique_ptr<App>(new App(std::move(options), std::move(store), std::move(processes)));
 }
