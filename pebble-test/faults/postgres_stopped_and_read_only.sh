@@ -5,7 +5,8 @@
 # A PostgreSQL store that fails under certkeep (RELIABILITY.md "New surfaces": PostgreSQL
 # fleet), each time with the error naming the server (never the URL's password), the old
 # certificate serving byte for byte, and the next run after the fault completing:
-#   0. a URL libpq cannot parse: exit 1, no state directory made;
+#   0. a URL libpq cannot parse: exit 1, no state directory made; a login the server refuses
+#      (a wrong password): exit 1 naming the server and the user;
 #   1. the server stopped before `renew --force`: exit 1 at once; restarted, the renewal works;
 #   2. the server stopped while the renewal waits for Pebble's validator: the renewal cannot
 #      commit and exits 1; restarted, the next run finishes it;
@@ -42,6 +43,20 @@ grep -q "malformed" "$TEST_DIR/bad.out" || fail "the error does not say the URL 
 if grep -q "never-print-this-pw" "$TEST_DIR/bad.out"; then fail "the password was printed: $(cat "$TEST_DIR/bad.out")"; fi
 [ ! -e "$TEST_DIR/fresh" ] || fail "a state directory was made for a store that could not be opened"
 pass "a malformed URL: exit 1, nothing made: $(cat "$TEST_DIR/bad.out")"
+
+# ---- 0b. a login the server refuses (a wrong password): the error names server and user ----------
+hba="$POSTGRES_SOCKET_DIR/data/pg_hba.conf"
+{ echo "local all certkeep_pw scram-sha-256"; cat "$hba"; } >"$TEST_DIR/pg_hba.conf"
+cat "$TEST_DIR/pg_hba.conf" >"$hba" # keeps the file's owner and mode
+pg_admin -c "CREATE ROLE certkeep_pw LOGIN PASSWORD 'the-right-one'" -c "SELECT pg_reload_conf()" >/dev/null
+wrong_url="postgresql:///certkeep?host=$POSTGRES_SOCKET_DIR&user=certkeep_pw&password=never-print-this-pw"
+status=0
+"$CERTKEEP_BIN" --state-dir "$STATE" --store "$wrong_url" list >"$TEST_DIR/login.out" 2>&1 || status=$?
+[ "$status" = 1 ] || fail "a refused login exited $status, want 1"
+grep -q "password authentication failed for user \"certkeep_pw\"" "$TEST_DIR/login.out" ||
+  fail "the error does not say the login was refused: $(cat "$TEST_DIR/login.out")"
+assert_names_server "$TEST_DIR/login.out"
+pass "a refused login: exit 1: $(cat "$TEST_DIR/login.out")"
 
 # ---- 1. stopped before the run ---------------------------------------------------------------
 before=$(live_fingerprint "$NAME")
