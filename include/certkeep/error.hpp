@@ -25,6 +25,9 @@ enum class Errc {
   Hook,
   Cancelled,
   Internal,
+  // A renewer's write refused because its lease on the lineage passed to another renewer
+  // (its fencing token is no longer the lineage's): nothing of the write was kept.
+  FencedOut,
 };
 
 std::string_view to_string(Errc code) noexcept;

@@ -26,6 +26,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::Hook: return "hook failed";
     case Errc::Cancelled: return "cancelled";
     case Errc::Internal: return "internal error";
+    case Errc::FencedOut: return "fenced out";
   }
   return "unknown error";
 }

@@ -54,6 +54,7 @@ Result<void> PgConnection::set_up_session() {
                 name_ + ": no schema to keep the store in (its search_path names none that exists)");
   const std::int64_t oid = std::strtoll(PQgetvalue(schema.get(), 0, 0), nullptr, 10);
   lock_key_ = (kLockKeyHigh << 32) | (oid & 0xFFFFFFFF);
+  change_channel_ = "certkeep_changes_" + std::to_string(oid);
   return {};
 }
 
@@ -188,6 +189,12 @@ Result<std::vector<sql::Column>> PgConnection::columns(std::string_view table) {
   while (CERTKEEP_TRY(statement->step()))
     columns.push_back(sql::Column{statement->text(0), statement->text(1) == "ALWAYS"});
   return columns;
+}
+
+Result<void> PgConnection::announce_change() {
+  // Sent by the server at commit, once per transaction however often it is asked.
+  CERTKEEP_TRY(run("NOTIFY " + change_channel_));
+  return {};
 }
 
 Result<void> PgConnection::after_copy() {

@@ -51,6 +51,10 @@ class PgConnection final : public sql::Connection {
   Result<std::vector<std::string>> table_names() override;
   Result<std::vector<sql::Column>> columns(std::string_view table) override;
   Result<void> after_copy() override;
+  Result<void> announce_change() override;
+
+  // The channel this store's changes are announced on: one per schema, like the lock.
+  const std::string& change_channel() const noexcept { return change_channel_; }
 
   // For PgStatement ------------------------------------------------------------------------
   PGconn* handle() const noexcept { return connection_.get(); }
@@ -82,6 +86,7 @@ class PgConnection final : public sql::Connection {
   std::string secret_;
   sql::ConnectOptions options_;
   std::int64_t lock_key_ = 0;
+  std::string change_channel_;
   std::uint64_t generation_ = 1;
   std::uint64_t statements_made_ = 0;
   std::vector<std::string> forgotten_;  // statement names to DEALLOCATE

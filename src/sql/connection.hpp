@@ -125,6 +125,25 @@ class Connection {
   // After rows were copied in with their own ids: the next generated id follows the largest
   // one (PostgreSQL's identity sequences; SQLite needs nothing). Inside the copy's transaction.
   virtual Result<void> after_copy() = 0;
+
+  // ---- the change feed ------------------------------------------------------------------
+  // Inside a write transaction that recorded a change: wakes every ChangeSignal of this store
+  // when (and only if) the transaction commits. PostgreSQL: NOTIFY on the store's channel (one
+  // per schema), delivered at commit, dropped by a rollback. SQLite has no such signal (its
+  // followers read the change counter at a short interval): nothing.
+  virtual Result<void> announce_change() = 0;
+};
+
+// Wakes a follower of a store's change feed when another connection commits a change, so it
+// reads the changes after its cursor at once instead of at its next poll. Not thread-safe.
+class ChangeSignal {
+ public:
+  virtual ~ChangeSignal() = default;
+  // Waits up to `timeout` for announcements: true when at least one arrived (all pending ones
+  // are consumed), false when the time ran out. Errc::Store when the connection is lost: the
+  // follower opens a new signal (with backoff) and reads from its cursor, since announcements
+  // made meanwhile are gone.
+  virtual Result<bool> wait(std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace certkeep::sql

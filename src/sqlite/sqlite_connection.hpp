@@ -37,6 +37,7 @@ class SqliteConnection final : public sql::Connection {
   Result<std::vector<std::string>> table_names() override;
   Result<std::vector<sql::Column>> columns(std::string_view table) override;
   Result<void> after_copy() override { return {}; }
+  Result<void> announce_change() override { return {}; }
 
  private:
   std::unique_ptr<SQLite::Database> db_;

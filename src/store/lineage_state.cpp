@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 15> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -34,6 +34,19 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
     {HistoryKind::RootChanged, "root_changed"},
     {HistoryKind::Placeholder, "placeholder"},
     {HistoryKind::Migrated, "migrated"},
+    {HistoryKind::FencedOut, "fenced_out"},
+}};
+
+constexpr std::array<std::pair<ChangeKind, std::string_view>, 3> kChangeKindNames{{
+    {ChangeKind::Lineage, "lineage"},
+    {ChangeKind::LineageRemoved, "lineage_removed"},
+    {ChangeKind::Challenge, "challenge"},
+}};
+
+constexpr std::array<std::pair<ChallengeKind, std::string_view>, 3> kChallengeKindNames{{
+    {ChallengeKind::Http01, "http-01"},
+    {ChallengeKind::TlsAlpn01, "tls-alpn-01"},
+    {ChallengeKind::Dns01, "dns-01"},
 }};
 
 constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{
@@ -112,6 +125,18 @@ std::string_view to_string(CaState state) noexcept { return name_of(kCaStateName
 
 std::optional<CaState> parse_ca_state(std::string_view text) noexcept {
   return value_of(kCaStateNames, text);
+}
+
+std::string_view to_string(ChangeKind kind) noexcept { return name_of(kChangeKindNames, kind); }
+
+std::optional<ChangeKind> parse_change_kind(std::string_view text) noexcept {
+  return value_of(kChangeKindNames, text);
+}
+
+std::string_view to_string(ChallengeKind kind) noexcept { return name_of(kChallengeKindNames, kind); }
+
+std::optional<ChallengeKind> parse_challenge_kind(std::string_view text) noexcept {
+  return value_of(kChallengeKindNames, text);
 }
 
 bool can_transition(LineageStatus from, LineageStatus to) noexcept {

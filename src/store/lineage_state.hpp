@@ -19,5 +19,7 @@ namespace certkeep::store {
 bool can_transition(LineageStatus from, LineageStatus to) noexcept;
 
 std::optional<HistoryKind> parse_history_kind(std::string_view text) noexcept;
+std::optional<ChangeKind> parse_change_kind(std::string_view text) noexcept;
+std::optional<ChallengeKind> parse_challenge_kind(std::string_view text) noexcept;
 
 }  // namespace certkeep::store

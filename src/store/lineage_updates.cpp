@@ -38,7 +38,7 @@ Error no_lineage(const std::string& name) { return Error(Errc::NotFound, "no lin
 
 Result<void> SqlStore::record_renewal_info(const std::string& name, const std::string& serial,
                                            std::optional<SystemTime> renew_at, SystemTime next_check) {
-  return write("record renewal info of " + name, [&]() -> Result<void> {
+  return write_fenced(name, "record renewal info of " + name, [&]() -> Result<void> {
     StatementLease update = CERTKEEP_TRY(statements_.get(
         "UPDATE certificates SET renew_at = COALESCE(?1, renew_at), ari_check_at = ?2, updated_at = ?3 "
         "WHERE name = ?4 AND serial = ?5"));
@@ -61,7 +61,7 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
   if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": key, certificate and serial are required");
-  return write("commit issuance of " + name, [&]() -> Result<void> {
+  return write_fenced(name, "commit issuance of " + name, [&]() -> Result<void> {
     auto facts = CERTKEEP_TRY(lineage_facts(statements_, name));
     if (!facts) return fail(no_lineage(name));
     // An imported certificate stays tracked-only; anything issued makes the lineage valid.
@@ -101,6 +101,7 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
       drop_order->bind_text(1, name);
       CERTKEEP_TRY(drop_order->execute());
     }
+    CERTKEEP_TRY(record_change(ChangeKind::Lineage, name));
     return insert_event(
         statements_, EventRecord{0, name, kind, cert.serial,
                                  cert.issuer.empty() ? std::string() : "issuer " + cert.issuer, store_now()});
@@ -109,7 +110,7 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
 
 Result<void> SqlStore::record_failure(const std::string& name, const std::string& error_text,
                                       const std::string& detail, SystemTime next_attempt_at) {
-  return write("record failure of " + name, [&]() -> Result<void> {
+  return write_fenced(name, "record failure of " + name, [&]() -> Result<void> {
     auto facts = CERTKEEP_TRY(lineage_facts(statements_, name));
     if (!facts) return fail(no_lineage(name));
     // A lineage with a certificate keeps serving it, so it stays what it was; only a lineage

@@ -108,13 +108,13 @@ Result<void> SqlStore::upsert_lineage(const LineageRecord& lineage) {
   if (lineage.name.empty()) return fail(Errc::InvalidArgument, "a lineage needs a name");
   if (auto checked = check_identifiers(lineage.identifiers); !checked)
     return fail(std::move(checked).error().with_context("lineage " + lineage.name));
-  return write("save lineage " + lineage.name, [&]() -> Result<void> {
+  return write_fenced(lineage.name, "save lineage " + lineage.name, [&]() -> Result<void> {
     const auto from = CERTKEEP_TRY(current_status(statements_, lineage.name));
     if (!from) {
       StatementLease insert = CERTKEEP_TRY(statements_.get(kInsertLineageSql));
       CERTKEEP_TRY(bind_lineage_insert(*insert, lineage));
       CERTKEEP_TRY(insert->execute());
-      return {};
+      return record_change(ChangeKind::Lineage, lineage.name);
     }
     if (!can_transition(*from, lineage.status))
       return fail(bad_transition(lineage.name, *from, lineage.status));
@@ -134,12 +134,12 @@ Result<void> SqlStore::upsert_lineage(const LineageRecord& lineage) {
     bind_settings(*update, 5, lineage.settings);
     update->bind_text(kNameParameter, lineage.name);
     CERTKEEP_TRY(update->execute());
-    return {};
+    return record_change(ChangeKind::Lineage, lineage.name);
   });
 }
 
 Result<void> SqlStore::set_status(const std::string& name, LineageStatus status) {
-  return write("set status of " + name, [&]() -> Result<void> {
+  return write_fenced(name, "set status of " + name, [&]() -> Result<void> {
     const auto from = CERTKEEP_TRY(current_status(statements_, name));
     if (!from) return fail(no_lineage(name));
     if (!can_transition(*from, status)) return fail(bad_transition(name, *from, status));
@@ -149,12 +149,12 @@ Result<void> SqlStore::set_status(const std::string& name, LineageStatus status)
     bind_time(*update, 2, store_now());
     update->bind_text(3, name);
     CERTKEEP_TRY(update->execute());
-    return {};
+    return record_change(ChangeKind::Lineage, name);
   });
 }
 
 Result<void> SqlStore::update_settings(const std::string& name, const LineageSettings& settings) {
-  return write("update settings of " + name, [&]() -> Result<void> {
+  return write_fenced(name, "update settings of " + name, [&]() -> Result<void> {
     constexpr int kUpdatedAt = 1 + kSettingsColumnCount;
     StatementLease update = CERTKEEP_TRY(
         statements_.get("UPDATE certificates SET (" + std::string(kSettingsColumns) + ") = (" +
@@ -164,7 +164,7 @@ Result<void> SqlStore::update_settings(const std::string& name, const LineageSet
     bind_time(*update, kUpdatedAt, store_now());
     update->bind_text(kUpdatedAt + 1, name);
     if (CERTKEEP_TRY(update->execute()) == 0) return fail(no_lineage(name));
-    return {};
+    return record_change(ChangeKind::Lineage, name);
   });
 }
 
@@ -177,6 +177,7 @@ Result<void> SqlStore::insert_lineages_bulk(const std::vector<LineageRecord>& li
         return fail(std::move(bound).error().with_context("lineage " + lineage.name));
       CERTKEEP_TRY(insert->execute());
       insert->reset();
+      CERTKEEP_TRY(record_change(ChangeKind::Lineage, lineage.name));
     }
     return {};
   });
@@ -196,6 +197,7 @@ Result<void> SqlStore::remove_lineage(const std::string& name) {
     StatementLease remove = CERTKEEP_TRY(statements_.get("DELETE FROM certificates WHERE name = ?1"));
     remove->bind_text(1, name);
     CERTKEEP_TRY(remove->execute());
+    CERTKEEP_TRY(record_change(ChangeKind::LineageRemoved, name));
     return insert_event(statements_, removed);
   });
 }

@@ -10,8 +10,8 @@ Result<void> SqlStore::save_order(const OrderRecord& order) {
   if (order.order_url.empty())
     return fail(Errc::InvalidArgument, "save order of " + order.lineage + ": no URL");
   // Unsynced: an order lost in a power cut is replaced by a new one; its key was never used.
-  return write(
-      "save order of " + order.lineage,
+  return write_fenced(
+      order.lineage, "save order of " + order.lineage,
       [&]() -> Result<void> {
         {
           StatementLease exists = CERTKEEP_TRY(statements_.get("SELECT 1 FROM certificates WHERE name = ?1"));
@@ -51,7 +51,7 @@ Result<std::optional<OrderRecord>> SqlStore::find_order(const std::string& linea
 }
 
 Result<void> SqlStore::delete_order(const std::string& lineage) {
-  return write("delete order of " + lineage, [&]() -> Result<void> {
+  return write_fenced(lineage, "delete order of " + lineage, [&]() -> Result<void> {
     StatementLease remove = CERTKEEP_TRY(statements_.get("DELETE FROM orders WHERE lineage = ?1"));
     remove->bind_text(1, lineage);
     CERTKEEP_TRY(remove->execute());

@@ -43,14 +43,14 @@ Result<std::vector<PrivateCaRecord>> SqlStore::load_private_ca(const std::string
 }
 
 Result<void> SqlStore::set_renew_at(const std::string& name, SystemTime at) {
-  return write("schedule the renewal of " + name, [&]() -> Result<void> {
+  return write_fenced(name, "schedule the renewal of " + name, [&]() -> Result<void> {
     StatementLease update = CERTKEEP_TRY(
         statements_.get("UPDATE certificates SET renew_at = ?1, updated_at = ?2 WHERE name = ?3"));
     bind_time(*update, 1, at);
     bind_time(*update, 2, store_now());
     update->bind_text(3, name);
     if (CERTKEEP_TRY(update->execute()) == 0) return fail(Errc::NotFound, "no lineage named " + name);
-    return {};
+    return record_change(ChangeKind::Lineage, name);
   });
 }
 

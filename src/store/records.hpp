@@ -167,7 +167,8 @@ enum class HistoryKind {
   ExpiryWarning,  // an imported certificate is about to expire (once per serial)
   RootChanged,    // a new certificate's chain ends in another CA than the previous one's
   Placeholder,    // a stand-in from the private CA until the first real certificate
-  Migrated        // adopted from another client (certbot) with its certificate, renewed from then on
+  Migrated,       // adopted from another client (certbot) with its certificate, renewed from then on
+  FencedOut       // a renewer's write refused: its lease had passed to another (detail names both)
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 
@@ -178,6 +179,56 @@ struct EventRecord {
   std::string serial;
   std::string detail;  // human text or the problem document (JSON) for failures
   SystemTime at{};
+};
+
+// A lease on a lineage, as taken by try_acquire_lease: its owner and its fencing token, which
+// grows by one each time the lease changes hands, so a later holder always has a larger one.
+struct LeaseGrant {
+  std::string owner;
+  std::int64_t token = 0;
+  SystemTime expires_at{};
+};
+
+// What a row of the change feed says changed (the changes table).
+enum class ChangeKind {
+  Lineage,         // a lineage's certificate, names or settings: read it again
+  LineageRemoved,  // the lineage is gone: serve it no more
+  Challenge        // a pending challenge answer appeared or went (subject: its token)
+};
+std::string_view to_string(ChangeKind kind) noexcept;
+
+struct ChangeRecord {
+  std::int64_t id = 0;  // the cursor: grows with every committed change
+  ChangeKind kind = ChangeKind::Lineage;
+  std::string subject;  // the lineage's name, or a challenge's token
+  SystemTime at{};
+};
+
+// changes_since's answer: the changes after the cursor, oldest first, and whether changes
+// between the cursor and the first of them were pruned already (the reader must then read
+// everything again).
+struct ChangeBatch {
+  std::vector<ChangeRecord> changes;
+  bool resync_needed = false;
+};
+
+// The challenge types a pending answer can be for.
+enum class ChallengeKind { Http01, TlsAlpn01, Dns01 };
+std::string_view to_string(ChallengeKind kind) noexcept;
+
+// A challenge answer pending at the CA, shared through the store so that every node of a fleet
+// answers it, whichever node ordered. HTTP-01: identifier is the host, token the URL's token,
+// response the key authorization. TLS-ALPN-01: the key authorization (each node makes the
+// validation certificate from it). DNS-01: identifier the record's name, response its TXT
+// value, kept until cleaned up.
+struct ChallengeRecord {
+  ChallengeKind kind = ChallengeKind::Http01;
+  std::string identifier;
+  std::string token;
+  std::string response;
+  std::string lineage;
+  std::string owner;  // the lease owner of the renewal that presented it
+  SystemTime expires_at{};
 };
 
 }  // namespace certkeep::store

@@ -138,22 +138,55 @@ CREATE TABLE private_cas (
 );
 )sql";
 
-constexpr std::array<MigrationStep, 4> kSteps{{
+// A fleet shares one store (PostgreSQL):
+// - leases.token: the fencing token, one more each time a lineage's lease changes hands; every
+//   write of a renewal checks it inside its transaction. Lease rows are kept after release
+//   (owner '' and expiry 0) so the token never goes back.
+// - changes: the change feed, one row per write that changes what a terminator serves; its id
+//   is the cursor (ids commit in order: every write holds the store's one write lock).
+// - challenges: answers pending at the CA, so any node answers whichever node ordered.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE changes (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind    TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  at      INTEGER NOT NULL
+);
+CREATE INDEX changes_by_at ON changes(at);
+CREATE TABLE challenges (
+  kind       TEXT NOT NULL,
+  identifier TEXT NOT NULL,
+  token      TEXT NOT NULL,
+  response   TEXT NOT NULL,
+  lineage    TEXT NOT NULL,
+  owner      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, identifier, token)
+);
+CREATE INDEX challenges_by_token ON challenges(token);
+CREATE INDEX challenges_by_expiry ON challenges(expires_at);
+)sql";
+
+constexpr std::array<MigrationStep, 5> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
+    {5, kVersion5},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 6> kTables{{
+constexpr std::array<StoreTable, 8> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
     {"events", "id"},
     {"leases", "name"},
     {"private_cas", "name, generation"},
+    {"changes", "id"},
+    {"challenges", "kind, identifier, token"},
 }};
 
 }  // namespace

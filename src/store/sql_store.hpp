@@ -5,6 +5,7 @@
 // leases.cpp, private_cas.cpp); the row mapping lives in *_rows.cpp, the schema in schema.cpp.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,9 +71,25 @@ class SqlStore final : public Store {
   Result<void> append_event(const EventRecord& event) override;
   Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit) override;
 
-  Result<bool> try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
-                                 std::chrono::seconds ttl, const LeaseAbandoned& abandoned) override;
+  Result<std::optional<LeaseGrant>> acquire_lease(const std::string& name, const std::string& owner,
+                                                  SystemTime now, std::chrono::seconds ttl,
+                                                  const LeaseAbandoned& abandoned) override;
+  Result<bool> extend_lease(const std::string& name, const std::string& owner, std::int64_t token,
+                            SystemTime now, std::chrono::seconds ttl) override;
+  Result<std::optional<LeaseGrant>> lease_of(const std::string& name) override;
   Result<void> release_lease(const std::string& name, const std::string& owner) override;
+
+  Result<ChangeBatch> changes_since(std::int64_t cursor, std::size_t limit) override;
+  Result<std::int64_t> latest_change() override;
+  Result<std::int64_t> prune_changes(SystemTime before) override;
+
+  Result<void> save_challenge(const ChallengeRecord& challenge) override;
+  Result<void> remove_challenge(ChallengeKind kind, const std::string& identifier,
+                                const std::string& token) override;
+  Result<std::optional<ChallengeRecord>> find_challenge(ChallengeKind kind, const std::string& identifier,
+                                                        const std::string& token, SystemTime now) override;
+  Result<std::vector<ChallengeRecord>> pending_challenges(ChallengeKind kind, SystemTime now) override;
+  Result<std::vector<ChallengeRecord>> sweep_challenges(SystemTime now, const LeaseAbandoned& abandoned) override;
 
  private:
   // Whether a write's commit waits for the disk. Synced: the commit is durable when it returns.
@@ -101,6 +118,24 @@ class SqlStore final : public Store {
     return result;
   }
 
+  // write() for a write to lineage `name` that a renewal makes: inside the transaction, before
+  // `body`, the lease this Store holds on `name` (if any) must still be ours (check_fence);
+  // when it is not, nothing is written, the refusal is recorded as a FencedOut event, and the
+  // caller gets Errc::FencedOut.
+  template <class Body>
+  auto write_fenced(const std::string& name, std::string_view what, Body&& body, Commit commit = Commit::Synced)
+      -> std::invoke_result_t<Body> {
+    auto result = write(
+        what,
+        [&]() -> std::invoke_result_t<Body> {
+          if (auto fenced = check_fence(name); !fenced) return fail(std::move(fenced).error());
+          return body();
+        },
+        commit);
+    if (!result && result.error().code() == Errc::FencedOut) (void)record_fenced_out(name, result.error());
+    return result;
+  }
+
   // Runs a read-only body (one statement, or several that need no common snapshot). A
   // connection the engine lost meanwhile (a PostgreSQL server restart) is opened again and the
   // body runs once more: a read is safe to repeat.
@@ -119,6 +154,14 @@ class SqlStore final : public Store {
     return error;
   }
 
+  // Inside a write transaction: Errc::FencedOut when this Store took the lease on `name` and
+  // another owner (or token) holds it now.
+  Result<void> check_fence(const std::string& name);
+  Result<void> record_fenced_out(const std::string& name, const Error& error);
+  // Inside a write transaction: appends a change to the feed and announces it (NOTIFY at
+  // commit on PostgreSQL).
+  Result<void> record_change(ChangeKind kind, const std::string& subject);
+
   // The lineage row, or nullopt; usable inside a transaction.
   Result<std::optional<LineageRecord>> load_lineage(const std::string& name);
   Result<std::vector<LineageRecord>> load_lineages(const std::string& sql,
@@ -129,6 +172,8 @@ class SqlStore final : public Store {
   std::unique_ptr<sql::Connection> connection_;
   int schema_version_;
   sql::StatementCache statements_;  // after connection_: its statements go before the connection closes
+  // The leases this Store holds, by lineage: the writes to those lineages are fenced.
+  std::map<std::string, LeaseGrant, std::less<>> fences_;
 };
 
 }  // namespace certkeep::store

@@ -2,6 +2,7 @@
 // Store::open and Store::open_in_memory: the engine a location names, then migration.
 #include "store/store.hpp"
 
+#include "postgres/pg_listener.hpp"
 #include "postgres/postgres_engine.hpp"
 #include "sqlite/sqlite_engine.hpp"
 #include "store/schema.hpp"
@@ -33,6 +34,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& location, StoreOpt
   const sql::ConnectOptions connect{options.busy_timeout, options.verify_integrity};
   if (is_postgres_location(location)) return open_on(postgres::connect(location, connect));
   return open_on(sqlite::open_file(location, connect));
+}
+
+Result<std::unique_ptr<ChangeSignal>> open_change_signal(const std::string& location, StoreOptions options) {
+  if (!is_postgres_location(location)) return std::unique_ptr<ChangeSignal>();
+  return postgres::listen(location, sql::ConnectOptions{options.busy_timeout, false});
+}
+
+Result<bool> Store::try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
+                                      std::chrono::seconds ttl, const LeaseAbandoned& abandoned) {
+  auto granted = acquire_lease(name, owner, now, ttl, abandoned);
+  if (!granted) return fail(std::move(granted).error());
+  return granted->has_value();
 }
 
 Result<std::unique_ptr<Store>> Store::open_in_memory() {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
+#include "sql/connection.hpp"
 #include "store/records.hpp"
 
 namespace certkeep::store {
@@ -36,6 +37,16 @@ bool is_postgres_location(std::string_view location) noexcept;
 // What a location names, for messages: the path, or the PostgreSQL server, database and user
 // without a password.
 std::string describe_location(std::string_view location);
+
+// Wakes a follower of the change feed (Store::changes_since) when another connection commits a
+// change: see sql::ChangeSignal.
+using ChangeSignal = sql::ChangeSignal;
+
+// The change signal of the store at `location`: on PostgreSQL a connection of its own that
+// LISTENs for the store's announcements; nullptr for SQLite, whose followers read
+// latest_change() at a short interval instead (cheap: one indexed read; never the CA).
+// Errc::Store naming the server when it cannot connect.
+Result<std::unique_ptr<ChangeSignal>> open_change_signal(const std::string& location, StoreOptions options = {});
 
 // One connection. Not thread-safe: one Store per thread (SQLite's WAL and PostgreSQL let several
 // processes and connections share a store). Every method either fully happens or not at all.
@@ -140,13 +151,66 @@ class Store {
   virtual Result<void> append_event(const EventRecord& event) = 0;
   virtual Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit = 100) = 0;
 
-  // Leases for mutual exclusion between processes: true when this owner now holds the lease
-  // on `name` (free, expired, already ours, or held by an owner `abandoned` says is gone — a
-  // crashed process). BEGIN IMMEDIATE makes the check-and-take atomic.
+  // Leases: one renewer per lineage across processes and machines. A lease has an owner, an
+  // expiry and a fencing token that grows by one each time the lease changes hands (never
+  // reused, also after release). acquire_lease takes it when it is free, expired, already
+  // ours, or held by an owner `abandoned` says is gone (a crashed process of this machine):
+  // the grant, or nullopt when a live owner holds it. The check and the take are atomic under
+  // the store's write lock, across a fleet.
+  //
+  // Fencing: while this Store holds a lineage's lease (from acquire to release), every write it
+  // makes to that lineage — commit_issuance, record_failure, record_renewal_info, save_order,
+  // delete_order, upsert_lineage, update_settings, set_status, set_renew_at — first checks,
+  // inside its own transaction, that the lease's owner and token are still ours. When another
+  // renewer has taken it over (this one was paused or cut off past its expiry) the write fails
+  // with Errc::FencedOut naming both holders and changes nothing; a FencedOut event records
+  // the refusal. A lease merely expired and not taken over still fences nothing out.
   using LeaseAbandoned = std::function<bool(std::string_view owner)>;
-  virtual Result<bool> try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
-                                         std::chrono::seconds ttl, const LeaseAbandoned& abandoned = {}) = 0;
+  virtual Result<std::optional<LeaseGrant>> acquire_lease(const std::string& name, const std::string& owner,
+                                                          SystemTime now, std::chrono::seconds ttl,
+                                                          const LeaseAbandoned& abandoned = {}) = 0;
+  // acquire_lease, as a yes or no.
+  Result<bool> try_acquire_lease(const std::string& name, const std::string& owner, SystemTime now,
+                                 std::chrono::seconds ttl, const LeaseAbandoned& abandoned = {});
+  // The heartbeat: moves the expiry of a lease still held by `owner` with `token` to now + ttl.
+  // False when it is not (expired and taken over, or released): the holder has lost it.
+  virtual Result<bool> extend_lease(const std::string& name, const std::string& owner, std::int64_t token,
+                                    SystemTime now, std::chrono::seconds ttl) = 0;
+  // The lease row of `name` (owner empty when released), or nullopt when it was never taken.
+  virtual Result<std::optional<LeaseGrant>> lease_of(const std::string& name) = 0;
+  // Releases the owner's lease (the token is kept for the next holder) and stops fencing.
   virtual Result<void> release_lease(const std::string& name, const std::string& owner) = 0;
+
+  // The change feed: every write that changes what a terminator serves — a committed
+  // certificate (issued, renewed, imported, placeholder), a lineage created, given other names
+  // or settings, revoked or removed, a challenge answer presented or withdrawn — appends a
+  // change in its own transaction, whose id (the cursor) grows with every commit; on
+  // PostgreSQL the same transaction NOTIFYs (change_signal). Changes older than a day are
+  // pruned by prune_changes.
+  // The changes with an id above `cursor`, oldest first, at most `limit`; resync_needed when
+  // rows after the cursor were pruned already (read everything again).
+  virtual Result<ChangeBatch> changes_since(std::int64_t cursor, std::size_t limit = 1000) = 0;
+  // The newest change's id (0 when there is none): where a follower starts after a full read.
+  virtual Result<std::int64_t> latest_change() = 0;
+  // Deletes the changes recorded before `before`, keeping the newest; the number deleted.
+  virtual Result<std::int64_t> prune_changes(SystemTime before) = 0;
+
+  // Shared challenge answers (a fleet: whichever node the CA asks answers). save_challenge
+  // inserts or replaces (kind, identifier, token) and records a Challenge change; so does
+  // remove_challenge (no row: nothing). find_challenge: the answer pending for that key now
+  // (not expired).
+  virtual Result<void> save_challenge(const ChallengeRecord& challenge) = 0;
+  virtual Result<void> remove_challenge(ChallengeKind kind, const std::string& identifier,
+                                        const std::string& token) = 0;
+  virtual Result<std::optional<ChallengeRecord>> find_challenge(ChallengeKind kind, const std::string& identifier,
+                                                                const std::string& token, SystemTime now) = 0;
+  // Every pending answer of `kind` (not expired), for a node loading them after a change.
+  virtual Result<std::vector<ChallengeRecord>> pending_challenges(ChallengeKind kind, SystemTime now) = 0;
+  // Removes answers whose expiry passed or whose owner `abandoned` says is gone (a node that
+  // crashed between presenting and cleaning up); the records removed, so DNS-01 records can
+  // be deleted from their zone too.
+  virtual Result<std::vector<ChallengeRecord>> sweep_challenges(SystemTime now,
+                                                                const LeaseAbandoned& abandoned = {}) = 0;
 };
 
 }  // namespace certkeep::store

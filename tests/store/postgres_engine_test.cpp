@@ -193,3 +193,57 @@ TEST_CASE("postgres: the store's schema uses PostgreSQL's types for SQLite's wor
 
 }  // namespace
 }  // namespace certkeep::store
+
+namespace certkeep::store {
+namespace {
+
+using namespace testing;
+
+TEST_CASE("postgres: a committed change wakes a listener at once; a rolled-back one does not", "[.postgres]") {
+  require_postgres();
+  TempDir dir;
+  auto store = open_store(dir.store());
+  auto signal = open_change_signal(dir.store());
+  INFO((signal ? std::string() : signal.error().to_string()));
+  REQUIRE(signal);
+  REQUIRE(*signal);
+  CHECK((*signal)->wait(std::chrono::milliseconds(0)).value() == false);
+  const auto before = std::chrono::steady_clock::now();
+  REQUIRE(store->upsert_lineage(pending_lineage("a.example.com")));
+  CHECK((*signal)->wait(std::chrono::milliseconds(5000)).value() == true);
+  CHECK(std::chrono::steady_clock::now() - before < std::chrono::seconds(1));
+  // A write that fails (no such lineage) rolls back its NOTIFY with it.
+  CHECK_FALSE(store->remove_lineage("missing.example.com"));
+  CHECK((*signal)->wait(std::chrono::milliseconds(200)).value() == false);
+  // A store in another schema of the same database has a channel of its own.
+  TempDir other_dir;
+  auto other = open_store(other_dir.store());
+  REQUIRE(other->upsert_lineage(pending_lineage("b.example.com")));
+  CHECK((*signal)->wait(std::chrono::milliseconds(200)).value() == false);
+}
+
+TEST_CASE("postgres: a listener whose backend is terminated reports the loss", "[.postgres]") {
+  require_postgres();
+  TempDir dir;
+  const std::string url = dir.store() + "&application_name=certkeep-listener";
+  auto store = open_store(dir.store());
+  auto signal = open_change_signal(url).value();
+  REQUIRE(signal);
+  REQUIRE(terminate_connections("certkeep-listener") == 1);
+  auto waited = signal->wait(std::chrono::milliseconds(5000));
+  REQUIRE_FALSE(waited);
+  CHECK(waited.error().code() == Errc::Store);
+  CHECK_THAT(waited.error().message(), Catch::Contains("change notification connection was lost"));
+  // A new signal hears the next change.
+  auto again = open_change_signal(url).value();
+  REQUIRE(store->upsert_lineage(pending_lineage("after.example.com")));
+  CHECK(again->wait(std::chrono::milliseconds(5000)).value() == true);
+}
+
+TEST_CASE("postgres: SQLite has no signal; its followers read the change counter", "[.postgres]") {
+  certkeep::testing::TempDir dir("sqlite-signal");
+  CHECK(open_change_signal((dir.path() / "certkeep.db").string()).value() == nullptr);
+}
+
+}  // namespace
+}  // namespace certkeep::store
