@@ -82,6 +82,22 @@ App::App(AppOptions options, std::unique_ptr<store::Store> store,
     : options_(std::move(options)), store_(std::move(store)), processes_(std::move(processes)) {
   if (!options_.make_transport) options_.make_transport = curl_transport_factory();
   if (!options_.make_solver) options_.make_solver = default_solver_factory(options_.state_dir);
+  if (store::is_postgres_location(options_.store)) {
+    // A fleet's store: a lineage answered in process (a library node's) is answered by every
+    // node from the store, so a renewer without a responder of its own can renew it too.
+    SolverFactory base = options_.make_solver;
+    options_.make_solver = [base](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
+      if (settings.challenge_method == store::ChallengeMethod::Memory) return std::shared_ptr<Solver>();
+      return base(settings);
+    };
+  }
+  const std::string location = options_.store;
+  const store::StoreOptions store_options{.verify_integrity = false};
+  lease_keeper_ = std::make_shared<LeaseKeeper>(
+      [location, store_options] { return store::Store::open(location, store_options); },
+      options_.lease_ttl.count() > 0 ? options_.lease_ttl
+                                     : options_.issuance.poll_deadline + std::chrono::seconds(300),
+      options_.clock ? *options_.clock : core::system_clock());
   services_ = std::make_unique<Services>(make_services(*store_));
 }
 
@@ -89,14 +105,18 @@ App::~App() = default;
 
 Services App::make_services(store::Store& store) {
   core::Clock& clock = options_.clock ? *options_.clock : core::system_clock();
-  return Services{store,
-                  clock,
-                  options_.state_dir,
-                  *processes_,
-                  options_.make_transport,
-                  options_.make_solver,
-                  options_.progress,
-                  options_.issuance};
+  Services services{store,
+                    clock,
+                    options_.state_dir,
+                    *processes_,
+                    options_.make_transport,
+                    options_.make_solver,
+                    options_.progress,
+                    options_.issuance};
+  services.lease_ttl = options_.lease_ttl;
+  services.lease_keeper = lease_keeper_;
+  services.share_challenges = store::is_postgres_location(options_.store);
+  return services;
 }
 
 Result<LineageRecord> App::issue(const IssueRequest& request) {

@@ -12,6 +12,7 @@
 
 #include "certkeep/result.hpp"
 #include "lifecycle/import.hpp"
+#include "lifecycle/lease_keeper.hpp"
 #include "lifecycle/issue.hpp"
 #include "lifecycle/renewer.hpp"
 #include "lifecycle/services.hpp"
@@ -43,6 +44,9 @@ struct AppOptions {
   acme::IssuanceOptions issuance;
   // Run the store's integrity check at open (long-lived processes: daemon, library).
   bool verify_store = false;
+  // A renewal's lease TTL (Services::lease_ttl); 0: the default. A heartbeat extends it while
+  // the renewal runs.
+  std::chrono::seconds lease_ttl{0};
 };
 
 struct RenewSelection {
@@ -102,6 +106,7 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<deploy::ProcessRunner> processes_;
   std::unique_ptr<Services> services_;
+  std::shared_ptr<LeaseKeeper> lease_keeper_;  // one heartbeat for every worker's leases
 };
 
 }  // namespace certkeep::lifecycle

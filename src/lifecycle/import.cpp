@@ -107,7 +107,7 @@ Result<store::LineageRecord> import_certificate(Services& services, const Import
   const store::IssuedCertificate cert =
       CERTKEEP_TRY(checked_certificate(request, services.clock.now(), names));
 
-  Lease lease(services.store, request.lineage, lease_owner_id());
+  Lease lease(services.store, request.lineage, lease_owner_id(), services.lease_keeper.get());
   if (!CERTKEEP_TRY(lease.acquire(services.clock.now(), lease_ttl(services))))
     return fail(Errc::Busy, request.lineage + " is being renewed by another certkeep process");
   auto existing = CERTKEEP_TRY(services.store.find_lineage(request.lineage));

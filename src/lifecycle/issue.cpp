@@ -11,7 +11,7 @@
 namespace certkeep::lifecycle {
 
 Result<store::LineageRecord> issue(Services& services, const IssueRequest& request) {
-  Lease lease(services.store, request.lineage, lease_owner_id());
+  Lease lease(services.store, request.lineage, lease_owner_id(), services.lease_keeper.get());
   if (!CERTKEEP_TRY(lease.acquire(services.clock.now(), lease_ttl(services))))
     return fail(Errc::Busy, request.lineage + " is being renewed by another certkeep process");
 

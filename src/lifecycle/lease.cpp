@@ -69,12 +69,15 @@ bool lease_owner_abandoned(std::string_view owner) {
 
 Lease::~Lease() {
   if (!held_) return;
+  if (keeper_ != nullptr) keeper_->drop(lineage_, owner_);
   if (auto released = store_.release_lease(lineage_, owner_); !released)
     core::log::warn("release lease " + lineage_ + ": " + released.error().to_string());
 }
 
 Result<bool> Lease::acquire(core::SystemTime now, std::chrono::seconds ttl) {
-  held_ = CERTKEEP_TRY(store_.try_acquire_lease(lineage_, owner_, now, ttl, &lease_owner_abandoned));
+  auto grant = CERTKEEP_TRY(store_.acquire_lease(lineage_, owner_, now, ttl, &lease_owner_abandoned));
+  held_ = grant.has_value();
+  if (held_ && keeper_ != nullptr) keeper_->hold(lineage_, *grant);
   return held_;
 }
 

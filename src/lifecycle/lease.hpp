@@ -11,6 +11,7 @@
 
 #include "certkeep/result.hpp"
 #include "core/clock.hpp"
+#include "lifecycle/lease_keeper.hpp"
 #include "store/store.hpp"
 
 namespace certkeep::lifecycle {
@@ -23,22 +24,26 @@ std::string lease_owner_id();
 // format are never called abandoned: their leases only expire.
 bool lease_owner_abandoned(std::string_view owner);
 
-// Held from a successful acquire() until destruction.
+// Held from a successful acquire() until destruction. While held, the store fences every write
+// of this renewal to the lineage (store::Store::acquire_lease), and `keeper` (when given)
+// extends the lease every third of its TTL.
 class Lease {
  public:
-  Lease(store::Store& store, std::string lineage, std::string owner)
-      : store_(store), lineage_(std::move(lineage)), owner_(std::move(owner)) {}
+  Lease(store::Store& store, std::string lineage, std::string owner, LeaseKeeper* keeper = nullptr)
+      : store_(store), lineage_(std::move(lineage)), owner_(std::move(owner)), keeper_(keeper) {}
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
   ~Lease();
 
   // False when a live process holds it.
   Result<bool> acquire(core::SystemTime now, std::chrono::seconds ttl);
+  const std::string& owner() const noexcept { return owner_; }
 
  private:
   store::Store& store_;
   std::string lineage_;
   std::string owner_;
+  LeaseKeeper* keeper_;
   bool held_ = false;
 };
 

@@ -51,6 +51,7 @@ std::string_view to_string(RenewOutcome outcome) noexcept {
     case RenewOutcome::Busy: return "busy in another process";
     case RenewOutcome::Failed: return "failed";
     case RenewOutcome::DeployFailed: return "deploy failed";
+    case RenewOutcome::FencedOut: return "fenced out (another renewer took the lease over)";
   }
   return "failed";
 }
@@ -64,7 +65,7 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
     return result;
   };
 
-  Lease lease(services.store, name, lease_owner_id());
+  Lease lease(services.store, name, lease_owner_id(), services.lease_keeper.get());
   auto held = lease.acquire(services.clock.now(), lease_ttl(services));
   if (!held) return failed(std::move(held).error());
   if (!*held) {
@@ -106,11 +107,18 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
   auto cert = issuer_for(lineage.settings.issuer_kind)
                   .obtain(services, lineage,
                           AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
-  if (!cert) return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
+  if (!cert) {
+    if (cert.error().code() == Errc::FencedOut) return failed(std::move(cert).error(), RenewOutcome::FencedOut);
+    return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
+  }
   auto stored = commit_and_deploy(
       services, name, *cert,
       has_cert && !lineage.serves_placeholder() ? store::HistoryKind::Renewed : store::HistoryKind::Issued);
   result.serial = cert->serial;
+  if (!stored && stored.error().code() == Errc::FencedOut) {
+    core::log::warn(name + ": " + stored.error().to_string());
+    return failed(std::move(stored).error(), RenewOutcome::FencedOut);
+  }
   if (!stored) return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
   result.outcome = RenewOutcome::Renewed;
   return result;

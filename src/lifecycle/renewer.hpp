@@ -15,7 +15,9 @@
 
 namespace certkeep::lifecycle {
 
-enum class RenewOutcome { Renewed, NotDue, RenewedElsewhere, Busy, Failed, DeployFailed };
+// FencedOut: this renewer's lease passed to another while it worked (it was paused or cut off
+// past the lease's expiry); its result was refused by the store and nothing of it was kept.
+enum class RenewOutcome { Renewed, NotDue, RenewedElsewhere, Busy, Failed, DeployFailed, FencedOut };
 std::string_view to_string(RenewOutcome outcome) noexcept;
 
 struct RenewResult {

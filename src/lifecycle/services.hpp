@@ -49,6 +49,8 @@ class ClientCache {
   std::map<std::string, Entry> entries_;
 };
 
+class LeaseKeeper;
+
 struct Services {
   store::Store& store;
   core::Clock& clock;
@@ -59,6 +61,16 @@ struct Services {
   ProgressSink progress;            // may be empty
   acme::IssuanceOptions issuance;
   std::chrono::seconds hook_timeout{300};
+  // How long a renewal's lease lasts without a heartbeat. Default (0): the order's poll
+  // deadline plus 5 minutes. A fleet sets it short (a minute): lease_keeper extends it while
+  // the renewal runs, and a stopped renewer's lease lapses soon.
+  std::chrono::seconds lease_ttl{0};
+  // The heartbeat of this process's leases; none (nullptr) for a store without a location (in
+  // memory), where the lease simply lasts lease_ttl.
+  std::shared_ptr<LeaseKeeper> lease_keeper;
+  // A fleet's store (PostgreSQL): every challenge answer a renewal presents is also saved in
+  // the store, so whichever node the CA asks answers it (shared_challenges.hpp).
+  bool share_challenges = false;
   // Not thread-safe: each worker has its own Services and so its own cache.
   std::shared_ptr<ClientCache> clients = std::make_shared<ClientCache>();
 };
