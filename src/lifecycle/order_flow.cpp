@@ -8,6 +8,8 @@
 #include "core/result_macros.hpp"
 #include "crypto/private_key.hpp"
 #include "lifecycle/deployer.hpp"
+#include "lifecycle/lease.hpp"
+#include "lifecycle/shared_challenges.hpp"
 #include "lifecycle/retry_policy.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 
@@ -26,6 +28,7 @@ Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& li
 }  // namespace
 
 std::chrono::seconds lease_ttl(const Services& services) {
+  if (services.lease_ttl.count() > 0) return services.lease_ttl;
   return services.issuance.poll_deadline + std::chrono::seconds(300);
 }
 
@@ -58,6 +61,10 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   core::failpoint("key_chosen");
   core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
   std::shared_ptr<Solver> solver = CERTKEEP_TRY(services.make_solver(settings));
+  if (services.share_challenges)
+    solver = share_challenges(std::move(solver), services.store, lineage.name, lease_owner_id(),
+                              services.clock.now() + lease_ttl(services));
+  if (!solver) return fail(Errc::InvalidArgument, lineage.name + ": no challenge solver for its settings");
 
   acme::IssuanceRequest request{
       .names = lineage.identifiers,
