@@ -68,6 +68,14 @@ struct ManagerOptions {
   // certkeep-ca, so handshakes succeed while the CA is asked; manage() then keeps the lineage
   // (serving the placeholder) even when that first issuance fails. Default: false.
   bool placeholder = false;
+  // Follow the store's change feed: a lineage this Manager serves, renewed by another process
+  // or node, is served here within a second (not at the next check_interval), and with a
+  // PostgreSQL store every node answers the HTTP-01 challenges any node's renewal presented
+  // (http01_response). PostgreSQL: LISTEN/NOTIFY on a connection of its own, reconnected with
+  // backoff, resynchronised from its cursor so no change is missed. SQLite: the change counter
+  // read every 250 ms (several processes on one host). Default: on for a PostgreSQL store, off
+  // for SQLite.
+  std::optional<bool> follow_changes;
 };
 
 // Thread-safety: every method may be called from any thread. certificate() and
@@ -127,8 +135,10 @@ class Manager final : public CertificateSource {
   // In-process HTTP-01 (RFC 8555 §8.3): the body to answer for a GET of `raw_path` (the
   // request target exactly as received, "/.well-known/acme-challenge/<token>") on `host`
   // (the Host header; a ":port" suffix is ignored), or nullopt when no issuance of this
-  // Manager is waiting for that token on that host. Serve it as 200, Content-Type
-  // text/plain; answer 404 for nullopt. Cheap, never blocks on a renewal.
+  // Manager is waiting for that token on that host — with a PostgreSQL store, of any node or
+  // renewer of the fleet (answers saved in the store, kept here by the change feed; a token
+  // not known yet is read from the store, one such read at a time). Serve it as 200,
+  // Content-Type text/plain; answer 404 for nullopt. Never blocks on a renewal.
   std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const;
 
   // The hot path (see CertificateSource): exact name, then wildcard, else nullptr; an empty

@@ -41,7 +41,16 @@ Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
       responder_(std::move(responder)),
       app_(std::move(app)) {}
 
-Manager::Impl::~Impl() { stop(); }
+Manager::Impl::~Impl() {
+  follower_.reset();  // its thread publishes into this Impl
+  stop();
+}
+
+std::optional<std::string> Manager::Impl::http01_response(std::string_view host, std::string_view raw_path) const {
+  if (auto mine = responder_->answer(host, raw_path)) return mine;
+  if (shared_answers_) return shared_answers_->answer(host, raw_path);
+  return std::nullopt;
+}
 
 store::LineageSettings Manager::Impl::desired_settings(
     const std::optional<store::LineageRecord>& existing) const {
@@ -163,7 +172,13 @@ void Manager::Impl::add_managed(const std::string& lineage) {
   managed_names_ = managed_;
 }
 
+bool Manager::Impl::is_managed(const std::string& lineage) const {
+  std::lock_guard lock(names_mutex_);
+  return std::find(managed_names_.begin(), managed_names_.end(), lineage) != managed_names_.end();
+}
+
 Event Manager::Impl::failed_event(const std::string& lineage, Error error) const {
+  std::lock_guard publishing(publish_mutex_);
   auto served = served_.find(lineage);
   return Event{EventKind::Failed, lineage, served != served_.end() ? served->second->serial() : "",
                std::move(error), clock_.now()};
@@ -185,37 +200,100 @@ void Manager::Impl::renew_due(std::vector<Event>& events) {
   }
 }
 
+bool Manager::Impl::take_locked(const std::string& lineage, const store::LineageRecord& stored,
+                                std::vector<Event>& events) {
+  if (stored.cert_pem.empty()) return false;  // never issued: keep serving what we have
+  std::shared_ptr<const CertifiedKey>& served = served_[lineage];
+  if (served && served->serial() == stored.serial) return false;
+  auto snapshot = deploy::make_certified_key(lineage, stored.cert_pem, stored.chain_pem, stored.key_pem.view());
+  if (!snapshot) {
+    events.push_back(Event{EventKind::Failed, lineage, served ? served->serial() : "",
+                           std::move(snapshot).error().with_context("load " + lineage), clock_.now()});
+    if (!served) served_.erase(lineage);
+    return false;
+  }
+  events.push_back(Event{served ? EventKind::Renewed : EventKind::Issued, lineage, (*snapshot)->serial(),
+                         std::nullopt, clock_.now()});
+  served = std::move(*snapshot);
+  return true;
+}
+
+void Manager::Impl::publish_served_locked() {
+  std::vector<std::string> order;
+  {
+    std::lock_guard lock(names_mutex_);
+    order = managed_names_;
+  }
+  std::vector<std::shared_ptr<const CertifiedKey>> snapshots;
+  for (const std::string& lineage : order)
+    if (auto it = served_.find(lineage); it != served_.end()) snapshots.push_back(it->second);
+  published_.publish(deploy::CertificateTable::build(std::move(snapshots)));
+}
+
 void Manager::Impl::refresh(std::vector<Event>& events) {
   bool changed = false;
   store::Store& store = app_->services().store;
+  std::lock_guard publishing(publish_mutex_);
   for (const std::string& lineage : managed_) {
     auto record = store.find_lineage(lineage);
     if (!record) {
       core::log::warn("refresh " + lineage + ": " + record.error().to_string());
       continue;
     }
-    if (!*record || (*record)->cert_pem.empty())
-      continue;  // removed or never issued: keep serving the last one
-    const store::LineageRecord& stored = **record;
-    std::shared_ptr<const CertifiedKey>& served = served_[lineage];
-    if (served && served->serial() == stored.serial) continue;
-    auto snapshot =
-        deploy::make_certified_key(lineage, stored.cert_pem, stored.chain_pem, stored.key_pem.view());
-    if (!snapshot) {
-      events.push_back(failed_event(lineage, std::move(snapshot).error().with_context("load " + lineage)));
-      if (!served) served_.erase(lineage);
-      continue;
-    }
-    events.push_back(Event{served ? EventKind::Renewed : EventKind::Issued, lineage, (*snapshot)->serial(),
-                           std::nullopt, clock_.now()});
-    served = std::move(*snapshot);
-    changed = true;
+    if (!*record) continue;  // removed: keep serving the last one
+    changed = take_locked(lineage, **record, events) || changed;
   }
-  if (!changed) return;
-  std::vector<std::shared_ptr<const CertifiedKey>> snapshots;
-  for (const std::string& lineage : managed_)
-    if (auto it = served_.find(lineage); it != served_.end()) snapshots.push_back(it->second);
-  published_.publish(deploy::CertificateTable::build(std::move(snapshots)));
+  if (changed) publish_served_locked();
+}
+
+void Manager::Impl::lineage_changed(const std::string& lineage, store::Store& store, std::vector<Event>& events) {
+  std::lock_guard publishing(publish_mutex_);
+  auto record = store.find_lineage(lineage);
+  if (!record) {
+    core::log::warn("change feed: read " + lineage + ": " + record.error().to_string());
+    return;
+  }
+  if (*record && take_locked(lineage, **record, events)) publish_served_locked();
+}
+
+void Manager::Impl::apply_changes(const std::vector<store::ChangeRecord>& changes, store::Store& store) {
+  std::vector<Event> events;
+  bool challenges = false;
+  for (const store::ChangeRecord& change : changes) {
+    if (change.kind == store::ChangeKind::Challenge) challenges = true;
+    // A removed lineage keeps serving its last certificate here, as refresh() does.
+    else if (change.kind == store::ChangeKind::Lineage && is_managed(change.subject))
+      lineage_changed(change.subject, store, events);
+  }
+  if (challenges && shared_answers_)
+    if (auto reloaded = shared_answers_->reload(store); !reloaded)
+      core::log::warn("change feed: challenge answers: " + reloaded.error().to_string());
+  hub_->notify(events);
+}
+
+void Manager::Impl::resync(store::Store& store) {
+  std::vector<std::string> managed;
+  {
+    std::lock_guard lock(names_mutex_);
+    managed = managed_names_;
+  }
+  std::vector<Event> events;
+  for (const std::string& lineage : managed) lineage_changed(lineage, store, events);
+  if (shared_answers_)
+    if (auto reloaded = shared_answers_->reload(store); !reloaded)
+      core::log::warn("change feed: challenge answers: " + reloaded.error().to_string());
+  hub_->notify(events);
+}
+
+Result<void> Manager::Impl::follow_changes(std::shared_ptr<lifecycle::SharedAnswers> shared,
+                                           lifecycle::ChangeFollowerOptions options) {
+  shared_answers_ = std::move(shared);
+  lifecycle::ChangeHandlers handlers{
+      .apply = [this](const std::vector<store::ChangeRecord>& changes,
+                      store::Store& store) { apply_changes(changes, store); },
+      .resync = [this](store::Store& store) { resync(store); }};
+  follower_ = CERTKEEP_TRY(lifecycle::ChangeFollower::start(std::move(options), std::move(handlers)));
+  return {};
 }
 
 std::chrono::milliseconds Manager::Impl::next_sleep() {
@@ -353,8 +431,18 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
                                             lifecycle::CaOptions{.name = options.private_ca}, false,
                                             app->services().clock.now()));
   core::Clock& clock = seams.clock != nullptr ? *seams.clock : core::system_clock();
+  const std::string location = app->store_location();
+  const bool fleet = store::is_postgres_location(location);
+  const bool follow = options.follow_changes.value_or(fleet);
   auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder), clock,
                                               seams.min_sleep);
+  if (follow) {
+    std::shared_ptr<lifecycle::SharedAnswers> shared;
+    if (fleet)
+      shared = std::make_shared<lifecycle::SharedAnswers>(
+          [location] { return store::Store::open(location); }, clock);
+    CERTKEEP_TRY(impl->follow_changes(std::move(shared), lifecycle::ChangeFollowerOptions{.store_location = location}));
+  }
   return std::make_unique<Manager>(std::move(impl));
 }
 

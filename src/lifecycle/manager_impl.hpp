@@ -6,7 +6,10 @@
 //
 // Locking: work_mutex_ serializes everything that touches the App (it owns one store
 // connection, which is single-threaded): manage(), renew_now() and each pass of the renewal
-// thread. The handshake path (certificate()) and http01_response() never take it.
+// thread. publish_mutex_ (inside it) makes "read a lineage, then publish it" one step, so the
+// change follower (a renewal committed by another node) never waits for a renewal of this one,
+// and of two publishers of a lineage the later read is published last. The handshake path
+// (certificate()) and http01_response() take neither.
 #pragma once
 
 #include <chrono>
@@ -23,8 +26,10 @@
 #include "core/clock.hpp"
 #include "deploy/certificate_table.hpp"
 #include "lifecycle/app.hpp"
+#include "lifecycle/change_follower.hpp"
 #include "lifecycle/http01_responder.hpp"
 #include "lifecycle/manager_events.hpp"
+#include "lifecycle/shared_challenges.hpp"
 
 namespace certkeep {
 
@@ -53,9 +58,8 @@ class Manager::Impl {
   Result<void> renew_now(const std::string& lineage);
   Result<void> import(const std::string& lineage, const std::filesystem::path& cert_file,
                       const std::filesystem::path& key_file, const std::filesystem::path& chain_file);
-  std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const {
-    return responder_->answer(host, raw_path);
-  }
+  // This Manager's own pending answers, else (a fleet) those any node saved in the store.
+  std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const;
   std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const {
     return published_.certificate(server_name);
   }
@@ -71,6 +75,15 @@ class Manager::Impl {
   // due, republishes, notifies. Returns how long the thread would sleep next.
   std::chrono::milliseconds run_pass();
   bool is_running() const;
+  // Follows the store's change feed from now on (ChangeFollower): a lineage this Manager
+  // serves, renewed by another process or node, is published within a second; with a fleet's
+  // store the pending challenge answers of every node are kept too (`shared`, may be null).
+  Result<void> follow_changes(std::shared_ptr<lifecycle::SharedAnswers> shared,
+                              lifecycle::ChangeFollowerOptions options);
+  // Reads `lineage` from `store` and publishes it when its serial changed (an Issued/Renewed
+  // event in `events`). Not for an unmanaged lineage.
+  void lineage_changed(const std::string& lineage, store::Store& store, std::vector<Event>& events);
+  const lifecycle::ChangeFollower* follower() const noexcept { return follower_.get(); }
   // The published table and the responder, for tests and the TLS glue.
   const deploy::PublishedCertificates& published() const noexcept { return published_; }
   lifecycle::Http01Responder& responder() noexcept { return *responder_; }
@@ -84,6 +97,13 @@ class Manager::Impl {
   std::chrono::milliseconds next_sleep();
   void add_managed(const std::string& lineage);
   Event failed_event(const std::string& lineage, Error error) const;
+  // With publish_mutex_ held: takes `stored` as the served snapshot of `lineage` when its serial
+  // is new (true), and publish_served() makes the table of every served lineage.
+  bool take_locked(const std::string& lineage, const store::LineageRecord& stored, std::vector<Event>& events);
+  void publish_served_locked();
+  bool is_managed(const std::string& lineage) const;
+  void apply_changes(const std::vector<store::ChangeRecord>& changes, store::Store& store);
+  void resync(store::Store& store);
 
   const ManagerOptions options_;
   core::Clock& clock_;
@@ -95,7 +115,10 @@ class Manager::Impl {
   std::mutex work_mutex_;
   std::unique_ptr<lifecycle::App> app_;
   std::vector<std::string> managed_;  // lineage names, in the order manage() first saw them
+  mutable std::mutex publish_mutex_;  // served_ and publishing
   std::map<std::string, std::shared_ptr<const CertifiedKey>> served_;  // lineage → published
+  std::shared_ptr<lifecycle::SharedAnswers> shared_answers_;  // set before follower_ starts
+  std::unique_ptr<lifecycle::ChangeFollower> follower_;       // last: stopped first
 
   mutable std::mutex names_mutex_;  // a copy of managed_ for lineages()
   std::vector<std::string> managed_names_;
