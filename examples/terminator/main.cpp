@@ -3,6 +3,7 @@
 //
 //   certkeep_terminator --state-dir DIR --server URL [--ca-bundle PEM] [--email ADDR]
 //                       --http-port N --https-port N -d NAME [-d NAME…] [--renew-every SECONDS]
+//                       [--store URL] [--lineage-per-name 1] [--renew 0]
 //
 // - The HTTP port answers ACME HTTP-01 through Manager::http01_response (no second listener),
 //   and GET /.certkeep/renew forces a renewal of every lineage (so does SIGUSR1).
@@ -12,6 +13,9 @@
 // - --renew-every SECONDS forces a renewal that often (a demo of the live swap).
 // - It prints "ready https://127.0.0.1:N serial X" once serving, and one line per Manager
 //   event: "event issued|renewed|failed LINEAGE serial X at_ms=T [error …]".
+// - --store URL shares a PostgreSQL store with a fleet of terminators (ManagerOptions::store);
+//   --lineage-per-name 1 makes each -d NAME a lineage of its own; --renew 0 serves without a
+//   renewal thread (a fleet's renewers renew; the change feed brings their certificates).
 // - SIGINT/SIGTERM stop it.
 //
 // Plain POSIX sockets and one thread per connection keep it short; a real proxy would use an
@@ -64,6 +68,8 @@ struct Args {
   int https_port = 0;
   std::vector<std::string> names;
   int renew_every = 0;  // seconds; 0: only when due
+  bool lineage_per_name = false;
+  bool renew = true;
 };
 
 std::optional<int> to_int(std::string_view text) {
@@ -97,6 +103,12 @@ std::optional<Args> parse_args(int argc, char** argv) {
       args.https_port = *number;
     else if (flag == "--renew-every" && number)
       args.renew_every = *number;
+    else if (flag == "--store")
+      args.options.store = value;
+    else if (flag == "--lineage-per-name" && number)
+      args.lineage_per_name = *number != 0;
+    else if (flag == "--renew" && number)
+      args.renew = *number != 0;
     else
       return std::nullopt;
   }
@@ -181,10 +193,17 @@ int run(Args args) {
   Server https(https_fd, [&](int fd) { serve_https(fd, ctx.get()); });
 
   int status = 0;
-  if (auto managed = manager->manage(args.names); !managed) {
+  certkeep::Result<void> managed;
+  if (args.lineage_per_name) {
+    for (const std::string& name : args.names)
+      if (managed = manager->manage({name}); !managed) break;
+  } else {
+    managed = manager->manage(args.names);
+  }
+  if (!managed) {
     say("manage: " + managed.error().to_string());
     status = 1;
-  } else if (auto started = manager->start(); !started) {
+  } else if (auto started = args.renew ? manager->start() : certkeep::Result<void>{}; !started) {
     say("start: " + started.error().to_string());
     status = 1;
   } else {
@@ -218,7 +237,8 @@ int main(int argc, char** argv) {
   if (!args) {
     std::fprintf(stderr,
                  "usage: %s --state-dir DIR --server URL [--ca-bundle PEM] [--email ADDR]\n"
-                 "          --http-port N --https-port N -d NAME [-d NAME...] [--renew-every SECONDS]\n",
+                 "          --http-port N --https-port N -d NAME [-d NAME...] [--renew-every SECONDS]\n"
+                 "          [--store URL] [--lineage-per-name 1] [--renew 0]\n",
                  argv[0]);
     return 2;
   }

@@ -5,8 +5,9 @@
 namespace certkeep::cli {
 
 Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out,
-                                                 bool verify_store) {
+                                                 bool verify_store, std::chrono::seconds lease_ttl) {
   lifecycle::AppOptions options;
+  options.lease_ttl = lease_ttl;
   options.verify_store = verify_store;
   options.state_dir = global.state_dir;
   options.store = global.store;

@@ -40,6 +40,10 @@ class DaemonCommand final : public Command {
         ->check(CLI::Range(1, 86400));
     cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 4)")
         ->check(CLI::Range(1, 64));
+    cmd->add_option("--lease-ttl", lease_ttl_seconds_,
+                    "How long a renewal's lease lasts without a heartbeat, in seconds: a fleet's renewer "
+                    "that stops is taken over after it (default: the order's poll deadline + 300)")
+        ->check(CLI::Range(1, 86400));
     return cmd;
   }
 
@@ -55,7 +59,7 @@ class DaemonCommand final : public Command {
 
     // One journald-friendly line per event.
     if (!global.quiet && !global.verbose) core::log::set_level(core::log::Level::Info);
-    auto app = open_app(global, out, /*verify_store=*/true);
+    auto app = open_app(global, out, /*verify_store=*/true, std::chrono::seconds(lease_ttl_seconds_));
     if (!app) return out.error(app.error());
     lifecycle::SchedulerOptions options;
     options.recheck_interval = std::chrono::seconds(recheck_seconds_);
@@ -120,6 +124,7 @@ class DaemonCommand final : public Command {
  private:
   int recheck_seconds_ = 3600;
   int concurrency_ = 4;
+  int lease_ttl_seconds_ = 0;  // 0: the default
 };
 
 }  // namespace

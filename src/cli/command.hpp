@@ -47,7 +47,8 @@ std::unique_ptr<Command> make_store_command();
 // Opens the App for the global options, wiring progress lines to `out`.
 // `verify_store`: check the store's integrity first (the daemon, once at start).
 Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, const Output& out,
-                                                 bool verify_store = false);
+                                                 bool verify_store = false,
+                                                 std::chrono::seconds lease_ttl = std::chrono::seconds(0));
 
 // "letsencrypt"/"production", "staging", or an https URL. Errc::InvalidArgument otherwise.
 Result<std::string> resolve_server(const std::string& server);

@@ -81,10 +81,12 @@ App::App(AppOptions options, std::unique_ptr<store::Store> store,
          std::unique_ptr<deploy::ProcessRunner> processes)
     : options_(std::move(options)), store_(std::move(store)), processes_(std::move(processes)) {
   if (!options_.make_transport) options_.make_transport = curl_transport_factory();
-  if (!options_.make_solver) options_.make_solver = default_solver_factory(options_.state_dir);
-  if (store::is_postgres_location(options_.store)) {
+  const bool default_solver = !options_.make_solver;
+  if (default_solver) options_.make_solver = default_solver_factory(options_.state_dir);
+  if (default_solver && store::is_postgres_location(options_.store)) {
     // A fleet's store: a lineage answered in process (a library node's) is answered by every
-    // node from the store, so a renewer without a responder of its own can renew it too.
+    // node from the store, so a renewer without a responder of its own (the CLI, the daemon)
+    // can renew it too. The library passes its own factory (its responder) and keeps it.
     SolverFactory base = options_.make_solver;
     options_.make_solver = [base](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
       if (settings.challenge_method == store::ChallengeMethod::Memory) return std::shared_ptr<Solver>();

@@ -84,13 +84,12 @@ std::optional<std::string> SharedAnswers::answer(std::string_view host, std::str
   const std::string token(raw_path.substr(challenge::kChallengePathPrefix.size()));
   if (!challenge::is_valid_token(token)) return std::nullopt;
   const std::string wanted = host_without_port(host);
-  {
-    std::lock_guard lock(mutex_);
-    if (auto found = answers_.find({wanted, token}); found != answers_.end()) return found->second;
-  }
-  // Not (yet) here: the change that brings it may still be on its way. One read at a time.
-  std::unique_lock reading(miss_mutex_, std::try_to_lock);
+  if (auto found = known(wanted, token)) return found;
+  // Not (yet) here: the change that brings it may still be on its way. One read at a time; a
+  // request that waited for another's read may find its answer brought by it.
+  std::unique_lock reading(miss_mutex_, kMissWait);
   if (!reading.owns_lock()) return std::nullopt;
+  if (auto found = known(wanted, token)) return found;
   if (!miss_store_) {
     auto opened = open_();
     if (!opened) {
@@ -105,7 +104,15 @@ std::optional<std::string> SharedAnswers::answer(std::string_view host, std::str
     return std::nullopt;
   }
   if (!*found) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  answers_[{wanted, token}] = (*found)->response;  // until the next reload (its cleanup's change)
   return (*found)->response;
+}
+
+std::optional<std::string> SharedAnswers::known(const std::string& host, const std::string& token) const {
+  std::lock_guard lock(mutex_);
+  if (auto found = answers_.find({host, token}); found != answers_.end()) return found->second;
+  return std::nullopt;
 }
 
 }  // namespace certkeep::lifecycle

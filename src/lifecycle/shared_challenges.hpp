@@ -44,9 +44,10 @@ class SharedAnswers {
   Result<void> reload(store::Store& store);
 
   // The key authorization for GET `raw_path` on `host` (Http01Responder's rules), or nullopt.
-  // A well-formed token not known here is read from the store once, bounded: one such read at
-  // a time (a request arriving meanwhile is answered "not found", and the CA asks again), so
-  // a flood of unknown tokens costs the store one read at a time, never a queue.
+  // A well-formed token not known here is read from the store, one such read at a time: a
+  // request arriving meanwhile waits for it (at most kMissWait, then "not found") and finds
+  // its answer when that read brought it (a CA's validators ask the same URL at once), so a
+  // flood of unknown tokens costs the store one read at a time.
   std::optional<std::string> answer(std::string_view host, std::string_view raw_path) const;
 
   std::size_t size() const;
@@ -54,9 +55,12 @@ class SharedAnswers {
  private:
   StoreOpener open_;
   core::Clock& clock_;
-  mutable std::mutex mutex_;  // answers_
-  std::map<std::pair<std::string, std::string>, std::string> answers_;  // (host, token) → key authorization
-  mutable std::mutex miss_mutex_;  // miss_store_, one read at a time
+  std::optional<std::string> known(const std::string& host, const std::string& token) const;
+
+  mutable std::mutex mutex_;  // answers_ (a miss read adds to it)
+  mutable std::map<std::pair<std::string, std::string>, std::string> answers_;  // (host, token) → key authorization
+  static constexpr std::chrono::milliseconds kMissWait{2000};
+  mutable std::timed_mutex miss_mutex_;  // miss_store_, one read at a time
   mutable std::unique_ptr<store::Store> miss_store_;
 };
 

@@ -47,6 +47,12 @@ Result<void> PgConnection::set_up_session() {
   // The busy timeout is how long a writer waits for the advisory lock (0 would wait forever).
   const auto wait_ms = std::max<std::int64_t>(1, options_.busy_timeout.count());
   CERTKEEP_TRY(run("SET lock_timeout = '" + std::to_string(wait_ms) + "ms'"));
+  // A client stopped inside a transaction (SIGSTOP, a debugger, a partition) would hold the
+  // store's write lock, and so every writer of the fleet, for as long as it stays stopped: the
+  // server ends such a session once it has waited for the client for half the busy timeout
+  // (our transactions never wait for anything but the server between statements).
+  CERTKEEP_TRY(run("SET idle_in_transaction_session_timeout = '" +
+                   std::to_string(std::max<std::int64_t>(500, wait_ms / 2)) + "ms'"));
   PgResult schema =
       CERTKEEP_TRY(run("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema()"));
   if (PQntuples(schema.get()) != 1 || PQgetisnull(schema.get(), 0, 0) != 0)

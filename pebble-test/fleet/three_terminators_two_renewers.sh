@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# pebble-with: postgres
+# pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=30 PEBBLE_AUTHZREUSE=0 POSTGRES_OPTIONS=-ctrack_commit_timestamp=on
+# pebble-cost: 90
+# A fleet on one box (issue 15): three example terminators and two `certkeep daemon` renewers
+# over one PostgreSQL store, FLEET_LINEAGES lineages (default 12) of 30-second certificates from
+# Pebble, and a loopback balancer that hands each of Pebble's HTTP-01 connections to the next
+# terminator in turn. Terminator 1 orders the first certificates; the renewers have no HTTP
+# listener at all, so every renewal's challenge is answered by whichever terminator the
+# balancer picks, from the store.
+# Renewer A stops itself (failpoint sleep) holding a downloaded certificate; the test SIGSTOPs
+# it there past its 3-second lease, renewer B takes the lineage over and commits, A is resumed
+# and its commit is refused (fenced_out), then A is SIGKILLed. Asserted:
+#   - every lineage renewed exactly once in the period (the store's events; its serial changed);
+#   - no commit from the fenced-out renewer: a fenced_out event, and its lineage's serial is B's;
+#   - every terminator serves each new serial within 1 s of the commit (PostgreSQL's commit
+#     timestamp of the renewed event → the terminator's "event renewed … at_ms" line).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+: "${CERTKEEP_BIN:?}" "${CERTKEEP_TERMINATOR_BIN:?}"
+: "${CERTKEEP_TEST_DIRECTORY_URL:?run under pebble-test/with-pebble.sh}"
+: "${CERTKEEP_TEST_POSTGRES_URL:?run under pebble-test/with-postgres.sh}"
+
+LINEAGES=${FLEET_LINEAGES:-12}
+LEASE_TTL=3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-fleet.XXXXXX")
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    if pt_pid_alive "$pid"; then
+      kill -CONT "$pid" 2>/dev/null || true
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pt_release_ports "$WORK"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+FAIL_LOGS+=("$WORK")
+pg() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$CERTKEEP_TEST_POSTGRES_URL" -c "$1"; }
+
+names=()
+for i in $(seq 1 "$LINEAGES"); do names+=(-d "n$i.fleet.example"); done
+
+# ---- the balancer and three terminators --------------------------------------------------------
+http_ports=() https_ports=()
+for t in 1 2 3; do
+  http_ports+=("$(pt_reserve_port "$WORK")") https_ports+=("$(pt_reserve_port "$WORK")")
+done
+python3 "$(dirname "$0")/balancer.py" "$CERTKEEP_HTTP01_PORT" "${http_ports[@]}" >"$WORK/balancer.log" 2>&1 &
+PIDS+=($!)
+wait_for_line --pid "${PIDS[0]}" "$WORK/balancer.log" '^listening'
+
+start_terminator() { # N: terminator N (1-based); terminator 1 orders the first certificates
+  local n=$1
+  "$CERTKEEP_TERMINATOR_BIN" --state-dir "$WORK/t$n" --store "$CERTKEEP_TEST_POSTGRES_URL" \
+    --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --email ops@example.com \
+    --http-port "${http_ports[n - 1]}" --https-port "${https_ports[n - 1]}" --lineage-per-name 1 --renew 0 \
+    "${names[@]}" >"$WORK/terminator$n.log" 2>&1 &
+  PIDS+=($!)
+  TERMINATOR_PIDS[n]=$!
+}
+declare -a TERMINATOR_PIDS
+# Terminator 1 orders; 2 and 3 then find every certificate in the store.
+start_terminator 1
+wait_for_line --pid "${TERMINATOR_PIDS[1]}" --timeout-ms 40000 "$WORK/terminator1.log" '^ready'
+start_terminator 2
+start_terminator 3
+for t in 2 3; do
+  wait_for_line --pid "${TERMINATOR_PIDS[t]}" --timeout-ms 20000 "$WORK/terminator$t.log" '^ready'
+done
+[ "$(pg "SELECT count(*) FROM certificates WHERE serial <> ''")" = "$LINEAGES" ] || fail "not every lineage was issued"
+pass "3 terminators serve $LINEAGES lineages"
+balancer_lines_before=$(wc -l <"$WORK/balancer.log")
+start_ms=$(pt_now_ms)
+
+# ---- two renewers; A stops with a certificate in hand ------------------------------------------
+start_renewer() { # NAME [ENV...]
+  local name=$1
+  shift
+  env "$@" "$CERTKEEP_BIN" --state-dir "$WORK/$name" --store "$CERTKEEP_TEST_POSTGRES_URL" \
+    daemon --recheck 1 --concurrency 2 --lease-ttl "$LEASE_TTL" >"$WORK/renewer-$name.log" 2>&1 &
+  PIDS+=($!)
+}
+start_renewer a CERTKEEP_FAILPOINT=certificate_downloaded:sleep=2000
+renewer_a=${PIDS[-1]}
+start_renewer b
+renewer_b=${PIDS[-1]}
+wait_for_line --pid "$renewer_a" --timeout-ms 40000 "$WORK/renewer-a.log" 'failpoint certificate_downloaded: sleeping'
+kill -STOP "$renewer_a"
+a_lines_at_stop=$(wc -l <"$WORK/renewer-a.log")
+# The lineages whose leases A holds (owner "boot:pid:start:random").
+held=$(pg "SELECT string_agg(name, ' ') FROM leases WHERE owner LIKE '%:$renewer_a:%'")
+[ -n "$held" ] || fail "renewer A holds no lease while stopped in a renewal"
+pass "renewer A stopped with a downloaded certificate in hand, holding the lease of $held"
+# Past its lease B takes each over and commits; then A is resumed.
+for lineage in $held; do
+  end=$(($(pt_now_ms) + 30000))
+  until [ "$(pg "SELECT count(*) FROM events WHERE kind = 'renewed' AND lineage = '$lineage'")" -ge 1 ]; do
+    (($(pt_now_ms) < end)) || fail "renewer B did not take $lineage over from the stopped renewer A"
+    sleep 0.1
+  done
+done
+kill -CONT "$renewer_a"
+end=$(($(pt_now_ms) + 20000))
+until [ "$(pg "SELECT count(*) FROM events WHERE kind = 'fenced_out'")" -ge 1 ]; do
+  (($(pt_now_ms) < end)) || fail "renewer A's commit was not refused (no fenced_out event)"
+  sleep 0.1
+done
+kill -KILL "$renewer_a"
+wait "$renewer_a" 2>/dev/null || true
+pass "renewer A's late commit was fenced out; A killed"
+
+# ---- every lineage renewed, once ---------------------------------------------------------------
+end=$(($(pt_now_ms) + 40000))
+until [ "$(pg "SELECT count(DISTINCT lineage) FROM events WHERE kind = 'renewed'")" = "$LINEAGES" ]; do
+  (($(pt_now_ms) < end)) || fail "only $(pg "SELECT count(DISTINCT lineage) FROM events WHERE kind = 'renewed'") of $LINEAGES lineages renewed"
+  sleep 0.2
+done
+kill -TERM "$renewer_b"
+wait "$renewer_b" || fail "renewer B exited $? after SIGTERM"
+# Once per period: a certificate is due half-way through its 30 s (less up to 1 s of jitter), so
+# two commits of one lineage less than 12 s apart mean one certificate renewed twice.
+twice=$(pg "SELECT string_agg(lineage || ' ' || gap_ms || ' ms', ', ') FROM (
+  SELECT lineage, (extract(epoch FROM pg_xact_commit_timestamp(xmin) -
+    lag(pg_xact_commit_timestamp(xmin)) OVER (PARTITION BY lineage ORDER BY id)) * 1000)::bigint AS gap_ms
+  FROM events WHERE kind IN ('issued', 'renewed')) t WHERE gap_ms < 12000")
+[ -z "$twice" ] || fail "renewed twice in one period: $twice"
+fenced=$(pg "SELECT lineage FROM events WHERE kind = 'fenced_out' ORDER BY id LIMIT 1")
+# Nothing A held when it stopped was committed by A: each refusal names A, and A's log has no
+# renewal of those lineages after the stop. (B, taking over, resumes A's order from the store
+# and may commit the very certificate A had downloaded: Pebble issued it once.)
+[ "$(pg "SELECT count(*) FROM events WHERE kind = 'fenced_out' AND detail NOT LIKE '%:$renewer_a:%'")" = 0 ] ||
+  fail "a fenced_out event names another renewer than A"
+for lineage in $held; do
+  if tail -n +"$((a_lines_at_stop + 1))" "$WORK/renewer-a.log" | grep -q " $lineage: renewed"; then
+    fail "the stopped renewer A committed $lineage after it lost the lease"
+  fi
+done
+renewals=$(pg "SELECT count(*) FROM events WHERE kind = 'renewed'")
+pass "$LINEAGES lineages renewed ($renewals renewals in $(($(pt_now_ms) - start_ms)) ms), none twice in one period; A committed none of $held ($fenced fenced out)"
+tail -n +"$((balancer_lines_before + 1))" "$WORK/balancer.log" >"$WORK/renewal-connections.txt"
+for t in 1 2 3; do
+  grep -q -- "-> ${http_ports[t - 1]}\$" "$WORK/renewal-connections.txt" ||
+    fail "no renewal's HTTP-01 request was answered through terminator $t"
+done
+pass "the renewals' HTTP-01 requests were answered by all three terminators ($(wc -l <"$WORK/renewal-connections.txt") connections)"
+
+# ---- every terminator serves each new serial within 1 s of its commit ---------------------------
+pg "SELECT lineage, serial, (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000)::bigint
+    FROM events WHERE kind = 'renewed' ORDER BY lineage" | tr '|' ' ' >"$WORK/commits.txt"
+: >"$WORK/latencies.txt"
+while read -r lineage serial commit_ms; do
+  for t in 1 2 3; do
+    wait_for_line --pid "${TERMINATOR_PIDS[t]}" --timeout-ms 5000 "$WORK/terminator$t.log" \
+      "^event renewed $lineage serial $serial "
+    at_ms=$(sed -n "s/^event renewed $lineage serial $serial at_ms=\([0-9]*\).*/\1/p" "$WORK/terminator$t.log" | head -n 1)
+    echo "$((at_ms - commit_ms)) $lineage terminator$t" >>"$WORK/latencies.txt"
+  done
+done <"$WORK/commits.txt"
+sort -n "$WORK/latencies.txt" >"$WORK/latencies.sorted"
+count=$(wc -l <"$WORK/latencies.sorted")
+p50=$(sed -n "$(((count + 1) / 2))p" "$WORK/latencies.sorted" | cut -d' ' -f1)
+p99=$(sed -n "$(((count * 99 + 99) / 100))p" "$WORK/latencies.sorted" | cut -d' ' -f1)
+worst=$(tail -n 1 "$WORK/latencies.sorted")
+((${worst%% *} < 1000)) || fail "a terminator served a renewal ${worst%% *} ms after its commit: $worst"
+pass "change to served over $count (lineage, terminator) pairs: p50 ${p50} ms, p99 ${p99} ms, worst ${worst%% *} ms"
+for t in 1 2 3; do
+  kill -TERM "${TERMINATOR_PIDS[t]}"
+  wait "${TERMINATOR_PIDS[t]}" || fail "terminator $t exited $? after SIGTERM"
+done
+pass "the fleet stopped cleanly"
