@@ -66,11 +66,11 @@ start_terminator() { # N: terminator N (1-based); terminator 1 orders the first 
 declare -a TERMINATOR_PIDS
 # Terminator 1 orders; 2 and 3 then find every certificate in the store.
 start_terminator 1
-wait_for_line --pid "${TERMINATOR_PIDS[1]}" --timeout-ms 40000 "$WORK/terminator1.log" '^ready'
+wait_for_line --pid "${TERMINATOR_PIDS[1]}" --timeout-ms $((20000 + LINEAGES * 2000)) "$WORK/terminator1.log" '^ready'
 start_terminator 2
 start_terminator 3
 for t in 2 3; do
-  wait_for_line --pid "${TERMINATOR_PIDS[t]}" --timeout-ms 20000 "$WORK/terminator$t.log" '^ready'
+  wait_for_line --pid "${TERMINATOR_PIDS[t]}" --timeout-ms $((20000 + LINEAGES * 500)) "$WORK/terminator$t.log" '^ready'
 done
 [ "$(pg "SELECT count(*) FROM certificates WHERE serial <> ''")" = "$LINEAGES" ] || fail "not every lineage was issued"
 pass "3 terminators serve $LINEAGES lineages"
@@ -115,7 +115,7 @@ wait "$renewer_a" 2>/dev/null || true
 pass "renewer A's late commit was fenced out; A killed"
 
 # ---- every lineage renewed, once ---------------------------------------------------------------
-end=$(($(pt_now_ms) + 40000))
+end=$(($(pt_now_ms) + 40000 + LINEAGES * 1000))
 until [ "$(pg "SELECT count(DISTINCT lineage) FROM events WHERE kind = 'renewed'")" = "$LINEAGES" ]; do
   (($(pt_now_ms) < end)) || fail "only $(pg "SELECT count(DISTINCT lineage) FROM events WHERE kind = 'renewed'") of $LINEAGES lineages renewed"
   sleep 0.2
@@ -141,6 +141,10 @@ for lineage in $held; do
   fi
 done
 renewals=$(pg "SELECT count(*) FROM events WHERE kind = 'renewed'")
+# Throughput of the fleet's renewers: renewals over the span of their commits.
+rate=$(pg "SELECT round(count(*) / greatest(extract(epoch FROM max(pg_xact_commit_timestamp(xmin)) -
+             min(pg_xact_commit_timestamp(xmin))), 0.001), 1) FROM events WHERE kind = 'renewed'")
+echo "figure renewals_per_second $rate"
 pass "$LINEAGES lineages renewed ($renewals renewals in $(($(pt_now_ms) - start_ms)) ms), none twice in one period; A committed none of $held ($fenced fenced out)"
 tail -n +"$((balancer_lines_before + 1))" "$WORK/balancer.log" >"$WORK/renewal-connections.txt"
 for t in 1 2 3; do
@@ -168,6 +172,7 @@ p99=$(sed -n "$(((count * 99 + 99) / 100))p" "$WORK/latencies.sorted" | cut -d' 
 worst=$(tail -n 1 "$WORK/latencies.sorted")
 ((${worst%% *} < 1000)) || fail "a terminator served a renewal ${worst%% *} ms after its commit: $worst"
 pass "change to served over $count (lineage, terminator) pairs: p50 ${p50} ms, p99 ${p99} ms, worst ${worst%% *} ms"
+echo "figure change_to_served_ms p50 $p50 p99 $p99 max ${worst%% *} pairs $count"
 for t in 1 2 3; do
   kill -TERM "${TERMINATOR_PIDS[t]}"
   wait "${TERMINATOR_PIDS[t]}" || fail "terminator $t exited $? after SIGTERM"
