@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -46,6 +47,8 @@ struct RenewSelection {
   bool force = false;
   bool dry_run = false;
   int concurrency = 1;
+  // Only the lineages this admits (the library Manager: those it manages); empty: all.
+  std::function<bool(const std::string&)> include;
 };
 
 struct RenewSummary {
@@ -68,6 +71,8 @@ class App {
   ~App();
 
   const std::filesystem::path& state_dir() const noexcept { return options_.state_dir; }
+  // Another connection to the same store, for a thread of its own (a Store is single-threaded).
+  Result<std::unique_ptr<store::Store>> open_store_connection(store::StoreOptions options = {}) const;
   Services& services() noexcept { return *services_; }
 
   Result<LineageRecord> issue(const IssueRequest& request);
