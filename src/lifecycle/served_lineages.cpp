@@ -56,7 +56,7 @@ std::shared_ptr<const CertifiedKey> ServedLineages::certificate(std::string_view
     bool moved = false;
     auto snapshot = cache_.get(lineage, [&](const std::string& wanted) { return load(wanted, server_name, moved); });
     if (!snapshot) return nullptr;  // logged by load()
-    if (!moved) return *snapshot;
+    if (!moved) return *snapshot;   // (null when the index named a lineage that has no certificate)
   }
   return nullptr;
 }
@@ -71,6 +71,7 @@ Result<std::shared_ptr<const CertifiedKey>> ServedLineages::load(const std::stri
   note_read_success();
   if (!*record || !is_servable(**record)) {
     index_.remove(lineage);  // gone, or revoked, since the index was built
+    moved = true;            // another lineage (a wildcard) may claim the name
     return std::shared_ptr<const CertifiedKey>();
   }
   const store::LineageRecord& stored = **record;

@@ -240,6 +240,11 @@ TEST_CASE("serve-all: lineage_changed serves a renewal, a new lineage and new na
   REQUIRE(f.open_store()->remove_lineage("api"));
   REQUIRE(manager->lineage_changed("api"));
   CHECK(manager->certificate("api.w.example.com")->lineage() == "wild");  // the wildcard now
+  // Removed without a word: the load that finds it gone falls back to the wildcard at once.
+  REQUIRE(f.open_store()->insert_lineages_bulk({f.row("api2", {"api2.w.example.com"})}));
+  REQUIRE(manager->lineage_changed("api2"));
+  REQUIRE(f.open_store()->remove_lineage("api2"));
+  CHECK(manager->certificate("api2.w.example.com")->lineage() == "wild");
 }
 
 TEST_CASE("serve-all: a cold load corrects an index that missed a change of names",
