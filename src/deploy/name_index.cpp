@@ -167,12 +167,18 @@ std::string NameIndex::lookup(std::string_view server_name) const {
   return {};
 }
 
+std::vector<std::string> NameIndex::normalized_names(std::span<const std::string_view> names) {
+  std::vector<std::string> normalized;
+  for (std::string_view raw : names)
+    if (std::string name = index_name(raw); !name.empty()) normalized.push_back(std::move(name));
+  std::sort(normalized.begin(), normalized.end());
+  normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
+  return normalized;
+}
+
 void NameIndex::update(std::string_view lineage, std::span<const std::string_view> names, TimePoint not_after) {
   Override override;
-  for (std::string_view raw : names)
-    if (std::string name = index_name(raw); !name.empty()) override.names.push_back(std::move(name));
-  std::sort(override.names.begin(), override.names.end());
-  override.names.erase(std::unique(override.names.begin(), override.names.end()), override.names.end());
+  override.names = normalized_names(names);
   override.expiry = expiry_seconds(not_after);
   std::lock_guard writer(writer_mutex_);
   {
@@ -207,6 +213,7 @@ void NameIndex::apply_locked(std::string lineage, Override override) {
 }
 
 void NameIndex::merge_if_large() {
+  if (merges_paused_) return;
   std::shared_ptr<const Base> merged;
   {
     std::shared_lock lock(mutex_);
@@ -261,24 +268,64 @@ std::shared_ptr<const NameIndex::Base> NameIndex::merged_base_locked() const {
   return merged;
 }
 
-void NameIndex::replace_base(std::shared_ptr<const Base> base, std::uint64_t changes_before) {
-  if (!base) return;
-  std::lock_guard writer(writer_mutex_);
-  std::unique_lock lock(mutex_);
-  base_ = std::move(base);
-  for (auto it = overrides_.begin(); it != overrides_.end();) {
-    if (it->second.change > changes_before) {
-      ++it;
-      continue;
+NameIndex::Resync::Resync(NameIndex& index) : index_(index) {
+  std::lock_guard writer(index_.writer_mutex_);
+  index_.merges_paused_ = true;
+  std::shared_lock lock(index_.mutex_);
+  base_ = index_.base_;
+  changes_before_ = index_.changes_;
+  seen_.assign(base_->lineage_names.size(), false);
+}
+
+NameIndex::Resync::~Resync() {
+  if (finished_) return;
+  std::lock_guard writer(index_.writer_mutex_);
+  index_.merges_paused_ = false;
+}
+
+void NameIndex::Resync::row(std::string_view lineage, std::span<const std::string_view> names,
+                            TimePoint not_after) {
+  const std::vector<std::string> wanted = normalized_names(names);
+  bool same = true;
+  {
+    std::shared_lock lock(index_.mutex_);
+    if (auto changed = index_.overrides_.find(lineage); changed != index_.overrides_.end()) {
+      if (changed->second.change > changes_before_) return;  // changed since the pass began: newer
+      same = changed->second.names == wanted;
+    } else {
+      for (const std::string& name : wanted) {
+        bool claimed = false;
+        base_->for_each_claim(name, [&](std::uint32_t number) {
+          if (base_->lineage_text(number) != lineage) return;
+          claimed = true;
+          seen_[number] = true;
+        });
+        same = same && claimed;
+      }
     }
-    for (const std::string& name : it->second.names) {
-      auto claims = delta_names_.find(name);
-      if (claims == delta_names_.end()) continue;
-      std::erase(claims->second, it->first);
-      if (claims->second.empty()) delta_names_.erase(claims);
-    }
-    it = overrides_.erase(it);
   }
+  if (same) return;
+  index_.update(lineage, names, not_after);  // merges wait for finish()
+  ++corrected_;
+}
+
+std::size_t NameIndex::Resync::finish() {
+  // Base lineages the pass did not see are gone from the store, unless changed meanwhile.
+  std::vector<std::string> gone;
+  {
+    std::shared_lock lock(index_.mutex_);
+    for (std::size_t i = 0; i < seen_.size(); ++i) {
+      if (seen_[i]) continue;
+      const std::string_view lineage = base_->lineage_text(static_cast<std::uint32_t>(i));
+      if (index_.overrides_.find(lineage) == index_.overrides_.end()) gone.emplace_back(lineage);
+    }
+  }
+  for (const std::string& lineage : gone) index_.remove(lineage);
+  finished_ = true;
+  std::lock_guard writer(index_.writer_mutex_);
+  index_.merges_paused_ = false;
+  index_.merge_if_large();
+  return corrected_ + gone.size();
 }
 
 std::uint64_t NameIndex::change_count() const {

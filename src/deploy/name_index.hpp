@@ -76,11 +76,33 @@ class NameIndex {
   // `lineage` no longer serves anything.
   void remove(std::string_view lineage);
 
-  // A resynchronisation: `base` was built from a pass over the store that began after
-  // change_count() returned `changes_before`. Changes recorded after that stay on top of it;
-  // older ones are dropped (the pass saw them).
-  void replace_base(std::shared_ptr<const Base> base, std::uint64_t changes_before);
-  // Changes made so far (update/remove calls), for replace_base.
+  // A resynchronization with the store that changes only what differs, without building a
+  // second index: feed it every row of one pass over the store, then finish(). A row whose
+  // names the index does not all map to its lineage becomes an update(); a lineage of the base
+  // the pass did not see is removed; changes made after the pass began are left as they are
+  // (they are newer). Memory: one bit per base lineage; merges wait until finish(). A name the
+  // index still maps to a lineage that dropped it is left for the load that finds it (the
+  // serve-all source checks a loaded lineage's names). One at a time per index.
+  class Resync {
+   public:
+    explicit Resync(NameIndex& index);
+    ~Resync();
+    Resync(const Resync&) = delete;
+    Resync& operator=(const Resync&) = delete;
+    void row(std::string_view lineage, std::span<const std::string_view> names, TimePoint not_after);
+    // Applies the removals and lets merges run again. The number of lineages corrected.
+    std::size_t finish();
+
+   private:
+    NameIndex& index_;
+    std::shared_ptr<const Base> base_;  // the base when the pass began (merges wait)
+    std::uint64_t changes_before_ = 0;
+    std::vector<bool> seen_;  // per base lineage
+    std::size_t corrected_ = 0;
+    bool finished_ = false;
+  };
+
+  // Changes made so far (update/remove calls).
   std::uint64_t change_count() const;
 
   struct Stats {
@@ -107,6 +129,7 @@ class NameIndex {
   using TextMap = std::unordered_map<std::string, Value, TextHash, std::equal_to<>>;
 
   void apply_locked(std::string lineage, Override override);
+  static std::vector<std::string> normalized_names(std::span<const std::string_view> names);
   void merge_if_large();
   std::shared_ptr<const Base> merged_base_locked() const;
 
@@ -117,6 +140,7 @@ class NameIndex {
   TextMap<std::vector<std::string>> delta_names_;      // name → overriding lineages claiming it
   std::uint64_t changes_ = 0;
   std::size_t merges_ = 0;
+  bool merges_paused_ = false;  // a Resync is running (guarded by writer_mutex_)
 };
 
 }  // namespace certkeep::deploy

@@ -125,13 +125,12 @@ void ServedLineages::lineage_removed(const std::string& lineage) {
 }
 
 Result<void> ServedLineages::resynchronize(const std::function<void(const ServableLineage&)>& also) {
-  const std::uint64_t changes_before = index_.change_count();
   std::vector<std::string> cached_list = cache_.lineages();
   std::unordered_set<std::string_view> cached(cached_list.begin(), cached_list.end());
   std::vector<std::string> stale;
-  deploy::NameIndex::Builder builder;
+  deploy::NameIndex::Resync resync(index_);  // corrects what differs; no second index is built
   CERTKEEP_TRY(reader_.for_each_servable([&](const ServableLineage& row) {
-    builder.add(row.name, row.identifiers, row.not_after);
+    resync.row(row.name, row.identifiers, row.not_after);
     if (also) also(row);
     if (cached.empty()) return;
     auto found = cached.find(row.name);
@@ -140,7 +139,8 @@ Result<void> ServedLineages::resynchronize(const std::function<void(const Servab
     if (auto snapshot = cache_.peek(row.name); snapshot && snapshot->serial() != row.serial)
       stale.emplace_back(row.name);
   }));
-  index_.replace_base(builder.finish(), changes_before);
+  if (const std::size_t corrected = resync.finish(); corrected > 0)
+    core::log::info("resynchronized with the store: " + std::to_string(corrected) + " lineages changed or gone");
   for (std::string_view gone : cached) cache_.erase(gone);  // no longer servable
   for (const std::string& lineage : stale) {
     if (auto changed = lineage_changed(lineage); !changed) {

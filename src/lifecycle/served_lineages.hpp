@@ -50,8 +50,9 @@ class ServedLineages final : public CertificateSource {
   void apply(const store::LineageRecord& record, std::shared_ptr<const CertifiedKey> snapshot);
   // `lineage` is gone from the store: out of the index and the cache.
   void lineage_removed(const std::string& lineage);
-  // One pass over the store: the index is rebuilt (changes recorded meanwhile stay on top), and
-  // cached certificates whose serial changed or whose lineage is gone are re-read or dropped.
+  // One pass over the store: the index is corrected where it differs (NameIndex::Resync:
+  // changes recorded meanwhile stay), and cached certificates whose serial changed or whose
+  // lineage is gone are re-read or dropped.
   // `also` sees every row of the pass too (the Manager checks its managed lineages with it).
   Result<void> resynchronize(const std::function<void(const ServableLineage&)>& also = {});
 

@@ -114,20 +114,33 @@ TEST_CASE("name index: a large delta is merged into a new base and every answer 
   CHECK(index.lookup("moved8.example.com") == "base8.example.com");
 }
 
-TEST_CASE("name index: a resynchronized base keeps the changes made after its pass began", "[deploy][index]") {
-  NameIndex index;
-  update(index, "before", {"before.example.com"});
-  const std::uint64_t cut = index.change_count();
-  update(index, "after", {"after.example.com"});
-  // The pass saw "before" (and "stored"), not "after".
-  NameIndex::Builder pass;
-  add(pass, "before", {"before.example.com"});
-  add(pass, "stored", {"stored.example.com"});
-  index.replace_base(pass.finish(), cut);
-  CHECK(index.stats().delta_lineages == 1);
+TEST_CASE("name index: a resync corrects what differs and keeps the changes made during its pass",
+          "[deploy][index]") {
+  NameIndex::Builder builder;
+  add(builder, "same", {"same.example.com", "www.same.example.com"});
+  add(builder, "renamed", {"old.example.com"});
+  add(builder, "gone", {"gone.example.com"});
+  add(builder, "touched", {"touched.example.com"});
+  NameIndex index(builder.finish());
+  update(index, "before", {"before.example.com"});  // a change the pass will see as it is
+
+  NameIndex::Resync resync(index);
+  update(index, "touched", {"touched.example.com", "new.touched.example.com"});  // during the pass
+  resync.row("same", std::vector<std::string_view>{"www.same.example.com", "same.example.com"}, kNow + 24h);
+  resync.row("renamed", std::vector<std::string_view>{"new.example.com"}, kNow + 24h);
+  resync.row("before", std::vector<std::string_view>{"before.example.com"}, kNow + 24h);
+  resync.row("touched", std::vector<std::string_view>{"touched.example.com"}, kNow + 24h);  // older
+  resync.row("added", std::vector<std::string_view>{"added.example.com"}, kNow + 24h);
+  CHECK(resync.finish() == 3);  // renamed, added, gone
+
+  CHECK(index.lookup("same.example.com") == "same");
+  CHECK(index.lookup("new.example.com") == "renamed");
+  CHECK(index.lookup("old.example.com").empty());
+  CHECK(index.lookup("added.example.com") == "added");
+  CHECK(index.lookup("gone.example.com").empty());
   CHECK(index.lookup("before.example.com") == "before");
-  CHECK(index.lookup("stored.example.com") == "stored");
-  CHECK(index.lookup("after.example.com") == "after");
+  CHECK(index.lookup("new.touched.example.com") == "touched");  // the newer change stayed
+  CHECK(index.stats().delta_lineages == 5);  // before, touched, renamed, added, gone
 }
 
 TEST_CASE("name index: 100,000 names cost their bytes plus ~20, and a lineage named like its name shares them",
