@@ -275,6 +275,7 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   auto responder = std::make_shared<lifecycle::Http01Responder>();
   lifecycle::AppOptions app_options;
   app_options.state_dir = options.state_dir;
+  app_options.store = options.store;
   app_options.progress = [](std::string_view line) { core::log::info(line); };
   app_options.make_transport = std::move(seams.make_transport);
   // Every lineage of this Manager is validated through the terminator's own port 80.
@@ -295,9 +296,10 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   if (!reader) {
     // Reads for serving never wait long for another process's write lock: a handshake
     // would rather fall back than stall.
-    const lifecycle::App* opened = app.get();
     reader = std::make_unique<lifecycle::StoreLineageReader>(
-        [opened] { return opened->open_store_connection({.busy_timeout = kServingBusyTimeout}); },
+        [location = app->store_location()] {
+          return store::Store::open(location, store::StoreOptions{.busy_timeout = kServingBusyTimeout});
+        },
         options.store_read_connections);
   }
   std::unique_ptr<lifecycle::ServedLineages> served;
