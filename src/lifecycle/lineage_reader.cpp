@@ -51,21 +51,18 @@ Result<std::optional<store::LineageRecord>> StoreLineageReader::read(const std::
 
 Result<void> StoreLineageReader::for_each_servable(const std::function<void(const ServableLineage&)>& visit) {
   std::unique_ptr<store::Store> store = CERTKEEP_TRY(acquire());
-  // Until the store streams (name, identifiers, serial, expiry), the summaries (every column but
-  // the PEM text) are read at once.
-  auto lineages = store->list_lineage_summaries();
-  release(std::move(store), lineages.has_value());
-  if (!lineages) return fail(std::move(lineages).error());
+  // The store's narrow servable_lineages rows, a page at a time: a pass over a million
+  // lineages never holds their certificates' rows, nor all of them at once.
   std::vector<std::string_view> identifiers;
-  for (const store::LineageRecord& lineage : *lineages) {
-    if (lineage.serial.empty() || lineage.status == store::LineageStatus::Revoked) continue;
+  auto pass = store->for_each_servable_lineage([&](const store::ServableLineageRecord& lineage) {
     identifiers.assign(lineage.identifiers.begin(), lineage.identifiers.end());
     visit(ServableLineage{.name = lineage.name,
                           .identifiers = identifiers,
                           .serial = lineage.serial,
                           .not_after = lineage.not_after.value_or(core::SystemTime{})});
-  }
-  return {};
+  });
+  release(std::move(store), pass.has_value());
+  return pass;
 }
 
 }  // namespace certkeep::lifecycle

@@ -40,7 +40,8 @@ class LineageReader {
   virtual ~LineageReader() = default;
   // The lineage with its key, certificate and chain; nullopt when the store has no such lineage.
   virtual Result<std::optional<store::LineageRecord>> read(const std::string& lineage) = 0;
-  // Calls `visit` once per servable lineage, in one read of the store.
+  // Calls `visit` once per servable lineage, in pages of the store's reads (see
+  // Store::for_each_servable_lineage: a lineage changed meanwhile is seen as it was or became).
   virtual Result<void> for_each_servable(const std::function<void(const ServableLineage&)>& visit) = 0;
 };
 
