@@ -68,6 +68,14 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// CPU time of the whole process (every thread), in ms: on a shared machine the honest cost of
+// the start, whose wall time includes waiting for a CPU.
+double process_cpu_ms() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1000.0 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
 long current_rss_kib() {
   std::ifstream status("/proc/self/status");
   std::string key;
@@ -143,6 +151,7 @@ int run(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a peer that closed first must not kill the process (as in any server)
   const BenchStoreShape shape{.lineages = options.lineages, .wildcard_every = kWildcardEvery};
   const auto starting = Clock::now();
+  const double cpu_starting = process_cpu_ms();
   certkeep::ManagerOptions manager_options;
   manager_options.state_dir = options.state_dir;
   manager_options.directory_url = certkeep::bench::kBenchDirectoryUrl;
@@ -153,6 +162,7 @@ int run(const Options& options) {
   if (!opened) return std::fprintf(stderr, "open: %s\n", opened.error().to_string().c_str()), 1;
   certkeep::Manager& manager = **opened;
   const double open_ms = ms_since(starting);
+  const double open_cpu_ms = process_cpu_ms() - cpu_starting;
   bench::SslCtxPtr client(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
   bench::SslCtxPtr server(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
   if (!client || !server || !certkeep::use_managed_certificates(server.get(), manager)) return 1;
@@ -172,7 +182,9 @@ int run(const Options& options) {
   if (!bench::bio_pair_handshake(client.get(), server.get(), first.server_name))
     return std::fprintf(stderr, "first handshake failed\n"), 1;
   const double first_ms = ms_since(starting);
-  std::printf("open_ms %.3f\nfirst_ms %.3f\nopened_rss_kib %ld\n", open_ms, first_ms, current_rss_kib());
+  const double first_cpu_ms = process_cpu_ms() - cpu_starting;
+  std::printf("open_ms %.3f\nfirst_ms %.3f\nopen_cpu_ms %.3f\nfirst_cpu_ms %.3f\nopened_rss_kib %ld\n", open_ms,
+              first_ms, open_cpu_ms, first_cpu_ms, current_rss_kib());
 
   // Cold loads alone (Manager::certificate, no TLS): the store read and the parse.
   const auto loads = take(2000);
@@ -339,10 +351,11 @@ int main(int argc, char** argv) {
               options.lineages, names, db_mib, build ? "" : ", reused", options.cache,
               options.verify_store ? ", quick_check at open" : "");
   if (build) std::printf("store built in %.1f s\n", build_s);
-  std::printf("%-44s %9.3f s   index %.1f MiB, %.1f bytes per name\n", "Manager::open (the serve-all index)",
-              at("open_ms") / 1000, at("index_bytes") / (1024.0 * 1024.0), at("index_bytes") / std::max(names, 1.0));
-  std::printf("%-44s %9.3f s   target < %.0f s: %s\n", "start → first handshake done", at("first_ms") / 1000,
-              kTargetStartS, start_met ? "MET" : "MISSED");
+  std::printf("%-44s %9.3f s   (CPU %.3f s) index %.1f MiB, %.1f bytes per name\n",
+              "Manager::open (the serve-all index)", at("open_ms") / 1000, at("open_cpu_ms") / 1000,
+              at("index_bytes") / (1024.0 * 1024.0), at("index_bytes") / std::max(names, 1.0));
+  std::printf("%-44s %9.3f s   (CPU %.3f s) target < %.0f s: %s\n", "start → first handshake done",
+              at("first_ms") / 1000, at("first_cpu_ms") / 1000, kTargetStartS, start_met ? "MET" : "MISSED");
   std::printf("%-44s %9.1f MiB after the first handshake, peak %.1f MiB; target < %.0f MiB: %s\n", "RSS",
               at("opened_rss_kib") / 1024.0, rss_mib, kTargetRssMib, rss_met ? "MET" : "MISSED");
   std::printf("%-44s %9.0f certificates, estimate %.1f MiB; heap per certificate %.1f KiB loaded, %.1f KiB "
@@ -378,6 +391,8 @@ int main(int argc, char** argv) {
       .boolean("verify_store", options.verify_store)
       .number("open_s", at("open_ms") / 1000)
       .number("first_handshake_s", at("first_ms") / 1000)
+      .number("open_cpu_s", at("open_cpu_ms") / 1000)
+      .number("first_handshake_cpu_s", at("first_cpu_ms") / 1000)
       .number("peak_rss_mib", rss_mib, 1)
       .integer("index_bytes", static_cast<long long>(at("index_bytes")))
       .number("heap_per_cached_kib", at("heap_per_cached") / 1024.0, 1);
