@@ -138,6 +138,27 @@ CREATE TABLE private_cas (
 );
 )sql";
 
+// servable_lineages: one narrow row per lineage that can be served (it has a certificate and is
+// not revoked), which a terminator serving every lineage reads at start and on each
+// resynchronization (Store::for_each_servable_lineage): ~100 bytes a lineage instead of a
+// certificates row with its PEM text (a covering index would do on SQLite, but PostgreSQL caps
+// an index entry at 2,704 bytes and identifiers can be longer). Every write that changes a
+// lineage's names, serial, expiry, status or existence keeps its row in the same transaction
+// (SqlStore::sync_servable). `id` orders the pass's pages; the unique index finds a lineage.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE servable_lineages (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  serial      TEXT NOT NULL,
+  not_after   INTEGER
+);
+CREATE UNIQUE INDEX servable_lineages_by_name ON servable_lineages(name);
+INSERT INTO servable_lineages (name, identifiers, serial, not_after)
+  SELECT name, identifiers, serial, not_after FROM certificates
+  WHERE serial <> '' AND status <> 'revoked' ORDER BY name;
+)sql";
+
 // A fleet shares one store (PostgreSQL):
 // - leases.token: the fencing token, one more each time a lineage's lease changes hands; every
 //   write of a renewal checks it inside its transaction. Lease rows are kept after release
@@ -145,7 +166,7 @@ CREATE TABLE private_cas (
 // - changes: the change feed, one row per write that changes what a terminator serves; its id
 //   is the cursor (ids commit in order: every write holds the store's one write lock).
 // - challenges: answers pending at the CA, so any node answers whichever node ordered.
-constexpr std::string_view kVersion5 = R"sql(
+constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE changes (
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -168,23 +189,25 @@ CREATE INDEX challenges_by_token ON challenges(token);
 CREATE INDEX challenges_by_expiry ON challenges(expires_at);
 )sql";
 
-constexpr std::array<MigrationStep, 5> kSteps{{
+constexpr std::array<MigrationStep, 6> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 8> kTables{{
+constexpr std::array<StoreTable, 9> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
     {"events", "id"},
     {"leases", "name"},
     {"private_cas", "name, generation"},
+    {"servable_lineages", "id"},
     {"changes", "id"},
     {"challenges", "kind, identifier, token"},
 }};
