@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "certkeep/certified_key.hpp"
+#include "certkeep/challenge.hpp"
 #include "certkeep/event.hpp"
 #include "certkeep/key_type.hpp"
 #include "certkeep/on_demand.hpp"
@@ -61,6 +62,14 @@ struct ManagerOptions {
   // certkeep-ca, so handshakes succeed while the CA is asked; manage() then keeps the lineage
   // (serving the placeholder) even when that first issuance fails. Default: false.
   bool placeholder = false;
+  // How names other than wildcards prove control: Http01 (default) through http01_response() on
+  // the terminator's port 80; TlsAlpn01 through use_managed_certificates() on its own port 443
+  // (RFC 8737: no port 80 needed; ordinary handshakes are not affected); Dns01 for every name
+  // (needs dns01).
+  ChallengeType challenge = ChallengeType::Http01;
+  // The DNS-01 method: an RFC 2136 server and TSIG key file, or a hook (certkeep/challenge.hpp).
+  // Needed for wildcard names ("*.example.com") and for challenge == Dns01. Default: none.
+  std::optional<Dns01Options> dns01;
 };
 
 // Thread-safety: every method may be called from any thread. certificate() and
@@ -128,6 +137,11 @@ class Manager final : public CertificateSource {
   // name gets the default certificate (the first lineage passed to manage()). Lock-free for
   // callers apart from the atomic load of one shared_ptr.
   std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const override;
+
+  // TLS-ALPN-01 (ManagerOptions::challenge == TlsAlpn01): use_managed_certificates() serves the
+  // validation certificates of this Manager's pending challenges to "acme-tls/1" handshakes.
+  bool answers_acme_tls_alpn() const noexcept override;
+  std::shared_ptr<const CertifiedKey> acme_tls_alpn_certificate(std::string_view server_name) const override;
 
   // Registers `callback` for every Issued, Renewed and Failed event. It is called on the
   // thread that made the change (the renewal thread, or the caller of manage()/renew_now())

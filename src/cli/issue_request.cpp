@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "core/result_macros.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
 #include "lifecycle/server_ca_pin.hpp"
@@ -94,6 +95,9 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
     settings.challenge_method = store::ChallengeMethod::Standalone;
     if (settings.http_listen.empty()) settings.http_listen = ":80";
   }
+  // Every name must have a method that can prove it (a wildcard needs DNS-01), before anything
+  // is stored or ordered.
+  CERTKEEP_TRY(lifecycle::challenge_types_for(lifecycle::challenge_choice(settings), request.names));
   request.settings = settings;
   request.account = {.email = settings.email, .agree_terms_of_service = flags.agree_tos};
   request.placeholder = flags.placeholder;

@@ -9,6 +9,7 @@
 #include "crypto/private_ca.hpp"
 #include "deploy/tls_swap.hpp"
 #include "lifecycle/import.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/on_demand.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
@@ -33,12 +34,14 @@ bool same_settings(const store::LineageSettings& a, const store::LineageSettings
 }  // namespace
 
 Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
-                    std::shared_ptr<lifecycle::Http01Responder> responder, core::Clock& clock,
+                    std::shared_ptr<lifecycle::Http01Responder> responder,
+                    std::shared_ptr<lifecycle::TlsAlpnResponder> tls_alpn, core::Clock& clock,
                     std::chrono::milliseconds min_sleep)
     : options_(std::move(options)),
       clock_(clock),
       min_sleep_(min_sleep),
       responder_(std::move(responder)),
+      tls_alpn_(std::move(tls_alpn)),
       app_(std::move(app)) {}
 
 Manager::Impl::~Impl() { stop(); }
@@ -73,6 +76,10 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
     store::Store& store = app_->services().store;
     auto existing = CERTKEEP_TRY(store.find_lineage(lineage));
     const store::LineageSettings settings = desired_settings(existing);
+    if (settings.issuer_kind == store::IssuerKind::Acme) {
+      auto types = lifecycle::challenge_types_for(lifecycle::challenge_choice(settings), names);
+      if (!types) return fail(std::move(types).error().with_context("manage"));
+    }
     const bool usable = existing && !existing->cert_pem.empty() && same_names(existing->identifiers, names) &&
                         existing->not_after && *existing->not_after > clock_.now() &&
                         existing->status != store::LineageStatus::Revoked;
@@ -334,13 +341,20 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
 
   auto responder = std::make_shared<lifecycle::Http01Responder>();
+  auto tls_alpn = std::make_shared<lifecycle::TlsAlpnResponder>();
   lifecycle::AppOptions app_options;
   app_options.state_dir = options.state_dir;
   app_options.progress = [](std::string_view line) { core::log::info(line); };
   app_options.make_transport = std::move(seams.make_transport);
-  // Every lineage of this Manager is validated through the terminator's own port 80.
-  app_options.make_solver = [responder](const store::LineageSettings&) -> Result<std::shared_ptr<Solver>> {
-    return std::shared_ptr<Solver>(responder);
+  // Every lineage of this Manager is validated through the terminator's own ports.
+  app_options.make_solver = [responder, tls_alpn](const store::LineageSettings&,
+                                                  ChallengeType type) -> Result<std::shared_ptr<Solver>> {
+    switch (type) {
+      case ChallengeType::Http01: return std::shared_ptr<Solver>(responder);
+      case ChallengeType::TlsAlpn01: return std::shared_ptr<Solver>(tls_alpn);
+      case ChallengeType::Dns01: break;
+    }
+    return fail(Errc::InvalidArgument, std::string(to_string(type)) + " is not configured for this Manager");
   };
   app_options.clock = seams.clock;
   app_options.verify_store = true;  // a long-lived process: check the store once at start
@@ -352,8 +366,8 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
                                             lifecycle::CaOptions{.name = options.private_ca}, false,
                                             app->services().clock.now()));
   core::Clock& clock = seams.clock != nullptr ? *seams.clock : core::system_clock();
-  auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder), clock,
-                                              seams.min_sleep);
+  auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder),
+                                              std::move(tls_alpn), clock, seams.min_sleep);
   return std::make_unique<Manager>(std::move(impl));
 }
 

@@ -8,6 +8,7 @@
 #include "core/result_macros.hpp"
 #include "crypto/private_key.hpp"
 #include "lifecycle/deployer.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/retry_policy.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 
@@ -57,7 +58,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
   core::failpoint("key_chosen");
   core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
-  std::shared_ptr<Solver> solver = CERTKEEP_TRY(services.make_solver(settings));
+  const LineageSolvers solvers = CERTKEEP_TRY(make_lineage_solvers(services.make_solver, lineage));
 
   acme::IssuanceRequest request{
       .names = lineage.identifiers,
@@ -78,11 +79,11 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     core::failpoint("order_created");
   };
 
-  auto issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
+  auto issued = acme::issue_certificate(*client, solvers.by_name, request, services.issuance, observer);
   if (!issued && is_unknown_account(issued.error())) {
     CERTKEEP_TRY(reregister_account(services.store, *client, account));
     request.resume_order_url.clear();  // orders belong to the forgotten account
-    issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
+    issued = acme::issue_certificate(*client, solvers.by_name, request, services.issuance, observer);
   }
   if (!issued) {
     // An order that cannot be completed must not be resumed forever; one held up by a

@@ -56,7 +56,10 @@ Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& list
 }  // namespace
 
 SolverFactory default_solver_factory(std::filesystem::path port_lock_dir) {
-  return [port_lock_dir](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
+  return [port_lock_dir](const store::LineageSettings& settings,
+                         ChallengeType type) -> Result<std::shared_ptr<Solver>> {
+    if (type != ChallengeType::Http01)
+      return fail(Errc::InvalidArgument, std::string(to_string(type)) + " is not configured for this lineage");
     switch (settings.challenge_method) {
       case store::ChallengeMethod::Webroot: {
         std::unique_ptr<Solver> solver = CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot));

@@ -336,7 +336,7 @@ TEST_CASE("Http01Responder matches host and token exactly and forgets on cleanup
   lifecycle::Http01Responder responder;
   const std::string token = "tok_0123456789abcdefghijkl";
   const std::string key_authorization = token + "." + std::string(43, 'T');  // a SHA-256 thumbprint's length
-  Http01Challenge challenge{"Site.Example.com", token, key_authorization};
+  Challenge challenge{"Site.Example.com", token, key_authorization};
   REQUIRE(responder.present(challenge));
   CHECK(responder.answer("site.example.com", kPrefix + token) == key_authorization);
   CHECK(responder.answer("SITE.example.com.:8080", kPrefix + token) == key_authorization);
