@@ -116,4 +116,12 @@ class BindServer {
   std::uint16_t port_ = 0;
 };
 
+// One server in the default mode for every case that neither stops it nor needs another mode
+// (each cleans up its own records), started on first use: starting named is most of a case's
+// time.
+inline BindServer& shared_bind() {
+  static BindServer server;
+  return server;
+}
+
 }  // namespace certkeep::testing

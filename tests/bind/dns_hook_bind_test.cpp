@@ -39,7 +39,7 @@ std::string nsupdate_hook(const BindServer& bind, const std::filesystem::path& l
 }  // namespace
 
 TEST_CASE("bind: a DNS hook publishes through nsupdate, is waited for, and cleans up", "[bind][dns][hook]") {
-  BindServer bind;
+  BindServer& bind = testing::shared_bind();
   deploy::PosixProcessRunner runner;
   std::vector<lifecycle::DnsHookRun> runs;
   const auto log = bind.dir() / "hook.log";

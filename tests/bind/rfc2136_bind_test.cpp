@@ -77,7 +77,7 @@ std::filesystem::path write_key(const BindServer& bind, const std::string& name,
 }  // namespace
 
 TEST_CASE("bind: one UPDATE per zone adds every record, cleanup removes exactly them", "[bind][dns]") {
-  BindServer bind;
+  BindServer& bind = testing::shared_bind();
   auto ledger = std::make_shared<RecordingLedger>();
   dns::Rfc2136Solver solver(options_for(bind, ledger));
   // Someone else's record at the same name must survive our cleanup.
@@ -109,7 +109,7 @@ TEST_CASE("bind: one UPDATE per zone adds every record, cleanup removes exactly 
 }
 
 TEST_CASE("bind: zone discovery by SOA names the zone, or the server and its answers", "[bind][dns]") {
-  BindServer bind;
+  BindServer& bind = testing::shared_bind();
   dns::ExchangeOptions options;
   options.timeout = 1000ms;
   CHECK(dns::find_zone(bind.address(), "_acme-challenge.deep.www.a.test", options).value() == "a.test");
@@ -122,7 +122,7 @@ TEST_CASE("bind: zone discovery by SOA names the zone, or the server and its ans
 }
 
 TEST_CASE("bind: a wrong secret is BADSIG naming the key; an unknown key is BADKEY", "[bind][dns]") {
-  BindServer bind;
+  BindServer& bind = testing::shared_bind();
   dns::Rfc2136Options options = options_for(bind);
   SECTION("wrong secret") {
     options.key = dns::read_tsig_key_file(
@@ -149,7 +149,7 @@ TEST_CASE("bind: a wrong secret is BADSIG naming the key; an unknown key is BADK
 }
 
 TEST_CASE("bind: REFUSED and NOTAUTH are named with the zone; nothing is left in the ledger", "[bind][dns]") {
-  BindServer bind;
+  BindServer& bind = testing::shared_bind();
   auto ledger = std::make_shared<RecordingLedger>();
   dns::Rfc2136Solver solver(options_for(bind, ledger));
   auto refused = solver.check({"refused.test"});
