@@ -88,7 +88,9 @@ class Manager final : public CertificateSource {
   class Impl;  // defined in src/lifecycle/manager_impl.hpp
 
   // Opens (creating if missing) the store in options.state_dir. Does no network I/O.
-  // Errc::InvalidArgument for a bad directory URL or a ca_bundle that is not a readable file;
+  // Errc::InvalidArgument for a bad directory URL, a ca_bundle that is not a readable file, or
+  // dns01 settings that cannot work (both or neither of rfc2136_server and hook, a TSIG key file
+  // that is missing, malformed or readable by others, challenge == Dns01 without dns01);
   // Errc::Io / Errc::Store when the state directory or the store cannot be opened.
   static Result<std::unique_ptr<Manager>> open(ManagerOptions options);
 
@@ -98,13 +100,15 @@ class Manager final : public CertificateSource {
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
-  // Ensures `lineage` (default: names[0]) has a certificate for exactly `names` and keeps it
-  // renewed from now on. Blocking: when the store already has a valid, unexpired
-  // certificate for these names it is served at once; otherwise one is issued now, through
-  // HTTP-01 answered by http01_response(), so the port-80 handler must already be running.
+  // Ensures `lineage` (default: names[0], without a wildcard's "*.") has a certificate for
+  // exactly `names` and keeps it renewed from now on. Blocking: when the store already has a
+  // valid, unexpired certificate for these names it is served at once; otherwise one is issued
+  // now, each name proved by ManagerOptions::challenge (HTTP-01 through http01_response(), so
+  // the port-80 handler must already be running; TLS-ALPN-01 through use_managed_certificates()
+  // on port 443) and wildcards by DNS-01 (ManagerOptions::dns01).
   // Publishes the snapshot and notifies subscribers (Issued) before returning.
-  // Errc::InvalidArgument for an empty, invalid or wildcard name (HTTP-01 cannot validate
-  // wildcards) or an invalid lineage name; the issuance's error otherwise (Errc::CaProblem
+  // Errc::InvalidArgument for an empty or invalid name, a wildcard without ManagerOptions::dns01
+  // or an invalid lineage name; the issuance's error otherwise (Errc::CaProblem
   // with the CA's problem document when the CA refused; a Failed event is sent too). After a
   // failed first issuance the lineage is not managed: call manage() again to retry. Calling
   // it for a managed lineage with other names replaces its certificate (a Renewed event).

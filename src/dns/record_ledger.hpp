@@ -26,4 +26,13 @@ class RecordLedger {
   virtual void removed(const std::vector<LedgerRecord>& records) noexcept = 0;
 };
 
+// What deletes records a ledger holds, for the repair of a killed run's leftovers: the solver
+// that added them (RFC 2136, hook), made again from the settings stored with them.
+class RecordRemover {
+ public:
+  virtual ~RecordRemover() = default;
+  // Deletes `records` of `zone` ("" for a hook) and crosses them out of the solver's ledger.
+  virtual Result<void> remove(const std::string& zone, const std::vector<LedgerRecord>& records) = 0;
+};
+
 }  // namespace certkeep::dns

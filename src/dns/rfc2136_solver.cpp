@@ -19,6 +19,8 @@ std::string identifier_of(const std::string& ordered_name) {
   return ordered_name.starts_with("*.") ? ordered_name.substr(2) : ordered_name;
 }
 
+std::string key_of(const std::string& name, const std::string& value) { return name + " " + value; }
+
 std::vector<TxtChange> changes_of(const std::vector<LedgerRecord>& records) {
   std::vector<TxtChange> changes;
   for (const LedgerRecord& record : records) changes.push_back({record.name, record.value});
@@ -72,9 +74,16 @@ Result<void> Rfc2136Solver::present(std::span<const Challenge> challenges) {
     if (options_.ledger) CERTKEEP_TRY(options_.ledger->adding(records));
     auto sent = send_update(options_.server, zone, changes_of(records), {}, options_.ttl, options_.key,
                             exchange_options());
+    // A refusal means nothing was added; a lost answer (or SERVFAIL) leaves it open, so cleanup
+    // and, failing that, the ledger's next run delete them.
+    const Errc code = sent ? Errc::Internal : sent.error().code();
+    const bool maybe_added = sent || code == Errc::Network || code == Errc::Timeout || code == Errc::Cancelled;
+    if (maybe_added) {
+      std::lock_guard lock(mutex_);
+      for (const LedgerRecord& record : records) added_.insert(key_of(record.name, record.value));
+    }
     if (!sent) {
-      // A refusal means nothing was added; a lost answer leaves it open, so the ledger keeps them.
-      if (sent.error().code() == Errc::Dns && options_.ledger) options_.ledger->removed(records);
+      if (!maybe_added && options_.ledger) options_.ledger->removed(records);
       return fail(std::move(sent).error().with_context("DNS-01: add " + std::to_string(records.size()) +
                                                        " TXT record(s) to zone " + zone));
     }
@@ -110,7 +119,9 @@ void Rfc2136Solver::cleanup(std::span<const Challenge> challenges) noexcept {
     {
       std::lock_guard lock(mutex_);
       auto it = zones_.find(challenge.identifier);
-      if (it == zones_.end()) continue;  // never found, so never presented
+      // Never presented, or refused by the server: nothing of ours is there.
+      if (it == zones_.end() || added_.count(key_of(challenge.dns_record_name(), challenge.dns_txt_value)) == 0)
+        continue;
       zone = it->second;
     }
     by_zone[zone].push_back({zone, challenge.dns_record_name(), challenge.dns_txt_value});
@@ -128,6 +139,10 @@ Result<void> Rfc2136Solver::remove(const std::string& zone, const std::vector<Le
     return fail(std::move(sent).error().with_context("remove " + std::to_string(records.size()) +
                                                      " TXT record(s) from zone " + zone));
   if (options_.ledger) options_.ledger->removed(records);
+  {
+    std::lock_guard lock(mutex_);
+    for (const LedgerRecord& record : records) added_.erase(key_of(record.name, record.value));
+  }
   core::log::info("DNS-01: removed " + std::to_string(records.size()) + " TXT record(s) from zone " + zone);
   return {};
 }

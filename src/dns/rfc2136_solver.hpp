@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ struct Rfc2136Options {
 };
 
 // Thread-safe.
-class Rfc2136Solver final : public Solver {
+class Rfc2136Solver final : public Solver, public RecordRemover {
  public:
   explicit Rfc2136Solver(Rfc2136Options options);
   using Solver::cleanup;
@@ -56,7 +57,7 @@ class Rfc2136Solver final : public Solver {
   void cleanup(std::span<const Challenge> challenges) noexcept override;
 
   // Deletes `records` of `zone` (a previous run's leftovers, from the ledger).
-  Result<void> remove(const std::string& zone, const std::vector<LedgerRecord>& records);
+  Result<void> remove(const std::string& zone, const std::vector<LedgerRecord>& records) override;
 
  private:
   Result<std::string> zone_of(const std::string& identifier);
@@ -66,6 +67,9 @@ class Rfc2136Solver final : public Solver {
   core::Clock& clock_;
   std::mutex mutex_;
   std::map<std::string, std::string> zones_;  // identifier → zone, found once
+  // "name value" of the records this solver added, or may have added (no answer): cleanup
+  // deletes these and nothing it knows the server refused.
+  std::set<std::string> added_;
 };
 
 }  // namespace certkeep::dns

@@ -103,6 +103,13 @@ void DnsHookSolver::cleanup(std::span<const Challenge> challenges) noexcept {
   }
 }
 
+Result<void> DnsHookSolver::remove(const std::string&, const std::vector<dns::LedgerRecord>& records) {
+  Result<void> outcome;
+  for (const dns::LedgerRecord& record : records)
+    if (auto removed = remove(record); !removed && outcome) outcome = fail(std::move(removed).error());
+  return outcome;
+}
+
 Result<void> DnsHookSolver::remove(const dns::LedgerRecord& record) {
   const deploy::HookOutcome outcome = CERTKEEP_TRY(run("cleanup", domain_of_record(record.name), record.name, record.value));
   if (!outcome.succeeded)

@@ -49,7 +49,7 @@ struct DnsHookOptions {
 };
 
 // Thread-safe.
-class DnsHookSolver final : public Solver {
+class DnsHookSolver final : public Solver, public dns::RecordRemover {
  public:
   DnsHookSolver(deploy::ProcessRunner& runner, DnsHookOptions options);
   using Solver::cleanup;
@@ -65,6 +65,8 @@ class DnsHookSolver final : public Solver {
 
   // Runs `cleanup` for a record a previous run left (from the ledger).
   Result<void> remove(const dns::LedgerRecord& record);
+  // Runs `cleanup` for each of `records` (the zone is not used); the first error.
+  Result<void> remove(const std::string& zone, const std::vector<dns::LedgerRecord>& records) override;
 
  private:
   Result<deploy::HookOutcome> run(const std::string& action, const std::string& domain, const std::string& record,

@@ -14,8 +14,12 @@
 
 namespace certkeep::lifecycle {
 
-// The lineage's methods as the rule of challenge_plan.hpp sees them.
-ChallengeChoice challenge_choice(const store::LineageSettings& settings);
+// The lineage's methods as the rule of challenge_plan.hpp sees them. Errc::Store when the stored
+// per-name choices do not parse.
+Result<ChallengeChoice> challenge_choice(const store::LineageSettings& settings);
+
+// The challenge type of each of the lineage's names, in order (challenge_types_for).
+Result<std::vector<ChallengeType>> lineage_challenge_types(const store::LineageRecord& lineage);
 
 struct LineageSolvers {
   std::vector<std::shared_ptr<Solver>> owned;  // keeps the solvers alive while by_name is used
@@ -24,6 +28,6 @@ struct LineageSolvers {
 
 // Errc::InvalidArgument when a name has no usable method (challenge_types_for); the factory's
 // error when a solver cannot be made.
-Result<LineageSolvers> make_lineage_solvers(const SolverFactory& factory, const store::LineageRecord& lineage);
+Result<LineageSolvers> make_lineage_solvers(Services& services, const store::LineageRecord& lineage);
 
 }  // namespace certkeep::lifecycle

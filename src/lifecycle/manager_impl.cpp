@@ -8,6 +8,7 @@
 #include "core/strings.hpp"
 #include "crypto/private_ca.hpp"
 #include "deploy/tls_swap.hpp"
+#include "lifecycle/dns_solvers.hpp"
 #include "lifecycle/import.hpp"
 #include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/on_demand.hpp"
@@ -25,10 +26,26 @@ bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
   return a == b;
 }
 
+bool same_dns(const store::DnsSettings& a, const store::DnsSettings& b) {
+  return a.method == b.method && a.server == b.server && a.tsig_key_file == b.tsig_key_file && a.hook == b.hook &&
+         a.resolver == b.resolver && a.ttl == b.ttl && a.propagation_timeout == b.propagation_timeout &&
+         a.hook_timeout == b.hook_timeout;
+}
+
 bool same_settings(const store::LineageSettings& a, const store::LineageSettings& b) {
   return a.directory_url == b.directory_url && a.ca_bundle == b.ca_bundle && a.key_type == b.key_type &&
          a.challenge_method == b.challenge_method && a.email == b.email && a.issuer_kind == b.issuer_kind &&
-         a.ca_name == b.ca_name && a.server_ca_checksum == b.server_ca_checksum;
+         a.ca_name == b.ca_name && a.server_ca_checksum == b.server_ca_checksum && same_dns(a.dns, b.dns) &&
+         a.challenge_overrides == b.challenge_overrides;
+}
+
+store::ChallengeMethod method_for(ChallengeType type) {
+  switch (type) {
+    case ChallengeType::Http01: return store::ChallengeMethod::Memory;
+    case ChallengeType::TlsAlpn01: return store::ChallengeMethod::TlsAlpnMemory;
+    case ChallengeType::Dns01: return store::ChallengeMethod::None;
+  }
+  return store::ChallengeMethod::Memory;
 }
 
 }  // namespace
@@ -54,7 +71,11 @@ store::LineageSettings Manager::Impl::desired_settings(
   settings.directory_url = options_.directory_url;
   settings.ca_bundle = options_.ca_bundle.string();
   settings.key_type = options_.key_type;
-  settings.challenge_method = store::ChallengeMethod::Memory;
+  settings.challenge_method = method_for(options_.challenge);
+  // open_manager checked options_.dns01.
+  settings.dns = options_.dns01 ? lifecycle::dns_settings_from(*options_.dns01).value_or(store::DnsSettings{})
+                                : store::DnsSettings{};
+  settings.challenge_overrides.clear();
   settings.email = options_.email;
   settings.server_ca_checksum = options_.server_ca_checksum;
   settings.issuer_kind = options_.private_ca.empty() ? store::IssuerKind::Acme : store::IssuerKind::PrivateCa;
@@ -77,7 +98,8 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
     auto existing = CERTKEEP_TRY(store.find_lineage(lineage));
     const store::LineageSettings settings = desired_settings(existing);
     if (settings.issuer_kind == store::IssuerKind::Acme) {
-      auto types = lifecycle::challenge_types_for(lifecycle::challenge_choice(settings), names);
+      auto choice = lifecycle::challenge_choice(settings);
+      auto types = choice ? lifecycle::challenge_types_for(*choice, names) : fail(std::move(choice).error());
       if (!types) return fail(std::move(types).error().with_context("manage"));
     }
     const bool usable = existing && !existing->cert_pem.empty() && same_names(existing->identifiers, names) &&
@@ -338,6 +360,9 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
     options.server_ca_checksum =
         CERTKEEP_TRY(lifecycle::check_server_ca_checksum(options.server_ca_checksum));
   if (!options.private_ca.empty()) CERTKEEP_TRY(lifecycle::check_ca_name(options.private_ca));
+  if (options.dns01) CERTKEEP_TRY(lifecycle::dns_settings_from(*options.dns01));
+  if (options.challenge == ChallengeType::Dns01 && !options.dns01)
+    return fail(Errc::InvalidArgument, "challenge = Dns01 needs dns01 (an RFC 2136 server and key, or a hook)");
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
 
   auto responder = std::make_shared<lifecycle::Http01Responder>();
@@ -348,12 +373,12 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   app_options.progress = [](std::string_view line) { core::log::info(line); };
   app_options.make_transport = std::move(seams.make_transport);
   // Every lineage of this Manager is validated through the terminator's own ports.
-  app_options.make_solver = [responder, tls_alpn](const store::LineageSettings&,
+  app_options.make_solver = [responder, tls_alpn](lifecycle::Services& services, const store::LineageRecord& lineage,
                                                   ChallengeType type) -> Result<std::shared_ptr<Solver>> {
     switch (type) {
       case ChallengeType::Http01: return std::shared_ptr<Solver>(responder);
       case ChallengeType::TlsAlpn01: return std::shared_ptr<Solver>(tls_alpn);
-      case ChallengeType::Dns01: break;
+      case ChallengeType::Dns01: return lifecycle::make_dns_solver(services, lineage);
     }
     return fail(Errc::InvalidArgument, std::string(to_string(type)) + " is not configured for this Manager");
   };

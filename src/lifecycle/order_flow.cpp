@@ -26,8 +26,12 @@ Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& li
 
 }  // namespace
 
-std::chrono::seconds lease_ttl(const Services& services) {
-  return services.issuance.poll_deadline + std::chrono::seconds(300);
+std::chrono::seconds lease_ttl(const Services& services, const store::LineageSettings& settings) {
+  std::chrono::seconds ttl = services.issuance.poll_deadline + std::chrono::seconds(300);
+  // DNS-01 waits for propagation (and hooks) before the CA's validation starts.
+  if (settings.dns.method != store::DnsMethod::None)
+    ttl += settings.dns.propagation_timeout + 2 * settings.dns.hook_timeout;
+  return ttl;
 }
 
 std::optional<acme::RenewalInfo> renewal_info(acme::Client& client, const std::string& lineage,
@@ -58,7 +62,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
   core::failpoint("key_chosen");
   core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
-  const LineageSolvers solvers = CERTKEEP_TRY(make_lineage_solvers(services.make_solver, lineage));
+  const LineageSolvers solvers = CERTKEEP_TRY(make_lineage_solvers(services, lineage));
 
   acme::IssuanceRequest request{
       .names = lineage.identifiers,

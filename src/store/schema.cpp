@@ -138,22 +138,55 @@ CREATE TABLE private_cas (
 );
 )sql";
 
-constexpr std::array<MigrationStep, 4> kSteps{{
+// Challenges: a lineage's TLS-ALPN-01 listener, its DNS-01 method (the TSIG key stays in its
+// file: only the path is here), per-name choices, and the DNS-01 records added and not yet
+// removed, so the next run removes what a killed one left. Rows of earlier versions keep
+// HTTP-01 and no DNS method: the defaults say so.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE certificates ADD COLUMN tls_alpn_listen TEXT NOT NULL DEFAULT ':443';
+ALTER TABLE certificates ADD COLUMN dns_method TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE certificates ADD COLUMN dns_server TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_tsig_key_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_hook TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_resolver TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_ttl INTEGER NOT NULL DEFAULT 60;
+ALTER TABLE certificates ADD COLUMN dns_propagation_timeout INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE certificates ADD COLUMN dns_hook_timeout INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE certificates ADD COLUMN challenge_overrides TEXT NOT NULL DEFAULT '';
+-- No foreign key: the records must outlive a removed lineage until they are gone from DNS.
+CREATE TABLE dns_records (
+  id            INTEGER PRIMARY KEY,
+  lineage       TEXT NOT NULL,
+  method        TEXT NOT NULL,
+  server        TEXT NOT NULL DEFAULT '',
+  tsig_key_file TEXT NOT NULL DEFAULT '',
+  hook          TEXT NOT NULL DEFAULT '',
+  zone          TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  added_at      INTEGER NOT NULL
+);
+CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
+)sql";
+
+constexpr std::array<MigrationStep, 5> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
+    {5, kVersion5},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 6> kTables{{
+constexpr std::array<StoreTable, 7> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
     {"events", "id"},
     {"leases", "name"},
     {"private_cas", "name, generation"},
+    {"dns_records", "id"},
 }};
 
 }  // namespace

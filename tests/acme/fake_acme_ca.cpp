@@ -7,6 +7,7 @@
 
 #include "core/base64url.hpp"
 #include "crypto/hash.hpp"
+#include "crypto/tls_alpn.hpp"
 #include "core/json_writer.hpp"
 #include "crypto/jwk.hpp"
 #include "crypto/signer.hpp"
@@ -286,6 +287,11 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
       const std::vector<std::string> values =
           serve_dns ? serve_dns("_acme-challenge." + authorization.name) : std::vector<std::string>{};
       answered = std::find(values.begin(), values.end(), digest) != values.end();
+    } else if (type == "tls-alpn-01") {
+      const std::optional<std::string> pem = serve_tls_alpn ? serve_tls_alpn(authorization.name) : std::nullopt;
+      auto identifier = pem ? crypto::read_acme_identifier(*pem) : Result<std::optional<crypto::AcmeIdentifier>>();
+      answered = identifier && *identifier && (*identifier)->critical &&
+                 (*identifier)->digest == crypto::sha256(expected);
     } else {
       std::optional<std::string> served = serve ? serve(authorization.name, authorization.token) : std::nullopt;
       answered = served && *served == expected;

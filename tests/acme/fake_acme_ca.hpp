@@ -58,6 +58,9 @@ class FakeAcmeCa final : public http::Transport {
   std::function<std::optional<std::string>(const std::string& identifier, const std::string& token)> serve;
   // How it "looks up" the TXT values of a dns-01 record name ("_acme-challenge.<identifier>").
   std::function<std::vector<std::string>(const std::string& record_name)> serve_dns;
+  // How it "handshakes" with acme-tls/1 for tls-alpn-01: the certificate (PEM) presented for
+  // the identifier, whose acmeIdentifier must hold SHA-256 of the key authorization.
+  std::function<std::optional<std::string>(const std::string& identifier)> serve_tls_alpn;
   // The challenge types answered, in order ("dns-01 *.example.com").
   const std::vector<std::string>& validated() const noexcept { return validated_; }
 

@@ -90,6 +90,13 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
       CHECK(lineage->settings.ca_name.empty());
       CHECK(lineage->settings.leaf_lifetime == 0s);
       CHECK(store->private_ca_names().value().empty());
+      // Version 5's: old lineages prove their names by HTTP-01 and have no DNS method, no
+      // per-name choice and no DNS records to remove.
+      CHECK(lineage->settings.dns.method == DnsMethod::None);
+      CHECK(lineage->settings.dns.ttl == 60s);
+      CHECK(lineage->settings.tls_alpn_listen == ":443");
+      CHECK(lineage->settings.challenge_overrides.empty());
+      CHECK(store->lineages_with_dns_records().value().empty());
     }
   }
 }
