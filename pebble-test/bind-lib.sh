@@ -5,8 +5,8 @@
 # key made by tsig-keygen. Every process is recorded in RUN_DIR/*.pid and stopped by exactly
 # that PID. Needs lib.sh (ports, pid files).
 #
-# Zones (each with SOA, NS, an A record for its name server, `* A 127.0.0.1` and no AAAA, so
-# Pebble's HTTP-01 and TLS-ALPN-01 names resolve to loopback):
+# Zones (each with SOA, NS, an A record for its name server, A 127.0.0.1 at the apex and at `*`,
+# and no AAAA, so Pebble's HTTP-01 and TLS-ALPN-01 names resolve to loopback):
 #   a.test, b.test   updatable: `update-policy { grant KEY zonesub TXT; }`
 #   refused.test     no update policy: every update is REFUSED
 #   notauth.test     served to plain queries only (a view the key's requests do not see), so an
@@ -31,6 +31,7 @@ bt_zone_file() {
       echo "@ IN NS ns2.$zone."
       echo "ns2 IN A 127.0.0.2"
     fi
+    echo "@ IN A 127.0.0.1"
     echo "* IN A 127.0.0.1"
   }
 }
