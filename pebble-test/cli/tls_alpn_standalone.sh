@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 8
+# pebble-cost: 17
 # TLS-ALPN-01 (RFC 8737) by Pebble against the standalone responder (--tls-alpn) on the port
 # Pebble's validator dials: issued, the method stored and shown, renewed without flags, and the
 # port closed again once the challenges are done.

@@ -2,7 +2,7 @@
 # bind-options: --second stale
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # labels: faults
-# pebble-cost: 15
+# pebble-cost: 45
 # BIND stopped mid-flow: certkeep has added the record and is waiting for a.test's second
 # authoritative server (which never gets it) when the primary goes down. The run fails naming
 # the servers, tells the CA nothing, and keeps the record it could not delete noted in the

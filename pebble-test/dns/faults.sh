@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # labels: faults
-# pebble-cost: 15
+# pebble-cost: 50
 # DNS faults, each a clear error with the server's rcode, exit 1, no certificate, no order left
 # pending and no record left behind: a wrong TSIG secret (BADSIG, naming the key), an unknown
 # key (BADKEY), a zone that refuses updates (REFUSED), a zone BIND is not authoritative for

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 12
+# pebble-cost: 40
 # DNS-01 through a hook: a test hook that writes through nsupdate to the same BIND, with the
 # record only in CERTKEEP_DNS_*. certkeep waits until the zone's servers (found through BIND as
 # the resolver) answer, the hook's runs land in the lineage's events, cleanup removes the record,

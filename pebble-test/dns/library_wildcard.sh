@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 15
+# pebble-cost: 25
 # The library: Manager::manage of a wildcard and its apex with DNS-01 (ManagerOptions::dns01,
 # RFC 2136 to a real BIND) — the example terminator gets its certificate from Pebble validating
 # through BIND, serves it to any name under the wildcard, renews it, and leaves no record.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 12
+# pebble-cost: 50
 # A mixed lineage: the apex by HTTP-01 (the standalone responder), the wildcard by DNS-01, and
 # one more name moved to DNS-01 by --challenge. list/show name each identifier's method, and a
 # renewal uses the same methods without flags. HTTP-01 or TLS-ALPN-01 alone refuses a wildcard

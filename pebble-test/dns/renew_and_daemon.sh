@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0 PEBBLE_CERT_VALIDITY_SECONDS=20
-# pebble-cost: 30
+# pebble-cost: 60
 # A DNS-01 lineage renews without flags through `renew` and through the daemon, and each time
 # BIND is left without a challenge record. The daemon runs in real time (a 20-second
 # certificate is due after about 10 s): libfaketime would move the TSIG signatures' time out of

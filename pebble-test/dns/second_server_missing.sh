@@ -2,7 +2,7 @@
 # bind-options: --second stale
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # labels: faults
-# pebble-cost: 15
+# pebble-cost: 22
 # a.test has a second authoritative server (ns2.a.test, 127.0.0.2 on the same port) that never
 # gets the record: certkeep waits for it, gives up at --dns-propagation-timeout naming that
 # server, tells the CA nothing, and removes the record it added.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bind-options: --second secondary
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 12
+# pebble-cost: 20
 # a.test has two authoritative servers; the record reaches the secondary (NOTIFY, IXFR) and
 # certkeep tells the CA only once both answer it.
 source "$(dirname "$0")/dns-common.bash"

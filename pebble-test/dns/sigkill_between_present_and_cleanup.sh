@@ -2,7 +2,7 @@
 # pebble-env: PEBBLE_AUTHZREUSE=0
 # needs: failpoints
 # labels: faults
-# pebble-cost: 15
+# pebble-cost: 35
 # SIGKILL once the TXT records are published and the CA told to look (failpoint
 # challenge_answered): the records stay in BIND and in the store's table; the next run removes
 # exactly them — a record of someone else at the same name stays — and issues. Needs a build

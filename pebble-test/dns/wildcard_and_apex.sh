@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 15
+# pebble-cost: 40
 # A wildcard and its apex in one certificate over DNS-01 through RFC 2136 to a real BIND that
 # Pebble validates through: both names share _acme-challenge.a.test (two values, one UPDATE),
 # the certificate has exactly both names, show names each identifier's method, and afterwards

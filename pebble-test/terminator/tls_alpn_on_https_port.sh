@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_AUTHZREUSE=0
-# pebble-cost: 20
+# pebble-cost: 30
 # TLS-ALPN-01 on the terminator's own HTTPS port (the library's TLS helper, RFC 8737): the
 # example terminator with --challenge tls-alpn-01 listens for HTTPS on the port Pebble's
 # validator dials and has no HTTP-01 path at all. It gets its certificate, then renews while a
