@@ -138,11 +138,32 @@ CREATE TABLE private_cas (
 );
 )sql";
 
+// servable_lineages: one narrow row per lineage that can be served (it has a certificate and is
+// not revoked), which a terminator serving every lineage reads at start and on each
+// resynchronization (Store::for_each_servable_lineage): ~100 bytes a lineage instead of a
+// certificates row with its PEM text (a covering index would do on SQLite, but PostgreSQL caps
+// an index entry at 2,704 bytes and identifiers can be longer). Every write that changes a
+// lineage's names, serial, expiry, status or existence keeps its row in the same transaction
+// (SqlStore::sync_servable). `id` orders the pass's pages; the unique index finds a lineage.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE servable_lineages (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  serial      TEXT NOT NULL,
+  not_after   INTEGER
+);
+CREATE UNIQUE INDEX servable_lineages_by_name ON servable_lineages(name);
+INSERT INTO servable_lineages (name, identifiers, serial, not_after)
+  SELECT name, identifiers, serial, not_after FROM certificates
+  WHERE serial <> '' AND status <> 'revoked' ORDER BY name;
+)sql";
+
 // Challenges: a lineage's TLS-ALPN-01 listener, its DNS-01 method (the TSIG key stays in its
 // file: only the path is here), per-name choices, and the DNS-01 records added and not yet
 // removed, so the next run removes what a killed one left. Rows of earlier versions keep
 // HTTP-01 and no DNS method: the defaults say so.
-constexpr std::string_view kVersion5 = R"sql(
+constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE certificates ADD COLUMN tls_alpn_listen TEXT NOT NULL DEFAULT ':443';
 ALTER TABLE certificates ADD COLUMN dns_method TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE certificates ADD COLUMN dns_server TEXT NOT NULL DEFAULT '';
@@ -169,23 +190,25 @@ CREATE TABLE dns_records (
 CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
 )sql";
 
-constexpr std::array<MigrationStep, 5> kSteps{{
+constexpr std::array<MigrationStep, 6> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 7> kTables{{
+constexpr std::array<StoreTable, 8> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
     {"events", "id"},
     {"leases", "name"},
     {"private_cas", "name, generation"},
+    {"servable_lineages", "id"},
     {"dns_records", "id"},
 }};
 

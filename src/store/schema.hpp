@@ -19,9 +19,10 @@ namespace certkeep::store {
 // v2: leases; computed due_at and deploy_owed columns with their indexes.
 // v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
 // v4: issuers: issuer_kind and private CA settings of a lineage, private_cas.
-// v5: challenges: a lineage's TLS-ALPN-01 listener, DNS-01 method and per-name choices;
+// v5: servable_lineages, the narrow copy of what serving every lineage reads.
+// v6: challenges: a lineage's TLS-ALPN-01 listener, DNS-01 method and per-name choices;
 //     dns_records (DNS-01 records added and not yet removed).
-inline constexpr int kCurrentSchemaVersion = 5;
+inline constexpr int kCurrentSchemaVersion = 6;
 
 struct MigrationStep {
   int version;           // the version this step produces
