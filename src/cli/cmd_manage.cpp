@@ -2,8 +2,10 @@
 // `certkeep remove`, `certkeep revoke` and `certkeep edit`: changing what is managed.
 #include <CLI/CLI.hpp>
 
+#include "cli/challenge_flags.hpp"
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 
 namespace certkeep::cli {
 
@@ -58,6 +60,7 @@ class EditCommand final : public Command {
     deploy_hook_ = cmd->add_option("--deploy-hook", hook_, "New deploy hook command (\"\" removes it)");
     email_ = cmd->add_option("--email", email_text_, "Contact e-mail");
     chain_ = cmd->add_option("--preferred-chain", chain_text_, "Preferred chain issuer CN");
+    add_challenge_flags(*cmd, challenges_, true);
     return cmd;
   }
   int run(const GlobalOptions& global, const Output& out) override {
@@ -69,6 +72,13 @@ class EditCommand final : public Command {
     if (deploy_hook_->count() > 0) settings.deploy_hook = hook_;
     if (email_->count() > 0) settings.email = email_text_;
     if (chain_->count() > 0) settings.preferred_chain = chain_text_;
+    if (auto edited = edit_challenge_flags(challenges_, settings); !edited) return out.error(edited.error());
+    // The names must still all be provable (a wildcard keeps needing DNS-01).
+    if (settings.issuer_kind == store::IssuerKind::Acme) {
+      store::LineageRecord changed = details->lineage;
+      changed.settings = settings;
+      if (auto types = lifecycle::lineage_challenge_types(changed); !types) return out.error(types.error());
+    }
     if (auto updated = (*app)->update_settings(name_, settings); !updated) return out.error(updated.error());
     out.result("updated " + name_);
     return kExitSuccess;
@@ -80,6 +90,7 @@ class EditCommand final : public Command {
   CLI::Option* deploy_hook_ = nullptr;
   CLI::Option* email_ = nullptr;
   CLI::Option* chain_ = nullptr;
+  ChallengeFlags challenges_;
 };
 
 }  // namespace

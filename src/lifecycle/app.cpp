@@ -19,6 +19,7 @@
 #include "deploy/atomic_file.hpp"
 #include "deploy/live_dir.hpp"
 #include "deploy/process_runner.hpp"
+#include "lifecycle/dns_solvers.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -84,13 +85,18 @@ App::App(AppOptions options, std::unique_ptr<store::Store> store,
   const bool default_solver = !options_.make_solver;
   if (default_solver) options_.make_solver = default_solver_factory(options_.state_dir);
   if (default_solver && store::is_postgres_location(options_.store)) {
-    // A fleet's store: a lineage answered in process (a library node's) is answered by every
-    // node from the store, so a renewer without a responder of its own (the CLI, the daemon)
-    // can renew it too. The library passes its own factory (its responder) and keeps it.
+    // A fleet's store: a lineage answered in process (a library node's HTTP-01 or TLS-ALPN-01
+    // responder) is answered by every node from the store, so a renewer without a responder of
+    // its own (the CLI, the daemon) can renew it too. The library passes its own factory (its
+    // responders) and keeps it.
     SolverFactory base = options_.make_solver;
-    options_.make_solver = [base](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
-      if (settings.challenge_method == store::ChallengeMethod::Memory) return std::shared_ptr<Solver>();
-      return base(settings);
+    options_.make_solver = [base](Services& services, const store::LineageRecord& lineage,
+                                  ChallengeType type) -> Result<std::shared_ptr<Solver>> {
+      const store::ChallengeMethod method = lineage.settings.challenge_method;
+      if ((type == ChallengeType::Http01 && method == store::ChallengeMethod::Memory) ||
+          (type == ChallengeType::TlsAlpn01 && method == store::ChallengeMethod::TlsAlpnMemory))
+        return std::shared_ptr<Solver>();
+      return base(services, lineage, type);
     };
   }
   const std::string location = options_.store;
@@ -138,6 +144,17 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
     // Lineages whose files or hook are still owed (a failed deploy or hook) are retried too,
     // and those whose renewalInfo is to be asked again (renew_lineage asks, then decides).
     auto owed = CERTKEEP_TRY(store_->deploy_pending_lineages());
+    // And those with DNS-01 records a killed run left: renew_lineage removes them, due or not
+    // (under the lineage's lease); a removed lineage's are removed here.
+    if (!selection.dry_run) {
+      for (const std::string& name : CERTKEEP_TRY(store_->lineages_with_dns_records())) {
+        auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
+        if (lineage)
+          owed.push_back(std::move(*lineage));
+        else
+          (void)repair_dns_records(*services_, name);
+      }
+    }
     if (!selection.force && !selection.dry_run) {
       auto ari_due = CERTKEEP_TRY(store_->ari_check_due(now));
       owed.insert(owed.end(), std::make_move_iterator(ari_due.begin()),
@@ -228,6 +245,8 @@ Result<void> App::remove(const std::string& name) {
   if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
   // Files first: if that fails the lineage is still listed and the user can retry.
   CERTKEEP_TRY(deploy::remove_live_files(options_.state_dir, name));
+  // DNS-01 records a killed run left go too; those that cannot stay noted for `renew`.
+  (void)repair_dns_records(*services_, name);
   return store_->remove_lineage(name);
 }
 

@@ -37,6 +37,7 @@
 #include "lifecycle/manager_events.hpp"
 #include "lifecycle/served_lineages.hpp"
 #include "lifecycle/shared_challenges.hpp"
+#include "lifecycle/tls_alpn_responder.hpp"
 
 namespace certkeep {
 
@@ -56,7 +57,8 @@ struct ManagerSeams {
 class Manager::Impl {
  public:
   Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
-       std::shared_ptr<lifecycle::Http01Responder> responder, core::Clock& clock,
+       std::shared_ptr<lifecycle::Http01Responder> responder,
+       std::shared_ptr<lifecycle::TlsAlpnResponder> tls_alpn, core::Clock& clock,
        std::chrono::milliseconds min_sleep, std::unique_ptr<lifecycle::LineageReader> reader,
        std::unique_ptr<lifecycle::ServedLineages> served);
   ~Impl();
@@ -72,6 +74,12 @@ class Manager::Impl {
   // This Manager's own pending answers, else (a fleet) those any node saved in the store.
   std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const;
   std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const;
+  // A fleet's node answers TLS-ALPN-01 for whichever node ordered, whatever its own challenge.
+  bool answers_acme_tls_alpn() const noexcept {
+    return options_.challenge == ChallengeType::TlsAlpn01 || shared_answers_ != nullptr;
+  }
+  // This Manager's own pending validations, else (a fleet) those any node saved in the store.
+  std::shared_ptr<const CertifiedKey> acme_tls_alpn_certificate(std::string_view server_name) const;
   Subscription subscribe(std::function<void(const Event&)> callback) {
     return hub_->subscribe(std::move(callback));
   }
@@ -98,6 +106,7 @@ class Manager::Impl {
   // The managed table and the responder, for tests and the TLS glue.
   const deploy::CertificateTable& managed_table() const noexcept { return table_; }
   lifecycle::Http01Responder& responder() noexcept { return *responder_; }
+  lifecycle::TlsAlpnResponder& tls_alpn_responder() noexcept { return *tls_alpn_; }
 
  private:
   void loop(std::stop_token stop);
@@ -121,6 +130,7 @@ class Manager::Impl {
   core::Clock& clock_;
   const std::chrono::milliseconds min_sleep_;
   const std::shared_ptr<lifecycle::Http01Responder> responder_;
+  const std::shared_ptr<lifecycle::TlsAlpnResponder> tls_alpn_;
   const std::shared_ptr<lifecycle::EventHub> hub_ = std::make_shared<lifecycle::EventHub>();
   deploy::CertificateTable table_;  // the managed lineages
   const std::unique_ptr<lifecycle::LineageReader> reader_;

@@ -18,9 +18,14 @@
 
 namespace certkeep::lifecycle {
 
-// How long a lineage's lease is held: longer than any order flow, so a live holder never loses
-// it; a crashed holder's lease lapses by itself.
-std::chrono::seconds lease_ttl(const Services& services);
+// How long one order flow of the lineage may take at most: the order's poll deadline, the
+// lineage's DNS propagation and hook timeouts, and a margin.
+std::chrono::seconds renewal_deadline(const Services& services, const store::LineageSettings& settings = {});
+
+// How long a lineage's lease is held: Services::lease_ttl when set (a fleet: short, extended by
+// the LeaseKeeper's heartbeat while the renewal runs), else renewal_deadline, so a live holder
+// never loses it; a crashed holder's lease lapses by itself.
+std::chrono::seconds lease_ttl(const Services& services, const store::LineageSettings& settings = {});
 
 // A renewalInfo poll that failed is tried again this much later; ARI problems never block the
 // expiry-based schedule (certbot's rule).

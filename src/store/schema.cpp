@@ -159,6 +159,37 @@ INSERT INTO servable_lineages (name, identifiers, serial, not_after)
   WHERE serial <> '' AND status <> 'revoked' ORDER BY name;
 )sql";
 
+// Challenges: a lineage's TLS-ALPN-01 listener, its DNS-01 method (the TSIG key stays in its
+// file: only the path is here), per-name choices, and the DNS-01 records added and not yet
+// removed, so the next run removes what a killed one left. Rows of earlier versions keep
+// HTTP-01 and no DNS method: the defaults say so.
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE certificates ADD COLUMN tls_alpn_listen TEXT NOT NULL DEFAULT ':443';
+ALTER TABLE certificates ADD COLUMN dns_method TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE certificates ADD COLUMN dns_server TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_tsig_key_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_hook TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_resolver TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_ttl INTEGER NOT NULL DEFAULT 60;
+ALTER TABLE certificates ADD COLUMN dns_propagation_timeout INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE certificates ADD COLUMN dns_hook_timeout INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE certificates ADD COLUMN challenge_overrides TEXT NOT NULL DEFAULT '';
+-- No foreign key: the records must outlive a removed lineage until they are gone from DNS.
+CREATE TABLE dns_records (
+  id            INTEGER PRIMARY KEY,
+  lineage       TEXT NOT NULL,
+  method        TEXT NOT NULL,
+  server        TEXT NOT NULL DEFAULT '',
+  tsig_key_file TEXT NOT NULL DEFAULT '',
+  hook          TEXT NOT NULL DEFAULT '',
+  zone          TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  added_at      INTEGER NOT NULL
+);
+CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
+)sql";
+
 // A fleet shares one store (PostgreSQL):
 // - leases.token: the fencing token, one more each time a lineage's lease changes hands; every
 //   write of a renewal checks it inside its transaction. Lease rows are kept after release
@@ -166,7 +197,7 @@ INSERT INTO servable_lineages (name, identifiers, serial, not_after)
 // - changes: the change feed, one row per write that changes what a terminator serves; its id
 //   is the cursor (ids commit in order: every write holds the store's one write lock).
 // - challenges: answers pending at the CA, so any node answers whichever node ordered.
-constexpr std::string_view kVersion6 = R"sql(
+constexpr std::string_view kVersion7 = R"sql(
 ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE changes (
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -189,18 +220,19 @@ CREATE INDEX challenges_by_token ON challenges(token);
 CREATE INDEX challenges_by_expiry ON challenges(expires_at);
 )sql";
 
-constexpr std::array<MigrationStep, 6> kSteps{{
+constexpr std::array<MigrationStep, 7> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
     {6, kVersion6},
+    {7, kVersion7},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 9> kTables{{
+constexpr std::array<StoreTable, 10> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
@@ -208,6 +240,7 @@ constexpr std::array<StoreTable, 9> kTables{{
     {"leases", "name"},
     {"private_cas", "name, generation"},
     {"servable_lineages", "id"},
+    {"dns_records", "id"},
     {"changes", "id"},
     {"challenges", "kind, identifier, token"},
 }};

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A Manager in a fleet (issue 15): a renewal committed through another store connection (another
 // node, a `certkeep daemon`) is served within a second through the change feed; a dropped
-// notification connection is reopened and nothing is missed; an HTTP-01 answer another node
-// saved in the store is answered here. Tagged [fleet]: on SQLite here, and again on a real
+// notification connection is reopened and nothing is missed; an HTTP-01 answer or TLS-ALPN-01
+// validation another node saved in the store is answered here. Tagged [fleet]: on SQLite here, and again on a real
 // PostgreSQL under ctest lifecycle.fleet_postgres (the [.postgres] cases only there).
 #include <catch2/catch.hpp>
 
@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "certkeep/manager.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/tls_alpn.hpp"
 #include "lifecycle/change_follower.hpp"
 #include "lifecycle/manager_impl.hpp"
 #include "lifecycle/shared_challenges.hpp"
@@ -125,11 +127,11 @@ TEST_CASE("fleet: an HTTP-01 answer a renewal saved in the store is answered by 
           "[lifecycle][fleet]") {
   TempDir dir;
   auto renewer = open_store(dir.store());
-  auto solver = lifecycle::share_challenges(nullptr, *renewer, "a.example", "renewer-1",
+  auto solver = lifecycle::share_challenges(nullptr, ChallengeType::Http01, *renewer, "a.example", "renewer-1",
                                             std::chrono::system_clock::now() + 60s);
   lifecycle::SharedAnswers node([&dir] { return store::Store::open(dir.store()); }, core::system_clock());
   const std::string token = "tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
-  const Http01Challenge challenge{"a.example", token, token + kThumbprint};
+  const Challenge challenge{"a.example", token, token + kThumbprint, ChallengeType::Http01};
 
   CHECK_FALSE(node.answer("a.example", kPrefix + token));
   REQUIRE(solver->present(challenge));
@@ -145,6 +147,48 @@ TEST_CASE("fleet: an HTTP-01 answer a renewal saved in the store is answered by 
   REQUIRE(node.reload(*renewer));
   CHECK(node.size() == 0);
   CHECK_FALSE(node.answer("a.example", kPrefix + token));
+}
+
+// The validation certificate says it answers `key_authorization` (RFC 8737 §3).
+void check_validation(const std::shared_ptr<const CertifiedKey>& validation, const std::string& key_authorization) {
+  REQUIRE(validation);
+  CHECK(validation->names() == std::vector<std::string>{"a.example"});
+  auto identifier = crypto::read_acme_identifier(validation->certificate_pem());
+  REQUIRE(identifier);
+  REQUIRE(*identifier);
+  CHECK((*identifier)->critical);
+  CHECK((*identifier)->digest == crypto::sha256(key_authorization));
+}
+
+TEST_CASE("fleet: a TLS-ALPN-01 answer a renewal saved in the store becomes another node's validation certificate",
+          "[lifecycle][fleet]") {
+  TempDir dir;
+  auto renewer = open_store(dir.store());
+  auto solver = lifecycle::share_challenges(nullptr, ChallengeType::TlsAlpn01, *renewer, "a.example", "renewer-1",
+                                            std::chrono::system_clock::now() + 60s);
+  lifecycle::SharedAnswers node([&dir] { return store::Store::open(dir.store()); }, core::system_clock());
+  const std::string token = "tok_alpn_0123456789abcdefghijklmnopqrstuvwxyz";
+  const Challenge challenge{"a.example", token, token + kThumbprint, ChallengeType::TlsAlpn01};
+  // An HTTP-01 challenge is not this solver's: refused, nothing saved.
+  CHECK_FALSE(solver->present(Challenge{"a.example", token, token + kThumbprint, ChallengeType::Http01}));
+  REQUIRE(node.reload(*renewer));
+  CHECK(node.size() == 0);
+
+  REQUIRE(solver->present(challenge));
+  CHECK_FALSE(node.tls_alpn_certificate("a.example"));  // not loaded yet: a handshake never reads the store
+  REQUIRE(node.reload(*renewer));
+  CHECK(node.size() == 1);
+  CHECK_FALSE(node.answer("a.example", kPrefix + token));  // not an HTTP-01 answer
+  CHECK_FALSE(node.tls_alpn_certificate("b.example"));
+  auto validation = node.tls_alpn_certificate("a.example");
+  check_validation(validation, token + kThumbprint);
+  CHECK(node.tls_alpn_certificate("a.example") == validation);  // made once
+  REQUIRE(node.reload(*renewer));
+  CHECK(node.tls_alpn_certificate("a.example") == validation);  // a reload keeps it
+  solver->cleanup(challenge);
+  REQUIRE(node.reload(*renewer));
+  CHECK(node.size() == 0);
+  CHECK_FALSE(node.tls_alpn_certificate("a.example"));
 }
 
 // The notification connections of the run's database (LISTEN), ended by the server as a
@@ -198,17 +242,41 @@ TEST_CASE("fleet: the Manager answers the HTTP-01 challenge another node's renew
   TempDir dir;
   auto renewer = open_store(dir.store());
   auto manager = open_fleet_manager(dir);
-  auto solver = lifecycle::share_challenges(nullptr, *renewer, "a.example", "renewer-1",
+  auto solver = lifecycle::share_challenges(nullptr, ChallengeType::Http01, *renewer, "a.example", "renewer-1",
                                             std::chrono::system_clock::now() + 60s);
   const std::string token = "tok_fleet_0123456789abcdefghijklmnopqrstuvwxyz";
-  REQUIRE(solver->present(Http01Challenge{"a.example", token, token + kThumbprint}));
+  const Challenge challenge{"a.example", token, token + kThumbprint, ChallengeType::Http01};
+  REQUIRE(solver->present(challenge));
   CHECK(manager->http01_response("a.example", kPrefix + token) == token + kThumbprint);
-  solver->cleanup(Http01Challenge{"a.example", token, token + kThumbprint});
+  solver->cleanup(challenge);
   // Withdrawn: gone once the change arrives (the feed reloads the answers).
   const auto until = std::chrono::steady_clock::now() + 2s;
   while (manager->http01_response("a.example", kPrefix + token) && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(10ms);
   CHECK_FALSE(manager->http01_response("a.example", kPrefix + token));
+}
+
+TEST_CASE("fleet: the Manager serves the TLS-ALPN-01 validation another node's renewal presented",
+          "[lifecycle][manager][fleet][.postgres]") {
+  TempDir dir;
+  auto renewer = open_store(dir.store());
+  auto manager = open_fleet_manager(dir);
+  CHECK(manager->answers_acme_tls_alpn());  // a fleet's node, though its own challenge is HTTP-01
+  auto solver = lifecycle::share_challenges(nullptr, ChallengeType::TlsAlpn01, *renewer, "a.example", "renewer-1",
+                                            std::chrono::system_clock::now() + 60s);
+  const std::string token = "tok_fleet_alpn_0123456789abcdefghijklmnopqrstu";
+  const Challenge challenge{"a.example", token, token + kThumbprint, ChallengeType::TlsAlpn01};
+  REQUIRE(solver->present(challenge));
+  // Arrives through the change feed within a second.
+  auto until = std::chrono::steady_clock::now() + 2s;
+  while (!manager->acme_tls_alpn_certificate("a.example") && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  check_validation(manager->acme_tls_alpn_certificate("a.example"), token + kThumbprint);
+  solver->cleanup(challenge);
+  until = std::chrono::steady_clock::now() + 2s;
+  while (manager->acme_tls_alpn_certificate("a.example") && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  CHECK_FALSE(manager->acme_tls_alpn_certificate("a.example"));
 }
 
 }  // namespace
