@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # pebble-with: postgres
-# pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=30 PEBBLE_AUTHZREUSE=0 POSTGRES_OPTIONS=-ctrack_commit_timestamp=on
+# pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=20 PEBBLE_AUTHZREUSE=0 POSTGRES_OPTIONS=-ctrack_commit_timestamp=on
 # pebble-cost: 90
 # A fleet on one box (issue 15): three example terminators and two `certkeep daemon` renewers
-# over one PostgreSQL store, FLEET_LINEAGES lineages (default 12) of 30-second certificates from
+# over one PostgreSQL store, FLEET_LINEAGES lineages (default 12) of 20-second certificates from
 # Pebble, and a loopback balancer that hands each of Pebble's HTTP-01 connections to the next
 # terminator in turn. Terminator 1 orders the first certificates; the renewers have no HTTP
 # listener at all, so every renewal's challenge is answered by whichever terminator the
@@ -122,12 +122,13 @@ until [ "$(pg "SELECT count(DISTINCT lineage) FROM events WHERE kind = 'renewed'
 done
 kill -TERM "$renewer_b"
 wait "$renewer_b" || fail "renewer B exited $? after SIGTERM"
-# Once per period: a certificate is due half-way through its 30 s (less up to 1 s of jitter), so
-# two commits of one lineage less than 12 s apart mean one certificate renewed twice.
+# Once per period: a certificate is due half-way through its 20 s (its jitter, a thirtieth of the
+# lifetime in whole seconds, is 0 here), so two commits of one lineage less than 8 s apart mean
+# one certificate renewed twice.
 twice=$(pg "SELECT string_agg(lineage || ' ' || gap_ms || ' ms', ', ') FROM (
   SELECT lineage, (extract(epoch FROM pg_xact_commit_timestamp(xmin) -
     lag(pg_xact_commit_timestamp(xmin)) OVER (PARTITION BY lineage ORDER BY id)) * 1000)::bigint AS gap_ms
-  FROM events WHERE kind IN ('issued', 'renewed')) t WHERE gap_ms < 12000")
+  FROM events WHERE kind IN ('issued', 'renewed')) t WHERE gap_ms < 8000")
 [ -z "$twice" ] || fail "renewed twice in one period: $twice"
 fenced=$(pg "SELECT lineage FROM events WHERE kind = 'fenced_out' ORDER BY id LIMIT 1")
 # Nothing A held when it stopped was committed by A: each refusal names A, and A's log has no

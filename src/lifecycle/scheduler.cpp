@@ -33,7 +33,8 @@ std::chrono::milliseconds Scheduler::sleep_duration() {
     auto until = std::chrono::duration_cast<std::chrono::milliseconds>(**next - now);
     sleep = std::min(sleep, std::max<std::chrono::milliseconds>(until, std::chrono::milliseconds(0)));
   }
-  return std::max<std::chrono::milliseconds>(sleep, options_.min_interval);
+  // The floor never exceeds the ceiling: a daemon told to check every second does.
+  return std::max<std::chrono::milliseconds>(sleep, std::min(options_.min_interval, options_.recheck_interval));
 }
 
 Result<void> Scheduler::run() {

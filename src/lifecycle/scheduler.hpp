@@ -20,7 +20,9 @@ struct SchedulerOptions {
   // Longest sleep between passes, so clock jumps and edits by other processes are noticed.
   // Default 1 h.
   std::chrono::seconds recheck_interval{3600};
-  // Shortest sleep between passes, so a lineage failing in a loop cannot spin. Default 5 s.
+  // Shortest sleep between passes, so a lineage failing in a loop cannot spin (a failure's
+  // backoff also moves its due time). Default 5 s; recheck_interval when that is shorter (a
+  // fleet's renewer checking every second retries a lineage another holds that often).
   std::chrono::seconds min_interval{5};
   int concurrency = 4;
   // "renewed 2, failed 0; next check 2026-…" after each pass (sd_notify STATUS).
