@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pebble-with: postgres
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=20 PEBBLE_AUTHZREUSE=0 POSTGRES_OPTIONS=-ctrack_commit_timestamp=on
-# pebble-cost: 90
+# pebble-cost: 25
 # A fleet on one box (issue 15): three example terminators and two `certkeep daemon` renewers
 # over one PostgreSQL store, FLEET_LINEAGES lineages (default 12) of 20-second certificates from
 # Pebble, and a loopback balancer that hands each of Pebble's HTTP-01 connections to the next
