@@ -120,7 +120,7 @@ event_serial() {
 # The number of events of KIND over every lineage.
 event_count_all() {
   local name total=0
-  for name in $(ck list --json | jq -r '.[].name'); do total=$((total + $(event_count "$name" "$1"))); done
+  for name in $(ck list --json | jq -r '.lineages[].name'); do total=$((total + $(event_count "$name" "$1"))); done
   echo "$total"
 }
 

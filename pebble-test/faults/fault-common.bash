@@ -137,9 +137,7 @@ assert_error_recorded() {
   ck list --json >"$TEST_DIR/list.json" 2>&1 || fail "list --json exited $?: $(cat "$TEST_DIR/list.json")"
   python3 - "$TEST_DIR/list.json" "$name" "$pattern" <<'PY' || fail "list --json: no last_error matching /$pattern/ for $name: $(cat "$TEST_DIR/list.json")"
 import json, re, sys
-data = json.load(open(sys.argv[1]))
-rows = data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))
-row = next(r for r in rows if r.get("name") == sys.argv[2])
+row = next(r for r in json.load(open(sys.argv[1]))["lineages"] if r.get("name") == sys.argv[2])
 sys.exit(0 if re.search(sys.argv[3], row.get("last_error", ""), re.I) else 1)
 PY
   ck list >"$TEST_DIR/list.txt" 2>&1 || fail "list exited $?: $(cat "$TEST_DIR/list.txt")"
@@ -234,7 +232,7 @@ store_cert_state() {
 next_attempt_in() {
   ck list --json | python3 -c '
 import datetime, json, sys
-row = next(r for r in json.load(sys.stdin) if r["name"] == sys.argv[1])
+row = next(r for r in json.load(sys.stdin)["lineages"] if r["name"] == sys.argv[1])
 at = row.get("next_attempt_at")
 if at:
     when = datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
@@ -306,7 +304,7 @@ assert_error_text_recorded() {
   ck list --json >"$TEST_DIR/list.json" 2>&1 || fail "list --json exited $?: $(cat "$TEST_DIR/list.json")"
   head=$(python3 - "$TEST_DIR/list.json" "$name" "$pattern" <<'PY'
 import json, re, sys
-row = next(r for r in json.load(open(sys.argv[1])) if r.get("name") == sys.argv[2])
+row = next(r for r in json.load(open(sys.argv[1]))["lineages"] if r.get("name") == sys.argv[2])
 error = row.get("last_error", "")
 if not re.search(sys.argv[3], error, re.I):
     sys.exit(1)

@@ -23,6 +23,8 @@ struct ServerLimits {
   std::size_t max_request_bytes = 8 * 1024;
   // From accept to a complete request head; again from there to the last byte written.
   std::chrono::milliseconds read_timeout{10'000};
+  // Of a 200 answer. The metrics endpoint reuses this server with Prometheus' type.
+  std::string content_type = "text/plain";
 };
 
 // The body for a GET/HEAD of `raw_target`, nullopt for 404. Called on the server thread;

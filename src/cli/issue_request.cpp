@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "core/result_macros.hpp"
+#include "lifecycle/app.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
 #include "lifecycle/server_ca_pin.hpp"
@@ -55,6 +56,14 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
       cmd.add_flag("--placeholder", flags.placeholder,
                    "Deploy a 7-day certificate from private CA certkeep-ca at once, until the CA's arrives");
   ca->excludes(placeholder);
+  auto* dry_run = cmd.add_flag(
+      "--dry-run", flags.dry_run,
+      "A full issuance against the CA's staging directory that deploys nothing, stores nothing and runs no hook");
+  auto* dry_run_server = cmd.add_option(
+      "--dry-run-server", flags.dry_run_server,
+      "With --dry-run: this directory URL instead of the CA's staging one (needed for CAs without a known one)");
+  dry_run_server->needs(dry_run);
+  dry_run->excludes(ca)->excludes(placeholder);
 }
 
 Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
@@ -78,6 +87,19 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
     return request;
   }
   settings.directory_url = CERTKEEP_TRY(resolve_server(flags.server));
+  if (flags.dry_run) {
+    // Nothing of a dry run reaches a server, a hook or a terminator.
+    const std::string production = settings.directory_url;
+    if (!flags.dry_run_server.empty()) {
+      settings.directory_url = CERTKEEP_TRY(resolve_server(flags.dry_run_server));
+    } else if (auto staging = lifecycle::staging_directory_of(production)) {
+      settings.directory_url = *staging;
+    } else {
+      return fail(Errc::InvalidArgument, "--dry-run: no staging directory is known for " + production +
+                                             "; name a test directory with --dry-run-server URL");
+    }
+    settings.deploy_hook.clear();
+  }
   if (!settings.ca_bundle.empty())
     settings.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(settings.ca_bundle, "--ca-bundle")).string();
   if (!settings.server_ca_checksum.empty())
@@ -97,6 +119,7 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
   request.settings = settings;
   request.account = {.email = settings.email, .agree_terms_of_service = flags.agree_tos};
   request.placeholder = flags.placeholder;
+  request.dry_run = flags.dry_run;
   return request;
 }
 

@@ -25,6 +25,8 @@ struct IssueFlags {
   int validity_days = 90;  // --validity, with --ca
   bool agree_tos = false;
   bool placeholder = false;  // --placeholder
+  bool dry_run = false;      // --dry-run: against the CA's staging directory, nothing kept
+  std::string dry_run_server;
   store::LineageSettings settings;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cli/json_document.hpp"
 #include "core/json_writer.hpp"
 #include "core/strings.hpp"
 #include "core/time_format.hpp"
@@ -193,8 +194,8 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
 
 std::string lineage_details_json(const std::filesystem::path& state_dir,
                                  const lifecycle::LineageDetails& details) {
-  core::JsonWriter json;
-  json.begin_object().key("lineage");
+  core::JsonWriter json = json_document("lineage");
+  json.key("lineage");
   write_lineage(json, state_dir, details.lineage);
   json.key("events").begin_array();
   for (const auto& event : details.events) {

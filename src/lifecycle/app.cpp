@@ -50,6 +50,18 @@ Result<std::string> resolve_directory_url(const std::string& server) {
   return server;
 }
 
+std::optional<std::string> staging_directory_of(const std::string& directory_url) {
+  static const std::pair<std::string_view, std::string_view> kStaging[] = {
+      {acme::kLetsEncryptProduction, acme::kLetsEncryptStaging},
+      {"https://dv.acme-v02.api.pki.goog/directory", "https://dv.acme-v02.test-api.pki.goog/directory"},
+      {"https://api.buypass.com/acme/directory", "https://api.test4.buypass.no/acme/directory"},
+  };
+  for (const auto& [production, staging] : kStaging) {
+    if (directory_url == production || directory_url == staging) return std::string(staging);
+  }
+  return std::nullopt;
+}
+
 std::size_t RenewSummary::failed() const {
   return static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [](const RenewResult& r) {
     return r.outcome == RenewOutcome::Failed || r.outcome == RenewOutcome::DeployFailed;
@@ -64,8 +76,11 @@ std::size_t RenewSummary::renewed() const {
 
 Result<std::unique_ptr<App>> App::open(AppOptions options) {
   if (options.state_dir.empty()) options.state_dir = default_state_dir();
-  std::unique_ptr<store::Store> store = CERTKEEP_TRY(store::Store::open(
-      options.state_dir / kDatabaseName, store::StoreOptions{.verify_integrity = options.verify_store}));
+  std::unique_ptr<store::Store> store =
+      options.in_memory_store
+          ? CERTKEEP_TRY(store::Store::open_in_memory())
+          : CERTKEEP_TRY(store::Store::open(options.state_dir / kDatabaseName,
+                                            store::StoreOptions{.verify_integrity = options.verify_store}));
   auto processes = std::make_unique<deploy::PosixProcessRunner>();
   return std::unique_ptr<App>(new App(std::move(options), std::move(store), std::move(processes)));
 }
@@ -82,14 +97,16 @@ App::~App() = default;
 
 Services App::make_services(store::Store& store) {
   core::Clock& clock = options_.clock ? *options_.clock : core::system_clock();
-  return Services{store,
-                  clock,
-                  options_.state_dir,
-                  *processes_,
-                  options_.make_transport,
-                  options_.make_solver,
-                  options_.progress,
-                  options_.issuance};
+  Services services{store,
+                    clock,
+                    options_.state_dir,
+                    *processes_,
+                    options_.make_transport,
+                    options_.make_solver,
+                    options_.progress,
+                    options_.issuance};
+  services.notify_hook = options_.notify_hook;
+  return services;
 }
 
 Result<LineageRecord> App::issue(const IssueRequest& request) {
@@ -235,6 +252,10 @@ Result<void> App::revoke(const std::string& name, const std::string& reason_text
 void App::set_stop_token(std::stop_token stop) {
   options_.issuance.stop = stop;
   services_->issuance.stop = stop;
+}
+
+Result<std::unique_ptr<store::Store>> App::open_store_connection() const {
+  return store::Store::open(options_.state_dir / kDatabaseName);
 }
 
 Result<void> App::update_settings(const std::string& name, const LineageSettings& settings) {

@@ -8,6 +8,7 @@
 #include "core/time_format.hpp"
 #include "deploy/hook_runner.hpp"
 #include "deploy/live_dir.hpp"
+#include "lifecycle/metrics_report.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -61,6 +62,7 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
   core::failpoint("hook_starting");
   deploy::HookOutcome outcome = CERTKEEP_TRY(deploy::run_deploy_hook(services.processes, hook));
   report.hook_ran = true;
+  process_metrics().add(kHookRuns, {{"hook", "deploy"}, {"result", outcome.succeeded ? "success" : "failure"}});
   std::string detail = outcome.succeeded ? "exit 0" : outcome.describe();
   if (!outcome.output_tail.empty()) detail += "\n" + outcome.output_tail;
   CERTKEEP_TRY(services.store.record_hook_result(lineage.name, lineage.serial, outcome.succeeded, detail));
@@ -68,6 +70,10 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
     return fail(Errc::Hook, "deploy hook for " + lineage.name + ": " + outcome.describe());
   if (services.progress) services.progress("deploy hook for " + lineage.name + " succeeded");
   return report;
+}
+
+std::vector<std::string_view> hook_variable_names() {
+  return {deploy::kHookVariables.begin(), deploy::kHookVariables.end()};
 }
 
 }  // namespace certkeep::lifecycle

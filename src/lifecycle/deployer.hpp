@@ -4,6 +4,9 @@
 // again on the next run, without asking the CA for anything.
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 #include "certkeep/result.hpp"
 #include "lifecycle/services.hpp"
 #include "store/records.hpp"
@@ -20,5 +23,8 @@ struct DeployReport {
 // cannot be written (the hook then does not run); Errc::Hook when the hook fails (recorded with
 // its exit code and output, retried next time).
 Result<DeployReport> deploy_lineage(Services& services, const store::LineageRecord& lineage);
+
+// The environment variables certkeep sets for deploy and notify hooks (CERTKEEP_NAME, …).
+std::vector<std::string_view> hook_variable_names();
 
 }  // namespace certkeep::lifecycle

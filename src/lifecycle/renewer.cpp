@@ -7,6 +7,8 @@
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
+#include "lifecycle/metrics_report.hpp"
+#include "lifecycle/notifier.hpp"
 #include "lifecycle/order_flow.hpp"
 
 namespace certkeep::lifecycle {
@@ -106,12 +108,21 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
   auto cert = issuer_for(lineage.settings.issuer_kind)
                   .obtain(services, lineage,
                           AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
-  if (!cert) return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
+  if (!cert) {
+    Error error = record_failed_attempt(services, lineage, std::move(cert).error());
+    process_metrics().add(kRenewals, {{"result", "failed"}});
+    notify(services, lineage, NotifyEvent::RenewalFailed, error.to_string());
+    return failed(std::move(error));
+  }
   auto stored = commit_and_deploy(
       services, name, *cert,
       has_cert && !lineage.serves_placeholder() ? store::HistoryKind::Renewed : store::HistoryKind::Issued);
   result.serial = cert->serial;
-  if (!stored) return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
+  process_metrics().add(kRenewals, {{"result", "renewed"}});
+  if (!stored) {
+    notify(services, lineage, NotifyEvent::RenewalFailed, stored.error().to_string());
+    return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
+  }
   result.outcome = RenewOutcome::Renewed;
   return result;
 }

@@ -59,6 +59,8 @@ struct Services {
   ProgressSink progress;            // may be empty
   acme::IssuanceOptions issuance;
   std::chrono::seconds hook_timeout{300};
+  // `--notify-hook`: run on failures, near expiry and stale servers (lifecycle/notifier.hpp).
+  std::string notify_hook;
   // Not thread-safe: each worker has its own Services and so its own cache.
   std::shared_ptr<ClientCache> clients = std::make_shared<ClientCache>();
 };
