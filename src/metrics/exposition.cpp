@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace certkeep::metrics {
 
@@ -23,7 +24,11 @@ std::string format_value(double value) {
   if (value == std::floor(value) && std::fabs(value) < 9007199254740992.0)
     std::snprintf(text, sizeof text, "%.0f", value);
   else
-    std::snprintf(text, sizeof text, "%.17g", value);
+    // The shortest text that reads back as the same double.
+    for (int digits = 15; digits <= 17; ++digits) {
+      std::snprintf(text, sizeof text, "%.*g", digits, value);
+      if (std::strtod(text, nullptr) == value) break;
+    }
   return text;
 }
 

@@ -59,6 +59,14 @@ expect_violation "a third-party header in a public header" "public headers use t
   include/certkeep/result.hpp '#include <spdlog/spdlog.h>'
 expect_violation "a private header in a public header" "public headers use the standard library" \
   include/certkeep/event.hpp '#include "core/clock.hpp"'
+expect_violation "toml++ outside config/" "only config may use toml++" \
+  src/cli/settings.cpp '#include <toml++/toml.h>'
+expect_violation "the library depending on the command line's config module" "module lifecycle may not depend on config" \
+  src/lifecycle/app.cpp '#include "config/toml_document.hpp"'
+expect_violation "the metrics format depending on another module" "module metrics may not depend on core" \
+  src/metrics/registry.cpp '#include "core/log.hpp"'
+expect_violation "OpenSSL in deploy/ outside the TLS swap and the probe" "src/deploy/haproxy_runtime.cpp includes openssl/ssl.h" \
+  src/deploy/haproxy_runtime.cpp '#include <openssl/ssl.h>'
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures planted violations went unnoticed"
