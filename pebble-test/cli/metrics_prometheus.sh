@@ -16,7 +16,8 @@ command -v prometheus >/dev/null || fail "prometheus is not installed (scripts/i
 FAIL_LOGS+=("$TEST_DIR")
 name=metrics.example.com
 issue -d "$name" >"$TEST_DIR/issue.out" 2>&1 || fail "issue: $(cat "$TEST_DIR/issue.out")"
-ck ca init >/dev/null && ck issue --ca certkeep-ca -d internal.test >/dev/null || fail "private CA issuance"
+ck ca init >/dev/null || fail "ca init"
+ck issue --ca certkeep-ca -d internal.test >/dev/null || fail "private CA issuance"
 
 # 1. The textfile: atomic, readable by node_exporter, valid, no timestamps, the right values,
 #    and the ACME requests of the run (a forced renewal against Pebble).
