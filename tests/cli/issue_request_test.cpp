@@ -149,3 +149,24 @@ TEST_CASE("issue --ca refuses ACME flags, a bad CA name and a lifetime out of ra
   REQUIRE_FALSE(bad_name);
   CHECK(bad_name.error().code() == Errc::InvalidArgument);
 }
+
+TEST_CASE("issue --dry-run goes to the CA's staging directory, or the one named, and drops the hook", "[cli]") {
+  auto production = request_for({"-d", "a.example", "--dry-run", "--deploy-hook", "reload"});
+  REQUIRE(production);
+  CHECK(production->dry_run);
+  CHECK(production->settings.directory_url == "https://acme-staging-v02.api.letsencrypt.org/directory");
+  CHECK(production->settings.deploy_hook.empty());
+  auto staging = request_for({"-d", "a.example", "--dry-run", "--server", "staging"});
+  REQUIRE(staging);
+  CHECK(staging->settings.directory_url == "https://acme-staging-v02.api.letsencrypt.org/directory");
+  auto named = request_for({"-d", "a.example", "--dry-run", "--server", "https://ca.example/dir",
+                            "--dry-run-server", "https://test.ca.example/dir"});
+  REQUIRE(named);
+  CHECK(named->settings.directory_url == "https://test.ca.example/dir");
+  auto unknown = request_for({"-d", "a.example", "--dry-run", "--server", "https://ca.example/dir"});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == Errc::InvalidArgument);
+  CHECK(unknown.error().message().find("--dry-run-server") != std::string::npos);
+  auto plain_http = request_for({"-d", "a.example", "--dry-run", "--dry-run-server", "http://test.example/dir"});
+  CHECK_FALSE(plain_http);
+}
