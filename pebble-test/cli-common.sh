@@ -167,6 +167,7 @@ http {
   }
 }
 CONF
+  # shellcheck disable=SC2034 # read by the tests that call start_nginx
   NGINX_RELOAD="nginx -p $NGINX_DIR -c $NGINX_DIR/nginx.conf -s reload"
   nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' >"$NGINX_DIR/logs/stdout" 2>&1 &
   TEST_PIDS+=("$!")
