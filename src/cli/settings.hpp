@@ -66,7 +66,8 @@ std::string config_key(const std::vector<std::string>& path, const CLI::Option& 
 bool is_secret(const CLI::Option& option);
 
 // The config file to read: --config as parsed, else $CERTKEEP_CONFIG, else kDefaultConfigFile
-// when it exists; "" for none. `explicit_file` tells whether it was named (then it must exist).
+// when it exists; "" for none. `named`: given by --config or CERTKEEP_CONFIG (then it must
+// exist). /dev/null names none.
 struct ConfigChoice {
   std::string file;
   bool named = false;
