@@ -41,6 +41,26 @@ std::string quoted_answer(const std::string& answer) {
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
+// The file of the transaction `show ssl cert` lists ("# transaction" then "*FILE"), or "".
+std::string open_transaction(const std::string& listing) {
+  const auto header = listing.find("# transaction\n");
+  if (header == std::string::npos) return {};
+  const auto start = header + std::string_view("# transaction\n").size();
+  if (start >= listing.size() || listing[start] != '*') return {};
+  const auto end = listing.find('\n', start);
+  return listing.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+}
+
+// The FILE of "Transaction created|updated for certificate FILE!", or "".
+std::string answered_file(const std::string& answer) {
+  constexpr std::string_view kMarker = "for certificate ";
+  const auto at = answer.find(kMarker);
+  if (at == std::string::npos) return {};
+  const auto start = at + kMarker.size();
+  const auto end = answer.find("!\n", start);
+  return end == std::string::npos ? std::string() : answer.substr(start, end - start);
+}
+
 }  // namespace
 
 Result<HaproxyTarget> parse_haproxy_target(std::string_view text) {
@@ -83,26 +103,45 @@ Result<void> hand_to_haproxy(const HaproxyTarget& target, std::string_view pem, 
     return fail(std::move(written).error().with_context("HAProxy certificate file"));
 
   const std::string where = "HAProxy socket " + target.socket;
+  const std::string after = " (the file on disk is updated; HAProxy serves it after a reload)";
+  // One transaction at a time, and HAProxy 2.6 answers a `set` for one file while another
+  // file's transaction is open by putting the payload into that other transaction. So: wait
+  // (bounded) until no other file's transaction is open, never touching it.
   const auto give_up = std::chrono::steady_clock::now() + kOtherTransactionWait;
   std::chrono::milliseconds pause{50};
-  std::string answer;
   for (;;) {
-    answer = CERTKEEP_TRY(run_command(target, "set ssl cert " + target.cert_file + " <<\n" + std::string(pem) + "\n", timeout));
-    if (contains(answer, "Transaction created") || contains(answer, "Transaction updated")) break;
-    // Another client's transaction is open on another certificate: wait for it, a little.
-    const bool other_transaction = contains(answer, "transaction") || contains(answer, "Transaction");
-    if (!other_transaction || std::chrono::steady_clock::now() + pause > give_up)
-      return fail(Errc::Hook, where + " refused `set ssl cert " + target.cert_file + "`: " + quoted_answer(answer) +
-                                  " (the file on disk is updated; HAProxy serves it after a reload)");
+    const std::string listing = CERTKEEP_TRY(run_command(target, "show ssl cert\n", timeout));
+    if (contains(listing, "Permission denied") || contains(listing, "Unknown command"))
+      return fail(Errc::Hook, where + " refused `show ssl cert`: " + quoted_answer(listing) +
+                                  " (the socket needs `level admin`)" + after);
+    const std::string open = open_transaction(listing);
+    if (open.empty() || open == target.cert_file) break;
+    if (std::chrono::steady_clock::now() + pause > give_up)
+      return fail(Errc::Hook, where + ": a transaction on " + open +
+                                  " is open (another client's, or left by a crash); certkeep leaves it alone. "
+                                  "Commit or abort it (`abort ssl cert " +
+                                  open + "`)" + after);
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
-  answer = CERTKEEP_TRY(run_command(target, "commit ssl cert " + target.cert_file + "\n", timeout));
-  if (!contains(answer, "Success!")) {
+
+  const std::string set = CERTKEEP_TRY(
+      run_command(target, "set ssl cert " + target.cert_file + " <<\n" + std::string(pem) + "\n", timeout));
+  if (!contains(set, "Transaction created for certificate " + target.cert_file + "!") &&
+      !contains(set, "Transaction updated for certificate " + target.cert_file + "!")) {
+    // Another client opened a transaction between the check and the set, and HAProxy put our
+    // payload into it: abort that, so our certificate never lands in another file.
+    const std::string other = answered_file(set);
+    if (!other.empty() && other != target.cert_file)
+      (void)run_command(target, "abort ssl cert " + other + "\n", timeout);
+    return fail(Errc::Hook, where + " refused `set ssl cert " + target.cert_file + "`: " + quoted_answer(set) + after);
+  }
+  const std::string commit = CERTKEEP_TRY(run_command(target, "commit ssl cert " + target.cert_file + "\n", timeout));
+  if (!contains(commit, "Success!")) {
     // Leave no transaction of ours open for the next client.
     (void)run_command(target, "abort ssl cert " + target.cert_file + "\n", timeout);
-    return fail(Errc::Hook, where + " refused `commit ssl cert " + target.cert_file + "`: " + quoted_answer(answer) +
-                                " (the file on disk is updated; HAProxy serves it after a reload)");
+    return fail(Errc::Hook,
+                where + " refused `commit ssl cert " + target.cert_file + "`: " + quoted_answer(commit) + after);
   }
   return {};
 }

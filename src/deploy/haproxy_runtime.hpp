@@ -31,8 +31,9 @@ Result<HaproxyTarget> parse_haproxy_target(std::string_view text);
 std::string haproxy_pem(std::string_view cert_pem, std::string_view chain_pem, std::string_view key_pem);
 
 // Writes `pem` to target.cert_file (atomically, 0600), then sets and commits it over
-// target.socket. One transaction at a time is HAProxy's rule: when another client's transaction
-// on another certificate is open, this retries for a few seconds, then fails naming it.
+// target.socket. One transaction at a time is HAProxy's rule: while another file's transaction
+// is open this waits (5 s at most) and then fails naming that file, never aborting or
+// committing it; a transaction of our own file (a crashed run's) is simply updated.
 // Errc::Io for the file or the socket (absent, permission denied), Errc::Timeout when HAProxy
 // does not answer within `timeout` per command, Errc::Hook when HAProxy refuses: the message
 // names the socket and quotes HAProxy's answer. After a socket error the file on disk already
