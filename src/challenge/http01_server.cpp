@@ -176,7 +176,7 @@ bool accept_pending(int listener, std::vector<Connection>& connections, const Se
 
 }  // namespace
 
-Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, ServerLimits limits,
+Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, const ServerLimits& limits,
                                                           TargetLookup lookup) {
   int fds[2];
   if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
@@ -188,8 +188,8 @@ Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, Ser
   return server;
 }
 
-Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, ServerLimits limits,
-                           TargetLookup lookup)
+Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write,
+                           const ServerLimits& limits, TargetLookup lookup)
     : listener_(std::move(listener)),
       wake_read_(std::move(wake_read)),
       wake_write_(std::move(wake_write)),

@@ -35,7 +35,7 @@ class Http01Server {
  public:
   // Starts serving on `listener` (a listening, non-blocking socket) on a new thread.
   // Errc::Io when the wake-up pipe or the thread cannot be created.
-  static Result<std::unique_ptr<Http01Server>> start(SocketFd listener, ServerLimits limits,
+  static Result<std::unique_ptr<Http01Server>> start(SocketFd listener, const ServerLimits& limits,
                                                      TargetLookup lookup);
   // Stops the thread, then closes the listening socket and every connection.
   ~Http01Server();
@@ -43,7 +43,7 @@ class Http01Server {
   Http01Server& operator=(const Http01Server&) = delete;
 
  private:
-  Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, ServerLimits limits,
+  Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, const ServerLimits& limits,
                TargetLookup lookup);
   void run() noexcept;
 

@@ -36,7 +36,8 @@ Result<ScratchDir> ScratchDir::create(std::string_view label) {
   std::string pattern = std::string(base != nullptr && base[0] == '/' ? base : "/tmp") + "/certkeep-" +
                         std::string(label) + "-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr)
-    return fail(Errc::Io, "cannot create a temporary directory under " + pattern + ": " + std::strerror(errno));
+    return fail(Errc::Io,
+                "cannot create a temporary directory under " + pattern + ": " + std::strerror(errno));
   return ScratchDir(pattern);
 }
 

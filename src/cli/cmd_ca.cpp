@@ -153,7 +153,11 @@ class CaCommand final : public Command {
     std::string bundle;
     for (const std::string& root : *roots) bundle += root;
     if (export_path_.empty() && out.json()) {
-      out.raw(json_document("private-ca-roots").field("name", export_name_).field("roots", *roots).end_object().str() +
+      out.raw(json_document("private-ca-roots")
+                  .field("name", export_name_)
+                  .field("roots", *roots)
+                  .end_object()
+                  .str() +
               "\n");
       return kExitSuccess;
     }
@@ -200,7 +204,8 @@ class CaCommand final : public Command {
   int run_checksum(const GlobalOptions& global, const Output& out) {
     auto pem = checksum_input(global, out);
     if (!pem) return out.error(pem.error());
-    const std::string value = kubeconfig_ ? lifecycle::kubeconfig_data_of(*pem) : lifecycle::ca_checksum_of(*pem);
+    const std::string value =
+        kubeconfig_ ? lifecycle::kubeconfig_data_of(*pem) : lifecycle::ca_checksum_of(*pem);
     if (out.json())
       out.raw(json_document("ca-checksum")
                   .field(kubeconfig_ ? "certificate_authority_data" : "checksum", value)

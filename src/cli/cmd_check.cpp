@@ -24,7 +24,8 @@ class CheckCommand final : public Command {
     cmd->add_option("--connect", connect_,
                     "HOST:PORT[/SNI] to connect to (repeatable; default: the lineage's --confirm targets)");
     cmd->add_option("--sni", sni_, "SNI for targets without /SNI (default: the lineage's first name)");
-    cmd->add_option("--timeout", timeout_seconds_, "Seconds for each handshake, connect included (default 10)")
+    cmd->add_option("--timeout", timeout_seconds_,
+                    "Seconds for each handshake, connect included (default 10)")
         ->check(CLI::Range(1, 300));
     return cmd;
   }
@@ -52,17 +53,19 @@ class CheckCommand final : public Command {
     if (targets.empty())
       return out.error(Error(Errc::InvalidArgument, "check " + name_ +
                                                         ": give --connect HOST:PORT (or store targets "
-                                                        "with `certkeep edit " + name_ + " --confirm HOST:PORT`)"));
+                                                        "with `certkeep edit " +
+                                                        name_ + " --confirm HOST:PORT`)"));
     if (lineage.serial.empty())
-      return out.error(Error(Errc::InvalidArgument, "check " + name_ + ": the lineage has no certificate yet"));
+      return out.error(
+          Error(Errc::InvalidArgument, "check " + name_ + ": the lineage has no certificate yet"));
     const std::string default_sni = lineage.identifiers.empty() ? std::string() : lineage.identifiers.front();
 
     bool all_confirmed = true;
     core::JsonWriter json = json_document("check");
     json.field("name", lineage.name).field("serial", lineage.serial).key("results").begin_array();
     for (const lifecycle::ConfirmTarget& target : targets) {
-      const lifecycle::ConfirmResult result = lifecycle::probe_target(
-          target, lineage.serial, default_sni, std::chrono::seconds(timeout_seconds_));
+      const lifecycle::ConfirmResult result = lifecycle::probe_target(target, lineage.serial, default_sni,
+                                                                      std::chrono::seconds(timeout_seconds_));
       all_confirmed = all_confirmed && result.state == lifecycle::ConfirmState::Confirmed;
       json.begin_object()
           .field("target", target.to_string())
@@ -76,8 +79,8 @@ class CheckCommand final : public Command {
                      ", the stored certificate of " + lineage.name);
           break;
         case lifecycle::ConfirmState::Stale:
-          out.result("stale: " + target.to_string() + " serves " + result.served_serial + "; the store holds " +
-                     lineage.serial + " for " + lineage.name);
+          out.result("stale: " + target.to_string() + " serves " + result.served_serial +
+                     "; the store holds " + lineage.serial + " for " + lineage.name);
           break;
         case lifecycle::ConfirmState::Unreachable:
           out.result("unreachable: " + result.detail + " (stored " + lineage.serial + ")");

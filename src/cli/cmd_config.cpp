@@ -35,8 +35,7 @@ std::vector<std::string> shown_values(const Setting& setting) {
 bool selected(const Setting& setting, const std::vector<std::string>& keys) {
   if (keys.empty()) return true;
   for (const std::string& key : keys)
-    if (setting.key == key || setting.key.rfind(key + ".", 0) == 0 ||
-        (key.empty() && setting.path.empty()))
+    if (setting.key == key || setting.key.rfind(key + ".", 0) == 0 || (key.empty() && setting.path.empty()))
       return true;
   return false;
 }
@@ -49,8 +48,10 @@ class ConfigCommand final : public Command {
     show_ = cmd->add_subcommand("show", "Every setting's effective value and where it came from");
     show_->add_option("keys", keys_, "Only these keys or commands (e.g. state-dir, issue, ca.init)");
     check_ = cmd->add_subcommand(
-        "check", "Check the config file and CERTKEEP_* variables; exit 2 naming the line and key of each error");
-    template_ = cmd->add_subcommand("template", "Print a config file with every key commented out, with its default");
+        "check",
+        "Check the config file and CERTKEEP_* variables; exit 2 naming the line and key of each error");
+    template_ =
+        cmd->add_subcommand("template", "Print a config file with every key commented out, with its default");
     return cmd;
   }
 
@@ -85,15 +86,18 @@ class ConfigCommand final : public Command {
     std::vector<std::vector<std::string>> rows{{"KEY", "VALUE", "SOURCE"}};
     for (const Setting& setting : settings.entries) {
       if (!selected(setting, keys_)) continue;
-      rows.push_back({setting.key, core::join(shown_values(setting), " "), describe_source(settings, setting)});
+      rows.push_back(
+          {setting.key, core::join(shown_values(setting), " "), describe_source(settings, setting)});
     }
-    out.raw("config file: " + (settings.config_file.empty() ? std::string("none") : settings.config_file) + "\n");
+    out.raw("config file: " + (settings.config_file.empty() ? std::string("none") : settings.config_file) +
+            "\n");
     out.raw(format_table(rows));
     return kExitSuccess;
   }
 
   int run_check(const Settings& settings, const Output& out) {
-    const std::string file = settings.config_file.empty() ? std::string("no config file") : settings.config_file;
+    const std::string file =
+        settings.config_file.empty() ? std::string("no config file") : settings.config_file;
     if (out.json()) {
       out.raw(json_document("config-check")
                   .field("config_file", settings.config_file)
@@ -103,8 +107,10 @@ class ConfigCommand final : public Command {
                   .str() +
               "\n");
     } else {
-      for (const std::string& problem : settings.problems) std::fprintf(stderr, "error: %s\n", problem.c_str());
-      if (settings.problems.empty()) out.result(file + ": ok");
+      for (const std::string& problem : settings.problems)
+        std::fprintf(stderr, "error: %s\n", problem.c_str());
+      if (settings.problems.empty())
+        out.result(file + ": ok");
       else
         std::fprintf(stderr, "%zu error(s)\n", settings.problems.size());
     }

@@ -41,8 +41,9 @@ class DaemonCommand final : public Command {
         ->check(CLI::Range(1, 86400));
     cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 4)")
         ->check(CLI::Range(1, 64));
-    cmd->add_option("--metrics-listen", metrics_listen_,
-                    "Serve Prometheus metrics at http://ADDR:PORT/metrics (loopback only, e.g. 127.0.0.1:9817)");
+    cmd->add_option(
+        "--metrics-listen", metrics_listen_,
+        "Serve Prometheus metrics at http://ADDR:PORT/metrics (loopback only, e.g. 127.0.0.1:9817)");
     cmd->add_flag("--metrics-allow-remote", metrics_allow_remote_,
                   "Let --metrics-listen take a non-loopback address (the metrics name every certificate)");
     return cmd;
@@ -71,8 +72,8 @@ class DaemonCommand final : public Command {
       // The endpoint reads through a store connection of its own (it runs on its own thread).
       auto started = lifecycle::MetricsEndpoint::start(
           {.listen = metrics_listen_, .allow_remote = metrics_allow_remote_},
-          [app = app->get(), store = std::shared_ptr<store::Store>()]() mutable
-          -> Result<std::vector<store::LineageRecord>> {
+          [app = app->get(),
+           store = std::shared_ptr<store::Store>()]() mutable -> Result<std::vector<store::LineageRecord>> {
             if (!store) {
               auto opened = app->open_store_connection();
               if (!opened) return tl::unexpected(opened.error());

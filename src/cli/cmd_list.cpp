@@ -13,9 +13,7 @@ namespace {
 
 class ListCommand final : public Command {
  public:
-  CLI::App* add_to(CLI::App& app) override {
-    return app.add_subcommand("list", "List managed certificates");
-  }
+  CLI::App* add_to(CLI::App& app) override { return app.add_subcommand("list", "List managed certificates"); }
 
   int run(const GlobalOptions& global, const Output& out) override {
     auto app = open_app(global, out);

@@ -22,8 +22,9 @@ class RenewCommand final : public Command {
     cmd->add_flag("--dry-run", dry_run_, "Show what would be renewed; change nothing");
     cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 1)")
         ->check(CLI::Range(1, 64));
-    cmd->add_option("--metrics-file", metrics_file_,
-                    "Write Prometheus metrics to this node_exporter textfile (*.prom) after the run, atomically");
+    cmd->add_option(
+        "--metrics-file", metrics_file_,
+        "Write Prometheus metrics to this node_exporter textfile (*.prom) after the run, atomically");
     return cmd;
   }
 
@@ -40,10 +41,10 @@ class RenewCommand final : public Command {
     // The textfile is written whatever happened, failures included: that is what alerts read.
     if (!metrics_file_.empty() && !dry_run_) {
       auto lineages = (*app)->list();
-      auto written = lineages ? lifecycle::write_metrics_file(
-                                    metrics_file_,
-                                    lifecycle::render_metrics(*lineages, (*app)->services().clock.now()))
-                              : Result<void>(tl::unexpected(lineages.error()));
+      auto written =
+          lineages ? lifecycle::write_metrics_file(
+                         metrics_file_, lifecycle::render_metrics(*lineages, (*app)->services().clock.now()))
+                   : Result<void>(tl::unexpected(lineages.error()));
       if (!written) metrics_failed = out.error(written.error()) != kExitSuccess;
     }
     if (!summary) return out.error(summary.error());

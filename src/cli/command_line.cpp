@@ -91,7 +91,8 @@ int run_command_line(int argc, const char* const* argv) {
   ConfigRead config = read_config(first->global.config_file, env);
   const bool checking = parsed_chain(first->app).back().path == std::vector<std::string>{"config", "check"};
   if (!config.problems.empty() && !checking) {
-    for (const std::string& problem : config.problems) std::fprintf(stderr, "error: config: %s\n", problem.c_str());
+    for (const std::string& problem : config.problems)
+      std::fprintf(stderr, "error: config: %s\n", problem.c_str());
     std::fprintf(stderr, "nothing was done; `certkeep config check` lists these\n");
     return kExitUsage;
   }
@@ -127,7 +128,8 @@ int run_command_line(int argc, const char* const* argv) {
     // --json is global; a command may still define its own, which counts too.
     bool json = global.json;
     for (const CommandNode& node : parsed_chain(tree->app))
-      if (const CLI::Option* own = node.app->get_option_no_throw("--json"); own != nullptr && own->count() > 0)
+      if (const CLI::Option* own = node.app->get_option_no_throw("--json");
+          own != nullptr && own->count() > 0)
         json = true;
     Output out(json, global.verbose, global.quiet);
     const int code = tree->commands[i]->run(global, out);

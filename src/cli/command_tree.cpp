@@ -49,7 +49,8 @@ std::unique_ptr<CommandTree> make_command_tree() {
   app.add_option("--notify-hook", global.notify_hook,
                  "Shell command run on a failed renewal, a certificate's last 7 days and a stale server "
                  "(CERTKEEP_* env, CERTKEEP_EVENT says which)");
-  app.add_flag("--stats", tree->stats, "At exit, print HTTP requests sent and TLS connections opened to stderr");
+  app.add_flag("--stats", tree->stats,
+               "At exit, print HTTP requests sent and TLS connections opened to stderr");
 
   tree->commands.push_back(make_issue_command());
   tree->commands.push_back(make_renew_command());
@@ -115,12 +116,14 @@ std::string long_name(const CLI::Option& option) {
 // CLI11 makes a flag an option that expects no value.
 bool is_flag(const CLI::Option& option) { return option.get_expected_max() == 0; }
 
-bool is_repeatable(const CLI::Option& option) { return !is_flag(option) && option.get_items_expected_max() > 1; }
+bool is_repeatable(const CLI::Option& option) {
+  return !is_flag(option) && option.get_items_expected_max() > 1;
+}
 
 bool is_numeric(const CLI::Option& option) {
   // "INT", or "INT:INT in [1 - 64]" with a validator's description appended.
   std::string type = option.get_type_name();
-  type = type.substr(0, type.find(':'));
+  if (const auto colon = type.find(':'); colon != std::string::npos) type.resize(colon);
   return type == "INT" || type == "UINT" || type == "FLOAT" || type == "NUMBER";
 }
 

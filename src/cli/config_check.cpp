@@ -14,7 +14,7 @@ namespace {
 
 struct Known {
   std::map<std::vector<std::string>, std::map<std::string, CLI::Option*>> options;  // per command
-  std::map<std::string, std::vector<std::string>> commands_with;  // option name -> commands
+  std::map<std::string, std::vector<std::string>> commands_with;                    // option name -> commands
 };
 
 std::string expected_kind(const CLI::Option& option) {
@@ -28,7 +28,8 @@ bool kind_fits(const CLI::Option& option, const config::Value& value) {
   auto scalar_fits = [&](ValueKind kind) {
     if (is_flag(option)) return kind == ValueKind::Boolean;
     if (is_numeric(option))
-      return kind == ValueKind::Integer || (kind == ValueKind::Float && option.get_type_name().rfind("FLOAT", 0) == 0);
+      return kind == ValueKind::Integer ||
+             (kind == ValueKind::Float && option.get_type_name().rfind("FLOAT", 0) == 0);
     return kind == ValueKind::String;
   };
   if (value.kind == ValueKind::Array)
@@ -63,7 +64,8 @@ std::optional<std::string> value_problem(const TreeFactory& make_tree, const std
 
 // A command name, "[issue]" or "[ca.init]", for the table headers the user should write.
 std::string table_of(const std::vector<std::string>& path) {
-  return path.empty() ? "the top level" : "[" + config::dotted_key({path.begin(), path.end() - 1}, path.back()) + "]";
+  return path.empty() ? "the top level"
+                      : "[" + config::dotted_key({path.begin(), path.end() - 1}, path.back()) + "]";
 }
 
 }  // namespace
@@ -85,7 +87,8 @@ std::vector<std::string> check_config(const config::Document& document, unsigned
   };
   for (const config::Table& table : document.tables)
     if (known.options.count(table.path) == 0)
-      problem(table.line, "[" + config::dotted_key({table.path.begin(), table.path.end() - 1}, table.path.back()) + "]",
+      problem(table.line,
+              "[" + config::dotted_key({table.path.begin(), table.path.end() - 1}, table.path.back()) + "]",
               "no such command; a table names a command ([issue], [renew], [ca.init], …)");
 
   for (const config::Entry& entry : document.entries) {
@@ -95,7 +98,8 @@ std::vector<std::string> check_config(const config::Document& document, unsigned
       // Reported with its table header; dotted keys at the top level have no header.
       bool has_header = false;
       for (const config::Table& table : document.tables) has_header |= table.path == entry.table;
-      if (!has_header) problem(entry.line, key, "unknown key: `" + command_name(entry.table) + "` is no command");
+      if (!has_header)
+        problem(entry.line, key, "unknown key: `" + command_name(entry.table) + "` is no command");
       continue;
     }
     std::vector<std::string> as_command = entry.table;
@@ -111,7 +115,9 @@ std::vector<std::string> check_config(const config::Document& document, unsigned
           hint += (i ? ", " : "") + elsewhere->second[i];
       }
       problem(entry.line, key,
-              "unknown key: " + std::string(entry.table.empty() ? "no global option" : "`" + command_name(entry.table) + "` has no option") +
+              "unknown key: " +
+                  std::string(entry.table.empty() ? "no global option"
+                                                  : "`" + command_name(entry.table) + "` has no option") +
                   " --" + entry.key + hint);
       continue;
     }

@@ -56,12 +56,12 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
       cmd.add_flag("--placeholder", flags.placeholder,
                    "Deploy a 7-day certificate from private CA certkeep-ca at once, until the CA's arrives");
   ca->excludes(placeholder);
-  auto* dry_run = cmd.add_flag(
-      "--dry-run", flags.dry_run,
-      "A full issuance against the CA's staging directory that deploys nothing, stores nothing and runs no hook");
-  auto* dry_run_server = cmd.add_option(
-      "--dry-run-server", flags.dry_run_server,
-      "With --dry-run: this directory URL instead of the CA's staging one (needed for CAs without a known one)");
+  auto* dry_run = cmd.add_flag("--dry-run", flags.dry_run,
+                               "A full issuance against the CA's staging directory that deploys nothing, "
+                               "stores nothing and runs no hook");
+  auto* dry_run_server = cmd.add_option("--dry-run-server", flags.dry_run_server,
+                                        "With --dry-run: this directory URL instead of the CA's staging one "
+                                        "(needed for CAs without a known one)");
   dry_run_server->needs(dry_run);
   dry_run->excludes(ca)->excludes(placeholder);
 }

@@ -47,7 +47,10 @@ int Output::error(const Error& error) const {
 void Output::finish(std::string_view command, int exit_code) const {
   if (!json_ || wrote_stdout_) return;
   core::JsonWriter json = json_document("result");
-  json.field("command", command).field("exit_code", exit_code).field("messages", results_).field("errors", errors_);
+  json.field("command", command)
+      .field("exit_code", exit_code)
+      .field("messages", results_)
+      .field("errors", errors_);
   raw(json.end_object().str() + "\n");
 }
 

@@ -207,7 +207,8 @@ Layering layer_settings(CommandTree& parsed, const config::Document* document, c
     const Setting& setting = out.settings.entries[candidate.setting];
     const std::string name = "--" + setting.option;
     if (setting.flag) {
-      const auto value = setting.values.empty() ? std::optional<bool>(true) : flag_value(setting.values.front());
+      const auto value =
+          setting.values.empty() ? std::optional<bool>(true) : flag_value(setting.values.front());
       out.arguments.push_back(value ? name : name + "=" + setting.values.front());
     } else {
       for (const std::string& value : setting.values) out.arguments.push_back(name + "=" + value);

@@ -40,8 +40,8 @@ struct Setting {
   std::string environment;        // "CERTKEEP_STATE_DIR"; "" when the name is a hook's
   std::vector<std::string> values;
   SettingSource source = SettingSource::Default;
-  int line = 0;                   // for SettingSource::File
-  bool secret = false;            // never printed (`config show` says "(secret)")
+  int line = 0;         // for SettingSource::File
+  bool secret = false;  // never printed (`config show` says "(secret)")
   bool flag = false;
 };
 
@@ -82,7 +82,8 @@ using TreeFactory = std::function<std::unique_ptr<CommandTree>()>;
 std::vector<std::string> check_config(const config::Document& document, unsigned mode,
                                       const TreeFactory& make_tree = make_command_tree);
 // Every option value of the environment that its option refuses: "environment CERTKEEP_X: what".
-std::vector<std::string> check_environment(const EnvironmentLookup& env, const TreeFactory& make_tree = make_command_tree);
+std::vector<std::string> check_environment(const EnvironmentLookup& env,
+                                           const TreeFactory& make_tree = make_command_tree);
 
 // What the environment and the config file add to a command line.
 struct Layering {

@@ -73,9 +73,9 @@ Result<HaproxyTarget> parse_haproxy_target(std::string_view text) {
   for (const std::string* path : {&target.socket, &target.cert_file})
     for (char c : *path)
       if (static_cast<unsigned char>(c) < ' ' || c == ' ')
-        return fail(Errc::InvalidArgument,
-                    "--deploy-haproxy \"" + std::string(text) + "\": a path with spaces or control characters "
-                                                                "cannot be named on HAProxy's command line");
+        return fail(Errc::InvalidArgument, "--deploy-haproxy \"" + std::string(text) +
+                                               "\": a path with spaces or control characters "
+                                               "cannot be named on HAProxy's command line");
   return target;
 }
 
@@ -97,7 +97,8 @@ std::string haproxy_pem(std::string_view cert_pem, std::string_view chain_pem, s
   return out;
 }
 
-Result<void> hand_to_haproxy(const HaproxyTarget& target, std::string_view pem, std::chrono::milliseconds timeout) {
+Result<void> hand_to_haproxy(const HaproxyTarget& target, std::string_view pem,
+                             std::chrono::milliseconds timeout) {
   // The file first: HAProxy forgets a runtime update at its next reload.
   if (auto written = write_file_atomically(target.cert_file, pem, 0600); !written)
     return fail(std::move(written).error().with_context("HAProxy certificate file"));
@@ -117,10 +118,11 @@ Result<void> hand_to_haproxy(const HaproxyTarget& target, std::string_view pem, 
     const std::string open = open_transaction(listing);
     if (open.empty() || open == target.cert_file) break;
     if (std::chrono::steady_clock::now() + pause > give_up)
-      return fail(Errc::Hook, where + ": a transaction on " + open +
-                                  " is open (another client's, or left by a crash); certkeep leaves it alone. "
-                                  "Commit or abort it (`abort ssl cert " +
-                                  open + "`)" + after);
+      return fail(Errc::Hook,
+                  where + ": a transaction on " + open +
+                      " is open (another client's, or left by a crash); certkeep leaves it alone. "
+                      "Commit or abort it (`abort ssl cert " +
+                      open + "`)" + after);
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
@@ -134,14 +136,16 @@ Result<void> hand_to_haproxy(const HaproxyTarget& target, std::string_view pem, 
     const std::string other = answered_file(set);
     if (!other.empty() && other != target.cert_file)
       (void)run_command(target, "abort ssl cert " + other + "\n", timeout);
-    return fail(Errc::Hook, where + " refused `set ssl cert " + target.cert_file + "`: " + quoted_answer(set) + after);
+    return fail(Errc::Hook,
+                where + " refused `set ssl cert " + target.cert_file + "`: " + quoted_answer(set) + after);
   }
-  const std::string commit = CERTKEEP_TRY(run_command(target, "commit ssl cert " + target.cert_file + "\n", timeout));
+  const std::string commit =
+      CERTKEEP_TRY(run_command(target, "commit ssl cert " + target.cert_file + "\n", timeout));
   if (!contains(commit, "Success!")) {
     // Leave no transaction of ours open for the next client.
     (void)run_command(target, "abort ssl cert " + target.cert_file + "\n", timeout);
-    return fail(Errc::Hook,
-                where + " refused `commit ssl cert " + target.cert_file + "`: " + quoted_answer(commit) + after);
+    return fail(Errc::Hook, where + " refused `commit ssl cert " + target.cert_file +
+                                "`: " + quoted_answer(commit) + after);
   }
   return {};
 }

@@ -19,8 +19,8 @@ namespace certkeep::deploy {
 // event and reason on top. The command line never reads these names as options, so a hook that
 // runs certkeep itself is not steered by its own environment.
 inline constexpr std::array<std::string_view, 10> kHookVariables = {
-    "CERTKEEP_NAME",     "CERTKEEP_DOMAINS", "CERTKEEP_CERT",      "CERTKEEP_CHAIN", "CERTKEEP_FULLCHAIN",
-    "CERTKEEP_KEY",      "CERTKEEP_SERIAL",  "CERTKEEP_NOT_AFTER", "CERTKEEP_EVENT", "CERTKEEP_REASON"};
+    "CERTKEEP_NAME", "CERTKEEP_DOMAINS", "CERTKEEP_CERT",      "CERTKEEP_CHAIN", "CERTKEEP_FULLCHAIN",
+    "CERTKEEP_KEY",  "CERTKEEP_SERIAL",  "CERTKEEP_NOT_AFTER", "CERTKEEP_EVENT", "CERTKEEP_REASON"};
 
 struct HookSpec {
   std::string command;  // shell text as the user configured it

@@ -49,7 +49,8 @@ bool is_ip_address(const std::string& text) {
 
 Result<std::string> pem_of(X509* cert) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return fail(Errc::Crypto, "cannot encode the certificate");
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1)
+    return fail(Errc::Crypto, "cannot encode the certificate");
   BUF_MEM* memory = nullptr;
   if (BIO_get_mem_ptr(bio.get(), &memory) != 1 || memory == nullptr)
     return fail(Errc::Crypto, "cannot encode the certificate");
@@ -61,8 +62,8 @@ Result<std::string> pem_of(X509* cert) {
 Result<ServedCertificate> fetch_served_certificate(const std::string& host, std::uint16_t port,
                                                    const std::string& server_name,
                                                    std::chrono::milliseconds timeout) {
-  const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                            std::to_string(port);
+  const std::string where =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   const Deadline deadline = std::chrono::steady_clock::now() + timeout;
   UniqueFd fd = CERTKEEP_TRY(connect_tcp(host, port, deadline));
 
@@ -71,7 +72,8 @@ Result<ServedCertificate> fetch_served_certificate(const std::string& host, std:
   // Deliberately no verification: the probe reports the serial whatever the chain.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
-  if (!ssl || SSL_set_fd(ssl.get(), fd.get()) != 1) return fail(Errc::Crypto, "TLS session: " + openssl_reason());
+  if (!ssl || SSL_set_fd(ssl.get(), fd.get()) != 1)
+    return fail(Errc::Crypto, "TLS session: " + openssl_reason());
   // SNI through SSL_ctrl: SSL_set_tlsext_host_name is a macro with a C cast.
   if (!server_name.empty() && !is_ip_address(server_name) &&
       SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -84,9 +86,12 @@ Result<ServedCertificate> fetch_served_certificate(const std::string& host, std:
     if (done == 1) break;
     const int reason = SSL_get_error(ssl.get(), done);
     short events = 0;
-    if (reason == SSL_ERROR_WANT_READ) events = POLLIN;
-    else if (reason == SSL_ERROR_WANT_WRITE) events = POLLOUT;
-    else return fail(Errc::Protocol, where + ": TLS handshake failed: " + openssl_reason());
+    if (reason == SSL_ERROR_WANT_READ)
+      events = POLLIN;
+    else if (reason == SSL_ERROR_WANT_WRITE)
+      events = POLLOUT;
+    else
+      return fail(Errc::Protocol, where + ": TLS handshake failed: " + openssl_reason());
     if (auto ready = wait_ready(fd.get(), events, deadline); !ready)
       return fail(Errc::Timeout, where + ": the TLS handshake did not finish within " +
                                      std::to_string(timeout.count()) + " ms");

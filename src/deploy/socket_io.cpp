@@ -48,8 +48,8 @@ Result<void> wait_ready(int fd, short events, Deadline deadline) {
 }
 
 Result<UniqueFd> connect_tcp(const std::string& host, std::uint16_t port, Deadline deadline) {
-  const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                            std::to_string(port);
+  const std::string where =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

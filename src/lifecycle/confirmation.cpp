@@ -47,7 +47,8 @@ Result<ConfirmTarget> parse_confirm_target(std::string_view text) {
   }
   if (target.host.empty()) return bad("no host");
   for (char c : target.host)
-    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '@') return bad("not a host name or address");
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '@')
+      return bad("not a host name or address");
   unsigned port = 0;
   const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
@@ -89,8 +90,8 @@ ConfirmResult probe_target(const ConfirmTarget& target, const std::string& expec
 }
 
 ConfirmResult confirm_target(const ConfirmTarget& target, const std::string& expected_serial,
-                             const std::string& default_sni, const ConfirmOptions& options, core::Clock& clock,
-                             std::stop_token stop) {
+                             const std::string& default_sni, const ConfirmOptions& options,
+                             core::Clock& clock, std::stop_token stop) {
   const auto give_up = std::chrono::steady_clock::now() + options.budget;
   core::Backoff backoff(std::chrono::milliseconds(250), std::chrono::seconds(5), 2.0);
   int attempts = 0;

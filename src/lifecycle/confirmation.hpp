@@ -17,7 +17,7 @@
 namespace certkeep::lifecycle {
 
 struct ConfirmTarget {
-  std::string host;         // a name or a numeric address (IPv6 without brackets)
+  std::string host;  // a name or a numeric address (IPv6 without brackets)
   std::uint16_t port = 0;
   std::string server_name;  // SNI; empty: the lineage's first name
   // "HOST:PORT" or "HOST:PORT/SNI", as parse_confirm_target reads it.
@@ -53,7 +53,7 @@ ConfirmResult probe_target(const ConfirmTarget& target, const std::string& expec
 
 // probe_target until Confirmed, the budget is spent or `stop` is requested; the last result.
 ConfirmResult confirm_target(const ConfirmTarget& target, const std::string& expected_serial,
-                             const std::string& default_sni, const ConfirmOptions& options, core::Clock& clock,
-                             std::stop_token stop = {});
+                             const std::string& default_sni, const ConfirmOptions& options,
+                             core::Clock& clock, std::stop_token stop = {});
 
 }  // namespace certkeep::lifecycle

@@ -62,7 +62,8 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
   core::failpoint("hook_starting");
   deploy::HookOutcome outcome = CERTKEEP_TRY(deploy::run_deploy_hook(services.processes, hook));
   report.hook_ran = true;
-  process_metrics().add(kHookRuns, {{"hook", "deploy"}, {"result", outcome.succeeded ? "success" : "failure"}});
+  process_metrics().add(kHookRuns,
+                        {{"hook", "deploy"}, {"result", outcome.succeeded ? "success" : "failure"}});
   std::string detail = outcome.succeeded ? "exit 0" : outcome.describe();
   if (!outcome.output_tail.empty()) detail += "\n" + outcome.output_tail;
   CERTKEEP_TRY(services.store.record_hook_result(lineage.name, lineage.serial, outcome.succeeded, detail));

@@ -33,7 +33,8 @@ constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 Result<void> check_metrics_listen(const std::string& listen, bool allow_remote) {
   auto address = challenge::parse_listen_address(listen);
-  if (!address) return fail(Errc::InvalidArgument, "--metrics-listen " + listen + ": " + address.error().message());
+  if (!address)
+    return fail(Errc::InvalidArgument, "--metrics-listen " + listen + ": " + address.error().message());
   if (!allow_remote && !is_loopback(address->host))
     return fail(Errc::InvalidArgument,
                 "--metrics-listen " + listen +

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <functional>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "deploy/atomic_file.hpp"
@@ -32,7 +32,8 @@ bool is_resource_word(std::string_view segment) {
     for (char c : word.substr(version + 2)) digits = digits && std::isdigit(static_cast<unsigned char>(c));
     if (digits) word = word.substr(0, version);
   }
-  if (!std::isalpha(static_cast<unsigned char>(word.front())) || !std::isalpha(static_cast<unsigned char>(word.back())))
+  if (!std::isalpha(static_cast<unsigned char>(word.front())) ||
+      !std::isalpha(static_cast<unsigned char>(word.back())))
     return false;
   for (char c : word)
     if (!std::isalpha(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
@@ -52,9 +53,10 @@ class MeasuredTransport final : public http::Transport {
     const std::string endpoint = endpoint_label(request.url, directory_url_);
     const std::string status = response ? std::to_string(response->status) : "error";
     metrics::Registry& registry = process_metrics();
-    registry.add(kAcmeRequests, {{"host", host}, {"endpoint", endpoint}, {"method", request.method}, {"status", status}});
-    registry.observe(kAcmeRequestDuration, {{"host", host}, {"endpoint", endpoint}, {"method", request.method}},
-                     took.count());
+    registry.add(kAcmeRequests,
+                 {{"host", host}, {"endpoint", endpoint}, {"method", request.method}, {"status", status}});
+    registry.observe(kAcmeRequestDuration,
+                     {{"host", host}, {"endpoint", endpoint}, {"method", request.method}}, took.count());
     return response;
   }
   http::TransportStats stats() const override { return inner_->stats(); }
@@ -86,7 +88,8 @@ metrics::Registry& process_metrics() {
                    metrics::MetricType::Counter);
     made->describe(kAcmeRequestDuration, "Time taken by requests to ACME servers, in seconds.",
                    metrics::MetricType::Histogram, metrics::duration_buckets());
-    made->describe(kHookRuns, "Hook runs and HAProxy hand-overs, by kind (deploy, notify, haproxy) and result.",
+    made->describe(kHookRuns,
+                   "Hook runs and HAProxy hand-overs, by kind (deploy, notify, haproxy) and result.",
                    metrics::MetricType::Counter);
     made->describe(kRenewals, "Issuances and renewals attempted by this process, by result.",
                    metrics::MetricType::Counter);
@@ -114,13 +117,14 @@ void write_lineage_metrics(metrics::Exposition& out, const std::vector<store::Li
                   if (l.serial.empty() || !l.not_after) return std::nullopt;
                   return seconds_of(*l.not_after);
                 });
-  lineage_gauge(out, "certkeep_certificate_renewal_timestamp_seconds",
-                "When certkeep plans to renew the certificate, as a Unix time.", lineages,
-                [](const store::LineageRecord& l) -> std::optional<double> {
-                  if (l.serial.empty() || !l.renew_at || l.settings.issuer_kind == store::IssuerKind::Imported)
-                    return std::nullopt;
-                  return seconds_of(*l.renew_at);
-                });
+  lineage_gauge(
+      out, "certkeep_certificate_renewal_timestamp_seconds",
+      "When certkeep plans to renew the certificate, as a Unix time.", lineages,
+      [](const store::LineageRecord& l) -> std::optional<double> {
+        if (l.serial.empty() || !l.renew_at || l.settings.issuer_kind == store::IssuerKind::Imported)
+          return std::nullopt;
+        return seconds_of(*l.renew_at);
+      });
   lineage_gauge(out, "certkeep_certificate_consecutive_failures",
                 "Failed issuance or renewal attempts since the last success.", lineages,
                 [](const store::LineageRecord& l) -> std::optional<double> { return l.attempts; });

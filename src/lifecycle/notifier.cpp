@@ -17,7 +17,8 @@ std::string_view to_string(NotifyEvent event) noexcept {
   return "renewal_failed";
 }
 
-bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent event, std::string_view reason) {
+bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent event,
+            std::string_view reason) {
   if (services.notify_hook.empty()) return false;
   const std::filesystem::path live = services.state_dir / "live" / lineage.name;
   deploy::HookSpec hook;

@@ -24,6 +24,7 @@ inline constexpr std::chrono::hours kExpiringNotice{7 * 24};
 
 // Runs services.notify_hook (when set) for `lineage`; `reason` is one line (CERTKEEP_REASON).
 // Returns whether the hook ran and succeeded (false when none is set, or it failed).
-bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent event, std::string_view reason);
+bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent event,
+            std::string_view reason);
 
 }  // namespace certkeep::lifecycle

@@ -34,7 +34,7 @@ class Registry {
 
  private:
   struct Series {
-    double value = 0;                // counter
+    double value = 0;                   // counter
     std::vector<std::uint64_t> counts;  // histogram: per bucket (not cumulative), +Inf last
     double sum = 0;
     std::uint64_t count = 0;

@@ -61,8 +61,8 @@ TEST_CASE("each exit code of the table is what a case of its kind returns", "[cl
   CHECK(run({"--state-dir", state, "--quiet", "list"}) == cli::kExitSuccess);
   // A failure that is not the user's: the root cannot be written where asked.
   CHECK(run({"--state-dir", state, "--quiet", "ca", "init"}) == cli::kExitSuccess);
-  CHECK(run({"--state-dir", state, "--quiet", "ca", "export", "-o", (dir.path() / "no/such/dir/root.pem").string()}) ==
-        cli::kExitFailure);
+  CHECK(run({"--state-dir", state, "--quiet", "ca", "export", "-o",
+             (dir.path() / "no/such/dir/root.pem").string()}) == cli::kExitFailure);
   CHECK(run({"--state-dir", state, "--quiet", "list", "--unknown"}) == cli::kExitUsage);
   CHECK(run({"--config", (dir.path() / "absent.toml").string(), "list"}) == cli::kExitUsage);
 }

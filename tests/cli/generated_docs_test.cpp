@@ -80,8 +80,8 @@ echo "failed $failed"
 )BASH";
   write(dir.path() / "run.bash", script);
   const std::string out =
-      run_shell("bash " + (dir.path() / "run.bash").string() + " " + (dir.path() / "certkeep.bash").string() + " " +
-                (dir.path() / "cases").string() + " 2>&1");
+      run_shell("bash " + (dir.path() / "run.bash").string() + " " + (dir.path() / "certkeep.bash").string() +
+                " " + (dir.path() / "cases").string() + " 2>&1");
   INFO(out);
   CHECK(out == "failed 0\n");
   CHECK(count > 100);
@@ -109,9 +109,10 @@ TEST_CASE("zsh completion is valid zsh and lists the commands", "[cli][docs]") {
   write(dir.path() / "_certkeep", cli::zsh_completion(tree->app));
   run_shell("zsh -n " + (dir.path() / "_certkeep").string());
   // The generated tables, read by zsh itself (the completion system is not needed for these).
-  const std::string out = run_shell("zsh -c 'source <(sed \"$ d\" " + (dir.path() / "_certkeep").string() +
-                                    "); _certkeep_subcommands ca; print -l ${list%%:*}; _certkeep_valued issue; "
-                                    "print -l -- $list | grep -c -- --domain'");
+  const std::string out =
+      run_shell("zsh -c 'source <(sed \"$ d\" " + (dir.path() / "_certkeep").string() +
+                "); _certkeep_subcommands ca; print -l ${list%%:*}; _certkeep_valued issue; "
+                "print -l -- $list | grep -c -- --domain'");
   CHECK(out.find("init\nrotate\nexport\nchecksum\nlist\n") == 0);
   CHECK(out.find("\n1\n") != std::string::npos);
 }
@@ -126,7 +127,8 @@ TEST_CASE("the man page documents every command and option, the environment and 
     for (const CLI::Option* option : node.app->get_options()) {
       if (option->get_lnames().empty()) continue;
       std::string escaped;
-      for (char c : option->get_lnames().front()) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+      for (char c : option->get_lnames().front())
+        escaped += c == '-' ? std::string("\\-") : std::string(1, c);
       INFO("--" << option->get_lnames().front());
       CHECK(page.find("\\-\\-" + escaped) != std::string::npos);
     }
@@ -137,6 +139,7 @@ TEST_CASE("the man page documents every command and option, the environment and 
   // groff reads it without a warning.
   testing::TempDir dir("manpage");
   write(dir.path() / "certkeep.1", page);
-  const std::string warnings = run_shell("groff -man -Tutf8 -ww -z " + (dir.path() / "certkeep.1").string() + " 2>&1");
+  const std::string warnings =
+      run_shell("groff -man -Tutf8 -ww -z " + (dir.path() / "certkeep.1").string() + " 2>&1");
   CHECK(warnings.empty());
 }

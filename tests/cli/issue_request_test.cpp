@@ -150,7 +150,8 @@ TEST_CASE("issue --ca refuses ACME flags, a bad CA name and a lifetime out of ra
   CHECK(bad_name.error().code() == Errc::InvalidArgument);
 }
 
-TEST_CASE("issue --dry-run goes to the CA's staging directory, or the one named, and drops the hook", "[cli]") {
+TEST_CASE("issue --dry-run goes to the CA's staging directory, or the one named, and drops the hook",
+          "[cli]") {
   auto production = request_for({"-d", "a.example", "--dry-run", "--deploy-hook", "reload"});
   REQUIRE(production);
   CHECK(production->dry_run);
@@ -167,6 +168,7 @@ TEST_CASE("issue --dry-run goes to the CA's staging directory, or the one named,
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code() == Errc::InvalidArgument);
   CHECK(unknown.error().message().find("--dry-run-server") != std::string::npos);
-  auto plain_http = request_for({"-d", "a.example", "--dry-run", "--dry-run-server", "http://test.example/dir"});
+  auto plain_http =
+      request_for({"-d", "a.example", "--dry-run", "--dry-run-server", "http://test.example/dir"});
   CHECK_FALSE(plain_http);
 }

@@ -29,7 +29,8 @@ Parsed parse(const std::vector<std::string>& args) {
     out.tree->app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& error) {
     // CLI11 names an ExtrasError after the app, so its type is what tells it apart.
-    out.error_kind = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ? "ExtrasError" : error.get_name();
+    out.error_kind =
+        dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ? "ExtrasError" : error.get_name();
     out.error = error.what();
   }
   return out;
@@ -62,7 +63,8 @@ std::vector<cli::CommandNode> leaves(CLI::App& root) {
 }
 
 // Finds option `name` of the command at `path` in a parsed tree.
-const CLI::Option* option_at(cli::CommandTree& tree, const std::vector<std::string>& path, const std::string& name) {
+const CLI::Option* option_at(cli::CommandTree& tree, const std::vector<std::string>& path,
+                             const std::string& name) {
   CLI::App* app = &tree.app;
   for (const std::string& part : path) app = app->get_subcommand(part);
   return app->get_option_no_throw("--" + name);
@@ -88,11 +90,13 @@ TEST_CASE("every global option is accepted before and after every command", "[cl
         args.insert(args.end(), needed.begin(), needed.end());
         if (!before) args.insert(args.end(), words.begin(), words.end());
         Parsed parsed = parse(args);
-        INFO("certkeep " << [&] {
-          std::string line;
-          for (const auto& a : args) line += a + " ";
-          return line;
-        }() << "-> " << parsed.error_kind << " " << parsed.error);
+        INFO("certkeep " <<
+             [&] {
+               std::string line;
+               for (const auto& a : args) line += a + " ";
+               return line;
+             }() << "-> " << parsed.error_kind
+                         << " " << parsed.error);
         // Whatever else the command wants, the global option must have been taken as one.
         CHECK(parsed.error_kind != "ExtrasError");
         CHECK(parsed.tree->app.get_option("--" + cli::long_name(*global))->count() == 1);
@@ -116,8 +120,8 @@ TEST_CASE("every command option is accepted before and after the command's argum
         args.insert(args.end(), needed.begin(), needed.end());
         if (!before) args.insert(args.end(), words.begin(), words.end());
         Parsed parsed = parse(args);
-        INFO(cli::command_name(command.path) << " " << words.front() << (before ? " first" : " last") << " -> "
-                                             << parsed.error_kind << " " << parsed.error);
+        INFO(cli::command_name(command.path) << " " << words.front() << (before ? " first" : " last")
+                                             << " -> " << parsed.error_kind << " " << parsed.error);
         CHECK(parsed.error_kind != "ExtrasError");
         CHECK(option_at(*parsed.tree, command.path, cli::long_name(*option))->count() == 1);
       }
@@ -133,7 +137,8 @@ TEST_CASE("an option no command defines is refused wherever it stands", "[cli][o
   CHECK(parse({"--force", "renew"}).error_kind == "ExtrasError");
 }
 
-TEST_CASE("the README's broken examples parse: list --state-dir DIR and issue … --state-dir DIR", "[cli][options]") {
+TEST_CASE("the README's broken examples parse: list --state-dir DIR and issue … --state-dir DIR",
+          "[cli][options]") {
   Parsed list = parse({"list", "--state-dir", "/tmp/x"});
   CHECK(list.error_kind.empty());
   CHECK(list.tree->global.state_dir == "/tmp/x");

@@ -67,7 +67,8 @@ Run layered(const std::vector<std::string>& args, const EnvMap& env, const std::
   return run;
 }
 
-std::string value_of(cli::CommandTree& tree, const std::vector<std::string>& path, const std::string& option) {
+std::string value_of(cli::CommandTree& tree, const std::vector<std::string>& path,
+                     const std::string& option) {
   CLI::App* app = &tree.app;
   for (const std::string& part : path) app = app->get_subcommand(part);
   const CLI::Option* found = app->get_option("--" + option);
@@ -124,8 +125,8 @@ TEST_CASE("no option is read from a variable hooks get, and every other option h
 TEST_CASE("a hook's CERTKEEP_NAME and CERTKEEP_DOMAINS do not become options of a certkeep it runs",
           "[cli][settings]") {
   EnvMap hook_env{{"CERTKEEP_NAME", "hook.example"}, {"CERTKEEP_DOMAINS", "a.example b.example"},
-                  {"CERTKEEP_CERT", "/x/cert.pem"},   {"CERTKEEP_KEY", "/x/privkey.pem"},
-                  {"CERTKEEP_SERIAL", "0A"},          {"CERTKEEP_EVENT", "stale"},
+                  {"CERTKEEP_CERT", "/x/cert.pem"},  {"CERTKEEP_KEY", "/x/privkey.pem"},
+                  {"CERTKEEP_SERIAL", "0A"},         {"CERTKEEP_EVENT", "stale"},
                   {"CERTKEEP_REASON", "why"}};
   Run renew = layered({"renew"}, hook_env);
   CHECK(renew.error.empty());
@@ -160,7 +161,8 @@ TEST_CASE("precedence: command line over environment over config file over defau
   CHECK(value_of(*environment.tree, {"issue"}, "email") == "env@example.com");
   CHECK(environment.layers.settings.find("state-dir")->source == cli::SettingSource::Environment);
 
-  Run flags = layered({"--state-dir", "/from/flag", "issue", "-d", "a.example", "--email", "flag@example.com"}, env, toml);
+  Run flags = layered(
+      {"--state-dir", "/from/flag", "issue", "-d", "a.example", "--email", "flag@example.com"}, env, toml);
   CHECK(flags.error.empty());
   CHECK(flags.tree->global.state_dir == "/from/flag");
   CHECK(value_of(*flags.tree, {"issue"}, "email") == "flag@example.com");
@@ -199,12 +201,14 @@ TEST_CASE("a default whose option needs another applies only when that one is gi
 
 TEST_CASE("repeatable options take arrays from the file and space-separated words from the environment",
           "[cli][settings]") {
-  Run file = layered({"issue", "--email", "x@example.com"}, {}, "[issue]\ndomain = [\"a.example\", \"b.example\"]\n");
+  Run file = layered({"issue", "--email", "x@example.com"}, {},
+                     "[issue]\ndomain = [\"a.example\", \"b.example\"]\n");
   CHECK(file.error.empty());
   Run env = layered({"issue"}, {{"CERTKEEP_ISSUE_DOMAIN", "a.example  b.example"}});
   CHECK(env.error.empty());
   for (Run* run : {&file, &env}) {
-    auto names = run->tree->app.get_subcommand("issue")->get_option("--domain")->as<std::vector<std::string>>();
+    auto names =
+        run->tree->app.get_subcommand("issue")->get_option("--domain")->as<std::vector<std::string>>();
     CHECK(names == std::vector<std::string>{"a.example", "b.example"});
   }
 }
@@ -275,7 +279,8 @@ TEST_CASE("a secret in a file group or others can read is refused; 0600 is fine"
   const std::string toml = "[issue]\neab-hmac-key = \"c2VjcmV0\"\n";
   auto readable = problems_of(toml, 0644, with_secret);
   REQUIRE(readable.size() == 1);
-  CHECK(readable[0].rfind("certkeep.toml:2: issue.eab-hmac-key: a secret in a file that group or others can read", 0) == 0);
+  CHECK(readable[0].rfind(
+            "certkeep.toml:2: issue.eab-hmac-key: a secret in a file that group or others can read", 0) == 0);
   CHECK(readable[0].find("c2VjcmV0") == std::string::npos);  // never quoted
   CHECK(problems_of(toml, 0640, with_secret).size() == 1);
   CHECK(problems_of(toml, 0600, with_secret).empty());
@@ -294,8 +299,10 @@ TEST_CASE("environment values the options refuse are reported by name", "[cli][s
   CHECK(mentions(problems, "environment CERTKEEP_DAEMON_RECHECK"));
 }
 
-TEST_CASE("the config file: --config, then CERTKEEP_CONFIG, then the default when it exists", "[cli][settings]") {
-  CHECK(cli::choose_config_file("/etc/x.toml", fake_env({{"CERTKEEP_CONFIG", "/env.toml"}})).file == "/etc/x.toml");
+TEST_CASE("the config file: --config, then CERTKEEP_CONFIG, then the default when it exists",
+          "[cli][settings]") {
+  CHECK(cli::choose_config_file("/etc/x.toml", fake_env({{"CERTKEEP_CONFIG", "/env.toml"}})).file ==
+        "/etc/x.toml");
   auto from_env = cli::choose_config_file("", fake_env({{"CERTKEEP_CONFIG", "/env.toml"}}));
   CHECK(from_env.file == "/env.toml");
   CHECK(from_env.named);

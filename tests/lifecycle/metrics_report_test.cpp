@@ -45,7 +45,8 @@ std::string http_get(int port, const std::string& target) {
   REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
   std::string answer;
   char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    answer.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   return answer;
 }
@@ -95,11 +96,21 @@ TEST_CASE("issuer labels and readiness per lineage", "[lifecycle][metrics]") {
   write_lineage_metrics(out, {valid, expired, owed, pending}, now);
   const std::string& text = out.text();
   auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
-  CHECK(has("certkeep_certificate_expiration_timestamp_seconds{name=\"valid.example\",issuer=\"acme-v02.api.letsencrypt.org\"} 1805184000"));
-  CHECK(has("certkeep_certificate_ready_status{name=\"valid.example\",issuer=\"acme-v02.api.letsencrypt.org\",condition=\"True\"} 1"));
-  CHECK(has("certkeep_certificate_ready_status{name=\"expired.example\",issuer=\"acme-v02.api.letsencrypt.org\",condition=\"False\"} 1"));
-  CHECK(has("certkeep_certificate_ready_status{name=\"owed.example\",issuer=\"acme-v02.api.letsencrypt.org\",condition=\"False\"} 1"));
-  CHECK(has("certkeep_certificate_ready_status{name=\"pending.example\",issuer=\"private-ca/internal\",condition=\"Unknown\"} 1"));
+  CHECK(
+      has("certkeep_certificate_expiration_timestamp_seconds{name=\"valid.example\",issuer=\"acme-v02.api."
+          "letsencrypt.org\"} 1805184000"));
+  CHECK(
+      has("certkeep_certificate_ready_status{name=\"valid.example\",issuer=\"acme-v02.api.letsencrypt.org\","
+          "condition=\"True\"} 1"));
+  CHECK(
+      has("certkeep_certificate_ready_status{name=\"expired.example\",issuer=\"acme-v02.api.letsencrypt."
+          "org\",condition=\"False\"} 1"));
+  CHECK(
+      has("certkeep_certificate_ready_status{name=\"owed.example\",issuer=\"acme-v02.api.letsencrypt.org\","
+          "condition=\"False\"} 1"));
+  CHECK(
+      has("certkeep_certificate_ready_status{name=\"pending.example\",issuer=\"private-ca/"
+          "internal\",condition=\"Unknown\"} 1"));
   // A lineage without a certificate has no expiry sample.
   CHECK(text.find("expiration_timestamp_seconds{name=\"pending.example\"") == std::string::npos);
 }
