@@ -81,9 +81,9 @@ std::vector<std::string> check_config(const config::Document& document, unsigned
       known.commands_with[long_name(*option)].push_back(table_of(node.path));
     }
   }
-  std::vector<std::string> problems;
+  std::vector<std::pair<int, std::string>> found;  // by line, in the file's order
   auto problem = [&](int line, const std::string& key, const std::string& what) {
-    problems.push_back(document.source + ":" + std::to_string(line) + ": " + key + ": " + what);
+    found.emplace_back(line, document.source + ":" + std::to_string(line) + ": " + key + ": " + what);
   };
   for (const config::Table& table : document.tables)
     if (known.options.count(table.path) == 0)
@@ -142,6 +142,9 @@ std::vector<std::string> check_config(const config::Document& document, unsigned
     if (auto refused = value_problem(make_tree, entry.table, entry.key, values, is_flag(definition)))
       problem(entry.line, key, *refused);
   }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> problems;
+  for (auto& [line, text] : found) problems.push_back(std::move(text));
   return problems;
 }
 
