@@ -25,6 +25,7 @@ class Settings;
 // cli/command_tree.cpp; config keys and environment variables follow from them.
 struct GlobalOptions {
   std::string state_dir;
+  std::string store;  // --store: an SQLite path or a postgresql:// URL; "": <state_dir>/certkeep.db
   bool verbose = false;
   bool quiet = false;
   bool json = false;        // --json: every command prints one versioned JSON document
@@ -58,6 +59,7 @@ std::unique_ptr<Command> make_config_command();
 std::unique_ptr<Command> make_completion_command();
 std::unique_ptr<Command> make_manpage_command();
 std::unique_ptr<Command> make_check_command();
+std::unique_ptr<Command> make_store_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.
 // `verify_store`: check the store's integrity first (the daemon, once at start).

@@ -43,6 +43,11 @@ std::unique_ptr<CommandTree> make_command_tree() {
       ->configurable(false);
   app.add_option("--state-dir", global.state_dir,
                  "State directory (default /var/lib/certkeep as root, else $XDG_STATE_HOME/certkeep)");
+  // CERTKEEP_STORE like every option's variable, so a password in the URL need not be on the
+  // command line (config show never prints one).
+  app.add_option("--store", global.store,
+                 "The store: an SQLite file or a postgresql://… URL (default: certkeep.db in the state "
+                 "directory; live/ and archive/ stay in the state directory either way)");
   app.add_flag("-v,--verbose", global.verbose, "Progress lines and debug logs on stderr");
   app.add_flag("-q,--quiet", global.quiet, "Only errors");
   app.add_flag("--json", global.json, "Print one JSON document on stdout (docs/json.md)");
@@ -63,6 +68,7 @@ std::unique_ptr<CommandTree> make_command_tree() {
   tree->commands.push_back(make_daemon_command());
   tree->commands.push_back(make_ca_command());
   tree->commands.push_back(make_import_command());
+  tree->commands.push_back(make_store_command());
   tree->commands.push_back(make_config_command());
   tree->commands.push_back(make_completion_command());
   tree->commands.push_back(make_manpage_command());

@@ -128,7 +128,9 @@ std::vector<std::string> check_config(const config::Document& document, unsigned
                   expected_kind(definition));
       continue;
     }
-    if (is_secret(definition) && (mode & 077) != 0) {
+    bool carries_password = false;
+    for (const std::string& item : entry.value.items) carries_password = carries_password || has_password(item);
+    if ((is_secret(definition) || carries_password) && (mode & 077) != 0) {
       problem(entry.line, key,
               "a secret in a file that group or others can read; `chmod 600 " + document.source +
                   "` (or keep it in the environment)");

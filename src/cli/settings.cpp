@@ -118,6 +118,14 @@ bool is_secret(const CLI::Option& option) {
   return false;
 }
 
+bool has_password(std::string_view value) {
+  const auto scheme = value.find("://");
+  if (scheme == std::string_view::npos) return false;
+  const std::string_view authority = value.substr(scheme + 3, value.find('/', scheme + 3) - (scheme + 3));
+  const auto at = authority.rfind('@');
+  return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
+}
+
 ConfigChoice choose_config_file(const std::string& config_option, const EnvironmentLookup& env) {
   if (!config_option.empty()) return {config_option, true};
   if (auto named = env(kConfigEnvironmentVariable); named && !named->empty()) return {*named, true};
@@ -152,7 +160,8 @@ Layering layer_settings(CommandTree& parsed, const config::Document* document, c
       setting.flag = is_flag(*option);
       std::optional<std::string> from_env;
       if (!setting.environment.empty()) from_env = env(setting.environment);
-      if (from_env && setting.secret && unset_secrets) ::unsetenv(setting.environment.c_str());
+      if (from_env && (setting.secret || has_password(*from_env)) && unset_secrets)
+        ::unsetenv(setting.environment.c_str());
       auto in_file = file_values.find(setting.key);
       std::string origin;
       if (runs && option->count() > 0) {
@@ -173,6 +182,7 @@ Layering layer_settings(CommandTree& parsed, const config::Document* document, c
       } else if (!option->get_default_str().empty() && option->get_default_str() != "[]") {
         setting.values = {option->get_default_str()};
       }
+      for (const std::string& value : setting.values) setting.secret = setting.secret || has_password(value);
       out.settings.entries.push_back(std::move(setting));
       if (runs && !origin.empty())
         candidates.push_back({option, out.settings.entries.size() - 1, std::move(origin)});

@@ -62,8 +62,12 @@ std::string environment_name(const std::vector<std::string>& path, const CLI::Op
 std::string config_key(const std::vector<std::string>& path, const CLI::Option& option);
 // An option whose value is a secret (a MAC key, a password, a TSIG secret): never printed, never
 // accepted from a config file that group or others can read, and removed from the environment
-// once read so hooks do not inherit it.
+// once read so hooks do not inherit it. A value with a password in it (has_password) is treated
+// the same way whatever its option.
 bool is_secret(const CLI::Option& option);
+// A value that carries a password: a URL with one in its user part
+// ("postgresql://certkeep:PASSWORD@db/certkeep"). Treated like a secret option's value.
+bool has_password(std::string_view value);
 
 // The config file to read: --config as parsed, else $CERTKEEP_CONFIG, else kDefaultConfigFile
 // when it exists; "" for none. `named`: given by --config or CERTKEEP_CONFIG (then it must

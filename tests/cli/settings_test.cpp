@@ -310,3 +310,24 @@ TEST_CASE("the config file: --config, then CERTKEEP_CONFIG, then the default whe
   CHECK_FALSE(fallback.named);
   CHECK((fallback.file.empty() || fallback.file == cli::kDefaultConfigFile));
 }
+
+TEST_CASE("a URL with a password is a secret wherever it stands: refused in a readable file, never shown",
+          "[cli][settings][config]") {
+  CHECK(cli::has_password("postgresql://certkeep:s3cret@db.example/certkeep"));
+  CHECK(cli::has_password("postgres://u:p@/certkeep?host=/run/postgresql"));
+  CHECK_FALSE(cli::has_password("postgresql://certkeep@db.example/certkeep"));
+  CHECK_FALSE(cli::has_password("postgresql://db.example:5432/certkeep"));
+  CHECK_FALSE(cli::has_password("/var/lib/certkeep/certkeep.db"));
+  CHECK_FALSE(cli::has_password("https://acme.example/dir?a=b:c@d"));
+  const std::string toml = "store = \"postgresql://certkeep:s3cret@db.example/certkeep\"\n";
+  auto readable = problems_of(toml, 0644);
+  REQUIRE(readable.size() == 1);
+  CHECK(readable[0].rfind("certkeep.toml:1: store: a secret in a file that group or others can read", 0) == 0);
+  CHECK(readable[0].find("s3cret") == std::string::npos);
+  CHECK(problems_of(toml, 0600).empty());
+  Run run = layered({"list"}, {}, toml);
+  const cli::Setting* store = run.layers.settings.find("store");
+  REQUIRE(store);
+  CHECK(store->secret);
+  CHECK(store->source == cli::SettingSource::File);
+}
