@@ -8,7 +8,8 @@ namespace certkeep::store {
 
 const std::string_view kSettingsColumns =
     "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
-    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning, server_ca_checksum";
+    "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning, server_ca_checksum, "
+    "confirm_targets, haproxy_targets";
 
 std::string placeholders(int first, int count) {
   std::string text;
@@ -26,12 +27,18 @@ constexpr std::string_view kCertificateColumns =
     "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
     "created_at, updated_at";
 constexpr int kCertificateColumnCount = 16;
+// What the store itself records after a deployment and a renewal attempt; read, never inserted
+// (a new row starts with the defaults, a copied one through store_copy).
+constexpr std::string_view kDeploymentStateColumns =
+    "confirmation, confirmed_serial, confirmed_at, confirmation_detail, expiry_notified_serial, "
+    "last_success_at, last_failure_at";
 
 const std::string kLineageColumnsText = std::string("name, identifiers, account_id, status, ")
                                             .append(kSettingsColumns)
                                             .append(", ")
                                             .append(kCertificateColumns)
-                                            .append(", ari_check_at, placeholder_serial");
+                                            .append(", ari_check_at, placeholder_serial, ")
+                                            .append(kDeploymentStateColumns);
 const std::string kInsertLineageText =
     std::string("INSERT INTO certificates (name, identifiers, account_id, status, ")
         .append(kSettingsColumns)
@@ -117,6 +124,8 @@ void bind_settings(sql::Statement& statement, int first, const LineageSettings& 
   statement.bind_int64(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
   statement.bind_int64(first + 13, static_cast<std::int64_t>(settings.expiry_warning.count()));
   statement.bind_text(first + 14, settings.server_ca_checksum);
+  statement.bind_text(first + 15, join_identifiers(settings.confirm_targets));
+  statement.bind_text(first + 16, join_identifiers(settings.haproxy_targets));
 }
 
 Result<LineageRecord> read_lineage(const sql::Statement& row) {
@@ -161,6 +170,8 @@ Result<LineageRecord> read_lineage(const sql::Statement& row) {
   settings.leaf_lifetime = std::chrono::seconds(integer());
   settings.expiry_warning = std::chrono::seconds(integer());
   settings.server_ca_checksum = text();
+  settings.confirm_targets = split_identifiers(text());
+  settings.haproxy_targets = split_identifiers(text());
   lineage.key_pem = core::Secret(text());
   lineage.cert_pem = text();
   lineage.chain_pem = text();
@@ -179,6 +190,18 @@ Result<LineageRecord> read_lineage(const sql::Statement& row) {
   lineage.updated_at = time();
   lineage.ari_check_at = optional_time();
   lineage.placeholder_serial = text();
+  const std::string confirmation = text();
+  auto parsed_confirmation = parse_confirmation_state(confirmation);
+  if (!parsed_confirmation)
+    return fail(Errc::Store,
+                "lineage " + lineage.name + " has unknown confirmation state \"" + confirmation + "\"");
+  lineage.confirmation = *parsed_confirmation;
+  lineage.confirmed_serial = text();
+  lineage.confirmed_at = optional_time();
+  lineage.confirmation_detail = text();
+  lineage.expiry_notified_serial = text();
+  lineage.last_success_at = optional_time();
+  lineage.last_failure_at = optional_time();
   return lineage;
 }
 

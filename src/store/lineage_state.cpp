@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 17> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -34,6 +34,15 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
     {HistoryKind::RootChanged, "root_changed"},
     {HistoryKind::Placeholder, "placeholder"},
     {HistoryKind::Migrated, "migrated"},
+    {HistoryKind::Confirmed, "confirmed"},
+    {HistoryKind::Stale, "stale"},
+    {HistoryKind::Notified, "notified"},
+}};
+
+constexpr std::array<std::pair<ConfirmationState, std::string_view>, 3> kConfirmationNames{{
+    {ConfirmationState::None, "none"},
+    {ConfirmationState::Confirmed, "confirmed"},
+    {ConfirmationState::Stale, "stale"},
 }};
 
 constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{
@@ -112,6 +121,12 @@ std::string_view to_string(CaState state) noexcept { return name_of(kCaStateName
 
 std::optional<CaState> parse_ca_state(std::string_view text) noexcept {
   return value_of(kCaStateNames, text);
+}
+
+std::string_view to_string(ConfirmationState state) noexcept { return name_of(kConfirmationNames, state); }
+
+std::optional<ConfirmationState> parse_confirmation_state(std::string_view text) noexcept {
+  return value_of(kConfirmationNames, text);
 }
 
 bool can_transition(LineageStatus from, LineageStatus to) noexcept {

@@ -73,7 +73,18 @@ struct LineageSettings {
   std::string deploy_hook;          // shell command text, may be empty
   std::string email;                // may be empty
   bool reuse_key = false;
+  // Deployment (lifecycle/after_deploy.hpp): servers to probe after each deploy,
+  // "HOST:PORT[/SNI]" each, and running HAProxies to hand each new certificate to,
+  // "SOCKET:CERTFILE" each; stored as the canonical text request_checks makes of them.
+  std::vector<std::string> confirm_targets;
+  std::vector<std::string> haproxy_targets;
 };
+
+// The last deployment confirmation's verdict: every confirm target served the serial
+// (Confirmed), or one served another or none answered in time (Stale); None before any.
+enum class ConfirmationState { None, Confirmed, Stale };
+std::string_view to_string(ConfirmationState state) noexcept;
+std::optional<ConfirmationState> parse_confirmation_state(std::string_view text) noexcept;
 
 // A generation of a private CA. `ca init` makes generation 1 (active); `ca rotate` adds the
 // next one, exported beside the active one so clients can trust both before it signs
@@ -119,6 +130,17 @@ struct LineageRecord {
   // The serial of a placeholder (`issue --placeholder`) committed until the first real
   // certificate; it is the one deployed while it equals `serial`.
   std::string placeholder_serial;
+  // The last confirmation (record_confirmation): its verdict about confirmed_serial, when, and
+  // each probe's result (one line per target). About the current certificate only while
+  // confirmed_serial == serial.
+  ConfirmationState confirmation = ConfirmationState::None;
+  std::string confirmed_serial;
+  std::optional<SystemTime> confirmed_at;
+  std::string confirmation_detail;
+  // The serial whose last-7-days notice the notify hook already got (mark_expiry_notified).
+  std::string expiry_notified_serial;
+  std::optional<SystemTime> last_success_at;  // the last issuance or renewal committed
+  std::optional<SystemTime> last_failure_at;  // the last failure recorded
   bool serves_placeholder() const { return !serial.empty() && serial == placeholder_serial; }
 
   // The committed certificate still has to reach live/, or its deploy hook still has to
@@ -167,7 +189,10 @@ enum class HistoryKind {
   ExpiryWarning,  // an imported certificate is about to expire (once per serial)
   RootChanged,    // a new certificate's chain ends in another CA than the previous one's
   Placeholder,    // a stand-in from the private CA until the first real certificate
-  Migrated        // adopted from another client (certbot) with its certificate, renewed from then on
+  Migrated,       // adopted from another client (certbot) with its certificate, renewed from then on
+  Confirmed,      // every confirm target serves the serial (after a deploy)
+  Stale,          // a confirm target serves another serial, or did not answer
+  Notified        // the notify hook ran (its event, reason and outcome in the detail)
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 

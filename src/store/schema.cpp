@@ -138,11 +138,37 @@ CREATE TABLE private_cas (
 );
 )sql";
 
-constexpr std::array<MigrationStep, 4> kSteps{{
+// Deployment: where a lineage's certificate is handed over and confirmed (confirm_targets
+// "HOST:PORT[/SNI]" and haproxy_targets "SOCKET:CERTFILE", newline-separated like identifiers),
+// the last confirmation's verdict (confirmation 'none'|'confirmed'|'stale', about
+// confirmed_serial), the serial whose last-7-days notice the notify hook already got, and the
+// last success and failure times (the metrics'). The times are taken from the history for the
+// rows of earlier versions. not_after gets an index: the expiry notices read only the
+// certificates in their last days.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE certificates ADD COLUMN confirm_targets TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN haproxy_targets TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE certificates ADD COLUMN confirmed_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN confirmed_at INTEGER;
+ALTER TABLE certificates ADD COLUMN confirmation_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN expiry_notified_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN last_success_at INTEGER;
+ALTER TABLE certificates ADD COLUMN last_failure_at INTEGER;
+UPDATE certificates SET
+  last_success_at = (SELECT MAX(at) FROM events
+                     WHERE events.lineage = certificates.name AND events.kind IN ('issued','renewed')),
+  last_failure_at = (SELECT MAX(at) FROM events
+                     WHERE events.lineage = certificates.name AND events.kind = 'failed');
+CREATE INDEX certificates_by_not_after ON certificates(not_after);
+)sql";
+
+constexpr std::array<MigrationStep, 5> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
+    {5, kVersion5},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 

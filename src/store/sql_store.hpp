@@ -55,6 +55,10 @@ class SqlStore final : public Store {
   Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
                                   const std::string& detail) override;
   Result<void> update_settings(const std::string& name, const LineageSettings& settings) override;
+  Result<void> record_confirmation(const std::string& name, const std::string& serial, ConfirmationState state,
+                                   const std::string& detail) override;
+  Result<std::vector<LineageRecord>> expiry_notice_due(SystemTime before) override;
+  Result<void> mark_expiry_notified(const std::string& name, const std::string& serial) override;
   Result<void> remove_lineage(const std::string& name) override;
 
   Result<void> set_renew_at(const std::string& name, SystemTime at) override;

@@ -117,6 +117,17 @@ class Store {
   virtual Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
                                           const std::string& detail) = 0;
   virtual Result<void> update_settings(const std::string& name, const LineageSettings& settings) = 0;
+  // The verdict of a deployment confirmation about `serial`: the lineage's confirmation columns
+  // (left alone when the lineage has meanwhile moved to another serial) and a Confirmed or
+  // Stale event with `detail`, in one transaction. InvalidArgument for ConfirmationState::None.
+  virtual Result<void> record_confirmation(const std::string& name, const std::string& serial,
+                                           ConfirmationState state, const std::string& detail) = 0;
+  // Summaries of the lineages whose certificate expires at or before `before` and whose notice
+  // for that serial has not been marked (revoked ones excepted), soonest first. Indexed on
+  // not_after: its cost grows with the certificates near their end, not the table.
+  virtual Result<std::vector<LineageRecord>> expiry_notice_due(SystemTime before) = 0;
+  // The notify hook told the operator about `serial`'s last days; a no-op after a renewal.
+  virtual Result<void> mark_expiry_notified(const std::string& name, const std::string& serial) = 0;
   // Removes the lineage, its order and keeps its events (history survives removal).
   virtual Result<void> remove_lineage(const std::string& name) = 0;
 

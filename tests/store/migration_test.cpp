@@ -90,6 +90,15 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
       CHECK(lineage->settings.ca_name.empty());
       CHECK(lineage->settings.leaf_lifetime == 0s);
       CHECK(store->private_ca_names().value().empty());
+      // Version 5's: no targets, no verdict, no notice yet; the last success comes from the
+      // history ('issued' at 1700000000), there was no failure.
+      CHECK(lineage->settings.confirm_targets.empty());
+      CHECK(lineage->settings.haproxy_targets.empty());
+      CHECK(lineage->confirmation == ConfirmationState::None);
+      CHECK(lineage->expiry_notified_serial.empty());
+      CHECK(lineage->last_success_at == core::from_unix(1700000000));
+      CHECK_FALSE(lineage->last_failure_at);
+      CHECK(store->expiry_notice_due(core::from_unix(1707776000)).value().size() == 1);
     }
   }
 }
