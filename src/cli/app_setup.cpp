@@ -15,6 +15,7 @@ Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, co
   options.state_dir = global.state_dir;
   options.notify_hook = global.notify_hook;
   options.store = global.store;
+  options.confirm_timeout = std::chrono::seconds(global.confirm_timeout);
   options.progress = [&out](std::string_view line) { out.progress(line); };
   auto app = lifecycle::App::open(std::move(options));
   if (!app) return fail(std::move(app).error().with_context("open state"));

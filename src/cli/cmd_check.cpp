@@ -102,7 +102,9 @@ class CheckCommand final : public Command {
   int timeout_seconds_ = 10;
 };
 
-std::vector<std::string> CheckCommand::stored_targets(const lifecycle::LineageRecord&) { return {}; }
+std::vector<std::string> CheckCommand::stored_targets(const lifecycle::LineageRecord& lineage) {
+  return lineage.settings.confirm_targets;
+}
 
 }  // namespace
 

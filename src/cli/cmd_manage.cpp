@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "lifecycle/request_checks.hpp"
 
 namespace certkeep::cli {
 
@@ -58,6 +59,12 @@ class EditCommand final : public Command {
     deploy_hook_ = cmd->add_option("--deploy-hook", hook_, "New deploy hook command (\"\" removes it)");
     email_ = cmd->add_option("--email", email_text_, "Contact e-mail");
     chain_ = cmd->add_option("--preferred-chain", chain_text_, "Preferred chain issuer CN");
+    confirm_ =
+        cmd->add_option("--confirm", confirm_targets_,
+                        "Replace the confirm targets: HOST:PORT[/SNI] (repeatable; \"\" removes them)");
+    haproxy_ =
+        cmd->add_option("--deploy-haproxy", haproxy_targets_,
+                        "Replace the HAProxy targets: SOCKET:CERTFILE (repeatable; \"\" removes them)");
     return cmd;
   }
   int run(const GlobalOptions& global, const Output& out) override {
@@ -69,6 +76,16 @@ class EditCommand final : public Command {
     if (deploy_hook_->count() > 0) settings.deploy_hook = hook_;
     if (email_->count() > 0) settings.email = email_text_;
     if (chain_->count() > 0) settings.preferred_chain = chain_text_;
+    if (confirm_->count() > 0) {
+      auto targets = lifecycle::check_confirm_targets(confirm_targets_);
+      if (!targets) return out.error(targets.error());
+      settings.confirm_targets = std::move(*targets);
+    }
+    if (haproxy_->count() > 0) {
+      auto targets = lifecycle::check_haproxy_targets(haproxy_targets_);
+      if (!targets) return out.error(targets.error());
+      settings.haproxy_targets = std::move(*targets);
+    }
     if (auto updated = (*app)->update_settings(name_, settings); !updated) return out.error(updated.error());
     out.result("updated " + name_);
     return kExitSuccess;
@@ -80,6 +97,9 @@ class EditCommand final : public Command {
   CLI::Option* deploy_hook_ = nullptr;
   CLI::Option* email_ = nullptr;
   CLI::Option* chain_ = nullptr;
+  std::vector<std::string> confirm_targets_, haproxy_targets_;
+  CLI::Option* confirm_ = nullptr;
+  CLI::Option* haproxy_ = nullptr;
 };
 
 }  // namespace

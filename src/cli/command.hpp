@@ -28,9 +28,10 @@ struct GlobalOptions {
   std::string store;  // --store: an SQLite path or a postgresql:// URL; "": <state_dir>/certkeep.db
   bool verbose = false;
   bool quiet = false;
-  bool json = false;        // --json: every command prints one versioned JSON document
-  std::string config_file;  // --config: Default /etc/certkeep/certkeep.toml when it exists
-  std::string notify_hook;  // --notify-hook: run on failures, near expiry, stale servers
+  bool json = false;         // --json: every command prints one versioned JSON document
+  std::string config_file;   // --config: Default /etc/certkeep/certkeep.toml when it exists
+  std::string notify_hook;   // --notify-hook: run on failures, near expiry, stale servers
+  int confirm_timeout = 30;  // --confirm-timeout: seconds a deployment confirmation keeps probing
   // Every setting with its effective value and where it came from (`config show`); set by
   // run_command_line before the command runs.
   const Settings* settings = nullptr;

@@ -54,6 +54,10 @@ std::unique_ptr<CommandTree> make_command_tree() {
   app.add_option("--notify-hook", global.notify_hook,
                  "Shell command run on a failed renewal, a certificate's last 7 days and a stale server "
                  "(CERTKEEP_* env, CERTKEEP_EVENT says which)");
+  app.add_option(
+         "--confirm-timeout", global.confirm_timeout,
+         "Seconds a deployment confirmation keeps probing servers that serve another serial (default 30)")
+      ->check(CLI::Range(1, 3600));
   app.add_flag("--stats", tree->stats,
                "At exit, print HTTP requests sent and TLS connections opened to stderr");
 

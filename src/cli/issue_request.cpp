@@ -63,6 +63,11 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
                                         "With --dry-run: this directory URL instead of the CA's staging one "
                                         "(needed for CAs without a known one)");
   dry_run_server->needs(dry_run);
+  cmd.add_option("--confirm", settings.confirm_targets,
+                 "After each deploy, check that HOST:PORT[/SNI] serves the new certificate (repeatable)");
+  cmd.add_option("--deploy-haproxy", settings.haproxy_targets,
+                 "Hand each new certificate to a running HAProxy: SOCKET:CERTFILE (the stats socket, "
+                 "level admin, and the crt file its configuration loads; repeatable)");
   dry_run->excludes(ca)->excludes(placeholder);
 }
 
@@ -71,6 +76,8 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
   store::LineageSettings settings = flags.settings;
   request.names = CERTKEEP_TRY(lifecycle::normalize_names(flags.names));
   request.lineage = CERTKEEP_TRY(lifecycle::choose_lineage_name(flags.lineage, request.names));
+  settings.confirm_targets = CERTKEEP_TRY(lifecycle::check_confirm_targets(settings.confirm_targets));
+  settings.haproxy_targets = CERTKEEP_TRY(lifecycle::check_haproxy_targets(settings.haproxy_targets));
   auto key_type = parse_key_type(flags.key_type.empty() ? "ec256" : flags.key_type);
   if (!key_type)
     return fail(Errc::InvalidArgument, "--key-type must be ec256, ec384, rsa2048, rsa3072 or rsa4096");
@@ -99,6 +106,8 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
                                              "; name a test directory with --dry-run-server URL");
     }
     settings.deploy_hook.clear();
+    settings.haproxy_targets.clear();
+    settings.confirm_targets.clear();
   }
   if (!settings.ca_bundle.empty())
     settings.ca_bundle = CERTKEEP_TRY(lifecycle::check_ca_bundle(settings.ca_bundle, "--ca-bundle")).string();

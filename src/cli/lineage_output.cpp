@@ -16,6 +16,14 @@ namespace certkeep::cli {
 
 namespace {
 
+// The last confirmation's verdict about the current certificate: confirmed, stale, or none
+// (no target, not probed yet, or a verdict about an older certificate).
+std::string confirmation_state(const lifecycle::LineageRecord& lineage) {
+  if (lineage.confirmation == store::ConfirmationState::None || lineage.confirmed_serial != lineage.serial)
+    return "none";
+  return std::string(store::to_string(lineage.confirmation));
+}
+
 void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_dir,
                    const lifecycle::LineageRecord& lineage) {
   auto time_field = [&](std::string_view name, const std::optional<core::SystemTime>& time) {
@@ -43,6 +51,8 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
   time_field("renew_at", lineage.renew_at);
   time_field("next_attempt_at", lineage.next_attempt_at);
   time_field("ari_check_at", lineage.ari_check_at);
+  time_field("last_success_at", lineage.last_success_at);
+  time_field("last_failure_at", lineage.last_failure_at);
   if (lineage.settings.issuer_kind == store::IssuerKind::Imported)
     json.field("expiry_warning_days",
                static_cast<std::int64_t>(lifecycle::expiry_warning_of(lineage.settings).count() / 86400));
@@ -54,11 +64,16 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("key_type", to_string(lineage.settings.key_type))
       .field("challenge", store::to_string(lineage.settings.challenge_method))
       .field("deploy_hook", lineage.settings.deploy_hook)
+      .field("deploy_haproxy", lineage.settings.haproxy_targets)
+      .field("confirm_targets", lineage.settings.confirm_targets)
       .field("cert_path", (live / "cert.pem").string())
       .field("chain_path", (live / "chain.pem").string())
       .field("fullchain_path", (live / "fullchain.pem").string())
-      .field("key_path", (live / "privkey.pem").string())
-      .end_object();
+      .field("key_path", (live / "privkey.pem").string());
+  json.key("confirmation").begin_object().field("state", confirmation_state(lineage));
+  time_field("at", lineage.confirmed_at);
+  json.field("serial", lineage.confirmed_serial).field("detail", lineage.confirmation_detail).end_object();
+  json.end_object();
 }
 
 // "acme: <issuer CN>" or "private-ca: <CA name>".
@@ -107,6 +122,7 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
         lineage.last_error.empty())
       status += " (hook pending)";
     if (lineage.serves_placeholder()) status += " (placeholder)";
+    if (confirmation_state(lineage) == "stale") status += " (stale: a server serves another)";
     if (lifecycle::imported_expiring(lineage, now)) status += " (expiring: import a new one)";
     rows.push_back({lineage.name, core::join(lineage.identifiers, ","), issuer_column(lineage),
                     format_time(lineage.not_after), days_left(lineage.not_after, now), next, status,
@@ -181,6 +197,17 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
       case store::ChallengeMethod::Memory: line("challenge", method); break;
     }
   line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
+  if (!l.settings.haproxy_targets.empty()) line("haproxy", core::join(l.settings.haproxy_targets, ", "));
+  if (!l.settings.confirm_targets.empty()) {
+    line("confirm on", core::join(l.settings.confirm_targets, ", "));
+    const std::string state = confirmation_state(l);
+    line("confirmation", state == "none" ? std::string("- (not probed since serial ") + l.serial + ")"
+                                         : state + " " + format_time(l.confirmed_at));
+    if (state != "none" && !l.confirmation_detail.empty())
+      line("  probes", l.confirmation_detail.substr(0, l.confirmation_detail.find('\n')));
+  }
+  if (l.last_success_at) line("last success", format_time(l.last_success_at));
+  if (l.last_failure_at) line("last failure", format_time(l.last_failure_at));
   line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
   out += "events:\n";
   for (const auto& event : details.events) {

@@ -19,6 +19,7 @@
 #include "deploy/atomic_file.hpp"
 #include "deploy/live_dir.hpp"
 #include "deploy/process_runner.hpp"
+#include "lifecycle/notifier.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -114,6 +115,7 @@ Services App::make_services(store::Store& store) {
                     options_.progress,
                     options_.issuance};
   services.notify_hook = options_.notify_hook;
+  services.confirm.budget = options_.confirm_timeout;
   return services;
 }
 
@@ -152,6 +154,7 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
 
   RenewSummary summary;
   summary.expiring = CERTKEEP_TRY(check_imported_expiry(*services_, now, selection.name, !selection.dry_run));
+  if (!selection.dry_run) CERTKEEP_TRY(notify_expiring(*services_, now, selection.name));
   summary.results.resize(work.size());
   RenewOptions base{selection.force, selection.dry_run, {}};
   const int workers = std::clamp(selection.concurrency, 1, 64);

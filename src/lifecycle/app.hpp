@@ -53,6 +53,8 @@ struct AppOptions {
   bool in_memory_store = false;
   // `--notify-hook` (lifecycle/notifier.hpp); empty: none.
   std::string notify_hook;
+  // How long a deployment confirmation keeps probing servers that serve another serial.
+  std::chrono::seconds confirm_timeout{30};
 };
 
 struct RenewSelection {

@@ -89,20 +89,39 @@ ConfirmResult probe_target(const ConfirmTarget& target, const std::string& expec
   return result;
 }
 
-ConfirmResult confirm_target(const ConfirmTarget& target, const std::string& expected_serial,
-                             const std::string& default_sni, const ConfirmOptions& options,
-                             core::Clock& clock, std::stop_token stop) {
+std::vector<ConfirmResult> confirm_targets(const std::vector<ConfirmTarget>& targets,
+                                           const std::string& expected_serial, const std::string& default_sni,
+                                           const ConfirmOptions& options, core::Clock& clock,
+                                           std::stop_token stop) {
+  std::vector<ConfirmResult> results(targets.size());
   const auto give_up = std::chrono::steady_clock::now() + options.budget;
   core::Backoff backoff(std::chrono::milliseconds(250), std::chrono::seconds(5), 2.0);
-  int attempts = 0;
   for (;;) {
-    ConfirmResult result = probe_target(target, expected_serial, default_sni, options.handshake_timeout);
-    result.attempts = ++attempts;
-    if (result.state == ConfirmState::Confirmed || stop.stop_requested()) return result;
+    bool all_confirmed = true;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (results[i].attempts > 0 && results[i].state == ConfirmState::Confirmed) continue;
+      const int attempts = results[i].attempts;
+      results[i] = probe_target(targets[i], expected_serial, default_sni, options.handshake_timeout);
+      results[i].attempts = attempts + 1;
+      all_confirmed = all_confirmed && results[i].state == ConfirmState::Confirmed;
+    }
+    if (all_confirmed || stop.stop_requested()) return results;
     const auto wait = backoff.next();
-    if (std::chrono::steady_clock::now() + wait >= give_up) return result;
-    if (!clock.sleep_for(wait, stop)) return result;
+    if (std::chrono::steady_clock::now() + wait >= give_up) return results;
+    if (!clock.sleep_for(wait, stop)) return results;
   }
+}
+
+std::vector<ConfirmTarget> parse_confirm_targets(const std::vector<std::string>& texts,
+                                                 std::vector<std::string>& unparsable) {
+  std::vector<ConfirmTarget> targets;
+  for (const std::string& text : texts) {
+    if (auto target = parse_confirm_target(text))
+      targets.push_back(std::move(*target));
+    else
+      unparsable.push_back(target.error().message());
+  }
+  return targets;
 }
 
 }  // namespace certkeep::lifecycle

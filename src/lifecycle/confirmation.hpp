@@ -10,6 +10,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "certkeep/result.hpp"
 #include "core/clock.hpp"
@@ -41,7 +42,7 @@ struct ConfirmResult {
 struct ConfirmOptions {
   // One handshake, connect included. Default 5 s.
   std::chrono::milliseconds handshake_timeout{5000};
-  // confirm(): how long to keep probing a server that does not yet serve the serial.
+  // confirm_targets(): how long to keep probing servers that do not yet serve the serial.
   // Default 30 s, in waits of 250 ms growing ×2 to 5 s.
   std::chrono::milliseconds budget{30'000};
 };
@@ -51,9 +52,16 @@ struct ConfirmOptions {
 ConfirmResult probe_target(const ConfirmTarget& target, const std::string& expected_serial,
                            const std::string& default_sni, std::chrono::milliseconds timeout);
 
-// probe_target until Confirmed, the budget is spent or `stop` is requested; the last result.
-ConfirmResult confirm_target(const ConfirmTarget& target, const std::string& expected_serial,
-                             const std::string& default_sni, const ConfirmOptions& options,
-                             core::Clock& clock, std::stop_token stop = {});
+// Every target in rounds (all not yet confirmed, then a wait of 250 ms growing ×2 to 5 s) until
+// all are confirmed or the budget is spent: one budget for them all, however many.
+std::vector<ConfirmResult> confirm_targets(const std::vector<ConfirmTarget>& targets,
+                                           const std::string& expected_serial, const std::string& default_sni,
+                                           const ConfirmOptions& options, core::Clock& clock,
+                                           std::stop_token stop = {});
+
+// A lineage's stored targets ("HOST:PORT[/SNI]" each), parsed; the message of each one that no
+// longer parses goes to `unparsable` (reported, not dropped silently).
+std::vector<ConfirmTarget> parse_confirm_targets(const std::vector<std::string>& texts,
+                                                 std::vector<std::string>& unparsable);
 
 }  // namespace certkeep::lifecycle

@@ -128,7 +128,40 @@ void write_lineage_metrics(metrics::Exposition& out, const std::vector<store::Li
   lineage_gauge(out, "certkeep_certificate_consecutive_failures",
                 "Failed issuance or renewal attempts since the last success.", lineages,
                 [](const store::LineageRecord& l) -> std::optional<double> { return l.attempts; });
+  lineage_gauge(out, "certkeep_certificate_last_success_timestamp_seconds",
+                "The last successful issuance or renewal, as a Unix time.", lineages,
+                [](const store::LineageRecord& l) -> std::optional<double> {
+                  if (!l.last_success_at) return std::nullopt;
+                  return seconds_of(*l.last_success_at);
+                });
+  lineage_gauge(out, "certkeep_certificate_last_failure_timestamp_seconds",
+                "The last failed issuance or renewal attempt, as a Unix time.", lineages,
+                [](const store::LineageRecord& l) -> std::optional<double> {
+                  if (!l.last_failure_at) return std::nullopt;
+                  return seconds_of(*l.last_failure_at);
+                });
+  lineage_gauge(out, "certkeep_certificate_confirmation_timestamp_seconds",
+                "When the lineage's servers were last probed for the deployed serial, as a Unix time.",
+                lineages, [](const store::LineageRecord& l) -> std::optional<double> {
+                  if (!l.confirmed_at) return std::nullopt;
+                  return seconds_of(*l.confirmed_at);
+                });
   if (lineages.empty()) return;
+  const char* confirmation = "certkeep_certificate_confirmation_status";
+  out.family(confirmation,
+             "The last deployment confirmation of the current certificate: confirmed (every server "
+             "serves it), stale (one serves another or none answers), none (no confirm target, or "
+             "not probed since the certificate changed).",
+             metrics::MetricType::Gauge);
+  for (const store::LineageRecord& l : lineages) {
+    // A verdict about an older certificate says nothing about the current one.
+    std::string state = "none";
+    if (l.confirmation != store::ConfirmationState::None && l.confirmed_serial == l.serial)
+      state = std::string(store::to_string(l.confirmation));
+    for (const char* each : {"confirmed", "stale", "none"})
+      out.sample(confirmation, {{"name", l.name}, {"issuer", issuer_label(l.settings)}, {"state", each}},
+                 state == each ? 1 : 0);
+  }
   const char* ready = "certkeep_certificate_ready_status";
   out.family(ready,
              "Whether the certificate is valid and deployed (condition True), is not (False: expired, "

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "certkeep/result.hpp"
 #include "lifecycle/services.hpp"
 #include "store/records.hpp"
 
@@ -26,5 +28,11 @@ inline constexpr std::chrono::hours kExpiringNotice{7 * 24};
 // Returns whether the hook ran and succeeded (false when none is set, or it failed).
 bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent event,
             std::string_view reason);
+
+// Runs the notify hook once for each certificate with fewer than kExpiringNotice left (only
+// `only`'s when set): once per serial — a success is remembered in the store, a failure tried
+// again by the next pass. Nothing happens without a notify hook. Errc::Store.
+Result<void> notify_expiring(Services& services, core::SystemTime now,
+                             const std::optional<std::string>& only = std::nullopt);
 
 }  // namespace certkeep::lifecycle

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 
+#include "core/result_macros.hpp"
 #include "core/strings.hpp"
+#include "deploy/haproxy_runtime.hpp"
+#include "lifecycle/confirmation.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -46,6 +49,24 @@ Result<std::filesystem::path> check_ca_bundle(const std::filesystem::path& bundl
   if (ec || !std::filesystem::is_regular_file(absolute, ec))
     return fail(Errc::InvalidArgument, std::string(option) + " " + bundle.string() + ": not a readable file");
   return absolute;
+}
+
+Result<std::vector<std::string>> check_confirm_targets(const std::vector<std::string>& targets) {
+  std::vector<std::string> out;
+  for (const std::string& text : targets) {
+    if (text.empty()) continue;
+    out.push_back(CERTKEEP_TRY(parse_confirm_target(text)).to_string());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> check_haproxy_targets(const std::vector<std::string>& targets) {
+  std::vector<std::string> out;
+  for (const std::string& text : targets) {
+    if (text.empty()) continue;
+    out.push_back(CERTKEEP_TRY(deploy::parse_haproxy_target(text)).to_string());
+  }
+  return out;
 }
 
 }  // namespace certkeep::lifecycle

@@ -22,4 +22,11 @@ Result<std::string> choose_lineage_name(std::string_view requested, const std::v
 // The absolute path of an existing regular file given as `option` (e.g. "--ca-bundle").
 Result<std::filesystem::path> check_ca_bundle(const std::filesystem::path& bundle, std::string_view option);
 
+// The deployment settings as they are stored: each confirm target "HOST:PORT[/SNI]"
+// (lifecycle/confirmation.hpp) and each HAProxy target "SOCKET:CERTFILE"
+// (deploy/haproxy_runtime.hpp), re-spelled canonically; empty entries dropped (`--confirm ""`
+// clears the list). Errc::InvalidArgument naming the bad one.
+Result<std::vector<std::string>> check_confirm_targets(const std::vector<std::string>& targets);
+Result<std::vector<std::string>> check_haproxy_targets(const std::vector<std::string>& targets);
+
 }  // namespace certkeep::lifecycle
