@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/generated_docs.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "cli/command_tree.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/settings.hpp"
 #include "config/toml_document.hpp"
+#include "core/utf8.hpp"
 #include "lifecycle/deployer.hpp"
 
 namespace certkeep::cli {
@@ -65,10 +68,33 @@ std::string shell_quoted(std::string_view text) {
   return out + "'";
 }
 
+// The length of the UTF-8 sequence `lead` starts (1 for ASCII and for a stray byte).
+std::size_t utf8_length(unsigned char lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
 // roff: a backslash is \e, a hyphen in an option is \-, a line may not start with . or '.
+// Anything beyond ASCII ("…" in a description) is written as groff's \[uXXXX], since man pages
+// are read as Latin-1 without preconv and groff -ww warns about the raw bytes.
 std::string roff(std::string_view text) {
+  const std::string valid = core::to_valid_utf8(text);
   std::string out;
-  for (char c : text) {
+  for (std::size_t i = 0; i < valid.size();) {
+    const auto lead = static_cast<unsigned char>(valid[i]);
+    const std::size_t length = std::min(utf8_length(lead), valid.size() - i);
+    if (length > 1) {
+      unsigned code = lead & (0xFFu >> (length + 1));
+      for (std::size_t k = 1; k < length; ++k) code = (code << 6) | (static_cast<unsigned char>(valid[i + k]) & 0x3Fu);
+      char escaped[16];
+      std::snprintf(escaped, sizeof escaped, "\\[u%04X]", code);
+      out += escaped;
+      i += length;
+      continue;
+    }
+    const char c = valid[i++];
     if (c == '\\')
       out += "\\e";
     else if (c == '-')

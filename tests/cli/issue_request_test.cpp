@@ -172,3 +172,25 @@ TEST_CASE("issue --dry-run goes to the CA's staging directory, or the one named,
       request_for({"-d", "a.example", "--dry-run", "--dry-run-server", "http://test.example/dir"});
   CHECK_FALSE(plain_http);
 }
+
+TEST_CASE("issue --confirm and --deploy-haproxy are checked and stored canonically", "[cli]") {
+  auto request = request_for({"-d", "a.example", "--confirm", "127.0.0.1:8443", "--confirm",
+                              "127.0.0.1:9443/www.a.example", "--deploy-haproxy",
+                              "/run/haproxy/admin.sock:/etc/haproxy/certs/a.pem"});
+  REQUIRE(request);
+  CHECK(request->settings.confirm_targets ==
+        std::vector<std::string>{"127.0.0.1:8443", "127.0.0.1:9443/www.a.example"});
+  CHECK(request->settings.haproxy_targets ==
+        std::vector<std::string>{"/run/haproxy/admin.sock:/etc/haproxy/certs/a.pem"});
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"-d", "a.example", "--confirm", "127.0.0.1"},
+        std::vector<std::string>{"-d", "a.example", "--confirm", "127.0.0.1:0"},
+        std::vector<std::string>{"-d", "a.example", "--deploy-haproxy", "admin.sock:/etc/haproxy/a.pem"},
+        std::vector<std::string>{"-d", "a.example", "--deploy-haproxy", "/run/admin.sock"}}) {
+    auto refused = request_for(bad);
+    INFO(bad[3]);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code() == Errc::InvalidArgument);
+    CHECK_THAT(refused.error().message(), Catch::Contains(bad[3]));
+  }
+}
