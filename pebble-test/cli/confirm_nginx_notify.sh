@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pebble-cost: 20
+# pebble-cost: 60
 # test-labels: nginx
 # Deployment confirmation against a real nginx (started here on loopback) and the notify hook.
 # A lineage with a confirm target and a reload hook that fails (it names a config file nginx

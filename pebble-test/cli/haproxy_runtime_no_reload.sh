@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pebble-cost: 20
+# pebble-cost: 30
 # test-labels: haproxy
 # HAProxy without reloads: a real HAProxy (Debian's, started here on loopback, stats socket
 # `level admin` in the test's directory) serves the new serial after `renew --force` hands the

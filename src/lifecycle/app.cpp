@@ -148,13 +148,15 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
     for (const LineageRecord& lineage : chosen) {
       if (lineage.status == store::LineageStatus::Revoked || lineage.status == store::LineageStatus::Imported)
         continue;
+      if (selection.include && !selection.include(lineage.name)) continue;
       work.push_back({lineage.name, lineage.serial});
     }
   }
 
   RenewSummary summary;
-  summary.expiring = CERTKEEP_TRY(check_imported_expiry(*services_, now, selection.name, !selection.dry_run));
-  if (!selection.dry_run) CERTKEEP_TRY(notify_expiring(*services_, now, selection.name));
+  summary.expiring = CERTKEEP_TRY(
+      check_imported_expiry(*services_, now, selection.name, !selection.dry_run, selection.include));
+  if (!selection.dry_run) CERTKEEP_TRY(notify_expiring(*services_, now, selection.name, selection.include));
   summary.results.resize(work.size());
   RenewOptions base{selection.force, selection.dry_run, {}};
   const int workers = std::clamp(selection.concurrency, 1, 64);

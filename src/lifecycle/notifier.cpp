@@ -60,14 +60,15 @@ bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent
   return succeeded;
 }
 
-Result<void> notify_expiring(Services& services, core::SystemTime now,
-                             const std::optional<std::string>& only) {
+Result<void> notify_expiring(Services& services, core::SystemTime now, const std::optional<std::string>& only,
+                             const std::function<bool(const std::string&)>& include) {
   if (services.notify_hook.empty()) return {};
   // An index on not_after keeps this cheap: only certificates in their last days are read.
   const std::vector<store::LineageRecord> due =
       CERTKEEP_TRY(services.store.expiry_notice_due(now + kExpiringNotice));
   for (const store::LineageRecord& lineage : due) {
     if (only && lineage.name != *only) continue;
+    if (include && !include(lineage.name)) continue;
     if (!lineage.not_after) continue;
     const auto left = std::chrono::duration_cast<std::chrono::hours>(*lineage.not_after - now);
     const std::string reason = left.count() <= 0

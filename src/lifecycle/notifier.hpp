@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,9 +31,11 @@ bool notify(Services& services, const store::LineageRecord& lineage, NotifyEvent
             std::string_view reason);
 
 // Runs the notify hook once for each certificate with fewer than kExpiringNotice left (only
-// `only`'s when set): once per serial — a success is remembered in the store, a failure tried
-// again by the next pass. Nothing happens without a notify hook. Errc::Store.
+// `only`'s when set, only those `include` admits when it is set): once per serial — a success is
+// remembered in the store, a failure tried again by the next pass. Nothing happens without a
+// notify hook. Errc::Store.
 Result<void> notify_expiring(Services& services, core::SystemTime now,
-                             const std::optional<std::string>& only = std::nullopt);
+                             const std::optional<std::string>& only = std::nullopt,
+                             const std::function<bool(const std::string&)>& include = {});
 
 }  // namespace certkeep::lifecycle

@@ -150,6 +150,15 @@ struct LineageRecord {
   }
 };
 
+// What a terminator serving every lineage needs of one that can be served (a certificate, not
+// revoked): Store::for_each_servable_lineage.
+struct ServableLineageRecord {
+  std::string name;
+  std::vector<std::string> identifiers;
+  std::string serial;
+  std::optional<SystemTime> not_after;
+};
+
 // The certificate material a renewal commits at once.
 struct IssuedCertificate {
   core::Secret key_pem;

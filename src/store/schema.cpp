@@ -138,6 +138,27 @@ CREATE TABLE private_cas (
 );
 )sql";
 
+// servable_lineages: one narrow row per lineage that can be served (it has a certificate and is
+// not revoked), which a terminator serving every lineage reads at start and on each
+// resynchronization (Store::for_each_servable_lineage): ~100 bytes a lineage instead of a
+// certificates row with its PEM text (a covering index would do on SQLite, but PostgreSQL caps
+// an index entry at 2,704 bytes and identifiers can be longer). Every write that changes a
+// lineage's names, serial, expiry, status or existence keeps its row in the same transaction
+// (SqlStore::sync_servable). `id` orders the pass's pages; the unique index finds a lineage.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE servable_lineages (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  serial      TEXT NOT NULL,
+  not_after   INTEGER
+);
+CREATE UNIQUE INDEX servable_lineages_by_name ON servable_lineages(name);
+INSERT INTO servable_lineages (name, identifiers, serial, not_after)
+  SELECT name, identifiers, serial, not_after FROM certificates
+  WHERE serial <> '' AND status <> 'revoked' ORDER BY name;
+)sql";
+
 // Deployment: where a lineage's certificate is handed over and confirmed (confirm_targets
 // "HOST:PORT[/SNI]" and haproxy_targets "SOCKET:CERTFILE", newline-separated like identifiers),
 // the last confirmation's verdict (confirmation 'none'|'confirmed'|'stale', about
@@ -145,7 +166,7 @@ CREATE TABLE private_cas (
 // last success and failure times (the metrics'). The times are taken from the history for the
 // rows of earlier versions. not_after gets an index: the expiry notices read only the
 // certificates in their last days.
-constexpr std::string_view kVersion5 = R"sql(
+constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE certificates ADD COLUMN confirm_targets TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN haproxy_targets TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'none';
@@ -163,23 +184,25 @@ UPDATE certificates SET
 CREATE INDEX certificates_by_not_after ON certificates(not_after);
 )sql";
 
-constexpr std::array<MigrationStep, 5> kSteps{{
+constexpr std::array<MigrationStep, 6> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 6> kTables{{
+constexpr std::array<StoreTable, 7> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
     {"events", "id"},
     {"leases", "name"},
     {"private_cas", "name, generation"},
+    {"servable_lineages", "id"},
 }};
 
 }  // namespace

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Schema v5's deployment state: confirm and HAProxy targets stored with a lineage's settings,
+// Schema v6's deployment state: confirm and HAProxy targets stored with a lineage's settings,
 // the last confirmation's verdict (about one serial), the expiry notice once per serial, and
 // the last success and failure times. The same cases run on SQLite and on PostgreSQL
 // (ctest's store.postgres).
