@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(acme::url_origin(challenge.url) == acme::url_origin(fuzz::kDirectoryUrl),
                  "the http-01 URL we POST to is on the CA's origin");
   }
-  FUZZ_CHECK(authorization.http01() == first_http01, "http01() is the first http-01 challenge");
+  FUZZ_CHECK(authorization.find(certkeep::ChallengeType::Http01) == first_http01, "find(Http01) is the first http-01 challenge");
 
   if (auto failure = authorization.failure()) {
     FUZZ_CHECK(!failure->subproblems.empty(), "a failure always names at least one subproblem");

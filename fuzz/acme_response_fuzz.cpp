@@ -152,7 +152,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_error(authorization.error());
         break;
       }
-      if (const acme::Challenge* http01 = authorization->http01())
+      if (const acme::Challenge* http01 = authorization->find(certkeep::ChallengeType::Http01))
         FUZZ_CHECK(http01->token.size() >= 22 && fuzz::all_base64url(http01->token),
                    "an http-01 token is base64url");
       break;

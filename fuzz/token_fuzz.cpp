@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(challenge::is_valid_key_authorization(token, key_authorization) == valid_key_authorization,
              "is_valid_key_authorization is token '.' 43 base64url characters");
 
-  const Http01Challenge challenge{"example.com", std::string(token), std::string(key_authorization)};
+  const Challenge challenge{"example.com", std::string(token), std::string(key_authorization)};
   auto checked = challenge::check_http01_challenge(challenge);
   FUZZ_CHECK(checked.has_value() == valid_key_authorization, "check_http01_challenge agrees");
   if (!checked) {

@@ -138,13 +138,13 @@ pt_wait_url() {
   done
 }
 
-# May this shell signal PID from a pid file? Only when it is one of ours: a Pebble binary (or
-# setpriv about to exec one), or a child of this shell. Guards against a recycled PID.
+# May this shell signal PID from a pid file? Only when it is one of ours: a Pebble or BIND binary
+# (or setpriv about to exec one), or a child of this shell. Guards against a recycled PID.
 pt_pid_is_ours() {
   local pid=$1 exe stat ppid
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
   exe=${exe% (deleted)}
-  case ${exe##*/} in pebble | pebble-challtestsrv | setpriv) return 0 ;; esac
+  case ${exe##*/} in pebble | pebble-challtestsrv | named | setpriv) return 0 ;; esac
   { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 1
   stat=${stat##*) }
   read -r _ ppid _ <<<"$stat"
@@ -268,9 +268,10 @@ pt_spawn_pebble() {
   source "$run_dir/ports"
   [ "${PEBBLE_STRICT:-1}" = 1 ] && strict=(-strict)
   # No random validation sleeps and no rejected nonces unless the caller asks for them.
+  # PEBBLE_DNS_SERVER (with-bind.sh sets it) makes Pebble resolve through a BIND instead.
   PEBBLE_VA_NOSLEEP=${PEBBLE_VA_NOSLEEP:-1} PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
     pt_spawn "$run_dir/pebble.pid" "$run_dir/pebble.log" \
-    pebble -config "$run_dir/pebble-config.json" -dnsserver "127.0.0.1:$DNS_PORT" "${strict[@]}"
+    pebble -config "$run_dir/pebble-config.json" -dnsserver "${PEBBLE_DNS_SERVER:-127.0.0.1:$DNS_PORT}" "${strict[@]}"
 }
 
 # Waits for Pebble's directory; returns pt_wait_url's status.
@@ -307,6 +308,7 @@ pt_write_env() {
       CERTKEEP_TEST_CA_BUNDLE "$run_dir/pebble-ca.pem" \
       CERTKEEP_TEST_PEBBLE_ROOT "$run_dir/pebble-root.pem" \
       CERTKEEP_HTTP01_PORT "$HTTP01_PORT" \
+      CERTKEEP_TLSALPN_PORT "$TLS_PORT" \
       PEBBLE_MGMT_URL "https://127.0.0.1:$MGMT_PORT" \
       PEBBLE_CHALLTESTSRV_URL "http://127.0.0.1:$CTS_MGMT_PORT" \
       PEBBLE_RUN_DIR "$run_dir" \
@@ -336,10 +338,12 @@ pt_pebble_start() {
     else
       http01=$(pt_reserve_port "$run_dir") || pt_die "no free port"
     fi
+    tls=${CERTKEEP_TLSALPN_PORT:-}
+    [ -n "$tls" ] || tls=$(pt_reserve_port "$run_dir") || pt_die "no free port"
     {
       echo "ACME_PORT=$(pt_reserve_port "$run_dir")"
       echo "MGMT_PORT=$(pt_reserve_port "$run_dir")"
-      echo "TLS_PORT=$(pt_reserve_port "$run_dir")"
+      echo "TLS_PORT=$tls"
       echo "DNS_PORT=$(pt_reserve_port "$run_dir")"
       echo "CTS_MGMT_PORT=$(pt_reserve_port "$run_dir")"
       echo "HTTP01_PORT=$http01"

@@ -3,9 +3,14 @@
 //
 //   certkeep_terminator --state-dir DIR --server URL [--ca-bundle PEM] [--email ADDR]
 //                       --http-port N --https-port N -d NAME [-d NAME…] [--renew-every SECONDS]
+//                       [--challenge http-01|tls-alpn-01|dns-01]
+//                       [--dns-rfc2136 SERVER[:PORT] --tsig-key FILE] [--dns-propagation-timeout S]
 //
 // - The HTTP port answers ACME HTTP-01 through Manager::http01_response (no second listener),
 //   and GET /.certkeep/renew forces a renewal of every lineage (so does SIGUSR1).
+// - --challenge tls-alpn-01 proves the names on the HTTPS port itself (RFC 8737): the TLS
+//   helper answers the CA's "acme-tls/1" handshakes while every other handshake is served as
+//   usual. --dns-rfc2136 adds DNS-01 (RFC 2136 updates) for wildcard names (-d '*.example.com').
 // - The HTTPS port answers every request with "hello, serial <X>\n", X being the serial of
 //   the certificate this connection's handshake got. Renewals swap it live: connections
 //   already open keep theirs, the next handshake gets the new one. Nothing restarts.
@@ -73,6 +78,11 @@ std::optional<int> to_int(std::string_view text) {
   return value;
 }
 
+certkeep::Dns01Options& dns01(Args& args) {
+  if (!args.options.dns01) args.options.dns01.emplace();
+  return *args.options.dns01;
+}
+
 std::optional<Args> parse_args(int argc, char** argv) {
   Args args;
   args.options.agree_tos = true;  // a demo against a test CA
@@ -97,6 +107,14 @@ std::optional<Args> parse_args(int argc, char** argv) {
       args.https_port = *number;
     else if (flag == "--renew-every" && number)
       args.renew_every = *number;
+    else if (flag == "--challenge" && certkeep::parse_challenge_type(value))
+      args.options.challenge = *certkeep::parse_challenge_type(value);
+    else if (flag == "--dns-rfc2136")
+      dns01(args).rfc2136_server = value;
+    else if (flag == "--tsig-key")
+      dns01(args).tsig_key_file = value;
+    else if (flag == "--dns-propagation-timeout" && number)
+      dns01(args).propagation_timeout = std::chrono::seconds(*number);
     else
       return std::nullopt;
   }
@@ -218,7 +236,9 @@ int main(int argc, char** argv) {
   if (!args) {
     std::fprintf(stderr,
                  "usage: %s --state-dir DIR --server URL [--ca-bundle PEM] [--email ADDR]\n"
-                 "          --http-port N --https-port N -d NAME [-d NAME...] [--renew-every SECONDS]\n",
+                 "          --http-port N --https-port N -d NAME [-d NAME...] [--renew-every SECONDS]\n"
+                 "          [--challenge http-01|tls-alpn-01|dns-01] [--dns-rfc2136 SERVER[:PORT] --tsig-key FILE]\n"
+                 "          [--dns-propagation-timeout SECONDS]\n",
                  argv[0]);
     return 2;
   }

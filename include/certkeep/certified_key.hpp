@@ -65,6 +65,17 @@ class CertificateSource {
   // else nullptr. An empty name (a client that sent no SNI) gets the default certificate,
   // or nullptr when there is none.
   virtual std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const = 0;
+
+  // TLS-ALPN-01 (RFC 8737): true when this source may have validation certificates to serve,
+  // so use_certificate_source() also watches for "acme-tls/1" handshakes. Default: false.
+  virtual bool answers_acme_tls_alpn() const noexcept { return false; }
+  // The validation certificate for `server_name` (lowercase SNI name) while a TLS-ALPN-01
+  // challenge for it is pending, else nullptr. Only handshakes that offer exactly ALPN
+  // "acme-tls/1" ever get it. Default: none.
+  virtual std::shared_ptr<const CertifiedKey> acme_tls_alpn_certificate(std::string_view server_name) const {
+    (void)server_name;
+    return nullptr;
+  }
 };
 
 }  // namespace certkeep

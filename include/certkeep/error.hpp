@@ -23,6 +23,7 @@ enum class Errc {
   Store,
   Busy,  // another process holds the lock or lease
   Hook,
+  Dns,  // a DNS server refused (its rcode: REFUSED, NOTAUTH, BADSIG, …) or answered wrongly
   Cancelled,
   Internal,
 };

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "certkeep/certified_key.hpp"
+#include "certkeep/challenge.hpp"
 #include "certkeep/event.hpp"
 #include "certkeep/key_type.hpp"
 #include "certkeep/on_demand.hpp"
@@ -70,6 +71,15 @@ struct ManagerOptions {
   // certkeep-ca, so handshakes succeed while the CA is asked; manage() then keeps the lineage
   // (serving the placeholder) even when that first issuance fails. Default: false.
   bool placeholder = false;
+  // How names other than wildcards prove control: Http01 (default) through http01_response() on
+  // the terminator's port 80; TlsAlpn01 through use_managed_certificates() on its own port 443
+  // (RFC 8737: no port 80 needed; ordinary handshakes are not affected); Dns01 for every name
+  // (needs dns01).
+  ChallengeType challenge = ChallengeType::Http01;
+  // The DNS-01 method: an RFC 2136 server and TSIG key file, or a hook (certkeep/challenge.hpp).
+  // Needed for wildcard names ("*.example.com") and for challenge == Dns01. Default: none.
+  std::optional<Dns01Options> dns01;
+
   // Check the store's integrity at open (SQLite's PRAGMA quick_check). It reads the whole file:
   // about 1 s per 100,000 lineages, so a terminator that must start at once over a large store
   // turns it off (SQLite still reports a damaged page it reads as an error). Default: true.
@@ -124,7 +134,9 @@ class Manager final : public CertificateSource {
   class Impl;  // defined in src/lifecycle/manager_impl.hpp
 
   // Opens (creating if missing) the store in options.state_dir. Does no network I/O.
-  // Errc::InvalidArgument for a bad directory URL or a ca_bundle that is not a readable file;
+  // Errc::InvalidArgument for a bad directory URL, a ca_bundle that is not a readable file, or
+  // dns01 settings that cannot work (both or neither of rfc2136_server and hook, a TSIG key file
+  // that is missing, malformed or readable by others, challenge == Dns01 without dns01);
   // Errc::Io / Errc::Store when the state directory or the store cannot be opened.
   static Result<std::unique_ptr<Manager>> open(ManagerOptions options);
 
@@ -134,13 +146,15 @@ class Manager final : public CertificateSource {
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
-  // Ensures `lineage` (default: names[0]) has a certificate for exactly `names` and keeps it
-  // renewed from now on. Blocking: when the store already has a valid, unexpired
-  // certificate for these names it is served at once; otherwise one is issued now, through
-  // HTTP-01 answered by http01_response(), so the port-80 handler must already be running.
+  // Ensures `lineage` (default: names[0], without a wildcard's "*.") has a certificate for
+  // exactly `names` and keeps it renewed from now on. Blocking: when the store already has a
+  // valid, unexpired certificate for these names it is served at once; otherwise one is issued
+  // now, each name proved by ManagerOptions::challenge (HTTP-01 through http01_response(), so
+  // the port-80 handler must already be running; TLS-ALPN-01 through use_managed_certificates()
+  // on port 443) and wildcards by DNS-01 (ManagerOptions::dns01).
   // Publishes the snapshot and notifies subscribers (Issued) before returning.
-  // Errc::InvalidArgument for an empty, invalid or wildcard name (HTTP-01 cannot validate
-  // wildcards) or an invalid lineage name; the issuance's error otherwise (Errc::CaProblem
+  // Errc::InvalidArgument for an empty or invalid name, a wildcard without ManagerOptions::dns01
+  // or an invalid lineage name; the issuance's error otherwise (Errc::CaProblem
   // with the CA's problem document when the CA refused; a Failed event is sent too). After a
   // failed first issuance the lineage is not managed: call manage() again to retry. Calling
   // it for a managed lineage with other names replaces its certificate (a Renewed event).
@@ -187,6 +201,11 @@ class Manager final : public CertificateSource {
   // store error on that read returns nullptr — the TLS callback then keeps the SSL_CTX's own
   // certificate — and is logged once until a read succeeds again.
   std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const override;
+
+  // TLS-ALPN-01 (ManagerOptions::challenge == TlsAlpn01): use_managed_certificates() serves the
+  // validation certificates of this Manager's pending challenges to "acme-tls/1" handshakes.
+  bool answers_acme_tls_alpn() const noexcept override;
+  std::shared_ptr<const CertifiedKey> acme_tls_alpn_certificate(std::string_view server_name) const override;
 
   // The store changed `lineage` — renewed, imported or re-issued by another process or node,
   // given new names, created, or removed: reads it once (one indexed read, on the calling

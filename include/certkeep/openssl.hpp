@@ -17,6 +17,13 @@ namespace certkeep {
 // copies, no lock). A handshake keeps the snapshot it started with; the next handshake sees a
 // renewed certificate at once. When the source has nothing for the name, the SSL keeps what
 // the SSL_CTX was configured with (a fallback certificate, if any, else the handshake fails).
+//
+// When source.answers_acme_tls_alpn() (a Manager with TLS-ALPN-01), it also installs a
+// ClientHello callback (replacing any earlier one): a ClientHello that offers exactly ALPN
+// "acme-tls/1" for a name with a pending validation is moved to certkeep's own validation
+// context (SSL_set_SSL_CTX), which selects "acme-tls/1" and presents the validation
+// certificate. Every other handshake — other ALPN values, no ALPN, unknown names — continues
+// untouched with ctx's own callbacks, ALPN selection and certificates.
 // `source` must outlive `ctx`. Errc::InvalidArgument for a null ctx.
 Result<void> use_certificate_source(SSL_CTX* ctx, const CertificateSource& source);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-cost: 10
-# test-labels: nginx
+# labels: nginx
 # `certkeep check NAME --connect HOST:PORT`: a TLS handshake with a real nginx (started here on
 # loopback) says whether it serves the stored certificate (exit 0) or another one (exit 1, both
 # serials shown) — after a renewal without a reload it is stale, after `nginx -s reload` it is

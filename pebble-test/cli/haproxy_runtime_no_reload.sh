@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-cost: 30
-# test-labels: haproxy
+# labels: haproxy
 # HAProxy without reloads: a real HAProxy (Debian's, started here on loopback, stats socket
 # `level admin` in the test's directory) serves the new serial after `renew --force` hands the
 # certificate over its runtime API (`--deploy-haproxy SOCKET:CERTFILE`), its process id

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_CERT_VALIDITY_SECONDS=259200
 # pebble-cost: 25
-# test-labels: prometheus
+# labels: prometheus
 # Metrics as Prometheus sees them: `renew --metrics-file` writes a node_exporter textfile
 # (atomically, 0644, no timestamps) and `daemon --metrics-listen` serves /metrics on loopback;
 # `promtool check metrics` accepts both and `promtool check rules` the README's alert rules; a

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-cost: 20
-# test-labels: nginx
+# labels: nginx
 # A terminator that reads live/<name>/ can start before the first issuance: `issue
 # --placeholder` deploys a 7-day certificate from private CA certkeep-ca at once (the CA's
 # validation fails here, on purpose), a real nginx (Debian's, started by this test on loopback

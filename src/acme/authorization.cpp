@@ -5,6 +5,7 @@
 #include "acme/problem.hpp"
 #include "core/base64url.hpp"
 #include "core/result_macros.hpp"
+#include "core/strings.hpp"
 
 namespace certkeep::acme {
 
@@ -32,8 +33,8 @@ Result<ChallengeStatus> parse_challenge_status(const std::string& text) {
               "malformed response from CA: challenge: unknown status \"" + text.substr(0, 32) + "\"");
 }
 
-// RFC 8555 §8.3: base64url without padding, at least 128 bits of entropy.
-bool is_valid_http01_token(std::string_view token) {
+// RFC 8555 §8.3, §8.4 and RFC 8737 §3: base64url without padding, at least 128 bits of entropy.
+bool is_valid_token(std::string_view token) {
   return token.size() >= 22 && token.size() <= 512 && core::is_base64url(token);
 }
 
@@ -45,12 +46,13 @@ Result<Challenge> parse_challenge(const rapidjson::Value& object, const Client* 
       CERTKEEP_TRY(parse_challenge_status(CERTKEEP_TRY(required_string(object, "status", "challenge"))));
   if (const rapidjson::Value* error = optional_member(object, "error"); error && error->IsObject())
     challenge.error = problem_from_json(*error, 0);
-  if (challenge.type == "http-01") {
-    challenge.token = CERTKEEP_TRY(required_string(object, "token", "http-01 challenge"));
-    if (!is_valid_http01_token(challenge.token))
+  challenge.known_type = parse_challenge_type(challenge.type);
+  if (challenge.known_type) {
+    const std::string what = challenge.type + " challenge";
+    challenge.token = CERTKEEP_TRY(required_string(object, "token", what));
+    if (!is_valid_token(challenge.token))
       return fail(Errc::Protocol,
-                  "malformed response from CA: http-01 challenge: token is not "
-                  "22-512 base64url characters");
+                  "malformed response from CA: " + what + ": token is not 22-512 base64url characters");
     if (client != nullptr) CERTKEEP_TRY(client->check_url(challenge.url));
   }
   return challenge;
@@ -70,10 +72,16 @@ std::string_view to_string(AuthorizationStatus status) noexcept {
   return "invalid";
 }
 
-const Challenge* Authorization::http01() const noexcept {
+const Challenge* Authorization::find(ChallengeType type) const noexcept {
   for (const Challenge& challenge : challenges)
-    if (challenge.type == "http-01") return &challenge;
+    if (challenge.known_type == type) return &challenge;
   return nullptr;
+}
+
+std::string Authorization::offered_types() const {
+  std::vector<std::string> types;
+  for (const Challenge& challenge : challenges) types.push_back(core::sanitize_for_terminal(challenge.type, 32));
+  return types.empty() ? "none" : core::join(types, ", ");
 }
 
 std::optional<Problem> Authorization::failure() const {

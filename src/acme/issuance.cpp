@@ -5,6 +5,7 @@
 
 #include "acme/authorization.hpp"
 #include "acme/order.hpp"
+#include "acme/presented_challenges.hpp"
 #include "core/backoff.hpp"
 #include "core/failpoint.hpp"
 #include "core/log.hpp"
@@ -16,47 +17,19 @@ namespace certkeep::acme {
 
 namespace {
 
-// Cleans up every presented challenge when the flow ends, however it ends.
-class PresentedChallenges {
- public:
-  explicit PresentedChallenges(Solver& solver) : solver_(solver) {}
-  PresentedChallenges(const PresentedChallenges&) = delete;
-  PresentedChallenges& operator=(const PresentedChallenges&) = delete;
-  ~PresentedChallenges() {
-    for (const Http01Challenge& challenge : presented_) solver_.cleanup(challenge);
-  }
-  Result<void> present(Http01Challenge challenge) {
-    CERTKEEP_TRY(solver_.present(challenge));
-    presented_.push_back(std::move(challenge));
-    return {};
-  }
-  void cleanup(const std::string& token) {
-    for (auto it = presented_.begin(); it != presented_.end(); ++it) {
-      if (it->token == token) {
-        solver_.cleanup(*it);
-        presented_.erase(it);
-        return;
-      }
-    }
-  }
-
- private:
-  Solver& solver_;
-  std::vector<Http01Challenge> presented_;
-};
-
 class Flow {
  public:
-  Flow(Client& client, Solver& solver, const IssuanceRequest& request, const IssuanceOptions& options,
+  Flow(Client& client, const SolverMap& solvers, const IssuanceRequest& request, const IssuanceOptions& options,
        const IssuanceObserver& observer)
       : client_(client),
+        solvers_(solvers),
         request_(request),
         options_(options),
         observer_(observer),
-        presented_(solver),
         deadline_(client.clock().now() + options.poll_deadline) {}
 
   Result<IssuedChain> run() {
+    CERTKEEP_TRY(check_solvers());
     Order order = CERTKEEP_TRY(open_order());
     if (order.status == OrderStatus::Pending) {
       CERTKEEP_TRY(authorize(order));
@@ -121,11 +94,32 @@ class Flow {
     return order;
   }
 
-  // Presents and answers every pending authorization, then polls them together: the CA
-  // validates them in parallel, so one slow name does not serialize the others.
+  // Every solver checks its names before the CA is asked for anything, so a setup that cannot
+  // work (a wrong TSIG key, a refused zone) leaves no order behind.
+  Result<void> check_solvers() {
+    std::map<Solver*, std::vector<std::string>> names_of;
+    for (const std::string& name : request_.names) {
+      Solver* solver = CERTKEEP_TRY(solver_for(name));
+      names_of[solver].push_back(name);
+    }
+    for (auto& [solver, names] : names_of) CERTKEEP_TRY(solver->check(names));
+    return {};
+  }
+
+  Result<Solver*> solver_for(std::string_view ordered_name) const {
+    auto it = solvers_.find(ordered_name);
+    if (it == solvers_.end() || it->second == nullptr)
+      return fail(Errc::InvalidArgument,
+                  "no challenge method for " + core::sanitize_for_terminal(ordered_name, 80));
+    return it->second;
+  }
+
+  // Presents every pending authorization's challenge (one batch per solver), waits until each
+  // solver is ready, answers them, then polls them together: the CA validates them in
+  // parallel, so one slow name does not serialize the others. Cleans up before returning.
   Result<void> authorize(const Order& order) {
     const crypto::Signer* signer = client_.signer();
-    std::vector<Authorization> pending;
+    std::vector<std::pair<Authorization, Challenge>> pending;
     for (const std::string& url : order.authorizations) {
       Authorization authorization = CERTKEEP_TRY(fetch_authorization(client_, url));
       if (authorization.status == AuthorizationStatus::Valid) {
@@ -133,17 +127,22 @@ class Flow {
         continue;  // never answer a challenge of a valid authorization (docs/reliability.md)
       }
       if (authorization.status != AuthorizationStatus::Pending) return authorization_failed(authorization);
-      const Challenge* challenge = authorization.http01();
+      const std::string ordered = (authorization.wildcard ? "*." : "") + core::to_lower(authorization.identifier);
+      Solver* solver = CERTKEEP_TRY(solver_for(ordered));
+      const Challenge* challenge = authorization.find(solver->type());
       if (challenge == nullptr)
-        return fail(Errc::Protocol, authorization.identifier + ": the CA offers no http-01 challenge");
-      CERTKEEP_TRY(presented_.present({authorization.identifier, challenge->token,
-                                       key_authorization(challenge->token, signer->thumbprint())}));
-      if (challenge->status == ChallengeStatus::Pending) {
-        CERTKEEP_TRY(respond_to_challenge(client_, *challenge));
-        say(IssuanceStep::Challenge, authorization.identifier + ": http-01 challenge answered");
-        core::failpoint("challenge_answered");
-      }
-      pending.push_back(std::move(authorization));
+        return fail(Errc::CaProblem, core::sanitize_for_terminal(ordered, 80) + ": the CA offers no " +
+                                         std::string(to_string(solver->type())) + " challenge (it offers " +
+                                         authorization.offered_types() + ")");
+      presented_.add(*solver, solver_challenge(authorization, *challenge, signer->thumbprint()));
+      pending.emplace_back(std::move(authorization), *challenge);
+    }
+    CERTKEEP_TRY(presented_.present_and_wait(options_.stop));
+    for (const auto& [authorization, challenge] : pending) {
+      if (challenge.status != ChallengeStatus::Pending) continue;  // a resumed order: already answered
+      CERTKEEP_TRY(respond_to_challenge(client_, challenge));
+      say(IssuanceStep::Challenge, authorization.identifier + ": " + challenge.type + " challenge answered");
+      core::failpoint("challenge_answered");
     }
 
     core::Backoff backoff(options_.first_poll, options_.max_poll_interval);
@@ -152,23 +151,23 @@ class Flow {
       CERTKEEP_TRY(wait(backoff.next(retry_after), "validation"));
       retry_after.reset();
       for (auto it = pending.begin(); it != pending.end();) {
-        auto response = client_.post_as_get(it->url);
+        const std::string& url = it->first.url;
+        auto response = client_.post_as_get(url);
         if (!response) return fail(std::move(response).error().with_context("poll authorization"));
-        Authorization current = CERTKEEP_TRY(parse_json_answer(*response, it->url, "authorization", [&] {
-          return parse_authorization(response->body, it->url, &client_);
-        }));
+        Authorization current = CERTKEEP_TRY(parse_json_answer(
+            *response, url, "authorization", [&] { return parse_authorization(response->body, url, &client_); }));
         if (response->retry_after) retry_after = response->retry_after;
         if (current.status == AuthorizationStatus::Pending) {
           ++it;
           continue;
         }
-        if (const Challenge* challenge = current.http01()) presented_.cleanup(challenge->token);
         if (current.status != AuthorizationStatus::Valid) return authorization_failed(current);
         say(IssuanceStep::Validated, current.identifier + ": valid");
         core::failpoint("authorization_valid");
         it = pending.erase(it);
       }
     }
+    presented_.cleanup_all();
     return {};
   }
 
@@ -213,6 +212,7 @@ class Flow {
   }
 
   Client& client_;
+  const SolverMap& solvers_;
   const IssuanceRequest& request_;
   const IssuanceOptions& options_;
   const IssuanceObserver& observer_;
@@ -242,7 +242,18 @@ Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain
   return leaf;
 }
 
+SolverMap one_solver_for(const std::vector<std::string>& names, Solver& solver) {
+  SolverMap solvers;
+  for (const std::string& name : names) solvers.emplace(name, &solver);
+  return solvers;
+}
+
 Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const IssuanceRequest& request,
+                                      const IssuanceOptions& options, const IssuanceObserver& observer) {
+  return issue_certificate(client, one_solver_for(request.names, solver), request, options, observer);
+}
+
+Result<IssuedChain> issue_certificate(Client& client, const SolverMap& solvers, const IssuanceRequest& request,
                                       const IssuanceOptions& options, const IssuanceObserver& observer) {
   if (client.signer() == nullptr || client.kid().empty())
     return fail(Errc::Internal, "issue: the client has no account");
@@ -253,7 +264,7 @@ Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const Issu
     if (!core::is_valid_dns_name(name, true))
       return fail(Errc::InvalidArgument,
                   "issue: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
-  Flow flow(client, solver, request, options, observer);
+  Flow flow(client, solvers, request, options, observer);
   return flow.run();
 }
 

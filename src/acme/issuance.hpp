@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The order flow (RFC 8555 §7.4): order → authorizations → HTTP-01 → finalize → download →
-// verify. One call issues one certificate; the caller owns the account, the key and storage.
+// The order flow (RFC 8555 §7.4): order → authorizations → challenges (each name by the solver
+// its lineage chose: HTTP-01, DNS-01 or TLS-ALPN-01) → finalize → download → verify. One call
+// issues one certificate; the caller owns the account, the key, the solvers and storage.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -19,8 +21,15 @@
 
 namespace certkeep::acme {
 
+// The solver of each name of an order, keyed by the name as ordered ("*.example.com" for a
+// wildcard). Not owned.
+using SolverMap = std::map<std::string, Solver*, std::less<>>;
+
+// `solver` for every name of `names`.
+SolverMap one_solver_for(const std::vector<std::string>& names, Solver& solver);
+
 struct IssuanceRequest {
-  std::vector<std::string> names;  // validated DNS names, first is the CN
+  std::vector<std::string> names;  // validated DNS names ("*." allowed), first is the CN
   crypto::PrivateKey certificate_key;
   std::string preferred_chain;   // issuer CN, may be empty
   std::string replaces;          // ARI CertID of the certificate being replaced, may be empty
@@ -52,10 +61,18 @@ struct IssuedChain {
   std::string order_url;
 };
 
-// Errc::CaProblem with the CA's problem document (and per-identifier subproblems) when the CA
-// refuses or a challenge is invalid; Errc::Timeout past options.poll_deadline; Errc::Protocol
-// when the certificate does not match the request (names, key). Solver::cleanup runs for every
-// presented challenge on every path.
+// Each solver's check() runs before the order is made; for each pending authorization the
+// challenge of the type its name's solver answers is presented, made ready and answered.
+// Errc::InvalidArgument when a name has no solver; Errc::CaProblem naming the identifier and
+// the types the CA offers when it offers none of the solver's type; Errc::CaProblem with the
+// CA's problem document (and per-identifier subproblems) when the CA refuses or a challenge is
+// invalid; Errc::Timeout past options.poll_deadline; Errc::Protocol when the certificate does
+// not match the request (names, key); a solver's own error. Solver::cleanup runs for every
+// presented batch on every path.
+Result<IssuedChain> issue_certificate(Client& client, const SolverMap& solvers, const IssuanceRequest& request,
+                                      const IssuanceOptions& options = {},
+                                      const IssuanceObserver& observer = {});
+// The same with one solver for every name.
 Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const IssuanceRequest& request,
                                       const IssuanceOptions& options = {},
                                       const IssuanceObserver& observer = {});

@@ -24,14 +24,14 @@ std::optional<std::string> http01_route(std::string_view raw_target) {
   return std::nullopt;
 }
 
-Result<void> MemorySolver::present(const Http01Challenge& challenge) {
+Result<void> MemorySolver::present_one(const Challenge& challenge) {
   CERTKEEP_TRY(check_http01_challenge(challenge));
   std::lock_guard lock(mutex_);
   key_authorizations_.insert_or_assign(challenge.token, challenge.key_authorization);
   return {};
 }
 
-void MemorySolver::cleanup(const Http01Challenge& challenge) noexcept {
+void MemorySolver::cleanup_one(const Challenge& challenge) noexcept {
   std::lock_guard lock(mutex_);
   if (auto it = key_authorizations_.find(challenge.token); it != key_authorizations_.end())
     key_authorizations_.erase(it);

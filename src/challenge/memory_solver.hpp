@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "certkeep/solver.hpp"
+#include "challenge/independent_solver.hpp"
 
 namespace certkeep::challenge {
 
@@ -21,19 +21,22 @@ namespace certkeep::challenge {
 std::optional<std::string> http01_route(std::string_view raw_target);
 
 // Thread-safe: every member may be called from any thread at any time.
-class MemorySolver : public Solver {
+class MemorySolver : public IndependentSolver {
  public:
-  // Errc::InvalidArgument for a malformed token or key authorization (check_http01_challenge).
-  // Presenting a token again replaces its key authorization.
-  Result<void> present(const Http01Challenge& challenge) override;
-  // Forgets the token; unknown tokens are ignored.
-  void cleanup(const Http01Challenge& challenge) noexcept override;
+  ChallengeType type() const noexcept override { return ChallengeType::Http01; }
 
   // The key authorization when `request_target` is http01_route() of a pending token, nullopt
   // for anything else.
   std::optional<std::string> answer(std::string_view request_target) const;
   // How many tokens are pending.
   std::size_t pending() const;
+
+ protected:
+  // Errc::InvalidArgument for a malformed token or key authorization (check_http01_challenge).
+  // Presenting a token again replaces its key authorization.
+  Result<void> present_one(const Challenge& challenge) override;
+  // Forgets the token; unknown tokens are ignored.
+  void cleanup_one(const Challenge& challenge) noexcept override;
 
  private:
   mutable std::mutex mutex_;

@@ -31,14 +31,14 @@ class StandaloneSolverImpl final : public StandaloneSolver {
     stop_listening();
   }
 
-  Result<void> present(const Http01Challenge& challenge) override {
+  Result<void> present_one(const Challenge& challenge) override {
     CERTKEEP_TRY(check_http01_challenge(challenge));
     std::lock_guard lock(lifecycle_mutex_);
     if (!server_) CERTKEEP_TRY(start_listening());
     return memory_.present(challenge);
   }
 
-  void cleanup(const Http01Challenge& challenge) noexcept override {
+  void cleanup_one(const Challenge& challenge) noexcept override {
     std::lock_guard lock(lifecycle_mutex_);
     memory_.cleanup(challenge);
     if (memory_.pending() == 0) stop_listening();

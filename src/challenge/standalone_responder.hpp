@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "certkeep/solver.hpp"
+#include "challenge/independent_solver.hpp"
 
 namespace certkeep::challenge {
 
@@ -36,7 +36,7 @@ struct ResponderOptions {
 //   any other target (unknown token, "../", "%2e", query, absolute form) → 404
 //   other methods → 405; malformed requests → 400; then closes the connection.
 // Thread-safe: present() and cleanup() may be called from any thread.
-class StandaloneSolver : public Solver {
+class StandaloneSolver : public IndependentSolver {
  public:
   // Does not bind yet. Errc::InvalidArgument for a malformed listen address, zero
   // max_connections, max_request_bytes below 64 or a non-positive read_timeout.
@@ -44,13 +44,14 @@ class StandaloneSolver : public Solver {
   // Stops listening and closes every connection.
   ~StandaloneSolver() override = default;
 
-  // Errc::InvalidArgument for a malformed token or key authorization. Binds on the first
-  // pending challenge: Errc::Io naming the address and the system error when it cannot.
-  Result<void> present(const Http01Challenge& challenge) override = 0;
-  // Forgets the token; after the last one, closes the listening socket and joins the thread.
-  void cleanup(const Http01Challenge& challenge) noexcept override = 0;
+  ChallengeType type() const noexcept override { return ChallengeType::Http01; }
   // The bound port while listening (useful with ":0"), else 0.
   virtual int port() const noexcept = 0;
+
+  // present(): Errc::InvalidArgument for a malformed token or key authorization. Binds on the
+  // first pending challenge: Errc::Io naming the address and the system error when it cannot.
+  // cleanup(): forgets the token; after the last one, closes the listening socket and joins
+  // the thread.
 };
 
 }  // namespace certkeep::challenge

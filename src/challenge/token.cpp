@@ -24,12 +24,13 @@ bool is_valid_key_authorization(std::string_view token, std::string_view key_aut
   return core::is_base64url(key_authorization.substr(token.size() + 1));
 }
 
-Result<void> check_http01_challenge(const Http01Challenge& challenge) {
+Result<void> check_http01_challenge(const Challenge& challenge) {
+  const std::string type(to_string(challenge.type));
   if (!is_valid_token(challenge.token))
-    return fail(Errc::InvalidArgument, "HTTP-01 token is not 22..512 base64url characters (length " +
+    return fail(Errc::InvalidArgument, type + " token is not 22..512 base64url characters (length " +
                                            std::to_string(challenge.token.size()) + ")");
   if (!is_valid_key_authorization(challenge.token, challenge.key_authorization))
-    return fail(Errc::InvalidArgument, "HTTP-01 key authorization is not \"<token>.<thumbprint>\"");
+    return fail(Errc::InvalidArgument, type + " key authorization is not \"<token>.<thumbprint>\"");
   return {};
 }
 

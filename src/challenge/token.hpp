@@ -20,8 +20,9 @@ bool is_valid_token(std::string_view token) noexcept;
 // <thumbprint> is 43 base64url characters (an unpadded SHA-256 JWK thumbprint, RFC 7638).
 bool is_valid_key_authorization(std::string_view token, std::string_view key_authorization) noexcept;
 
-// What every solver's present() checks first: Errc::InvalidArgument when the token or the key
-// authorization is malformed. The message never quotes the rejected text.
-Result<void> check_http01_challenge(const Http01Challenge& challenge);
+// What every solver's present() checks first (the grammar is the same for HTTP-01, DNS-01 and
+// TLS-ALPN-01): Errc::InvalidArgument when the token or the key authorization is malformed. The
+// message never quotes the rejected text.
+Result<void> check_http01_challenge(const Challenge& challenge);
 
 }  // namespace certkeep::challenge

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "challenge/independent_solver.hpp"
 #include "challenge/socket_fd.hpp"
 #include "challenge/token.hpp"
 #include "core/log.hpp"
@@ -91,11 +92,14 @@ Result<void> write_all(int fd, std::string_view data, const std::string& shown) 
   return {};
 }
 
-class WebrootSolver final : public Solver {
+class WebrootSolver final : public IndependentSolver {
  public:
   explicit WebrootSolver(std::filesystem::path webroot) : webroot_(std::move(webroot)) {}
 
-  Result<void> present(const Http01Challenge& challenge) override {
+  ChallengeType type() const noexcept override { return ChallengeType::Http01; }
+
+ protected:
+  Result<void> present_one(const Challenge& challenge) override {
     CERTKEEP_TRY(check_http01_challenge(challenge));
     std::lock_guard lock(mutex_);
     auto result = write_token(challenge);
@@ -104,7 +108,7 @@ class WebrootSolver final : public Solver {
     return result;
   }
 
-  void cleanup(const Http01Challenge& challenge) noexcept override {
+  void cleanup_one(const Challenge& challenge) noexcept override {
     std::lock_guard lock(mutex_);
     auto it = tokens_.find(challenge.token);
     if (it == tokens_.end()) return;  // never presented (or refused): nothing of ours is there
@@ -150,7 +154,7 @@ class WebrootSolver final : public Solver {
     return dir;
   }
 
-  Result<void> write_token(const Http01Challenge& challenge) {
+  Result<void> write_token(const Challenge& challenge) {
     // Temp file + rename: the web server sees no file or the whole key authorization.
     const std::string temp = "." + challenge.token + ".tmp" + std::to_string(random_());
     // Another certkeep process sharing this webroot removes the directories it created once

@@ -2,8 +2,10 @@
 // `certkeep remove`, `certkeep revoke` and `certkeep edit`: changing what is managed.
 #include <CLI/CLI.hpp>
 
+#include "cli/challenge_flags.hpp"
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/request_checks.hpp"
 
 namespace certkeep::cli {
@@ -65,6 +67,7 @@ class EditCommand final : public Command {
     haproxy_ =
         cmd->add_option("--deploy-haproxy", haproxy_targets_,
                         "Replace the HAProxy targets: SOCKET:CERTFILE (repeatable; \"\" removes them)");
+    add_challenge_flags(*cmd, challenges_, true);
     return cmd;
   }
   int run(const GlobalOptions& global, const Output& out) override {
@@ -86,6 +89,13 @@ class EditCommand final : public Command {
       if (!targets) return out.error(targets.error());
       settings.haproxy_targets = std::move(*targets);
     }
+    if (auto edited = edit_challenge_flags(challenges_, settings); !edited) return out.error(edited.error());
+    // The names must still all be provable (a wildcard keeps needing DNS-01).
+    if (settings.issuer_kind == store::IssuerKind::Acme) {
+      store::LineageRecord changed = details->lineage;
+      changed.settings = settings;
+      if (auto types = lifecycle::lineage_challenge_types(changed); !types) return out.error(types.error());
+    }
     if (auto updated = (*app)->update_settings(name_, settings); !updated) return out.error(updated.error());
     out.result("updated " + name_);
     return kExitSuccess;
@@ -100,6 +110,7 @@ class EditCommand final : public Command {
   std::vector<std::string> confirm_targets_, haproxy_targets_;
   CLI::Option* confirm_ = nullptr;
   CLI::Option* haproxy_ = nullptr;
+  ChallengeFlags challenges_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "core/result_macros.hpp"
 #include "lifecycle/app.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
 #include "lifecycle/server_ca_pin.hpp"
@@ -26,13 +27,17 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
   cmd.add_option("--ca-bundle", settings.ca_bundle,
                  "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
   cmd.add_option("--key-type", flags.key_type, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
-  auto* standalone =
-      cmd.add_flag("--standalone")->description("Answer HTTP-01 with a built-in responder (default)");
+  auto* standalone = cmd.add_flag("--standalone", flags.standalone)
+                         ->description("Answer HTTP-01 with a built-in responder (default)");
   auto* webroot = cmd.add_option("--webroot", settings.webroot,
                                  "Write HTTP-01 tokens under DIR/.well-known/acme-challenge/");
   standalone->excludes(webroot);
+  settings.http_listen.clear();  // empty after the parse: --http-listen was not given
   auto* http_listen = cmd.add_option("--http-listen", settings.http_listen,
                                      "Address of the standalone responder (default :80)");
+  add_challenge_flags(cmd, flags.challenges, false);
+  // One HTTP-01 or TLS-ALPN-01 method: a default webroot from the config file yields to --tls-alpn.
+  cmd.get_option("--tls-alpn")->excludes(standalone)->excludes(webroot)->excludes(http_listen);
   auto* preferred_chain = cmd.add_option("--preferred-chain", settings.preferred_chain,
                                          "Pick the alternate chain whose root has this issuer CN");
   cmd.add_option(
@@ -48,6 +53,9 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
        {"--server", "--ca-bundle", "--email", "--agree-tos", "--preferred-chain", "--server-ca-checksum"})
     ca->excludes(cmd.get_option(acme_only));
   ca->excludes(standalone)->excludes(webroot)->excludes(http_listen);
+  for (const char* challenge_only : {"--tls-alpn", "--challenge", "--dns-rfc2136", "--tsig-key", "--dns-hook",
+                                     "--dns-ttl", "--dns-propagation-timeout", "--dns-hook-timeout", "--dns-resolver"})
+    ca->excludes(cmd.get_option(challenge_only));
   (void)preferred_chain;
   cmd.add_option("--deploy-hook", settings.deploy_hook,
                  "Shell command run after each issuance or renewal (CERTKEEP_* env)");
@@ -90,6 +98,7 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
     settings.ca_name = flags.ca;
     settings.leaf_lifetime = std::chrono::days(flags.validity_days);
     settings.directory_url.clear();
+    settings.http_listen = ":80";
     request.settings = settings;
     return request;
   }
@@ -114,6 +123,7 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
   if (!settings.server_ca_checksum.empty())
     settings.server_ca_checksum =
         CERTKEEP_TRY(lifecycle::check_server_ca_checksum(settings.server_ca_checksum));
+  const bool http_given = flags.standalone || !settings.http_listen.empty() || !settings.webroot.empty();
   if (!settings.webroot.empty()) {
     std::error_code ec;
     std::filesystem::path root = std::filesystem::absolute(settings.webroot, ec);
@@ -123,8 +133,12 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
     settings.challenge_method = store::ChallengeMethod::Webroot;
   } else {
     settings.challenge_method = store::ChallengeMethod::Standalone;
-    if (settings.http_listen.empty()) settings.http_listen = ":80";
   }
+  if (settings.http_listen.empty()) settings.http_listen = ":80";
+  CERTKEEP_TRY(apply_challenge_flags(flags.challenges, http_given, settings));
+  // Every name must have a method that can prove it (a wildcard needs DNS-01), before anything
+  // is stored or ordered.
+  CERTKEEP_TRY(lifecycle::challenge_types_for(CERTKEEP_TRY(lifecycle::challenge_choice(settings)), request.names));
   request.settings = settings;
   request.account = {.email = settings.email, .agree_terms_of_service = flags.agree_tos};
   request.placeholder = flags.placeholder;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
+#include "cli/challenge_flags.hpp"
 #include "lifecycle/issue.hpp"
 
 namespace CLI {
@@ -27,6 +28,8 @@ struct IssueFlags {
   bool placeholder = false;  // --placeholder
   bool dry_run = false;      // --dry-run: against the CA's staging directory, nothing kept
   std::string dry_run_server;
+  bool standalone = false;   // --standalone
+  ChallengeFlags challenges;
   store::LineageSettings settings;
 };
 
@@ -34,9 +37,11 @@ struct IssueFlags {
 void add_issue_flags(CLI::App& cmd, IssueFlags& flags);
 
 // Errc::InvalidArgument naming the flag for a bad name, server, key type, --ca-bundle,
-// --webroot, --ca or --validity. A webroot becomes an absolute path; without one the standalone
-// responder listens on :80 unless --http-listen says otherwise. With --ca the lineage is the
-// private CA's (no ACME server, account or challenge).
+// --webroot, --ca, --validity or challenge flag (challenge_flags.hpp), and for a name no
+// configured method can prove (a wildcard without DNS-01). A webroot becomes an absolute path;
+// without one (and without --tls-alpn or a DNS method alone) the standalone responder listens
+// on :80 unless --http-listen says otherwise. With --ca the lineage is the private CA's (no ACME
+// server, account or challenge).
 Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags);
 
 }  // namespace certkeep::cli

@@ -10,6 +10,7 @@
 #include "core/strings.hpp"
 #include "core/time_format.hpp"
 #include "lifecycle/import.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::cli {
@@ -22,6 +23,43 @@ std::string confirmation_state(const lifecycle::LineageRecord& lineage) {
   if (lineage.confirmation == store::ConfirmationState::None || lineage.confirmed_serial != lineage.serial)
     return "none";
   return std::string(store::to_string(lineage.confirmation));
+}
+
+// The challenge type of each name of an ACME lineage, in order; empty for other issuers (and
+// for settings that no longer prove every name, which the store never holds).
+std::vector<std::pair<std::string, std::string>> challenges_of(const lifecycle::LineageRecord& lineage) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (lineage.settings.issuer_kind != store::IssuerKind::Acme) return out;
+  auto types = lifecycle::lineage_challenge_types(lineage);
+  if (!types) return out;
+  for (std::size_t i = 0; i < types->size(); ++i)
+    out.emplace_back(lineage.identifiers[i], std::string(to_string((*types)[i])));
+  return out;
+}
+
+// "rfc2136 127.0.0.1:53 (key FILE)", "hook CMD", "-".
+std::string dns_method_text(const store::DnsSettings& dns) {
+  switch (dns.method) {
+    case store::DnsMethod::Rfc2136: return "rfc2136 " + dns.server + " (key " + dns.tsig_key_file + ")";
+    case store::DnsMethod::Hook:
+      return "hook " + dns.hook + (dns.resolver.empty() ? "" : " (resolver " + dns.resolver + ")");
+    case store::DnsMethod::None: break;
+  }
+  return "-";
+}
+
+void write_dns(core::JsonWriter& json, const store::DnsSettings& dns) {
+  json.key("dns").begin_object().field("method", std::string(store::to_string(dns.method)));
+  if (dns.method != store::DnsMethod::None) {
+    json.field("server", dns.server)
+        .field("tsig_key_file", dns.tsig_key_file)
+        .field("hook", dns.hook)
+        .field("resolver", dns.resolver)
+        .field("ttl", static_cast<std::int64_t>(dns.ttl.count()))
+        .field("propagation_timeout", static_cast<std::int64_t>(dns.propagation_timeout.count()))
+        .field("hook_timeout", static_cast<std::int64_t>(dns.hook_timeout.count()));
+  }
+  json.end_object();
 }
 
 void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_dir,
@@ -63,6 +101,14 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("server", lineage.settings.directory_url)
       .field("key_type", to_string(lineage.settings.key_type))
       .field("challenge", store::to_string(lineage.settings.challenge_method))
+      .field("tls_alpn_listen", lineage.settings.challenge_method == store::ChallengeMethod::TlsAlpn
+                                    ? lineage.settings.tls_alpn_listen
+                                    : std::string());
+  write_dns(json, lineage.settings.dns);
+  // Each name's challenge type: {"example.com": "http-01", "*.example.com": "dns-01"}.
+  json.key("challenges").begin_object();
+  for (const auto& [name, type] : challenges_of(lineage)) json.field(name, type);
+  json.end_object()
       .field("deploy_hook", lineage.settings.deploy_hook)
       .field("deploy_haproxy", lineage.settings.haproxy_targets)
       .field("confirm_targets", lineage.settings.confirm_targets)
@@ -111,7 +157,8 @@ std::string lineage_json(const std::filesystem::path& state_dir, const lifecycle
 
 std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages, core::SystemTime now) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"NAME", "NAMES", "ISSUER", "NOT AFTER", "DAYS", "NEXT RENEWAL", "STATUS", "LAST ERROR"});
+  rows.push_back(
+      {"NAME", "NAMES", "CHALLENGES", "ISSUER", "NOT AFTER", "DAYS", "NEXT RENEWAL", "STATUS", "LAST ERROR"});
   for (const auto& lineage : lineages) {
     std::string next =
         lineage.next_attempt_at && (!lineage.renew_at || *lineage.next_attempt_at > *lineage.renew_at)
@@ -124,7 +171,10 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
     if (lineage.serves_placeholder()) status += " (placeholder)";
     if (confirmation_state(lineage) == "stale") status += " (stale: a server serves another)";
     if (lifecycle::imported_expiring(lineage, now)) status += " (expiring: import a new one)";
-    rows.push_back({lineage.name, core::join(lineage.identifiers, ","), issuer_column(lineage),
+    std::vector<std::string> types;  // in the order of NAMES
+    for (const auto& challenge : challenges_of(lineage)) types.push_back(challenge.second);
+    rows.push_back({lineage.name, core::join(lineage.identifiers, ","), types.empty() ? "-" : core::join(types, ","),
+                    issuer_column(lineage),
                     format_time(lineage.not_after), days_left(lineage.not_after, now), next, status,
                     core::sanitize_for_terminal(lineage.last_error, 60)});
   }
@@ -159,7 +209,14 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
     out += pad(std::string(label) + ":", 17) + core::sanitize_for_terminal(value, 4096) + "\n";
   };
   line("name", l.name);
-  line("names", core::join(l.identifiers, ", "));
+  const auto challenges = challenges_of(l);
+  if (challenges.empty()) {
+    line("names", core::join(l.identifiers, ", "));
+  } else {
+    std::vector<std::string> shown;
+    for (const auto& [name, type] : challenges) shown.push_back(name + " (" + type + ")");
+    line("names", core::join(shown, ", "));
+  }
   line("status",
        std::string(store::to_string(l.status)) +
            (l.serves_placeholder() ? " (placeholder from private CA certkeep-ca until the first certificate)"
@@ -194,8 +251,14 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
       case store::ChallengeMethod::Standalone:
         line("challenge", method + " " + l.settings.http_listen);
         break;
-      case store::ChallengeMethod::Memory: line("challenge", method); break;
+      case store::ChallengeMethod::Memory:
+      case store::ChallengeMethod::TlsAlpnMemory: line("challenge", method); break;
+      case store::ChallengeMethod::TlsAlpn: line("challenge", method + " " + l.settings.tls_alpn_listen); break;
+      case store::ChallengeMethod::None: break;
     }
+  if (l.settings.issuer_kind == store::IssuerKind::Acme && l.settings.dns.method != store::DnsMethod::None)
+    line("dns-01", dns_method_text(l.settings.dns));
+  if (!l.settings.challenge_overrides.empty()) line("per-name", l.settings.challenge_overrides);
   line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
   if (!l.settings.haproxy_targets.empty()) line("haproxy", core::join(l.settings.haproxy_targets, ", "));
   if (!l.settings.confirm_targets.empty()) {

@@ -24,6 +24,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::Store: return "store error";
     case Errc::Busy: return "busy";
     case Errc::Hook: return "hook failed";
+    case Errc::Dns: return "DNS error";
     case Errc::Cancelled: return "cancelled";
     case Errc::Internal: return "internal error";
   }

@@ -5,6 +5,7 @@
 // path only loads a pointer and adds references.
 #include "deploy/tls_swap.hpp"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "core/result_macros.hpp"
 #include "crypto/openssl_util.hpp"
 #include "crypto/serving_material.hpp"
+#include "crypto/tls_alpn.hpp"
 
 namespace certkeep {
 
@@ -95,6 +97,63 @@ int select_certificate(SSL* ssl, void* arg) noexcept {
   return 1;
 }
 
+constexpr unsigned char kAcmeTlsWire[] = "\x0a"
+                                         "acme-tls/1";
+
+int select_acme_tls(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+                    unsigned int in_length, void*) noexcept {
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, out_length, kAcmeTlsWire, sizeof kAcmeTlsWire - 1, in, in_length) !=
+      OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// The context a validation handshake is moved to: it selects "acme-tls/1" and has no
+// certificate of its own (the validation certificate is set on the SSL). Made once, never freed.
+SSL_CTX* validation_context() noexcept {
+  static SSL_CTX* const context = [] {
+    SSL_CTX* made = SSL_CTX_new(TLS_server_method());
+    if (made == nullptr) return made;
+    SSL_CTX_set_min_proto_version(made, TLS1_2_VERSION);  // RFC 8737 §4
+    SSL_CTX_set_options(made, SSL_OP_NO_TICKET);
+    SSL_CTX_set_alpn_select_cb(made, select_acme_tls, nullptr);
+    return made;
+  }();
+  return context;
+}
+
+// RFC 8737 §3: only a ClientHello that offers exactly "acme-tls/1" for a name with a pending
+// validation gets the validation certificate; every other one continues untouched.
+int watch_for_acme_tls(SSL* ssl, int* alert, void* arg) noexcept {
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data, &length) != 1 ||
+      !crypto::offers_only_acme_tls({data, length}))
+    return SSL_CLIENT_HELLO_SUCCESS;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &length) != 1)
+    return SSL_CLIENT_HELLO_SUCCESS;
+  const std::optional<std::string> name = crypto::sni_host_name({data, length});
+  if (!name) return SSL_CLIENT_HELLO_SUCCESS;
+  std::shared_ptr<const CertifiedKey> validation;
+  try {
+    validation = static_cast<const CertificateSource*>(arg)->acme_tls_alpn_certificate(*name);
+  } catch (...) {
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
+  if (!validation || validation->native() == nullptr) return SSL_CLIENT_HELLO_SUCCESS;
+  SSL_CTX* context = validation_context();
+  const CertifiedKey::Native* native = validation->native();
+  if (context == nullptr || SSL_set_SSL_CTX(ssl, context) != context ||
+      SSL_use_cert_and_key(ssl, native->certificate.get(), native->key.handle(), nullptr, 1) != 1) {
+    ERR_clear_error();
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 }  // namespace
 
 namespace deploy {
@@ -129,6 +188,11 @@ Result<void> use_certificate_source(SSL_CTX* ctx, const CertificateSource& sourc
   if (ctx == nullptr) return fail(Errc::InvalidArgument, "use_certificate_source: null SSL_CTX");
   // OpenSSL's callback argument is non-const; the callback only reads through it.
   SSL_CTX_set_cert_cb(ctx, select_certificate, const_cast<CertificateSource*>(&source));
+  if (source.answers_acme_tls_alpn()) {
+    if (validation_context() == nullptr)
+      return fail(crypto::openssl_error(Errc::Crypto, "use_certificate_source: TLS-ALPN-01 context"));
+    SSL_CTX_set_client_hello_cb(ctx, watch_for_acme_tls, const_cast<CertificateSource*>(&source));
+  }
   return {};
 }
 

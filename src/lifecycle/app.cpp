@@ -19,6 +19,7 @@
 #include "deploy/atomic_file.hpp"
 #include "deploy/live_dir.hpp"
 #include "deploy/process_runner.hpp"
+#include "lifecycle/dns_solvers.hpp"
 #include "lifecycle/notifier.hpp"
 
 namespace certkeep::lifecycle {
@@ -136,6 +137,17 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
     // Lineages whose files or hook are still owed (a failed deploy or hook) are retried too,
     // and those whose renewalInfo is to be asked again (renew_lineage asks, then decides).
     auto owed = CERTKEEP_TRY(store_->deploy_pending_lineages());
+    // And those with DNS-01 records a killed run left: renew_lineage removes them, due or not
+    // (under the lineage's lease); a removed lineage's are removed here.
+    if (!selection.dry_run) {
+      for (const std::string& name : CERTKEEP_TRY(store_->lineages_with_dns_records())) {
+        auto lineage = CERTKEEP_TRY(store_->find_lineage(name));
+        if (lineage)
+          owed.push_back(std::move(*lineage));
+        else
+          (void)repair_dns_records(*services_, name);
+      }
+    }
     if (!selection.force && !selection.dry_run) {
       auto ari_due = CERTKEEP_TRY(store_->ari_check_due(now));
       owed.insert(owed.end(), std::make_move_iterator(ari_due.begin()),
@@ -227,6 +239,8 @@ Result<void> App::remove(const std::string& name) {
   if (!lineage) return fail(Errc::InvalidArgument, "no lineage named " + name);
   // Files first: if that fails the lineage is still listed and the user can retry.
   CERTKEEP_TRY(deploy::remove_live_files(options_.state_dir, name));
+  // DNS-01 records a killed run left go too; those that cannot stay noted for `renew`.
+  (void)repair_dns_records(*services_, name);
   return store_->remove_lineage(name);
 }
 

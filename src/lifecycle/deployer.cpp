@@ -7,6 +7,7 @@
 #include "deploy/hook_runner.hpp"
 #include "deploy/live_dir.hpp"
 #include "lifecycle/after_deploy.hpp"
+#include "lifecycle/dns_hook_solver.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -61,7 +62,9 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
 }
 
 std::vector<std::string_view> hook_variable_names() {
-  return {deploy::kHookVariables.begin(), deploy::kHookVariables.end()};
+  std::vector<std::string_view> names(deploy::kHookVariables.begin(), deploy::kHookVariables.end());
+  names.insert(names.end(), kDnsHookVariables.begin(), kDnsHookVariables.end());
+  return names;
 }
 
 }  // namespace certkeep::lifecycle

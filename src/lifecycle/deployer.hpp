@@ -28,7 +28,7 @@ struct DeployReport {
 // retried next time); a stale confirmation is recorded and notified, not an error.
 Result<DeployReport> deploy_lineage(Services& services, const store::LineageRecord& lineage);
 
-// The environment variables certkeep sets for deploy and notify hooks (CERTKEEP_NAME, …).
+// The environment variables certkeep sets for deploy, notify and DNS-01 hooks (CERTKEEP_NAME, …).
 std::vector<std::string_view> hook_variable_names();
 
 }  // namespace certkeep::lifecycle

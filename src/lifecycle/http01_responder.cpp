@@ -18,14 +18,14 @@ std::string host_without_port(std::string_view host) {
   return core::to_lower(host);
 }
 
-Result<void> Http01Responder::present(const Http01Challenge& challenge) {
+Result<void> Http01Responder::present_one(const Challenge& challenge) {
   CERTKEEP_TRY(memory_.present(challenge));
   std::lock_guard lock(mutex_);
   hosts_.emplace(challenge.token, core::to_lower(challenge.identifier));
   return {};
 }
 
-void Http01Responder::cleanup(const Http01Challenge& challenge) noexcept {
+void Http01Responder::cleanup_one(const Challenge& challenge) noexcept {
   memory_.cleanup(challenge);
   std::lock_guard lock(mutex_);
   auto [first, last] = hosts_.equal_range(challenge.token);

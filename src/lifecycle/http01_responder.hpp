@@ -10,21 +10,24 @@
 #include <string>
 #include <string_view>
 
-#include "certkeep/solver.hpp"
+#include "challenge/independent_solver.hpp"
 #include "challenge/memory_solver.hpp"
 
 namespace certkeep::lifecycle {
 
 // Thread-safe.
-class Http01Responder final : public Solver {
+class Http01Responder final : public challenge::IndependentSolver {
  public:
-  Result<void> present(const Http01Challenge& challenge) override;
-  void cleanup(const Http01Challenge& challenge) noexcept override;
+  ChallengeType type() const noexcept override { return ChallengeType::Http01; }
 
   // The key authorization for GET `raw_path` with Host `host` (any case, a ":port" suffix and
   // a trailing dot ignored), or nullopt unless a challenge for exactly that token and host is
   // pending. `raw_path` is matched as received (MemorySolver::answer: no decoding).
   std::optional<std::string> answer(std::string_view host, std::string_view raw_path) const;
+
+ protected:
+  Result<void> present_one(const Challenge& challenge) override;
+  void cleanup_one(const Challenge& challenge) noexcept override;
 
  private:
   challenge::MemorySolver memory_;

@@ -3,6 +3,7 @@
 
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
+#include "lifecycle/dns_solvers.hpp"
 #include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
 #include "lifecycle/order_flow.hpp"
@@ -12,7 +13,7 @@ namespace certkeep::lifecycle {
 
 Result<store::LineageRecord> issue(Services& services, const IssueRequest& request) {
   Lease lease(services.store, request.lineage, lease_owner_id());
-  if (!CERTKEEP_TRY(lease.acquire(services.clock.now(), lease_ttl(services))))
+  if (!CERTKEEP_TRY(lease.acquire(services.clock.now(), lease_ttl(services, request.settings))))
     return fail(Errc::Busy, request.lineage + " is being renewed by another certkeep process");
 
   // A lineage of a CA that does not exist is refused before anything is stored.
@@ -42,6 +43,9 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
     return deploy_committed(services, lineage);
   }
 
+  // Records a killed run of this lineage left in DNS go first; a failure to remove them is
+  // logged and tried again next time: they do not stop this issuance.
+  (void)repair_dns_records(services, lineage.name);
   if (request.placeholder && lineage.serial.empty())
     lineage = CERTKEEP_TRY(deploy_placeholder(services, lineage));
   auto cert = issuer_for(lineage.settings.issuer_kind).obtain(services, lineage, request.account);

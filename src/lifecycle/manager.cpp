@@ -35,6 +35,12 @@ std::shared_ptr<const CertifiedKey> Manager::certificate(std::string_view server
   return impl_->certificate(server_name);
 }
 
+bool Manager::answers_acme_tls_alpn() const noexcept { return impl_->answers_acme_tls_alpn(); }
+
+std::shared_ptr<const CertifiedKey> Manager::acme_tls_alpn_certificate(std::string_view server_name) const {
+  return impl_->acme_tls_alpn_certificate(server_name);
+}
+
 Subscription Manager::subscribe(std::function<void(const Event&)> callback) {
   return impl_->subscribe(std::move(callback));
 }

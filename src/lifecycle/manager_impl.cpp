@@ -7,7 +7,9 @@
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 #include "crypto/private_ca.hpp"
+#include "lifecycle/dns_solvers.hpp"
 #include "lifecycle/import.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/on_demand.hpp"
 #include "lifecycle/private_ca.hpp"
 #include "lifecycle/request_checks.hpp"
@@ -25,22 +27,40 @@ bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
 
 constexpr std::chrono::milliseconds kServingBusyTimeout{1000};
 
+bool same_dns(const store::DnsSettings& a, const store::DnsSettings& b) {
+  return a.method == b.method && a.server == b.server && a.tsig_key_file == b.tsig_key_file && a.hook == b.hook &&
+         a.resolver == b.resolver && a.ttl == b.ttl && a.propagation_timeout == b.propagation_timeout &&
+         a.hook_timeout == b.hook_timeout;
+}
+
 bool same_settings(const store::LineageSettings& a, const store::LineageSettings& b) {
   return a.directory_url == b.directory_url && a.ca_bundle == b.ca_bundle && a.key_type == b.key_type &&
          a.challenge_method == b.challenge_method && a.email == b.email && a.issuer_kind == b.issuer_kind &&
-         a.ca_name == b.ca_name && a.server_ca_checksum == b.server_ca_checksum;
+         a.ca_name == b.ca_name && a.server_ca_checksum == b.server_ca_checksum && same_dns(a.dns, b.dns) &&
+         a.challenge_overrides == b.challenge_overrides;
+}
+
+store::ChallengeMethod method_for(ChallengeType type) {
+  switch (type) {
+    case ChallengeType::Http01: return store::ChallengeMethod::Memory;
+    case ChallengeType::TlsAlpn01: return store::ChallengeMethod::TlsAlpnMemory;
+    case ChallengeType::Dns01: return store::ChallengeMethod::None;
+  }
+  return store::ChallengeMethod::Memory;
 }
 
 }  // namespace
 
 Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
-                    std::shared_ptr<lifecycle::Http01Responder> responder, core::Clock& clock,
+                    std::shared_ptr<lifecycle::Http01Responder> responder,
+                    std::shared_ptr<lifecycle::TlsAlpnResponder> tls_alpn, core::Clock& clock,
                     std::chrono::milliseconds min_sleep, std::unique_ptr<lifecycle::LineageReader> reader,
                     std::unique_ptr<lifecycle::ServedLineages> served)
     : options_(std::move(options)),
       clock_(clock),
       min_sleep_(min_sleep),
       responder_(std::move(responder)),
+      tls_alpn_(std::move(tls_alpn)),
       reader_(std::move(reader)),
       served_(std::move(served)),
       app_(std::move(app)),
@@ -58,7 +78,11 @@ store::LineageSettings Manager::Impl::desired_settings(
   settings.directory_url = options_.directory_url;
   settings.ca_bundle = options_.ca_bundle.string();
   settings.key_type = options_.key_type;
-  settings.challenge_method = store::ChallengeMethod::Memory;
+  settings.challenge_method = method_for(options_.challenge);
+  // open_manager checked options_.dns01.
+  settings.dns = options_.dns01 ? lifecycle::dns_settings_from(*options_.dns01).value_or(store::DnsSettings{})
+                                : store::DnsSettings{};
+  settings.challenge_overrides.clear();
   settings.email = options_.email;
   settings.server_ca_checksum = options_.server_ca_checksum;
   settings.issuer_kind = options_.private_ca.empty() ? store::IssuerKind::Acme : store::IssuerKind::PrivateCa;
@@ -85,6 +109,11 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
       std::lock_guard publishing(publish_mutex_);
       auto existing = CERTKEEP_TRY(store.find_lineage(lineage));
       const store::LineageSettings settings = desired_settings(existing);
+      if (settings.issuer_kind == store::IssuerKind::Acme) {
+        auto choice = lifecycle::challenge_choice(settings);
+        auto types = choice ? lifecycle::challenge_types_for(*choice, names) : fail(std::move(choice).error());
+        if (!types) return fail(std::move(types).error().with_context("manage"));
+      }
       const bool usable = existing && !existing->cert_pem.empty() && same_names(existing->identifiers, names) &&
                           existing->not_after && *existing->not_after > clock_.now() &&
                           existing->status != store::LineageStatus::Revoked;
@@ -270,17 +299,27 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
     options.server_ca_checksum =
         CERTKEEP_TRY(lifecycle::check_server_ca_checksum(options.server_ca_checksum));
   if (!options.private_ca.empty()) CERTKEEP_TRY(lifecycle::check_ca_name(options.private_ca));
+  if (options.dns01) CERTKEEP_TRY(lifecycle::dns_settings_from(*options.dns01));
+  if (options.challenge == ChallengeType::Dns01 && !options.dns01)
+    return fail(Errc::InvalidArgument, "challenge = Dns01 needs dns01 (an RFC 2136 server and key, or a hook)");
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
 
   auto responder = std::make_shared<lifecycle::Http01Responder>();
+  auto tls_alpn = std::make_shared<lifecycle::TlsAlpnResponder>();
   lifecycle::AppOptions app_options;
   app_options.state_dir = options.state_dir;
   app_options.store = options.store;
   app_options.progress = [](std::string_view line) { core::log::info(line); };
   app_options.make_transport = std::move(seams.make_transport);
-  // Every lineage of this Manager is validated through the terminator's own port 80.
-  app_options.make_solver = [responder](const store::LineageSettings&) -> Result<std::shared_ptr<Solver>> {
-    return std::shared_ptr<Solver>(responder);
+  // Every lineage of this Manager is validated through the terminator's own ports.
+  app_options.make_solver = [responder, tls_alpn](lifecycle::Services& services, const store::LineageRecord& lineage,
+                                                  ChallengeType type) -> Result<std::shared_ptr<Solver>> {
+    switch (type) {
+      case ChallengeType::Http01: return std::shared_ptr<Solver>(responder);
+      case ChallengeType::TlsAlpn01: return std::shared_ptr<Solver>(tls_alpn);
+      case ChallengeType::Dns01: return lifecycle::make_dns_solver(services, lineage);
+    }
+    return fail(Errc::InvalidArgument, std::string(to_string(type)) + " is not configured for this Manager");
   };
   app_options.clock = seams.clock;
   app_options.verify_store = options.verify_store;  // a long-lived process: check the store once at start
@@ -310,8 +349,9 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
         *reader, deploy::CacheLimits{.max_certificates = options.cache_max_certificates,
                                      .max_bytes = options.cache_max_bytes}));
   }
-  auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder), clock,
-                                              seams.min_sleep, std::move(reader), std::move(served));
+  auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder),
+                                              std::move(tls_alpn), clock, seams.min_sleep, std::move(reader),
+                                              std::move(served));
   return std::make_unique<Manager>(std::move(impl));
 }
 

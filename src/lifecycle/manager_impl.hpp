@@ -35,6 +35,7 @@
 #include "lifecycle/lineage_reader.hpp"
 #include "lifecycle/manager_events.hpp"
 #include "lifecycle/served_lineages.hpp"
+#include "lifecycle/tls_alpn_responder.hpp"
 
 namespace certkeep {
 
@@ -54,7 +55,8 @@ struct ManagerSeams {
 class Manager::Impl {
  public:
   Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
-       std::shared_ptr<lifecycle::Http01Responder> responder, core::Clock& clock,
+       std::shared_ptr<lifecycle::Http01Responder> responder,
+       std::shared_ptr<lifecycle::TlsAlpnResponder> tls_alpn, core::Clock& clock,
        std::chrono::milliseconds min_sleep, std::unique_ptr<lifecycle::LineageReader> reader,
        std::unique_ptr<lifecycle::ServedLineages> served);
   ~Impl();
@@ -71,6 +73,10 @@ class Manager::Impl {
     return responder_->answer(host, raw_path);
   }
   std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const;
+  bool answers_acme_tls_alpn() const noexcept { return options_.challenge == ChallengeType::TlsAlpn01; }
+  std::shared_ptr<const CertifiedKey> acme_tls_alpn_certificate(std::string_view server_name) const {
+    return tls_alpn_->certificate(server_name);
+  }
   Subscription subscribe(std::function<void(const Event&)> callback) {
     return hub_->subscribe(std::move(callback));
   }
@@ -90,6 +96,7 @@ class Manager::Impl {
   // The managed table and the responder, for tests and the TLS glue.
   const deploy::CertificateTable& managed_table() const noexcept { return table_; }
   lifecycle::Http01Responder& responder() noexcept { return *responder_; }
+  lifecycle::TlsAlpnResponder& tls_alpn_responder() noexcept { return *tls_alpn_; }
 
  private:
   void loop(std::stop_token stop);
@@ -113,6 +120,7 @@ class Manager::Impl {
   core::Clock& clock_;
   const std::chrono::milliseconds min_sleep_;
   const std::shared_ptr<lifecycle::Http01Responder> responder_;
+  const std::shared_ptr<lifecycle::TlsAlpnResponder> tls_alpn_;
   const std::shared_ptr<lifecycle::EventHub> hub_ = std::make_shared<lifecycle::EventHub>();
   deploy::CertificateTable table_;  // the managed lineages
   const std::unique_ptr<lifecycle::LineageReader> reader_;

@@ -8,6 +8,7 @@
 #include "core/result_macros.hpp"
 #include "crypto/private_key.hpp"
 #include "lifecycle/deployer.hpp"
+#include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/retry_policy.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 
@@ -25,8 +26,12 @@ Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& li
 
 }  // namespace
 
-std::chrono::seconds lease_ttl(const Services& services) {
-  return services.issuance.poll_deadline + std::chrono::seconds(300);
+std::chrono::seconds lease_ttl(const Services& services, const store::LineageSettings& settings) {
+  std::chrono::seconds ttl = services.issuance.poll_deadline + std::chrono::seconds(300);
+  // DNS-01 waits for propagation (and hooks) before the CA's validation starts.
+  if (settings.dns.method != store::DnsMethod::None)
+    ttl += settings.dns.propagation_timeout + 2 * settings.dns.hook_timeout;
+  return ttl;
 }
 
 std::optional<acme::RenewalInfo> renewal_info(acme::Client& client, const std::string& lineage,
@@ -57,7 +62,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
   core::failpoint("key_chosen");
   core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
-  std::shared_ptr<Solver> solver = CERTKEEP_TRY(services.make_solver(settings));
+  const LineageSolvers solvers = CERTKEEP_TRY(make_lineage_solvers(services, lineage));
 
   acme::IssuanceRequest request{
       .names = lineage.identifiers,
@@ -78,11 +83,11 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     core::failpoint("order_created");
   };
 
-  auto issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
+  auto issued = acme::issue_certificate(*client, solvers.by_name, request, services.issuance, observer);
   if (!issued && is_unknown_account(issued.error())) {
     CERTKEEP_TRY(reregister_account(services.store, *client, account));
     request.resume_order_url.clear();  // orders belong to the forgotten account
-    issued = acme::issue_certificate(*client, *solver, request, services.issuance, observer);
+    issued = acme::issue_certificate(*client, solvers.by_name, request, services.issuance, observer);
   }
   if (!issued) {
     // An order that cannot be completed must not be resumed forever; one held up by a

@@ -18,9 +18,10 @@
 
 namespace certkeep::lifecycle {
 
-// How long a lineage's lease is held: longer than any order flow, so a live holder never loses
-// it; a crashed holder's lease lapses by itself.
-std::chrono::seconds lease_ttl(const Services& services);
+// How long a lineage's lease is held: longer than any order flow (with the lineage's DNS
+// propagation and hook timeouts), so a live holder never loses it; a crashed holder's lease
+// lapses by itself.
+std::chrono::seconds lease_ttl(const Services& services, const store::LineageSettings& settings = {});
 
 // A renewalInfo poll that failed is tried again this much later; ARI problems never block the
 // expiry-based schedule (certbot's rule).

@@ -5,6 +5,7 @@
 #include "core/result_macros.hpp"
 #include "core/time_format.hpp"
 #include "lifecycle/deployer.hpp"
+#include "lifecycle/dns_solvers.hpp"
 #include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
 #include "lifecycle/metrics_report.hpp"
@@ -67,7 +68,9 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
   };
 
   Lease lease(services.store, name, lease_owner_id());
-  auto held = lease.acquire(services.clock.now(), lease_ttl(services));
+  auto settings = services.store.find_lineage(name);
+  auto held = lease.acquire(services.clock.now(),
+                            lease_ttl(services, settings && *settings ? (*settings)->settings : store::LineageSettings{}));
   if (!held) return failed(std::move(held).error());
   if (!*held) {
     result.outcome = RenewOutcome::Busy;
@@ -78,6 +81,8 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
   if (!*found) return failed(Error(Errc::NotFound, "no lineage named " + name));
   store::LineageRecord lineage = std::move(**found);
   result.serial = lineage.serial;
+  // DNS records a killed run left are removed on every pass over the lineage, due or not.
+  (void)repair_dns_records(services, name);
 
   if (!options.expected_serial.empty() && lineage.serial != options.expected_serial) {
     result.outcome = RenewOutcome::RenewedElsewhere;

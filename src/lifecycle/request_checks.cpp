@@ -19,11 +19,9 @@ Result<std::vector<std::string>> normalize_names(const std::vector<std::string>&
   std::vector<std::string> normalized;
   for (const std::string& name : names) {
     std::string lower = core::to_lower(name);
-    if (lower.starts_with("*."))
-      return fail(Errc::InvalidArgument,
-                  "wildcard names need the dns-01 challenge, which certkeep does not offer yet: " +
-                      core::sanitize_for_terminal(name, 80));
-    if (!core::is_valid_dns_name(lower))
+    // A wildcard is one "*" label in front (RFC 8555 §7.1.3); whether the lineage can prove it
+    // (DNS-01) is challenge_plan.hpp's question.
+    if (!core::is_valid_dns_name(lower, true))
       return fail(Errc::InvalidArgument,
                   "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
     if (std::find(normalized.begin(), normalized.end(), lower) == normalized.end())
@@ -36,7 +34,9 @@ Result<std::vector<std::string>> normalize_names(const std::vector<std::string>&
 
 Result<std::string> choose_lineage_name(std::string_view requested, const std::vector<std::string>& names) {
   std::string lineage(requested);
-  if (lineage.empty() && !names.empty()) lineage = names.front();
+  // certbot's rule: "*.example.com" alone makes the lineage "example.com".
+  if (lineage.empty() && !names.empty())
+    lineage = names.front().starts_with("*.") ? names.front().substr(2) : names.front();
   if (!core::is_valid_lineage_name(lineage))
     return fail(Errc::InvalidArgument, "invalid lineage name \"" + core::sanitize_for_terminal(lineage, 80) +
                                            "\" (use a-z, 0-9, '.', '_', '-')");

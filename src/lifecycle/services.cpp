@@ -4,8 +4,10 @@
 #include <mutex>
 
 #include "challenge/standalone_responder.hpp"
+#include "challenge/tls_alpn_responder.hpp"
 #include "challenge/webroot_solver.hpp"
 #include "core/result_macros.hpp"
+#include "lifecycle/dns_solvers.hpp"
 #include "lifecycle/metrics_report.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 #include "lifecycle/transport_totals.hpp"
@@ -39,38 +41,47 @@ namespace {
 
 // One responder per listen address for the whole process; it closes its socket when its last
 // challenge is cleaned up, and is dropped when no flow holds it.
-Result<std::shared_ptr<Solver>> shared_standalone_solver(const std::string& listen,
-                                                         const std::filesystem::path& lock_dir) {
+template <typename Responder, typename Options>
+Result<std::shared_ptr<Solver>> shared_responder(const std::string& listen, const std::filesystem::path& lock_dir) {
   static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<challenge::StandaloneSolver>> solvers;
+  static std::map<std::string, std::weak_ptr<Responder>> responders;
   std::lock_guard lock(mutex);
-  if (auto existing = solvers[listen].lock()) return std::shared_ptr<Solver>(existing);
-  challenge::ResponderOptions options;
+  if (auto existing = responders[listen].lock()) return std::shared_ptr<Solver>(existing);
+  Options options;
   options.listen = listen;
   options.port_lock_dir = lock_dir;
-  std::shared_ptr<challenge::StandaloneSolver> solver =
-      CERTKEEP_TRY(challenge::StandaloneSolver::create(std::move(options)));
-  solvers[listen] = solver;
-  return std::shared_ptr<Solver>(solver);
+  std::shared_ptr<Responder> responder = CERTKEEP_TRY(Responder::create(std::move(options)));
+  responders[listen] = responder;
+  return std::shared_ptr<Solver>(responder);
 }
 
 }  // namespace
 
 SolverFactory default_solver_factory(std::filesystem::path port_lock_dir) {
-  return [port_lock_dir](const store::LineageSettings& settings) -> Result<std::shared_ptr<Solver>> {
+  return [port_lock_dir](Services& services, const store::LineageRecord& lineage,
+                         ChallengeType type) -> Result<std::shared_ptr<Solver>> {
+    const store::LineageSettings& settings = lineage.settings;
+    if (type == ChallengeType::Dns01) return make_dns_solver(services, lineage);
     switch (settings.challenge_method) {
-      case store::ChallengeMethod::Webroot: {
-        std::unique_ptr<Solver> solver = CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot));
-        return std::shared_ptr<Solver>(std::move(solver));
-      }
+      case store::ChallengeMethod::Webroot:
+        if (type != ChallengeType::Http01) break;
+        return std::shared_ptr<Solver>(CERTKEEP_TRY(challenge::make_webroot_solver(settings.webroot)));
       case store::ChallengeMethod::Standalone:
-        return shared_standalone_solver(settings.http_listen.empty() ? ":80" : settings.http_listen,
-                                        port_lock_dir);
-      case store::ChallengeMethod::Memory: break;  // only a Manager answers in process
+        if (type != ChallengeType::Http01) break;
+        return shared_responder<challenge::StandaloneSolver, challenge::ResponderOptions>(
+            settings.http_listen.empty() ? ":80" : settings.http_listen, port_lock_dir);
+      case store::ChallengeMethod::TlsAlpn:
+        if (type != ChallengeType::TlsAlpn01) break;
+        return shared_responder<challenge::TlsAlpnSolver, challenge::TlsAlpnResponderOptions>(
+            settings.tls_alpn_listen.empty() ? ":443" : settings.tls_alpn_listen, port_lock_dir);
+      case store::ChallengeMethod::Memory:
+      case store::ChallengeMethod::TlsAlpnMemory:
+        return fail(Errc::InvalidArgument, "challenge method \"" +
+                                               std::string(store::to_string(settings.challenge_method)) +
+                                               "\" needs the library's Manager, which answers it in process");
+      case store::ChallengeMethod::None: break;
     }
-    return fail(Errc::InvalidArgument, "challenge method \"" +
-                                           std::string(store::to_string(settings.challenge_method)) +
-                                           "\" needs the library's Manager, which answers it in process");
+    return fail(Errc::InvalidArgument, lineage.name + ": no " + std::string(to_string(type)) + " method configured");
   };
 }
 

@@ -25,7 +25,10 @@ namespace certkeep::lifecycle {
 
 using TransportFactory =
     std::function<Result<std::unique_ptr<http::Transport>>(const store::LineageSettings&)>;
-using SolverFactory = std::function<Result<std::shared_ptr<Solver>>(const store::LineageSettings&)>;
+struct Services;
+// The lineage's solver for one challenge type (lineage_solvers.hpp decides which names use it).
+using SolverFactory =
+    std::function<Result<std::shared_ptr<Solver>>(Services&, const store::LineageRecord&, ChallengeType)>;
 using ProgressSink = std::function<void(std::string_view)>;
 
 // The CA clients of one worker, kept across flows so that bulk renewal reuses one TLS
@@ -56,7 +59,7 @@ struct Services {
   std::filesystem::path state_dir;
   deploy::ProcessRunner& processes;
   TransportFactory make_transport;  // Default (make_default_services): libcurl
-  SolverFactory make_solver;        // Default: standalone or webroot, from the settings
+  SolverFactory make_solver;        // Default: default_solver_factory
   ProgressSink progress;            // may be empty
   acme::IssuanceOptions issuance;
   std::chrono::seconds hook_timeout{300};
@@ -70,7 +73,9 @@ struct Services {
 
 // libcurl with the lineage's ca_bundle added to the system roots.
 TransportFactory curl_transport_factory();
-// Standalone → StandaloneSolver(http_listen), Webroot → WebrootSolver(webroot); Memory is refused
+// HTTP-01: Standalone → StandaloneSolver(http_listen), Webroot → WebrootSolver(webroot);
+// TLS-ALPN-01: TlsAlpn → TlsAlpnSolver(tls_alpn_listen); DNS-01: make_dns_solver (RFC 2136 or
+// hook, records noted in the store). The in-process methods (Memory, TlsAlpnMemory) are refused
 // (a Manager supplies its own factory).
 // Standalone responders are shared per listen address within the process, so concurrent
 // renewals answer through one socket instead of racing to bind it. Across processes, a lock

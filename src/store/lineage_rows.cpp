@@ -9,6 +9,8 @@ namespace certkeep::store {
 const std::string_view kSettingsColumns =
     "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
     "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning, server_ca_checksum, "
+    "tls_alpn_listen, dns_method, dns_server, dns_tsig_key_file, dns_hook, dns_resolver, dns_ttl, "
+    "dns_propagation_timeout, dns_hook_timeout, challenge_overrides, "
     "confirm_targets, haproxy_targets";
 
 std::string placeholders(int first, int count) {
@@ -124,8 +126,18 @@ void bind_settings(sql::Statement& statement, int first, const LineageSettings& 
   statement.bind_int64(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
   statement.bind_int64(first + 13, static_cast<std::int64_t>(settings.expiry_warning.count()));
   statement.bind_text(first + 14, settings.server_ca_checksum);
-  statement.bind_text(first + 15, join_identifiers(settings.confirm_targets));
-  statement.bind_text(first + 16, join_identifiers(settings.haproxy_targets));
+  statement.bind_text(first + 15, settings.tls_alpn_listen);
+  statement.bind_text(first + 16, to_string(settings.dns.method));
+  statement.bind_text(first + 17, settings.dns.server);
+  statement.bind_text(first + 18, settings.dns.tsig_key_file);
+  statement.bind_text(first + 19, settings.dns.hook);
+  statement.bind_text(first + 20, settings.dns.resolver);
+  statement.bind_int64(first + 21, static_cast<std::int64_t>(settings.dns.ttl.count()));
+  statement.bind_int64(first + 22, static_cast<std::int64_t>(settings.dns.propagation_timeout.count()));
+  statement.bind_int64(first + 23, static_cast<std::int64_t>(settings.dns.hook_timeout.count()));
+  statement.bind_text(first + 24, settings.challenge_overrides);
+  statement.bind_text(first + 25, join_identifiers(settings.confirm_targets));
+  statement.bind_text(first + 26, join_identifiers(settings.haproxy_targets));
 }
 
 Result<LineageRecord> read_lineage(const sql::Statement& row) {
@@ -170,6 +182,20 @@ Result<LineageRecord> read_lineage(const sql::Statement& row) {
   settings.leaf_lifetime = std::chrono::seconds(integer());
   settings.expiry_warning = std::chrono::seconds(integer());
   settings.server_ca_checksum = text();
+  settings.tls_alpn_listen = text();
+  const std::string dns_method = text();
+  auto parsed_dns_method = parse_dns_method(dns_method);
+  if (!parsed_dns_method)
+    return fail(Errc::Store, "lineage " + lineage.name + " has unknown DNS method \"" + dns_method + "\"");
+  settings.dns.method = *parsed_dns_method;
+  settings.dns.server = text();
+  settings.dns.tsig_key_file = text();
+  settings.dns.hook = text();
+  settings.dns.resolver = text();
+  settings.dns.ttl = std::chrono::seconds(integer());
+  settings.dns.propagation_timeout = std::chrono::seconds(integer());
+  settings.dns.hook_timeout = std::chrono::seconds(integer());
+  settings.challenge_overrides = text();
   settings.confirm_targets = split_identifiers(text());
   settings.haproxy_targets = split_identifiers(text());
   lineage.key_pem = core::Secret(text());

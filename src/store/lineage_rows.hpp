@@ -40,7 +40,7 @@ Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& li
 
 // The settings columns, in the order bind_settings binds them.
 extern const std::string_view kSettingsColumns;
-inline constexpr int kSettingsColumnCount = 17;
+inline constexpr int kSettingsColumnCount = 27;
 // "?first, ?first+1, …": `count` numbered parameters.
 std::string placeholders(int first, int count);
 // Binds settings to parameters first..first+kSettingsColumnCount-1.

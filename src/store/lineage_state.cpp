@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 17> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 20> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -34,6 +34,9 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 17> kEventNames{{
     {HistoryKind::RootChanged, "root_changed"},
     {HistoryKind::Placeholder, "placeholder"},
     {HistoryKind::Migrated, "migrated"},
+    {HistoryKind::DnsHookSucceeded, "dns_hook_succeeded"},
+    {HistoryKind::DnsHookFailed, "dns_hook_failed"},
+    {HistoryKind::DnsRecordsRemoved, "dns_records_removed"},
     {HistoryKind::Confirmed, "confirmed"},
     {HistoryKind::Stale, "stale"},
     {HistoryKind::Notified, "notified"},
@@ -45,10 +48,19 @@ constexpr std::array<std::pair<ConfirmationState, std::string_view>, 3> kConfirm
     {ConfirmationState::Stale, "stale"},
 }};
 
-constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{
+constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 6> kChallengeMethodNames{{
     {ChallengeMethod::Standalone, "standalone"},
     {ChallengeMethod::Webroot, "webroot"},
     {ChallengeMethod::Memory, "memory"},
+    {ChallengeMethod::TlsAlpn, "tls-alpn"},
+    {ChallengeMethod::TlsAlpnMemory, "tls-alpn-memory"},
+    {ChallengeMethod::None, "none"},
+}};
+
+constexpr std::array<std::pair<DnsMethod, std::string_view>, 3> kDnsMethodNames{{
+    {DnsMethod::None, "none"},
+    {DnsMethod::Rfc2136, "rfc2136"},
+    {DnsMethod::Hook, "hook"},
 }};
 
 constexpr std::array<std::pair<AccountStatus, std::string_view>, 3> kAccountStatusNames{{
@@ -104,6 +116,10 @@ std::string_view to_string(ChallengeMethod method) noexcept { return name_of(kCh
 std::optional<ChallengeMethod> parse_challenge_method(std::string_view text) noexcept {
   return value_of(kChallengeMethodNames, text);
 }
+
+std::string_view to_string(DnsMethod method) noexcept { return name_of(kDnsMethodNames, method); }
+
+std::optional<DnsMethod> parse_dns_method(std::string_view text) noexcept { return value_of(kDnsMethodNames, text); }
 
 std::string_view to_string(AccountStatus status) noexcept { return name_of(kAccountStatusNames, status); }
 

@@ -39,12 +39,31 @@ enum class LineageStatus { Pending, Valid, Failed, Revoked, Imported };
 std::string_view to_string(LineageStatus status) noexcept;
 std::optional<LineageStatus> parse_lineage_status(std::string_view text) noexcept;
 
-// How a lineage proves control of its names: HTTP-01 through certkeep's own listener
-// (standalone), files under a web server's root (webroot), or the library's in-process
-// responder (memory, the Manager's).
-enum class ChallengeMethod { Standalone, Webroot, Memory };
+// How a lineage proves control of its names other than by DNS-01: HTTP-01 through certkeep's
+// own listener (standalone), files under a web server's root (webroot), or the library's
+// in-process responder (memory, the Manager's); TLS-ALPN-01 through certkeep's own TLS
+// listener (tls-alpn) or the library's TLS helper (tls-alpn-memory); or none, when DNS-01
+// proves every name (lifecycle/challenge_plan.hpp has the rule).
+enum class ChallengeMethod { Standalone, Webroot, Memory, TlsAlpn, TlsAlpnMemory, None };
 std::string_view to_string(ChallengeMethod method) noexcept;
 std::optional<ChallengeMethod> parse_challenge_method(std::string_view text) noexcept;
+
+// How DNS-01 records are published: RFC 2136 updates signed with a TSIG key, or a hook command.
+enum class DnsMethod { None, Rfc2136, Hook };
+std::string_view to_string(DnsMethod method) noexcept;
+std::optional<DnsMethod> parse_dns_method(std::string_view text) noexcept;
+
+// A lineage's DNS-01 method. The TSIG key stays in its file: only the path is stored.
+struct DnsSettings {
+  DnsMethod method = DnsMethod::None;
+  std::string server;         // Rfc2136: "HOST[:PORT]", the zones' primary
+  std::string tsig_key_file;  // Rfc2136: absolute path of the key file
+  std::string hook;           // Hook: the shell command
+  std::string resolver;       // Hook: "ADDR[:PORT]" for the propagation check, "" for the system's
+  std::chrono::seconds ttl{60};
+  std::chrono::seconds propagation_timeout{120};  // 0: no check
+  std::chrono::seconds hook_timeout{120};
+};
 
 // Who issues a lineage's certificates: an ACME CA (at directory_url, through an account), one
 // of certkeep's private CAs (ca_name, `certkeep ca init`), or nobody: an imported certificate
@@ -69,6 +88,10 @@ struct LineageSettings {
   ChallengeMethod challenge_method = ChallengeMethod::Standalone;
   std::string webroot;              // for Webroot
   std::string http_listen = ":80";  // for Standalone
+  std::string tls_alpn_listen = ":443";  // for TlsAlpn
+  DnsSettings dns;                        // DNS-01, method None when the lineage has none
+  // Names proved by another type than the rule gives them: "NAME=TYPE,NAME=TYPE" ("" none).
+  std::string challenge_overrides;
   std::string preferred_chain;      // issuer CN, may be empty
   std::string deploy_hook;          // shell command text, may be empty
   std::string email;                // may be empty
@@ -173,6 +196,25 @@ struct IssuedCertificate {
   std::optional<SystemTime> ari_check_at;  // when to poll renewalInfo; none without ARI
 };
 
+// A DNS-01 record certkeep added and has not yet removed (dns_records): noted before the record
+// is added, deleted once it is gone, so the next run removes what a killed run left, with the
+// method and settings it was added with.
+struct DnsRecordRow {
+  std::string lineage;
+  DnsMethod method = DnsMethod::Rfc2136;
+  std::string server;
+  std::string tsig_key_file;
+  std::string hook;
+  std::string zone;   // "" for a hook
+  std::string name;   // "_acme-challenge.example.com"
+  std::string value;  // the TXT value
+  SystemTime added_at{};
+};
+struct DnsRecordKey {
+  std::string name;
+  std::string value;
+};
+
 // An order in flight, so a crash can resume or discard it instead of leaving half a renewal.
 struct OrderRecord {
   std::string lineage;
@@ -199,9 +241,12 @@ enum class HistoryKind {
   RootChanged,    // a new certificate's chain ends in another CA than the previous one's
   Placeholder,    // a stand-in from the private CA until the first real certificate
   Migrated,       // adopted from another client (certbot) with its certificate, renewed from then on
+  DnsHookSucceeded,   // a DNS-01 hook run (present or cleanup) exited 0
+  DnsHookFailed,      // … failed, timed out or was killed
+  DnsRecordsRemoved,  // DNS-01 records a killed run left were removed
   Confirmed,      // every confirm target serves the serial (after a deploy)
   Stale,          // a confirm target serves another serial, or did not answer
-  Notified        // the notify hook ran (its event, reason and outcome in the detail)
+  Notified,       // the notify hook ran (its event, reason and outcome in the detail)
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 

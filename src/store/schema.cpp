@@ -159,6 +159,37 @@ INSERT INTO servable_lineages (name, identifiers, serial, not_after)
   WHERE serial <> '' AND status <> 'revoked' ORDER BY name;
 )sql";
 
+// Challenges: a lineage's TLS-ALPN-01 listener, its DNS-01 method (the TSIG key stays in its
+// file: only the path is here), per-name choices, and the DNS-01 records added and not yet
+// removed, so the next run removes what a killed one left. Rows of earlier versions keep
+// HTTP-01 and no DNS method: the defaults say so.
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE certificates ADD COLUMN tls_alpn_listen TEXT NOT NULL DEFAULT ':443';
+ALTER TABLE certificates ADD COLUMN dns_method TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE certificates ADD COLUMN dns_server TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_tsig_key_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_hook TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_resolver TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN dns_ttl INTEGER NOT NULL DEFAULT 60;
+ALTER TABLE certificates ADD COLUMN dns_propagation_timeout INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE certificates ADD COLUMN dns_hook_timeout INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE certificates ADD COLUMN challenge_overrides TEXT NOT NULL DEFAULT '';
+-- No foreign key: the records must outlive a removed lineage until they are gone from DNS.
+CREATE TABLE dns_records (
+  id            INTEGER PRIMARY KEY,
+  lineage       TEXT NOT NULL,
+  method        TEXT NOT NULL,
+  server        TEXT NOT NULL DEFAULT '',
+  tsig_key_file TEXT NOT NULL DEFAULT '',
+  hook          TEXT NOT NULL DEFAULT '',
+  zone          TEXT NOT NULL DEFAULT '',
+  name          TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  added_at      INTEGER NOT NULL
+);
+CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
+)sql";
+
 // Deployment: where a lineage's certificate is handed over and confirmed (confirm_targets
 // "HOST:PORT[/SNI]" and haproxy_targets "SOCKET:CERTFILE", newline-separated like identifiers),
 // the last confirmation's verdict (confirmation 'none'|'confirmed'|'stale', about
@@ -166,7 +197,7 @@ INSERT INTO servable_lineages (name, identifiers, serial, not_after)
 // last success and failure times (the metrics'). The times are taken from the history for the
 // rows of earlier versions. not_after gets an index: the expiry notices read only the
 // certificates in their last days.
-constexpr std::string_view kVersion6 = R"sql(
+constexpr std::string_view kVersion7 = R"sql(
 ALTER TABLE certificates ADD COLUMN confirm_targets TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN haproxy_targets TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'none';
@@ -184,18 +215,19 @@ UPDATE certificates SET
 CREATE INDEX certificates_by_not_after ON certificates(not_after);
 )sql";
 
-constexpr std::array<MigrationStep, 6> kSteps{{
+constexpr std::array<MigrationStep, 7> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
     {6, kVersion6},
+    {7, kVersion7},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 7> kTables{{
+constexpr std::array<StoreTable, 8> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
@@ -203,6 +235,7 @@ constexpr std::array<StoreTable, 7> kTables{{
     {"leases", "name"},
     {"private_cas", "name, generation"},
     {"servable_lineages", "id"},
+    {"dns_records", "id"},
 }};
 
 }  // namespace

@@ -20,9 +20,11 @@ namespace certkeep::store {
 // v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
 // v4: issuers: issuer_kind and private CA settings of a lineage, private_cas.
 // v5: servable_lineages, the narrow copy of what serving every lineage reads.
-// v6: deployment: confirm and HAProxy targets, the last confirmation, expiry notices, the last
+// v6: challenges: a lineage's TLS-ALPN-01 listener, DNS-01 method and per-name choices;
+//     dns_records (DNS-01 records added and not yet removed).
+// v7: deployment: confirm and HAProxy targets, the last confirmation, expiry notices, the last
 //     success and failure times.
-inline constexpr int kCurrentSchemaVersion = 6;
+inline constexpr int kCurrentSchemaVersion = 7;
 
 struct MigrationStep {
   int version;           // the version this step produces

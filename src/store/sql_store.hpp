@@ -72,6 +72,11 @@ class SqlStore final : public Store {
   Result<std::optional<OrderRecord>> find_order(const std::string& lineage) override;
   Result<void> delete_order(const std::string& lineage) override;
 
+  Result<void> add_dns_records(const std::vector<DnsRecordRow>& records) override;
+  Result<void> remove_dns_records(const std::string& lineage, const std::vector<DnsRecordKey>& records) override;
+  Result<std::vector<DnsRecordRow>> dns_records(const std::string& lineage) override;
+  Result<std::vector<std::string>> lineages_with_dns_records() override;
+
   Result<void> append_event(const EventRecord& event) override;
   Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit) override;
 

@@ -156,6 +156,16 @@ class Store {
   virtual Result<std::optional<OrderRecord>> find_order(const std::string& lineage) = 0;
   virtual Result<void> delete_order(const std::string& lineage) = 0;
 
+  // DNS-01 records added and not yet removed (a killed run's leftovers, for the next run).
+  // Noted (synced) before the record is sent to the DNS server; forgotten once it is gone.
+  virtual Result<void> add_dns_records(const std::vector<DnsRecordRow>& records) = 0;
+  // Forgets the rows of `lineage` with these names and values; unknown ones are ignored.
+  virtual Result<void> remove_dns_records(const std::string& lineage, const std::vector<DnsRecordKey>& records) = 0;
+  // The rows of `lineage`, oldest first. Errc::Store for a method this build does not know.
+  virtual Result<std::vector<DnsRecordRow>> dns_records(const std::string& lineage) = 0;
+  // The lineages with at least one row (what `renew` repairs, due or not).
+  virtual Result<std::vector<std::string>> lineages_with_dns_records() = 0;
+
   // Events, newest last.
   virtual Result<void> append_event(const EventRecord& event) = 0;
   virtual Result<std::vector<EventRecord>> events(const std::string& lineage, std::size_t limit = 100) = 0;

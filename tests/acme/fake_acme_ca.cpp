@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "acme/fake_acme_ca.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 
 #include "core/base64url.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/tls_alpn.hpp"
 #include "core/json_writer.hpp"
 #include "crypto/jwk.hpp"
 #include "crypto/signer.hpp"
@@ -233,7 +237,8 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     if (body.HasMember("replaces")) replaces_seen_.push_back(string_member(body, "replaces"));
     for (const std::string& name : order.names) {
       Authorization authorization;
-      authorization.name = name;
+      authorization.wildcard = name.starts_with("*.");
+      authorization.name = authorization.wildcard ? name.substr(2) : name;
       authorization.token = core::base64url_encode("token-for-" + name + "-" + std::to_string(next_id_));
       if (options_.authorizations_valid) authorization.status = authorization.challenge_status = "valid";
       int id = next_id_++;
@@ -273,9 +278,25 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     if (authorizations_.count(id) == 0) return problem(404, "malformed", "no such challenge");
     Authorization& authorization = authorizations_[id];
     if (authorization.status != "pending") return problem(400, "malformed", "authorization is not pending");
-    std::string expected = authorization.token + "." + account_thumbprints_[kid];
-    std::optional<std::string> served = serve ? serve(authorization.name, authorization.token) : std::nullopt;
-    if (!options_.validation_fails && served && *served == expected) {
+    const std::string expected = authorization.token + "." + account_thumbprints_[kid];
+    const std::string type = path.substr(std::string_view("/chall/").size(), path.rfind('/') - 7);
+    validated_.push_back(type + " " + (authorization.wildcard ? "*." : "") + authorization.name);
+    bool answered = false;
+    if (type == "dns-01") {
+      const std::string digest = core::base64url_encode(crypto::sha256(expected));
+      const std::vector<std::string> values =
+          serve_dns ? serve_dns("_acme-challenge." + authorization.name) : std::vector<std::string>{};
+      answered = std::find(values.begin(), values.end(), digest) != values.end();
+    } else if (type == "tls-alpn-01") {
+      const std::optional<std::string> pem = serve_tls_alpn ? serve_tls_alpn(authorization.name) : std::nullopt;
+      auto identifier = pem ? crypto::read_acme_identifier(*pem) : Result<std::optional<crypto::AcmeIdentifier>>();
+      answered = identifier && *identifier && (*identifier)->critical &&
+                 (*identifier)->digest == crypto::sha256(expected);
+    } else {
+      std::optional<std::string> served = serve ? serve(authorization.name, authorization.token) : std::nullopt;
+      answered = served && *served == expected;
+    }
+    if (!options_.validation_fails && answered) {
       authorization.status = authorization.challenge_status = "valid";
     } else {
       authorization.status = authorization.challenge_status = "invalid";
@@ -284,7 +305,7 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
           authorization.token + "\"}";
     }
     for (auto& [order_id, order] : orders_) refresh_order(order_id);
-    return json(200, R"({"type":"http-01","status":")" + authorization.challenge_status + R"(","url":")" +
+    return json(200, R"({"type":")" + type + R"(","status":")" + authorization.challenge_status + R"(","url":")" +
                          request.url + R"(","token":")" + authorization.token + "\"}");
   }
   if (kind == "finalize") {
@@ -347,13 +368,18 @@ std::string FakeAcmeCa::order_json(int id) const {
 
 std::string FakeAcmeCa::authorization_json(int id) const {
   const Authorization& authorization = authorizations_.at(id);
-  std::string challenge = R"({"type":"http-01","url":")" + std::string(kBase) + "/chall/" +
-                          std::to_string(id) + R"(","status":")" + authorization.challenge_status +
-                          R"(","token":")" + authorization.token + "\"";
-  if (!authorization.error_json.empty()) challenge += ",\"error\":" + authorization.error_json;
-  challenge += "}";
+  std::string challenges;
+  for (const std::string& type : options_.challenge_types) {
+    if (authorization.wildcard && type != "dns-01") continue;
+    std::string challenge = R"({"type":")" + type + R"(","url":")" + std::string(kBase) + "/chall/" + type + "/" +
+                            std::to_string(id) + R"(","status":")" + authorization.challenge_status +
+                            R"(","token":")" + authorization.token + "\"";
+    if (!authorization.error_json.empty()) challenge += ",\"error\":" + authorization.error_json;
+    challenges += (challenges.empty() ? "" : ",") + challenge + "}";
+  }
   return R"({"status":")" + authorization.status + R"(","identifier":{"type":"dns","value":")" +
-         authorization.name + R"("},"challenges":[)" + challenge + "]}";
+         authorization.name + R"("},"wildcard":)" + (authorization.wildcard ? "true" : "false") +
+         R"(,"challenges":[)" + challenges + "]}";
 }
 
 }  // namespace certkeep::testing

@@ -32,6 +32,9 @@ struct FakeCaOptions {
   std::string processing_retry_after;  // Retry-After header while processing
   bool validation_fails = false;       // every http-01 validation fails
   bool authorizations_valid = false;   // authorizations start valid (reused)
+  // The challenge types each authorization offers, in order (a wildcard gets dns-01 only, as
+  // Let's Encrypt and Pebble do).
+  std::vector<std::string> challenge_types{"http-01"};
   std::chrono::hours validity{24 * 90};
   // Called on every response before it is returned: tests corrupt answers here. `kind` is
   // the resource: directory, new-nonce, new-account, new-order, order, authorization,
@@ -53,6 +56,13 @@ class FakeAcmeCa final : public http::Transport {
   // How the CA's validator "fetches" http://<identifier>/.well-known/acme-challenge/<token>:
   // the test wires it to its solver. Unset: validation fails.
   std::function<std::optional<std::string>(const std::string& identifier, const std::string& token)> serve;
+  // How it "looks up" the TXT values of a dns-01 record name ("_acme-challenge.<identifier>").
+  std::function<std::vector<std::string>(const std::string& record_name)> serve_dns;
+  // How it "handshakes" with acme-tls/1 for tls-alpn-01: the certificate (PEM) presented for
+  // the identifier, whose acmeIdentifier must hold SHA-256 of the key authorization.
+  std::function<std::optional<std::string>(const std::string& identifier)> serve_tls_alpn;
+  // The challenge types answered, in order ("dns-01 *.example.com").
+  const std::vector<std::string>& validated() const noexcept { return validated_; }
 
   // Requests seen per resource kind.
   int count(std::string_view kind) const;
@@ -72,7 +82,8 @@ class FakeAcmeCa final : public http::Transport {
     std::string account;
   };
   struct Authorization {
-    std::string name;
+    std::string name;  // the identifier, without "*."
+    bool wildcard = false;
     std::string status = "pending";
     std::string token;
     std::string challenge_status = "pending";
@@ -99,6 +110,7 @@ class FakeAcmeCa final : public http::Transport {
   std::map<int, Order> orders_;
   std::map<int, Authorization> authorizations_;
   std::vector<std::string> replaces_seen_;
+  std::vector<std::string> validated_;
   int next_id_ = 1;
 };
 

@@ -134,9 +134,9 @@ TEST_CASE("the RFC 8555 authorization example yields its http-01 challenge", "[a
       parse_authorization(kAuthorization, "https://example.com/acme/authz/PAniVnsZcis", nullptr);
   REQUIRE(authorization);
   CHECK(authorization->identifier == "www.example.org");
-  REQUIRE(authorization->http01());
-  CHECK(authorization->http01()->token == "DGyRejmCefe7v4NfDGDKfA");
-  CHECK(authorization->http01()->url == "https://example.com/acme/chall/prV_B7yEyA4");
+  REQUIRE(authorization->find(ChallengeType::Http01));
+  CHECK(authorization->find(ChallengeType::Http01)->token == "DGyRejmCefe7v4NfDGDKfA");
+  CHECK(authorization->find(ChallengeType::Http01)->url == "https://example.com/acme/chall/prV_B7yEyA4");
 }
 
 TEST_CASE("hostile http-01 tokens are refused at parse time", "[acme][authorization][security]") {

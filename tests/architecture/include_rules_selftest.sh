@@ -37,8 +37,8 @@ if ! output=$(bash "$rules" "$work/tree" 2>&1); then
   exit 1
 fi
 
-expect_violation "a src/ directory the table does not name" "src/dns is not a module" \
-  src/dns/resolver.cpp '#include "core/log.hpp"'
+expect_violation "a src/ directory the table does not name" "src/resolver is not a module" \
+  src/resolver/resolver.cpp '#include "core/log.hpp"'
 expect_violation "a module including one it may not use" "module store may not depend on acme" \
   src/store/schema.cpp '#include "acme/client.hpp"'
 expect_violation "spdlog outside the logging file" "only core:log.cpp may use spdlog" \
@@ -73,6 +73,12 @@ expect_violation "the metrics format depending on another module" "module metric
   src/metrics/registry.cpp '#include "core/log.hpp"'
 expect_violation "OpenSSL in deploy/ outside the TLS swap and the probe" "src/deploy/haproxy_runtime.cpp includes openssl/ssl.h" \
   src/deploy/haproxy_runtime.cpp '#include <openssl/ssl.h>'
+expect_violation "ldns outside the DNS wire file" "only dns:wire.cpp may use ldns" \
+  src/dns/client.cpp '#include <ldns/ldns.h>'
+expect_violation "DNS below the lifecycle" "module store may not depend on dns" \
+  src/store/dns_records.cpp '#include "dns/record_ledger.hpp"'
+expect_violation "OpenSSL in challenge/ outside the TLS-ALPN-01 server" "src/challenge/token.cpp includes openssl/ssl.h" \
+  src/challenge/token.cpp '#include <openssl/ssl.h>'
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures planted violations went unnoticed"

@@ -20,7 +20,7 @@ namespace {
 const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
 
-Http01Challenge make_challenge(const std::string& token) {
+Challenge make_challenge(const std::string& token) {
   return {"example.com", token, token + "." + kThumbprint};
 }
 
@@ -45,7 +45,7 @@ TEST_CASE("only an exact challenge target yields a token", "[challenge][memory]"
 
 TEST_CASE("MemorySolver answers the exact raw target of a pending token only", "[challenge][memory]") {
   MemorySolver solver;
-  const Http01Challenge challenge = make_challenge("tok_0123456789abcdefghijkl");
+  const Challenge challenge = make_challenge("tok_0123456789abcdefghijkl");
   CHECK_FALSE(solver.answer(target(challenge.token)));
   REQUIRE(solver.present(challenge));
   CHECK(solver.pending() == 1);
@@ -91,7 +91,7 @@ TEST_CASE("MemorySolver takes concurrent presents, answers and cleanups", "[chal
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kTokensPerThread; ++i) {
-        const Http01Challenge c =
+        const Challenge c =
             make_challenge("thread" + std::to_string(t) + "_token_" + std::to_string(i) + "_padding_padding");
         if (!solver.present(c)) wrong_answer = true;
         if (solver.answer(target(c.token)) != c.key_authorization) wrong_answer = true;

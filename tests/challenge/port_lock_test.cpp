@@ -38,7 +38,7 @@ int free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
-Http01Challenge challenge_for(char letter) {
+Challenge challenge_for(char letter) {
   const std::string token(43, letter);
   return {"example.com", token, token + ".nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ"};
 }

@@ -31,7 +31,7 @@ namespace {
 const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
 const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 
-Http01Challenge make_challenge(const std::string& token) {
+Challenge make_challenge(const std::string& token) {
   return {"example.com", token, token + "." + kThumbprint};
 }
 
@@ -127,7 +127,7 @@ bool closed_within(int fd, std::chrono::milliseconds within) {
 TEST_CASE("standalone responder serves the key authorization of a pending token", "[challenge][standalone]") {
   auto solver = make_solver();
   CHECK(solver->port() == 0);  // nothing bound before the first challenge
-  const Http01Challenge challenge = make_challenge(kToken);
+  const Challenge challenge = make_challenge(kToken);
   REQUIRE(solver->present(challenge));
   const int port = solver->port();
   REQUIRE(port > 0);
@@ -253,8 +253,8 @@ TEST_CASE("standalone responder drops connections over max_connections and serve
 TEST_CASE("standalone responder stops listening after the last cleanup and listens again later",
           "[challenge][standalone]") {
   auto solver = make_solver();
-  const Http01Challenge first = make_challenge(kToken);
-  const Http01Challenge second = make_challenge("second_token_0123456789abcdef");
+  const Challenge first = make_challenge(kToken);
+  const Challenge second = make_challenge("second_token_0123456789abcdef");
   REQUIRE(solver->present(first));
   REQUIRE(solver->present(second));
   const int port = solver->port();

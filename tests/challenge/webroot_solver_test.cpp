@@ -28,7 +28,7 @@ namespace {
 const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
 const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 
-Http01Challenge make_challenge(const std::string& token) {
+Challenge make_challenge(const std::string& token) {
   return {"example.com", token, token + "." + kThumbprint};
 }
 
@@ -78,7 +78,7 @@ TEST_CASE("webroot solver writes the key authorization 0644 under created 0755 d
   TempDir root;
   auto solver = make_webroot_solver(root.path());
   REQUIRE(solver);
-  const Http01Challenge challenge = make_challenge(kToken);
+  const Challenge challenge = make_challenge(kToken);
   {
     UmaskScope strict(077);  // the web server must still be able to read what we write
     REQUIRE((*solver)->present(challenge));
@@ -92,7 +92,7 @@ TEST_CASE("webroot solver writes the key authorization 0644 under created 0755 d
   CHECK(listing(root.path()) == std::vector<std::string>{".well-known", ".well-known/acme-challenge",
                                                          ".well-known/acme-challenge/" + kToken});
 
-  const Http01Challenge second = make_challenge("second_token_0123456789abcdef");
+  const Challenge second = make_challenge("second_token_0123456789abcdef");
   REQUIRE((*solver)->present(second));
   (*solver)->cleanup(challenge);
   CHECK_FALSE(fs::exists(file));
@@ -112,7 +112,7 @@ TEST_CASE("webroot solver keeps directories and files it did not create", "[chal
 
   auto solver = make_webroot_solver(root.path());
   REQUIRE(solver);
-  const Http01Challenge challenge = make_challenge(kToken);
+  const Challenge challenge = make_challenge(kToken);
   REQUIRE((*solver)->present(challenge));
   CHECK(mode_of(root.path() / ".well-known") == 0750);  // not ours: untouched
   (*solver)->cleanup(challenge);
@@ -139,7 +139,7 @@ TEST_CASE("webroot solver keeps directories and files it did not create", "[chal
 TEST_CASE("webroot solver refuses a symlink below the webroot", "[challenge][webroot]") {
   TempDir root;
   TempDir elsewhere;
-  const Http01Challenge challenge = make_challenge(kToken);
+  const Challenge challenge = make_challenge(kToken);
   auto solver = make_webroot_solver(root.path());
   REQUIRE(solver);
 

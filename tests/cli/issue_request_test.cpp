@@ -194,3 +194,97 @@ TEST_CASE("issue --confirm and --deploy-haproxy are checked and stored canonical
     CHECK_THAT(refused.error().message(), Catch::Contains(bad[3]));
   }
 }
+
+TEST_CASE("issue: a DNS method alone proves every name; with HTTP-01, wildcards go to DNS-01", "[cli][challenges]") {
+  testing::TempDir dir("cli-dns");
+  const auto key = dir.path() / "update.key";
+  std::ofstream(key) << "key \"update\" { algorithm hmac-sha256; secret \"AAAA\"; };\n";
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto dns_only = request_for({"-d", "example.com", "-d", "*.example.com", "--dns-rfc2136", "ns1.example.com:5353",
+                               "--tsig-key", key.string(), "--dns-ttl", "120", "--dns-propagation-timeout", "30"});
+  REQUIRE(dns_only);
+  CHECK(dns_only->settings.challenge_method == store::ChallengeMethod::None);
+  CHECK(dns_only->settings.dns.method == store::DnsMethod::Rfc2136);
+  CHECK(dns_only->settings.dns.server == "ns1.example.com:5353");
+  CHECK(dns_only->settings.dns.tsig_key_file == key.string());
+  CHECK(dns_only->settings.dns.ttl == std::chrono::seconds(120));
+  CHECK(dns_only->settings.dns.propagation_timeout == std::chrono::seconds(30));
+  CHECK(dns_only->lineage == "example.com");
+
+  auto mixed = request_for({"-d", "example.com", "-d", "*.example.com", "-d", "internal.example.com", "--webroot",
+                            dir.path().string(), "--dns-hook", "/usr/local/bin/dns-hook", "--challenge",
+                            "internal.example.com=dns-01"});
+  REQUIRE(mixed);
+  CHECK(mixed->settings.challenge_method == store::ChallengeMethod::Webroot);
+  CHECK(mixed->settings.dns.method == store::DnsMethod::Hook);
+  CHECK(mixed->settings.challenge_overrides == "internal.example.com=dns-01");
+
+  auto alpn = request_for({"-d", "example.com", "--tls-alpn"});
+  REQUIRE(alpn);
+  CHECK(alpn->settings.challenge_method == store::ChallengeMethod::TlsAlpn);
+  CHECK(alpn->settings.tls_alpn_listen == ":443");
+  CHECK(request_for({"-d", "example.com", "--tls-alpn", "8443"})->settings.tls_alpn_listen == ":8443");
+  CHECK(request_for({"-d", "example.com", "--tls-alpn=127.0.0.1:5001"})->settings.tls_alpn_listen == "127.0.0.1:5001");
+}
+
+TEST_CASE("issue: challenge flags that cannot work are refused before anything is stored", "[cli][challenges]") {
+  testing::TempDir dir("cli-dns-bad");
+  const auto loose = dir.path() / "loose.key";
+  std::ofstream(loose) << "key \"update\" { algorithm hmac-sha256; secret \"AAAA\"; };\n";
+  std::filesystem::permissions(loose, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                          std::filesystem::perms::others_read);
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"-d", "*.example.com"}, "a wildcard needs the dns-01 challenge"},
+      {{"-d", "*.example.com", "--tls-alpn"}, "tls-alpn-01 cannot prove it"},
+      {{"-d", "a.example", "--dns-rfc2136", "ns1.example"}, "--tsig-key"},
+      {{"-d", "a.example", "--dns-rfc2136", "ns1.example", "--tsig-key", loose.string()}, "chmod 600"},
+      {{"-d", "a.example", "--dns-rfc2136", "ns1.example:0", "--tsig-key", loose.string()}, "--dns-rfc2136"},
+      {{"-d", "a.example", "--dns-hook", "x", "--dns-ttl", "0"}, "--dns-ttl"},
+      {{"-d", "a.example", "--dns-hook", "x", "--dns-propagation-timeout", "99999"}, "--dns-propagation-timeout"},
+      {{"-d", "a.example", "--challenge", "a.example=dns-01"}, "no dns-01 method"},
+      {{"-d", "a.example", "--challenge", "b.example=http-01"}, "not one of the certificate's names"},
+      {{"-d", "a.example", "--challenge", "a.example"}, "NAME=TYPE"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args.back());
+    auto request = request_for(c.args);
+    REQUIRE_FALSE(request);
+    CHECK(request.error().code() == Errc::InvalidArgument);
+    CHECK_THAT(request.error().message(), Catch::Contains(c.message));
+  }
+  CLI::App app{"test"};
+  cli::IssueFlags flags;
+  cli::add_issue_flags(app, flags);
+  std::vector<std::string> both = {"x", "--dns-hook", "ns1", "--dns-rfc2136", "a.example", "-d"};
+  CHECK_THROWS_AS(app.parse(both), CLI::ExcludesError);
+  // Refused by CLI11 itself, so a config file's or the environment's value yields to the
+  // command line instead (cli/settings.hpp): one HTTP-01 or TLS-ALPN-01 method, a key file only
+  // with its server, a resolver only with a hook.
+  const std::vector<std::vector<std::string>> excluded = {
+      {"-d", "a.example", "--standalone", "--tls-alpn"},
+      {"-d", "a.example", "--webroot", dir.path().string(), "--tls-alpn=:8443"},
+      {"-d", "a.example", "--http-listen", ":8080", "--tls-alpn"},
+  };
+  for (std::vector<std::string> args : excluded) {
+    CLI::App excluding{"test"};
+    cli::IssueFlags parsed;
+    cli::add_issue_flags(excluding, parsed);
+    std::reverse(args.begin(), args.end());
+    CHECK_THROWS_AS(excluding.parse(args), CLI::ExcludesError);
+  }
+  const std::vector<std::vector<std::string>> needing = {
+      {"-d", "a.example", "--tsig-key", loose.string()},
+      {"-d", "a.example", "--dns-rfc2136", "ns1.example", "--dns-resolver", "127.0.0.1"},
+  };
+  for (std::vector<std::string> args : needing) {
+    CLI::App needs{"test"};
+    cli::IssueFlags parsed;
+    cli::add_issue_flags(needs, parsed);
+    std::reverse(args.begin(), args.end());
+    CHECK_THROWS_AS(needs.parse(args), CLI::RequiresError);
+  }
+}

@@ -185,3 +185,29 @@ TEST_CASE("the last confirmation: stale in the table and JSON, none once the cer
   REQUIRE_FALSE(json.HasParseError());
   CHECK(std::string(json["confirmation"]["state"].GetString()) == "none");
 }
+
+TEST_CASE("show, list and --json name each name's challenge type and the DNS method, never a secret",
+          "[cli][challenges]") {
+  auto lineage = sample_lineage();
+  lineage.identifiers = {"example.com", "*.example.com", "internal.example.com"};
+  lineage.settings.dns.method = store::DnsMethod::Rfc2136;
+  lineage.settings.dns.server = "ns1.example.com";
+  lineage.settings.dns.tsig_key_file = "/etc/certkeep/update.key";
+  lineage.settings.challenge_overrides = "internal.example.com=dns-01";
+  rapidjson::Document json;
+  const std::string text = cli::lineage_json("/var/lib/certkeep", lineage);
+  json.Parse(text.c_str(), text.size());
+  REQUIRE_FALSE(json.HasParseError());
+  CHECK(std::string(json["challenges"]["example.com"].GetString()) == "http-01");
+  CHECK(std::string(json["challenges"]["*.example.com"].GetString()) == "dns-01");
+  CHECK(std::string(json["challenges"]["internal.example.com"].GetString()) == "dns-01");
+  CHECK(std::string(json["dns"]["method"].GetString()) == "rfc2136");
+  CHECK(std::string(json["dns"]["tsig_key_file"].GetString()) == "/etc/certkeep/update.key");
+  CHECK(json["dns"]["ttl"].GetInt() == 60);
+
+  const std::string table = cli::lineage_table({lineage}, at("2026-12-01T00:00:00Z"));
+  CHECK_THAT(table, Catch::Contains("CHALLENGES") && Catch::Contains("http-01,dns-01,dns-01"));
+  const std::string details = cli::lineage_details_text("/var/lib/certkeep", {lineage, {}}, at("2026-12-01T00:00:00Z"));
+  CHECK_THAT(details, Catch::Contains("example.com (http-01), *.example.com (dns-01), internal.example.com (dns-01)"));
+  CHECK_THAT(details, Catch::Contains("dns-01:          rfc2136 ns1.example.com (key /etc/certkeep/update.key)"));
+}

@@ -331,3 +331,61 @@ TEST_CASE("a URL with a password is a secret wherever it stands: refused in a re
   CHECK(store->secret);
   CHECK(store->source == cli::SettingSource::File);
 }
+
+TEST_CASE("the challenge options follow the same conventions; a TSIG key file's path is no secret",
+          "[cli][settings][challenges]") {
+  auto tree = cli::make_command_tree();
+  CLI::App* issue = tree->app.get_subcommand("issue");
+  CLI::App* edit = tree->app.get_subcommand("edit");
+  CHECK(cli::environment_name({"issue"}, *issue->get_option("--tsig-key")) == "CERTKEEP_ISSUE_TSIG_KEY");
+  CHECK(cli::config_key({"issue"}, *issue->get_option("--dns-rfc2136")) == "issue.dns-rfc2136");
+  CHECK(cli::environment_name({"edit"}, *edit->get_option("--dns-hook")) == "CERTKEEP_EDIT_DNS_HOOK");
+  CHECK(cli::environment_name({"issue"}, *issue->get_option("--tls-alpn")) == "CERTKEEP_ISSUE_TLS_ALPN");
+  // The key stays in its file (whose own mode certkeep checks); the option holds only the path.
+  CHECK_FALSE(cli::is_secret(*issue->get_option("--tsig-key")));
+  CHECK_FALSE(cli::is_secret(*edit->get_option("--tsig-key")));
+  CHECK(problems_of("[issue]\ndns-rfc2136 = \"ns1.example\"\ntsig-key = \"/etc/certkeep/update.key\"\n"
+                    "dns-ttl = 120\nchallenge = [\"a.example=dns-01\"]\ntls-alpn = \":8443\"\n",
+                    0644)
+            .empty());
+  auto wrong = problems_of("[issue]\ndns-ttl = \"sixty\"\n[edit]\nno-dns = \"yes\"\n");
+  REQUIRE(wrong.size() == 2);
+  CHECK(wrong[0] == "certkeep.toml:2: issue.dns-ttl: wrong type: a string, expected an integer");
+  CHECK(wrong[1] == "certkeep.toml:4: edit.no-dns: wrong type: a string, expected true or false");
+
+  testing::TempDir dir("settings-challenges");
+  const std::string toml = "[issue]\nwebroot = \"" + dir.path().string() +
+                           "\"\ndns-hook = \"/usr/local/bin/dns\"\ndns-resolver = \"127.0.0.1:53\"\n";
+  // The file's defaults apply to an issue that gives no challenge option…
+  Run defaults = layered({"issue", "-d", "a.example"}, {}, toml);
+  CHECK(defaults.error.empty());
+  CHECK(value_of(*defaults.tree, {"issue"}, "webroot") == dir.path().string());
+  CHECK(value_of(*defaults.tree, {"issue"}, "dns-hook") == "/usr/local/bin/dns");
+  CHECK(value_of(*defaults.tree, {"issue"}, "dns-resolver") == "127.0.0.1:53");
+  // …and yield to the command line's other methods: --tls-alpn drops the webroot, --dns-rfc2136
+  // the hook, and with the hook gone its resolver.
+  Run other = layered({"issue", "-d", "a.example", "--tls-alpn", "--dns-rfc2136", "ns1.example", "--tsig-key",
+                       "/etc/certkeep/update.key"},
+                      {}, toml);
+  CHECK(other.error.empty());
+  CHECK(value_of(*other.tree, {"issue"}, "webroot").empty());
+  CHECK(value_of(*other.tree, {"issue"}, "dns-hook").empty());
+  CHECK(value_of(*other.tree, {"issue"}, "dns-resolver").empty());
+  CHECK(value_of(*other.tree, {"issue"}, "tsig-key") == "/etc/certkeep/update.key");
+  // A key file from the environment is shown like any path, and --challenge takes words.
+  Run env = layered({"issue", "-d", "a.example", "-d", "b.example", "--dns-rfc2136", "ns1.example"},
+                    {{"CERTKEEP_ISSUE_TSIG_KEY", "/etc/certkeep/env.key"},
+                     {"CERTKEEP_ISSUE_CHALLENGE", "a.example=dns-01 b.example=http-01"}});
+  CHECK(env.error.empty());
+  CHECK(value_of(*env.tree, {"issue"}, "tsig-key") == "/etc/certkeep/env.key");
+  const cli::Setting* key = env.layers.settings.find("issue.tsig-key");
+  REQUIRE(key);
+  CHECK(key->source == cli::SettingSource::Environment);
+  CHECK_FALSE(key->secret);
+  CHECK(env.tree->app.get_subcommand("issue")->get_option("--challenge")->as<std::vector<std::string>>() ==
+        std::vector<std::string>{"a.example=dns-01", "b.example=http-01"});
+  // Without its server, an environment's key file is left out rather than refused.
+  Run alone = layered({"issue", "-d", "a.example"}, {{"CERTKEEP_ISSUE_TSIG_KEY", "/etc/certkeep/env.key"}});
+  CHECK(alone.error.empty());
+  CHECK(value_of(*alone.tree, {"issue"}, "tsig-key").empty());
+}

@@ -25,6 +25,7 @@
 #include "lifecycle/manager_impl.hpp"
 #include "store/store.hpp"
 #include "support/fake_clock.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace certkeep;
 using namespace std::chrono_literals;
@@ -336,7 +337,7 @@ TEST_CASE("Http01Responder matches host and token exactly and forgets on cleanup
   lifecycle::Http01Responder responder;
   const std::string token = "tok_0123456789abcdefghijkl";
   const std::string key_authorization = token + "." + std::string(43, 'T');  // a SHA-256 thumbprint's length
-  Http01Challenge challenge{"Site.Example.com", token, key_authorization};
+  Challenge challenge{"Site.Example.com", token, key_authorization};
   REQUIRE(responder.present(challenge));
   CHECK(responder.answer("site.example.com", kPrefix + token) == key_authorization);
   CHECK(responder.answer("SITE.example.com.:8080", kPrefix + token) == key_authorization);
@@ -623,6 +624,82 @@ TEST_CASE("manager: import serves a certificate made elsewhere and never renews 
   CHECK(f.ca.count("new-order") == 0);
   CHECK(f.store()->find_lineage("byo.example.com").value()->settings.issuer_kind ==
         store::IssuerKind::Imported);
+}
+
+TEST_CASE("fake CA: manage of a wildcard with a DNS-01 hook; the apex by HTTP-01; exact names before the wildcard",
+          "[lifecycle][manager][dns]") {
+  testing::TempDir zone_dir("manager-dns");
+  const std::filesystem::path zone = zone_dir.path() / "zone.txt";
+  Fixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "dns-01"}}, [&](ManagerOptions& options) {
+    // The hook "publishes" into a file the fake CA's DNS reads; cleanup takes the line out.
+    options.dns01 = Dns01Options{
+        .hook = "if [ \"$1\" = present ]; then echo \"$CERTKEEP_DNS_RECORD $CERTKEEP_DNS_VALUE\" >> " + zone.string() +
+                "; else grep -v \"$CERTKEEP_DNS_VALUE\" " + zone.string() + " > " + zone.string() + ".new; mv " +
+                zone.string() + ".new " + zone.string() + "; fi",
+        .propagation_timeout = 0s};
+  });
+  f.ca.serve_dns = [&](const std::string& name) {
+    std::vector<std::string> values;
+    std::ifstream in(zone);
+    for (std::string record, value; in >> record >> value;)
+      if (record == name) values.push_back(value);
+    return values;
+  };
+  REQUIRE(f.manager->manage({"example.com", "*.example.com"}));
+  std::vector<std::string> validated = f.ca.validated();
+  std::sort(validated.begin(), validated.end());
+  CHECK(validated == std::vector<std::string>{"dns-01 *.example.com", "http-01 example.com"});
+  CHECK(testing::read_text(zone).empty());  // cleaned up
+  auto wildcard = f.manager->certificate("www.example.com");
+  REQUIRE(wildcard);
+  CHECK(f.manager->certificate("example.com") == wildcard);
+  CHECK(f.manager->lineages() == std::vector<std::string>{"example.com"});
+
+  // A second lineage for www.example.com exactly: SNI www gets it, others keep the wildcard.
+  REQUIRE(f.manager->manage({"www.example.com"}));
+  auto exact = f.manager->certificate("www.example.com");
+  REQUIRE(exact);
+  CHECK(exact != wildcard);
+  CHECK(exact->lineage() == "www.example.com");
+  CHECK(f.manager->certificate("api.example.com")->lineage() == "example.com");
+}
+
+TEST_CASE("fake CA: TLS-ALPN-01 through the Manager; its validation certificates only while pending",
+          "[lifecycle][manager][tls-alpn]") {
+  Fixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "tls-alpn-01"}},
+            [](ManagerOptions& options) { options.challenge = ChallengeType::TlsAlpn01; });
+  CHECK(f.manager->answers_acme_tls_alpn());
+  // The fake CA "connects" with acme-tls/1 and checks the certificate the Manager presents.
+  f.ca.serve_tls_alpn = [&](const std::string& identifier) -> std::optional<std::string> {
+    auto validation = f.manager->acme_tls_alpn_certificate(identifier);
+    if (!validation) return std::nullopt;
+    return validation->certificate_pem();
+  };
+  REQUIRE(f.manager->manage({"alpn.example.com"}));
+  CHECK(f.ca.validated() == std::vector<std::string>{"tls-alpn-01 alpn.example.com"});
+  CHECK(f.manager->acme_tls_alpn_certificate("alpn.example.com") == nullptr);  // cleaned up
+  CHECK(f.manager->certificate("alpn.example.com"));
+}
+
+TEST_CASE("manager: dns01 settings are checked at open; wildcards need them", "[lifecycle][manager][dns]") {
+  Fixture f;
+  auto wildcard = f.manager->manage({"*.example.com"});
+  REQUIRE_FALSE(wildcard);
+  CHECK_THAT(wildcard.error().message(), Catch::Contains("dns-01"));
+  ManagerOptions both;
+  both.state_dir = f.dir / "other";
+  both.dns01 = Dns01Options{.rfc2136_server = "127.0.0.1", .tsig_key_file = "/nonexistent", .hook = "true"};
+  CHECK_FALSE(Manager::open(both));
+  ManagerOptions missing_key;
+  missing_key.state_dir = f.dir / "other";
+  missing_key.dns01 = Dns01Options{.rfc2136_server = "127.0.0.1", .tsig_key_file = f.dir / "no-such.key"};
+  auto refused = Manager::open(missing_key);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.error().message(), Catch::Contains("no-such.key"));
+  ManagerOptions dns_only;
+  dns_only.state_dir = f.dir / "other";
+  dns_only.challenge = ChallengeType::Dns01;
+  CHECK_FALSE(Manager::open(dns_only));
 }
 
 namespace {

@@ -65,7 +65,8 @@ struct Fixture {
       ++transports_made;
       return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
     };
-    options_for_app.make_solver = [this](const store::LineageSettings&) -> Result<std::shared_ptr<Solver>> {
+    options_for_app.make_solver = [this](lifecycle::Services&, const store::LineageRecord&,
+                                         ChallengeType) -> Result<std::shared_ptr<Solver>> {
       return std::shared_ptr<Solver>(solver);
     };
     app = App::open(std::move(options_for_app)).value();

@@ -90,19 +90,25 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
       CHECK(lineage->settings.ca_name.empty());
       CHECK(lineage->settings.leaf_lifetime == 0s);
       CHECK(store->private_ca_names().value().empty());
-      // Version 5's: the servable lineages are copied into servable_lineages by the step (when
-      // it ran after the rows above were written, that is from an older version).
+      // Version 5's: the servable lineages are copied into servable_lineages by the step (the
+      // fixture's own v5 store has no such row: only the step writes it).
       if (version < 5) {
         std::vector<ServableLineageRecord> servable;
-        REQUIRE(store->for_each_servable_lineage(
-            [&](const ServableLineageRecord& row) { servable.push_back(row); }));
+        REQUIRE(store->for_each_servable_lineage([&](const ServableLineageRecord& row) { servable.push_back(row); }));
         REQUIRE(servable.size() == 1);
         CHECK(servable[0].name == "old.example.com");
         CHECK(servable[0].identifiers == lineage->identifiers);
         CHECK(servable[0].serial == "ABC123");
         CHECK(servable[0].not_after == lineage->not_after);
       }
-      // Version 6's: no targets, no verdict, no notice yet; the last success comes from the
+      // Version 6's: old lineages prove their names by HTTP-01 and have no DNS method, no
+      // per-name choice and no DNS records to remove.
+      CHECK(lineage->settings.dns.method == DnsMethod::None);
+      CHECK(lineage->settings.dns.ttl == 60s);
+      CHECK(lineage->settings.tls_alpn_listen == ":443");
+      CHECK(lineage->settings.challenge_overrides.empty());
+      CHECK(store->lineages_with_dns_records().value().empty());
+      // Version 7's: no targets, no verdict, no notice yet; the last success comes from the
       // history ('issued' at 1700000000), there was no failure.
       CHECK(lineage->settings.confirm_targets.empty());
       CHECK(lineage->settings.haproxy_targets.empty());

@@ -49,7 +49,14 @@ std::string dump(Store& store, const std::vector<std::int64_t>& account_ids) {
         << " " << time_text(l.renew_at) << " " << time_text(l.next_attempt_at) << " " << l.attempts << " "
         << l.last_error << " " << l.deployed_serial << " " << l.hook_pending_serial << " "
         << core::to_unix(l.created_at) << " " << core::to_unix(l.updated_at) << " "
-        << time_text(l.ari_check_at) << " " << l.placeholder_serial << "\n";
+        << time_text(l.ari_check_at) << " " << l.placeholder_serial << " " << s.tls_alpn_listen << " "
+        << to_string(s.dns.method) << " " << s.dns.server << " " << s.dns.tsig_key_file << " " << s.dns.hook << " "
+        << s.dns.resolver << " " << s.dns.ttl.count() << " " << s.dns.propagation_timeout.count() << " "
+        << s.dns.hook_timeout.count() << " " << s.challenge_overrides << "\n";
+    const std::vector<DnsRecordRow> records = store.dns_records(l.name).value();  // not a temporary's
+    for (const DnsRecordRow& r : records)
+      out << "  dns record " << to_string(r.method) << " " << r.server << " " << r.tsig_key_file << " " << r.hook
+          << " " << r.zone << " " << r.name << " " << r.value << " " << core::to_unix(r.added_at) << "\n";
     if (auto order = store.find_order(l.name).value())
       out << "  order " << order->order_url << " " << order->status << " " << order->key_pem.view() << " "
           << core::to_unix(order->created_at) << "\n";
@@ -71,8 +78,9 @@ std::string dump(Store& store, const std::vector<std::int64_t>& account_ids) {
 }
 
 // A store with one of everything: an account, an ACME lineage with a certificate, a failure,
-// a deployment and an order; a private CA in two generations and a lineage it issued; an
-// imported certificate; a pending lineage; a removed one whose history stays; a lease.
+// a deployment, an order, DNS-01 settings and a DNS record left to remove; a private CA in two
+// generations and a lineage it issued; an imported certificate; a pending lineage; a removed
+// one whose history stays; a lease.
 std::vector<std::int64_t> populate(Store& store) {
   AccountRecord account;
   account.directory_url = "https://127.0.0.1:14000/dir";
@@ -87,7 +95,16 @@ std::vector<std::int64_t> populate(Store& store) {
   LineageRecord acme = pending_lineage("acme.example.com");
   acme.account_id = first;
   acme.settings.deploy_hook = "systemctl reload nginx";
+  acme.settings.dns = DnsSettings{.method = DnsMethod::Rfc2136, .server = "ns1.example.com", .tsig_key_file = "/k"};
+  acme.settings.challenge_overrides = "acme.example.com=dns-01";
   REQUIRE(store.upsert_lineage(acme));
+  REQUIRE(store.add_dns_records({DnsRecordRow{.lineage = acme.name,
+                                              .server = "ns1.example.com",
+                                              .tsig_key_file = "/k",
+                                              .zone = "example.com",
+                                              .name = "_acme-challenge.acme.example.com",
+                                              .value = "left-by-a-killed-run",
+                                              .added_at = t0()}}));
   IssuedCertificate cert = issued("0A01", t0() + 60 * 24h);
   cert.ari_check_at = t0() + 6h;
   REQUIRE(store.commit_issuance(acme.name, cert, HistoryKind::Issued));
@@ -156,7 +173,8 @@ TEST_CASE("store copy: every row of every table arrives, checked, and the source
                                                     {"events", 7},
                                                     {"leases", 1},
                                                     {"private_cas", 2},
-                                                    {"servable_lineages", 3}});
+                                                    {"servable_lineages", 3},
+                                                    {"dns_records", 1}});
   CHECK(report->tables.front().name == "accounts");  // parents first
   CHECK(file_bytes(source) == bytes_before);
 

@@ -16,7 +16,8 @@ TEST_CASE("stored enums: every key type and challenge method round-trips through
   for (KeyType key_type :
        {KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096}) {
     for (ChallengeMethod method :
-         {ChallengeMethod::Standalone, ChallengeMethod::Webroot, ChallengeMethod::Memory}) {
+         {ChallengeMethod::Standalone, ChallengeMethod::Webroot, ChallengeMethod::Memory, ChallengeMethod::TlsAlpn,
+          ChallengeMethod::TlsAlpnMemory, ChallengeMethod::None}) {
       const std::string name =
           std::string(to_string(key_type)) + "." + std::string(to_string(method)) + ".test";
       LineageRecord lineage = pending_lineage(name);
@@ -40,6 +41,11 @@ TEST_CASE("stored enums: the text forms are the ones earlier releases wrote", "[
   for (AccountStatus status : {AccountStatus::Valid, AccountStatus::Deactivated, AccountStatus::Revoked})
     CHECK(parse_account_status(to_string(status)) == status);
   CHECK_FALSE(parse_challenge_method("Webroot").has_value());
+  CHECK(to_string(ChallengeMethod::TlsAlpn) == "tls-alpn");
+  CHECK(to_string(ChallengeMethod::None) == "none");
+  for (DnsMethod method : {DnsMethod::None, DnsMethod::Rfc2136, DnsMethod::Hook})
+    CHECK(parse_dns_method(to_string(method)) == method);
+  CHECK_FALSE(parse_dns_method("RFC2136").has_value());
   CHECK_FALSE(parse_account_status("").has_value());
 }
 
