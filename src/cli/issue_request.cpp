@@ -55,9 +55,13 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
       cmd.add_flag("--placeholder", flags.placeholder,
                    "Deploy a 7-day certificate from private CA certkeep-ca at once, until the CA's arrives");
   ca->excludes(placeholder);
+  add_eab_flags(cmd, flags.eab);
+  for (const char* eab : {"--eab-kid", "--eab-hmac-key", "--eab-hmac-key-file", "--eab-alg"})
+    ca->excludes(cmd.get_option(eab));
 }
 
-Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
+Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags, const EnvReader& env,
+                                                    const std::function<void(std::string_view)>& warn) {
   lifecycle::IssueRequest request;
   store::LineageSettings settings = flags.settings;
   request.names = CERTKEEP_TRY(lifecycle::normalize_names(flags.names));
@@ -95,7 +99,10 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags) {
     if (settings.http_listen.empty()) settings.http_listen = ":80";
   }
   request.settings = settings;
-  request.account = {.email = settings.email, .agree_terms_of_service = flags.agree_tos};
+  const lifecycle::EabInput eab = CERTKEEP_TRY(read_eab_flags(flags.eab, env, warn));
+  request.account = {.email = settings.email,
+                     .agree_terms_of_service = flags.agree_tos,
+                     .external_account = CERTKEEP_TRY(lifecycle::parse_eab_input(eab))};
   request.placeholder = flags.placeholder;
   return request;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "certkeep/result.hpp"
+#include "cli/eab_flags.hpp"
 #include "lifecycle/issue.hpp"
 
 namespace CLI {
@@ -25,6 +26,7 @@ struct IssueFlags {
   int validity_days = 90;  // --validity, with --ca
   bool agree_tos = false;
   bool placeholder = false;  // --placeholder
+  EabFlags eab;              // --eab-kid, --eab-hmac-key[-file], --eab-alg
   store::LineageSettings settings;
 };
 
@@ -35,6 +37,9 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags);
 // --webroot, --ca or --validity. A webroot becomes an absolute path; without one the standalone
 // responder listens on :80 unless --http-listen says otherwise. With --ca the lineage is the
 // private CA's (no ACME server, account or challenge).
-Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags);
+// The EAB MAC key may come from `env` (CERTKEEP_EAB_HMAC_KEY); `warn` gets a line about a
+// readable key file.
+Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags, const EnvReader& env = {},
+                                                    const std::function<void(std::string_view)>& warn = {});
 
 }  // namespace certkeep::cli

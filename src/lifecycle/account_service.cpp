@@ -28,6 +28,14 @@ bool is_unknown_account(const Error& error) {
   return error.problem() && error.problem()->is("accountDoesNotExist");
 }
 
+Error explain_account_error(Error error, const std::string& account_url) {
+  if (!acme::is_deactivated_account(error)) return error;
+  return std::move(error).with_context(
+      "account " + account_url +
+      " is deactivated at the CA and can no longer be used; register another "
+      "(`certkeep account register`) and use it for this lineage");
+}
+
 Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& client,
                                             const AccountOptions& options,
                                             const std::function<void(std::string_view)>& progress) {
@@ -42,9 +50,13 @@ Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& c
     return fail(Errc::InvalidArgument, "the CA requires agreeing to its terms of service (" +
                                            client.directory().terms_of_service + "): pass --agree-tos");
   }
-  if (client.directory().external_account_required)
-    return fail(Errc::InvalidArgument,
-                "the CA requires external account binding, which certkeep does not support yet");
+  // RFC 8555 §7.3.4: refused here, before any request, rather than by the CA.
+  if (client.directory().external_account_required && !options.external_account)
+    return fail(
+        Errc::InvalidArgument,
+        "the CA (" + client.directory_url() +
+            ") requires External Account Binding: pass --eab-kid KID with --eab-hmac-key KEY, "
+            "--eab-hmac-key-file FILE or CERTKEEP_EAB_HMAC_KEY (the key id and MAC key the CA gave you)");
 
   store::AccountRecord account;
   if (existing) {
@@ -59,9 +71,11 @@ Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& c
   }
   client.set_account(CERTKEEP_TRY(signer_from_pem(account.key_pem)), "");
   const acme::NewAccountRequest request{.contact = contacts(options.email),
-                                        .terms_of_service_agreed = options.agree_terms_of_service};
-  acme::Account created = CERTKEEP_TRY(acme::new_account(client, request));
-  account.account_url = created.url;
+                                        .terms_of_service_agreed = options.agree_terms_of_service,
+                                        .external_account = options.external_account};
+  auto created = acme::new_account(client, request);
+  if (!created) return fail(explain_account_error(std::move(created).error(), "new account"));
+  account.account_url = created->url;
   account.status = store::AccountStatus::Valid;  // new_account refuses any other
   account = CERTKEEP_TRY(store.save_account(std::move(account)));
   if (progress) progress("account " + account.account_url + " registered");

@@ -90,7 +90,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     const bool order_is_dead = issued.error().code() == Errc::Protocol ||
                                (issued.error().code() == Errc::CaProblem && !issued.error().is_transient());
     if (order_is_dead) (void)services.store.delete_order(lineage.name);
-    return fail(std::move(issued).error());
+    return fail(explain_account_error(std::move(issued).error(), account.account_url));
   }
   core::failpoint("certificate_downloaded");
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/ip_address.hpp"
 #include "core/strings.hpp"
 
 namespace certkeep::lifecycle {
@@ -15,6 +16,13 @@ Result<std::vector<std::string>> normalize_names(const std::vector<std::string>&
   if (names.empty()) return fail(Errc::InvalidArgument, "no names to issue a certificate for");
   std::vector<std::string> normalized;
   for (const std::string& name : names) {
+    // RFC 8738: a literal IPv4/IPv6 address is an "ip" identifier, kept in its canonical text so
+    // the order, the CSR, the certificate and the store spell it the same way.
+    if (auto address = core::parse_ip_address(name)) {
+      if (std::find(normalized.begin(), normalized.end(), address->text) == normalized.end())
+        normalized.push_back(std::move(address->text));
+      continue;
+    }
     std::string lower = core::to_lower(name);
     if (lower.starts_with("*."))
       return fail(Errc::InvalidArgument,
@@ -22,7 +30,7 @@ Result<std::vector<std::string>> normalize_names(const std::vector<std::string>&
                       core::sanitize_for_terminal(name, 80));
     if (!core::is_valid_dns_name(lower))
       return fail(Errc::InvalidArgument,
-                  "invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+                  "invalid DNS name or IP address \"" + core::sanitize_for_terminal(name, 80) + "\"");
     if (std::find(normalized.begin(), normalized.end(), lower) == normalized.end())
       normalized.push_back(std::move(lower));
   }
@@ -33,7 +41,11 @@ Result<std::vector<std::string>> normalize_names(const std::vector<std::string>&
 
 Result<std::string> choose_lineage_name(std::string_view requested, const std::vector<std::string>& names) {
   std::string lineage(requested);
-  if (lineage.empty() && !names.empty()) lineage = names.front();
+  if (lineage.empty() && !names.empty()) {
+    lineage = names.front();
+    // An IPv6 address names its lineage with '_' for ':' ("2001:db8::1" → "2001_db8__1").
+    if (core::is_ip_address(lineage)) std::replace(lineage.begin(), lineage.end(), ':', '_');
+  }
   if (!core::is_valid_lineage_name(lineage))
     return fail(Errc::InvalidArgument, "invalid lineage name \"" + core::sanitize_for_terminal(lineage, 80) +
                                            "\" (use a-z, 0-9, '.', '_', '-')");

@@ -12,11 +12,13 @@
 
 namespace certkeep::lifecycle {
 
-// The names as the CA and the store spell them: lowercase, in the order given, without
-// duplicates; 1 to 100 names, each a valid DNS name. Wildcards are refused (they need DNS-01).
+// The names as the CA and the store spell them: DNS names lowercase, IP addresses (RFC 8738)
+// in canonical text ("2001:db8::1"), in the order given, without duplicates; 1 to 100 names,
+// each a valid DNS name or a literal IP address. Wildcards are refused (they need DNS-01).
 Result<std::vector<std::string>> normalize_names(const std::vector<std::string>& names);
 
-// `requested`, or the first name when empty; refused unless it is a safe directory name.
+// `requested`, or the first name when empty (an IPv6 address with '_' for ':'); refused unless
+// it is a safe directory name.
 Result<std::string> choose_lineage_name(std::string_view requested, const std::vector<std::string>& names);
 
 // The absolute path of an existing regular file given as `option` (e.g. "--ca-bundle").
