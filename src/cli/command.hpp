@@ -41,6 +41,7 @@ std::unique_ptr<Command> make_edit_command();
 std::unique_ptr<Command> make_daemon_command();
 std::unique_ptr<Command> make_ca_command();
 std::unique_ptr<Command> make_import_command();
+std::unique_ptr<Command> make_profiles_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.
 // `verify_store`: check the store's integrity first (the daemon, once at start).

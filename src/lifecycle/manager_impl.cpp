@@ -8,6 +8,7 @@
 #include "core/strings.hpp"
 #include "crypto/private_ca.hpp"
 #include "deploy/tls_swap.hpp"
+#include "lifecycle/eab_input.hpp"
 #include "lifecycle/import.hpp"
 #include "lifecycle/on_demand.hpp"
 #include "lifecycle/private_ca.hpp"
@@ -30,6 +31,14 @@ bool same_settings(const store::LineageSettings& a, const store::LineageSettings
          a.ca_name == b.ca_name && a.server_ca_checksum == b.server_ca_checksum;
 }
 
+// The options' External Account Binding, checked.
+Result<std::optional<acme::ExternalAccountBinding>> external_account_of(const ManagerOptions& options) {
+  lifecycle::EabInput input{
+      .key_id = options.eab_key_id, .mac_key_source = "eab_mac_key", .algorithm = options.eab_algorithm};
+  if (!options.eab_mac_key.empty()) input.mac_key = core::Secret(options.eab_mac_key);
+  return lifecycle::parse_eab_input(input);
+}
+
 }  // namespace
 
 Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
@@ -39,7 +48,10 @@ Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
       clock_(clock),
       min_sleep_(min_sleep),
       responder_(std::move(responder)),
-      app_(std::move(app)) {}
+      app_(std::move(app)) {
+  // open_manager checked the binding; a failure here cannot happen and leaves none.
+  if (auto binding = external_account_of(options_)) external_account_ = std::move(*binding);
+}
 
 Manager::Impl::~Impl() { stop(); }
 
@@ -82,12 +94,13 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
         CERTKEEP_TRY(app_->update_settings(lineage, settings));
       add_managed(lineage);
     } else {
-      const lifecycle::IssueRequest request{
-          .lineage = lineage,
-          .names = names,
-          .settings = settings,
-          .account = {.email = options_.email, .agree_terms_of_service = options_.agree_tos},
-          .placeholder = options_.placeholder};
+      const lifecycle::IssueRequest request{.lineage = lineage,
+                                            .names = names,
+                                            .settings = settings,
+                                            .account = {.email = options_.email,
+                                                        .agree_terms_of_service = options_.agree_tos,
+                                                        .external_account = external_account_},
+                                            .placeholder = options_.placeholder};
       if (auto issued = app_->issue(request); issued) {
         add_managed(lineage);
       } else {
@@ -331,6 +344,7 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
     options.server_ca_checksum =
         CERTKEEP_TRY(lifecycle::check_server_ca_checksum(options.server_ca_checksum));
   if (!options.private_ca.empty()) CERTKEEP_TRY(lifecycle::check_ca_name(options.private_ca));
+  CERTKEEP_TRY(external_account_of(options));  // a bad binding is refused now, not at the first issuance
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
 
   auto responder = std::make_shared<lifecycle::Http01Responder>();

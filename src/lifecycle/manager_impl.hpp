@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "acme/external_account.hpp"
 #include "certkeep/manager.hpp"
 #include "core/clock.hpp"
 #include "deploy/certificate_table.hpp"
@@ -86,6 +87,8 @@ class Manager::Impl {
   Event failed_event(const std::string& lineage, Error error) const;
 
   const ManagerOptions options_;
+  // options_'s EAB, checked at open.
+  std::optional<acme::ExternalAccountBinding> external_account_;
   core::Clock& clock_;
   const std::chrono::milliseconds min_sleep_;
   const std::shared_ptr<lifecycle::Http01Responder> responder_;
