@@ -26,9 +26,9 @@ MATCH selects requests (Pebble 2.4's paths):
     path~REGEX  any request whose path matches REGEX
 ACTION is what happens to a matching request:
     slow:SECONDS          forward, then wait SECONDS before answering
-    status:CODE           answer CODE with a problem document (429 rateLimited, else
-                          serverInternal) and Retry-After (retry_after=N, default 1); Pebble
-                          never sees the request
+    status:CODE           answer CODE with a problem document (429 rateLimited, 403
+                          unauthorized, 400 rejectedIdentifier, else serverInternal) and
+                          Retry-After (retry_after=N, default 1); Pebble never sees the request
     close_mid_body        forward, send the headers (full Content-Length) and half the body,
                           then close the connection
     truncate_json         forward, answer the first half of the body (Content-Length matching)
@@ -208,7 +208,7 @@ def problem_document(status, kind, detail):
 
 
 def problem(status, retry_after):
-    kind = "rateLimited" if status == 429 else "serverInternal"
+    kind = {429: "rateLimited", 403: "unauthorized", 400: "rejectedIdentifier"}.get(status, "serverInternal")
     body = json.dumps({
         "type": "urn:ietf:params:acme:error:" + kind,
         "detail": "fake_ca_proxy: injected HTTP %d" % status,

@@ -48,5 +48,10 @@ bool is_https_url(std::string_view url) noexcept;
 inline constexpr std::string_view kLetsEncryptProduction = "https://acme-v02.api.letsencrypt.org/directory";
 inline constexpr std::string_view kLetsEncryptStaging =
     "https://acme-staging-v02.api.letsencrypt.org/directory";
+// CAs that require External Account Binding.
+inline constexpr std::string_view kZeroSsl = "https://acme.zerossl.com/v2/DV90";
+inline constexpr std::string_view kGoogleTrustServices = "https://dv.acme-v02.api.pki.goog/directory";
+inline constexpr std::string_view kGoogleTrustServicesStaging =
+    "https://dv.acme-v02.test-api.pki.goog/directory";
 
 }  // namespace certkeep::acme

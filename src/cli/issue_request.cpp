@@ -21,7 +21,8 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags) {
                  "Lineage name for the files and the store (default: the first name)");
   cmd.add_option("--email", settings.email, "Contact e-mail for a new ACME account");
   cmd.add_flag("--agree-tos", flags.agree_tos, "Agree to the CA's terms of service");
-  cmd.add_option("--server", flags.server, "letsencrypt (default), staging, or an ACME directory URL");
+  cmd.add_option("--server", flags.server,
+                 "letsencrypt (default), staging, zerossl, google, google-staging, or an ACME directory URL");
   cmd.add_option("--ca-bundle", settings.ca_bundle,
                  "Extra PEM root to trust for the CA's HTTPS (added to the system roots)");
   cmd.add_option("--key-type", flags.key_type, "ec256 (default), ec384, rsa2048, rsa3072, rsa4096");

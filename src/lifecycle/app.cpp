@@ -45,8 +45,13 @@ Result<std::string> resolve_directory_url(const std::string& server) {
   if (server.empty() || server == "letsencrypt" || server == "production")
     return std::string(acme::kLetsEncryptProduction);
   if (server == "staging" || server == "letsencrypt-staging") return std::string(acme::kLetsEncryptStaging);
+  if (server == "zerossl") return std::string(acme::kZeroSsl);
+  if (server == "google") return std::string(acme::kGoogleTrustServices);
+  if (server == "google-staging") return std::string(acme::kGoogleTrustServicesStaging);
   if (!acme::is_https_url(server))
-    return fail(Errc::InvalidArgument, "--server must be letsencrypt, staging or an https:// directory URL");
+    return fail(Errc::InvalidArgument,
+                "--server must be letsencrypt, staging, zerossl, google, google-staging or an https:// "
+                "directory URL");
   return server;
 }
 
