@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bulk_bench.sh [--quick] [-n N] [-k K1,K2,...]
+# bulk_bench.sh [--quick] [-n N] [-k K1,K2,...] [--store URL|postgres]
 #
 # Many certificates at once, against a local Pebble (started by pebble-test/with-pebble.sh
 # unless one is already there):
@@ -17,27 +17,40 @@
 # Pebble runs with VA_NOSLEEP=1, no rejected nonces and PEBBLE_AUTHZREUSE=0 (default here):
 # every renewal validates a fresh challenge, the most work per certificate for both sides.
 #
+# --store URL: the store is that database (a postgresql:// URL; it must be empty) instead of
+# the SQLite file in a temporary state directory; --store postgres: a throwaway PostgreSQL
+# started for the run (pebble-test/with-postgres.sh, the server's default settings).
+#
 # Env: BUILD_DIR (default build), CERTKEEP_BIN (default BUILD_DIR/certkeep).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-  echo "usage: $0 [--quick] [-n N] [-k K1,K2,...]" >&2
+  echo "usage: $0 [--quick] [-n N] [-k K1,K2,...] [--store URL|postgres]" >&2
   exit 2
 }
 
 count=${BULK_N:-200}
 k_list=${BULK_K:-1,4,16}
+store=""
 args=("$@")
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) count=20; k_list=1,4; shift ;;
     -n) [ $# -ge 2 ] || usage; count=$2; shift 2 ;;
     -k) [ $# -ge 2 ] || usage; k_list=$2; shift 2 ;;
+    --store) [ $# -ge 2 ] || usage; store=$2; shift 2 ;;
     *) usage ;;
   esac
 done
+if [ "$store" = postgres ]; then
+  # A PostgreSQL of the run's own, started once (the re-executed script finds its URL).
+  if [ -z "${CERTKEEP_TEST_POSTGRES_URL:-}" ]; then
+    exec bash "$REPO_ROOT/pebble-test/with-postgres.sh" bash "${BASH_SOURCE[0]}" "${args[@]}"
+  fi
+  store=$CERTKEEP_TEST_POSTGRES_URL
+fi
 [[ $count =~ ^[1-9][0-9]*$ ]] || usage
 [[ $k_list =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || usage
 IFS=, read -r -a ks <<<"$k_list"
@@ -54,6 +67,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-bulk-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 state=$work/state
 bench_issue_flags
+# Every certkeep command of the run: its state directory, and the store when one was given.
+store_flags=(--state-dir "$state")
+[ -z "$store" ] || store_flags+=(--store "$store")
 
 # Rows of the table: parallel arrays indexed by row number.
 labels=() ks_col=() certs=() failed=() walls=() client_cpus=() pebble_cpus=() dns_cpus=() rsss=() reqs=() conns=()
@@ -72,7 +88,7 @@ start=$EPOCHREALTIME
 issue_cpu=0 issue_rss=0 issue_requests=0 issue_connections=0 have_stats=1
 for ((i = 1; i <= count; i++)); do
   name=$(printf 'bulk-%04d.bench.example.com' "$i")
-  bench_run "$work/issue" "$CERTKEEP_BIN" --state-dir "$state" --stats issue -d "$name" "${BENCH_ISSUE_FLAGS[@]}"
+  bench_run "$work/issue" "$CERTKEEP_BIN" "${store_flags[@]}" --stats issue -d "$name" "${BENCH_ISSUE_FLAGS[@]}"
   if [ "$M_EXIT" != 0 ]; then
     cat "$work/issue.out" "$work/issue.err" >&2
     bench_die "certkeep issue -d $name exited $M_EXIT"
@@ -102,7 +118,7 @@ for k in "${ks[@]}"; do
   bench_log "renewing $count lineages with --concurrency $k"
   pebble_before=$(bench_proc_cpu "$PEBBLE_PID")
   dns_before=$(bench_proc_cpu "$dns_pid")
-  bench_run "$work/renew" "$CERTKEEP_BIN" --state-dir "$state" --stats renew --force --concurrency "$k" --json
+  bench_run "$work/renew" "$CERTKEEP_BIN" "${store_flags[@]}" --stats renew --force --concurrency "$k" --json
   pebble_after=$(bench_proc_cpu "$PEBBLE_PID")
   dns_after=$(bench_proc_cpu "$dns_pid")
   renewed=$(grep -o '"renewed":[0-9]*' "$work/renew.out" | tail -n 1 | cut -d: -f2 || true)
@@ -119,7 +135,7 @@ for k in "${ks[@]}"; do
 done
 
 # --- the table -----------------------------------------------------------------------------------
-echo "bulk_bench: $count lineages against Pebble (VA_NOSLEEP=${PEBBLE_VA_NOSLEEP:-?}, nonce reject ${PEBBLE_WFE_NONCEREJECT:-?}%, authz reuse ${PEBBLE_AUTHZREUSE:-?}%; build $(bench_build_type); $(nproc) CPUs shared by client and CA)"
+echo "bulk_bench: $count lineages against Pebble, store $([ -n "$store" ] && echo PostgreSQL || echo SQLite) (VA_NOSLEEP=${PEBBLE_VA_NOSLEEP:-?}, nonce reject ${PEBBLE_WFE_NONCEREJECT:-?}%, authz reuse ${PEBBLE_AUTHZREUSE:-?}%; build $(bench_build_type); $(nproc) CPUs shared by client and CA)"
 printf '%-22s %3s %6s %6s %8s %8s %10s %11s %10s %8s %8s %8s %8s %6s\n' phase K certs failed wall_s certs/s \
   client_cpu_s cpu_ms/cert pebble_cpu client/CA dns_cpu_s rss_MiB requests conns
 json_rows=""
@@ -160,7 +176,7 @@ if [ -n "${k16_rate:-}" ]; then
   targets_json=$(printf '{"certs_per_s":30,"client_to_pebble_cpu":0.25,"rate_met":%s,"cpu_share_met":%s}' \
     "$([ "$rate_met" = MET ] && echo true || echo false)" "$([ "$share_met" = MET ] && echo true || echo false)")
 fi
-printf '{"bench":"bulk","lineages":%s,"concurrency":[%s],"build_type":"%s","pebble":{"va_nosleep":"%s","nonce_reject":"%s","authz_reuse":"%s"},"rows":[%s],"targets_k16":%s,"peers":{"lego_4_9_100_processes":{"wall_s":9.4,"certs_per_s":10.7},"certbot_2_1_10_sequential":{"wall_s":30}}}\n' \
-  "$count" "$k_list" "$(bench_build_type)" "${PEBBLE_VA_NOSLEEP:-}" "${PEBBLE_WFE_NONCEREJECT:-}" \
+printf '{"bench":"bulk","store":"%s","lineages":%s,"concurrency":[%s],"build_type":"%s","pebble":{"va_nosleep":"%s","nonce_reject":"%s","authz_reuse":"%s"},"rows":[%s],"targets_k16":%s,"peers":{"lego_4_9_100_processes":{"wall_s":9.4,"certs_per_s":10.7},"certbot_2_1_10_sequential":{"wall_s":30}}}\n' \
+  "$([ -n "$store" ] && echo postgresql || echo sqlite)" "$count" "$k_list" "$(bench_build_type)" "${PEBBLE_VA_NOSLEEP:-}" "${PEBBLE_WFE_NONCEREJECT:-}" \
   "${PEBBLE_AUTHZREUSE:-}" "$json_rows" "$targets_json"
 exit "$status"

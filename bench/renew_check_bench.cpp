@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// renew_check_bench CERTKEEP_BIN [--lineages N] [--repeat R] [--state-dir DIR]
+// renew_check_bench CERTKEEP_BIN [--lineages N] [--repeat R] [--state-dir DIR] [--store URL]
 //
 // The systemd timer's everyday case: `certkeep renew` over a large store where nothing is due.
 // Builds a state directory with N lineages (default 100,000) whose renew_at is weeks away,
@@ -10,7 +10,9 @@
 // lineage) so the database has the size 100,000 real lineages would give it (~400 MB).
 //
 // With --state-dir DIR the store is built there only when DIR has none yet, and kept; else a
-// temporary directory is used and removed.
+// temporary directory is used and removed. With --store URL (a postgresql:// database, e.g.
+// pebble-test/with-postgres.sh's) the lineages go there instead, built when it has none, and
+// `certkeep --store URL renew` is what runs.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +52,7 @@ struct Options {
   long lineages = 100000;
   int repeat = 5;
   std::string state_dir;  // empty: a temporary one
+  std::string store;      // empty: <state>/certkeep.db
 };
 
 // Deterministic filler so every row differs (xorshift64).
@@ -113,12 +116,19 @@ LineageRecord make_lineage(long index, std::int64_t account_id, certkeep::core::
   return lineage;
 }
 
+// Exit code of build_state when the store already held lineages and was kept as it is.
+constexpr int kReused = 3;
+
 // Runs in a child process (see build_state_in_child).
-int build_state(const fs::path& db_path, long count) {
-  auto store = Store::open(db_path);
+int build_state(const std::string& location, long count, bool reuse) {
+  auto store = Store::open(location);
   if (!store) {
     std::fprintf(stderr, "open store: %s\n", store.error().to_string().c_str());
     return 1;
+  }
+  if (reuse) {
+    auto next = (*store)->next_due_time();
+    if (next && next->has_value()) return kReused;
   }
   const auto now = std::chrono::system_clock::now();
   AccountRecord account;
@@ -158,15 +168,16 @@ int build_state(const fs::path& db_path, long count) {
 
 // The store is built in a forked child so this process stays small: its peak RSS would
 // otherwise become the floor of every ru_maxrss measured after (see run_child).
-bool build_state_in_child(const fs::path& db_path, long count) {
+// 0 when built, kReused when `reuse` found lineages there already, 1 on failure.
+int build_state_in_child(const std::string& location, long count, bool reuse) {
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
     std::perror("fork");
-    return false;
+    return 1;
   }
   if (pid == 0) {
-    const int code = build_state(db_path, count);
+    const int code = build_state(location, count, reuse);
     std::fflush(nullptr);
     ::_exit(code);
   }
@@ -174,10 +185,10 @@ bool build_state_in_child(const fs::path& db_path, long count) {
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
       std::perror("waitpid");
-      return false;
+      return 1;
     }
   }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 std::uintmax_t store_bytes(const fs::path& state) {
@@ -221,6 +232,8 @@ bool parse_options(int argc, char** argv, Options& options) {
       options.repeat = std::atoi(argv[++i]);
     else if (arg == "--state-dir")
       options.state_dir = argv[++i];
+    else if (arg == "--store")
+      options.store = argv[++i];
     else
       return false;
   }
@@ -232,7 +245,8 @@ bool parse_options(int argc, char** argv, Options& options) {
 int main(int argc, char** argv) {
   Options options;
   if (!parse_options(argc, argv, options)) {
-    std::fprintf(stderr, "usage: %s CERTKEEP_BIN [--lineages N] [--repeat R] [--state-dir DIR]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s CERTKEEP_BIN [--lineages N] [--repeat R] [--state-dir DIR] [--store URL]\n",
+                 argv[0]);
     return 2;
   }
 
@@ -255,24 +269,29 @@ int main(int argc, char** argv) {
   ::chmod(state.c_str(), 0700);
 
   double build_s = 0;
-  const bool build = !fs::exists(state / kDatabaseName);
+  const std::string location = options.store.empty() ? (state / kDatabaseName).string() : options.store;
+  bool build = options.store.empty() ? !fs::exists(state / kDatabaseName) : true;
   if (build) {
     const auto start = std::chrono::steady_clock::now();
-    if (!build_state_in_child(state / kDatabaseName, options.lineages)) {
+    const int built = build_state_in_child(location, options.lineages, !options.store.empty());
+    if (built != 0 && built != kReused) {
       std::fprintf(stderr, "renew_check_bench: building the store failed\n");
       cleanup();
       return 1;
     }
+    build = built == 0;
     build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  const double db_mib = static_cast<double>(store_bytes(state)) / (1024.0 * 1024.0);
+  const double db_mib = options.store.empty() ? static_cast<double>(store_bytes(state)) / (1024.0 * 1024.0) : 0;
 
   std::vector<ChildRun> runs;
   for (int r = 0; r < options.repeat; ++r) {
     const fs::path out = work / "renew.out";
     const fs::path err = work / "renew.err";
-    ChildRun run = certkeep::bench::run_child(
-        {options.certkeep_bin, "--state-dir", state.string(), "renew", "--json"}, out, err);
+    std::vector<std::string> argv = {options.certkeep_bin, "--state-dir", state.string()};
+    if (!options.store.empty()) argv.insert(argv.end(), {"--store", options.store});
+    argv.insert(argv.end(), {"renew", "--json"});
+    ChildRun run = certkeep::bench::run_child(argv, out, err);
     const std::string stdout_text = read_file(out);
     if (!run.error.empty() || run.exit_code != 0) {
       std::fprintf(stderr, "renew_check_bench: run %d failed (exit %d) %s\n%s%s", r + 1, run.exit_code,
@@ -304,12 +323,16 @@ int main(int argc, char** argv) {
   const double rss_mib = mib(static_cast<long>(median(rsss)));
   const bool met = wall < kTargetWallS && rss_mib < kTargetRssMib;
 
-  std::printf("renew_check_bench: `certkeep renew` over %ld lineages, none due (store %.1f MiB",
-              options.lineages, db_mib);
+  if (options.store.empty())
+    std::printf("renew_check_bench: `certkeep renew` over %ld lineages, none due (store %.1f MiB",
+                options.lineages, db_mib);
+  else
+    std::printf("renew_check_bench: `certkeep renew` over %ld lineages, none due (store %s", options.lineages,
+                certkeep::store::describe_location(options.store).c_str());
   if (build)
     std::printf(", built in %.1f s", build_s);
   else
-    std::printf(", reused from %s", state.c_str());
+    std::printf(", reused from %s", options.store.empty() ? state.c_str() : "the database");
   std::printf(")\n");
   std::printf("%-26s %8s %8s %8s %8s %9s\n", "run", "wall_s", "user_s", "sys_s", "cpu_s", "rss_MiB");
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -326,6 +349,7 @@ int main(int argc, char** argv) {
   JsonLine json;
   json.begin()
       .text("bench", "renew_check")
+      .text("engine", options.store.empty() ? "sqlite" : "postgresql")
       .integer("lineages", options.lineages)
       .integer("repeat", options.repeat);
   json.number("store_mib", db_mib, 1).begin_array("runs");

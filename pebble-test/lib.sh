@@ -448,8 +448,10 @@ pt_pebble_restart() {
 # It covers a harness killed by SIGKILL (a ctest timeout), which has no chance to clean up;
 # after a normal exit it finds RUN_DIR gone and just ends. Detached (double fork, standard
 # streams closed) so neither ctest's process-tree kill nor its output pipes wait on it.
+# STOP_FUNCTION (default pt_pebble_stop) stops RUN_DIR's servers; KEEP_VARIABLE (default
+# PEBBLE_KEEP_RUN_DIR) names the variable that keeps the directory when set to 1.
 pt_start_watchdog() {
-  local owner=$1 run_dir=$2
+  local owner=$1 run_dir=$2 stop=${3:-pt_pebble_stop} keep=${4:-PEBBLE_KEEP_RUN_DIR}
   (
     exec </dev/null >/dev/null 2>&1
     set +e
@@ -457,8 +459,8 @@ pt_start_watchdog() {
       trap '' INT HUP
       while pt_pid_alive "$owner"; do sleep 1; done
       if [ -d "$run_dir" ]; then
-        pt_pebble_stop_all "$run_dir"
-        [ "${PEBBLE_KEEP_RUN_DIR:-0}" = 1 ] || rm -rf "$run_dir"
+        "$stop" "$run_dir"
+        [ "${!keep:-0}" = 1 ] || rm -rf "$run_dir"
       fi
     ) &
   )

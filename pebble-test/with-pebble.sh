@@ -44,7 +44,7 @@ trap cleanup EXIT
 trap 'on_signal INT 2' INT
 trap 'on_signal TERM 15' TERM
 
-pt_start_watchdog $$ "$run_dir"
+pt_start_watchdog $$ "$run_dir" pt_pebble_stop_all
 PT_TIE_TO_PARENT=1 pt_pebble_start "$run_dir"
 case ${PEBBLE_SECOND:-0} in
   0) ;;

@@ -12,13 +12,15 @@ packages=(
   # libraries (the README names each)
   ca-certificates openssl libssl-dev libcurl4-openssl-dev rapidjson-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libcli11-dev libspdlog-dev libfmt-dev
-  libexpected-dev libcpp-httplib-dev
+  libexpected-dev libcpp-httplib-dev libpq-dev
   # tests: Pebble, systemd-analyze, the sqlite3 CLI, process and port tools, curl, libfaketime
   # python3 (the CLI tests' webroot server), strace (the order of fsyncs and renames), jq (the
   # shell tests read `certkeep show --json`), shellcheck (the lint of every shell file), nginx
-  # (a real terminator reloaded by a deploy hook) and certbot (the migration test's source)
+  # (a real terminator reloaded by a deploy hook), certbot (the migration test's source) and
+  # PostgreSQL 15 (the store's second engine: pebble-test/postgres.sh runs a throwaway cluster;
+  # the client package brings psql)
   systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3 strace jq shellcheck nginx-light
-  certbot
+  certbot postgresql-15 postgresql-client-15
 )
 case "${1:-}" in
   --with-analysis) packages+=(cppcheck clang libfuzzer-14-dev) ;;

@@ -34,6 +34,13 @@ struct ManagerOptions {
   // Default (empty): /var/lib/certkeep for root, else $XDG_STATE_HOME/certkeep. The CLI
   // (`certkeep list --state-dir …`) can inspect the same directory.
   std::filesystem::path state_dir;
+  // The store, when not the SQLite file <state_dir>/certkeep.db: another SQLite file's path, or
+  // a PostgreSQL connection URI shared by a fleet of terminators, e.g.
+  // "postgresql://certkeep@db.example/certkeep" or "postgresql:///certkeep?host=/run/postgresql"
+  // (libpq's syntax; keep a password in ~/.pgpass or PGPASSFILE rather than here). The database
+  // must exist; its schema is created or upgraded at open. live/ files stay in state_dir.
+  // Errors name the server, never the password. Default: empty, the SQLite file.
+  std::string store;
   // ACME directory: an https URL, "staging", or empty / "letsencrypt" for Let's Encrypt
   // production.
   std::string directory_url;

@@ -9,6 +9,7 @@ Result<std::unique_ptr<lifecycle::App>> open_app(const GlobalOptions& global, co
   lifecycle::AppOptions options;
   options.verify_store = verify_store;
   options.state_dir = global.state_dir;
+  options.store = global.store;
   options.progress = [&out](std::string_view line) { out.progress(line); };
   auto app = lifecycle::App::open(std::move(options));
   if (!app) return fail(std::move(app).error().with_context("open state"));

@@ -18,6 +18,7 @@ namespace certkeep::cli {
 
 struct GlobalOptions {
   std::string state_dir;
+  std::string store;  // --store: an SQLite path or a postgresql:// URL; "": <state_dir>/certkeep.db
   bool verbose = false;
   bool quiet = false;
 };
@@ -42,6 +43,7 @@ std::unique_ptr<Command> make_daemon_command();
 std::unique_ptr<Command> make_ca_command();
 std::unique_ptr<Command> make_import_command();
 std::unique_ptr<Command> make_profiles_command();
+std::unique_ptr<Command> make_store_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.
 // `verify_store`: check the store's integrity first (the daemon, once at start).

@@ -19,6 +19,11 @@ int run_command_line(int argc, const char* const* argv) {
   GlobalOptions global;
   app.add_option("--state-dir", global.state_dir,
                  "State directory (default /var/lib/certkeep as root, else $XDG_STATE_HOME/certkeep)");
+  // Also from the environment, so a password in the URL need not be on the command line.
+  app.add_option("--store", global.store,
+                 "The store: an SQLite file or a postgresql://… URL (default: certkeep.db in the state "
+                 "directory; live/ and archive/ stay in the state directory either way)")
+      ->envname("CERTKEEP_STORE");
   app.add_flag("-v,--verbose", global.verbose, "Progress lines and debug logs on stderr");
   app.add_flag("-q,--quiet", global.quiet, "Only errors");
   bool stats = false;
@@ -36,6 +41,7 @@ int run_command_line(int argc, const char* const* argv) {
   commands.push_back(make_ca_command());
   commands.push_back(make_import_command());
   commands.push_back(make_profiles_command());
+  commands.push_back(make_store_command());
   std::vector<CLI::App*> subcommands;
   for (auto& command : commands) subcommands.push_back(command->add_to(app));
 

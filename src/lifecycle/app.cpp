@@ -16,6 +16,7 @@
 #include "core/result_macros.hpp"
 #include "core/start_thread.hpp"
 #include "crypto/certificate.hpp"
+#include "deploy/atomic_file.hpp"
 #include "deploy/live_dir.hpp"
 #include "deploy/process_runner.hpp"
 
@@ -69,8 +70,14 @@ std::size_t RenewSummary::renewed() const {
 
 Result<std::unique_ptr<App>> App::open(AppOptions options) {
   if (options.state_dir.empty()) options.state_dir = default_state_dir();
-  std::unique_ptr<store::Store> store = CERTKEEP_TRY(store::Store::open(
-      options.state_dir / kDatabaseName, store::StoreOptions{.verify_integrity = options.verify_store}));
+  // The default store's file is made inside the state directory, which opening it creates.
+  const bool store_elsewhere = !options.store.empty();
+  if (!store_elsewhere) options.store = (options.state_dir / kDatabaseName).string();
+  std::unique_ptr<store::Store> store = CERTKEEP_TRY(
+      store::Store::open(options.store, store::StoreOptions{.verify_integrity = options.verify_store}));
+  // A store elsewhere (a PostgreSQL database): the state directory still holds live/, archive/
+  // and the port locks. Made after the store opened, so a bad URL leaves nothing behind.
+  if (store_elsewhere) CERTKEEP_TRY(deploy::ensure_private_directory(options.state_dir));
   auto processes = std::make_unique<deploy::PosixProcessRunner>();
   return std::unique_ptr<App>(new App(std::move(options), std::move(store), std::move(processes)));
 }
@@ -148,9 +155,8 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   // renewer, its own CA connection.
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> threads;
-  const std::filesystem::path db_path = options_.state_dir / kDatabaseName;
-  auto worker = [&, db_path] {
-    auto store = store::Store::open(db_path);
+  auto worker = [&] {
+    auto store = store::Store::open(options_.store);
     if (!store) {
       for (std::size_t i = next++; i < work.size(); i = next++)
         summary.results[i] = RenewResult{work[i].name, RenewOutcome::Failed, work[i].serial, store.error()};

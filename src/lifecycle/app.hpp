@@ -32,6 +32,10 @@ Result<std::string> resolve_directory_url(const std::string& server);
 
 struct AppOptions {
   std::filesystem::path state_dir;  // Default: default_state_dir()
+  // Where the store is: an SQLite file path or a postgresql:// URL (store::Store::open).
+  // Default (empty): <state_dir>/certkeep.db. live/, archive/ and the port locks stay in
+  // state_dir either way.
+  std::string store;
   ProgressSink progress;
   // Test seams; defaults are the real ones.
   TransportFactory make_transport;
@@ -64,11 +68,14 @@ struct LineageDetails {
 
 class App {
  public:
-  // Creates the state directory (0700) and opens the store. Errc::Io / Errc::Store.
+  // Creates the state directory (0700) and opens the store (options.store, else the SQLite file
+  // in the state directory). Errc::Io / Errc::Store; Errc::Busy when the store stays locked.
   static Result<std::unique_ptr<App>> open(AppOptions options);
   ~App();
 
   const std::filesystem::path& state_dir() const noexcept { return options_.state_dir; }
+  // The store's location (a path or a PostgreSQL URL), as store::Store::open takes it.
+  const std::string& store_location() const noexcept { return options_.store; }
   Services& services() noexcept { return *services_; }
 
   Result<LineageRecord> issue(const IssueRequest& request);

@@ -350,6 +350,7 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   auto responder = std::make_shared<lifecycle::Http01Responder>();
   lifecycle::AppOptions app_options;
   app_options.state_dir = options.state_dir;
+  app_options.store = options.store;
   app_options.progress = [](std::string_view line) { core::log::info(line); };
   app_options.make_transport = std::move(seams.make_transport);
   // Every lineage of this Manager is validated through the terminator's own port 80.

@@ -4,8 +4,7 @@
 
 #include <string_view>
 
-#include <SQLiteCpp/Statement.h>
-
+#include "sql/connection.hpp"
 #include "store/records.hpp"
 
 namespace certkeep::store {
@@ -15,9 +14,9 @@ inline constexpr std::string_view kAccountColumns =
     "id, directory_url, account_url, key_pem, contact, status, created_at";
 
 // Errc::Store for a status this release does not know.
-Result<AccountRecord> read_account(const SQLite::Statement& row);
+Result<AccountRecord> read_account(const sql::Statement& row);
 
 // Binds directory_url, account_url, key_pem, contact, status, created_at to ?1..?6.
-void bind_account(SQLite::Statement& statement, const AccountRecord& account);
+void bind_account(sql::Statement& statement, const AccountRecord& account);
 
 }  // namespace certkeep::store

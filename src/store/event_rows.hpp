@@ -7,18 +7,17 @@
 #include <string>
 #include <vector>
 
-#include "store/statement_cache.hpp"
-
 #include "certkeep/result.hpp"
+#include "sql/statement_cache.hpp"
 #include "store/records.hpp"
 
 namespace certkeep::store {
 
-// Inserts `event`; an event without a time is stamped now. Throws SQLite::Exception.
-void insert_event(StatementCache& statements, const EventRecord& event);
+// Inserts `event`; an event without a time is stamped now.
+Result<void> insert_event(sql::StatementCache& statements, const EventRecord& event);
 
 // The newest `limit` events of `lineage`, oldest first. Errc::Store on an unknown kind.
-Result<std::vector<EventRecord>> read_events(StatementCache& statements, const std::string& lineage,
+Result<std::vector<EventRecord>> read_events(sql::StatementCache& statements, const std::string& lineage,
                                              std::size_t limit);
 
 }  // namespace certkeep::store

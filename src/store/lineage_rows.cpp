@@ -101,110 +101,113 @@ Result<void> check_identifiers(const std::vector<std::string>& identifiers) {
   return {};
 }
 
-void bind_settings(SQLite::Statement& statement, int first, const LineageSettings& settings) {
-  statement.bind(first + 0, settings.directory_url);
-  statement.bind(first + 1, settings.ca_bundle);
-  statement.bind(first + 2, std::string(to_string(settings.key_type)));
-  statement.bind(first + 3, std::string(to_string(settings.challenge_method)));
-  statement.bind(first + 4, settings.webroot);
-  statement.bind(first + 5, settings.http_listen);
-  statement.bind(first + 6, settings.preferred_chain);
-  statement.bind(first + 7, settings.deploy_hook);
-  statement.bind(first + 8, settings.email);
-  statement.bind(first + 9, settings.reuse_key ? 1 : 0);
-  statement.bind(first + 10, std::string(to_string(settings.issuer_kind)));
-  statement.bind(first + 11, settings.ca_name);
-  statement.bind(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
-  statement.bind(first + 13, static_cast<std::int64_t>(settings.expiry_warning.count()));
-  statement.bind(first + 14, settings.server_ca_checksum);
+void bind_settings(sql::Statement& statement, int first, const LineageSettings& settings) {
+  statement.bind_text(first + 0, settings.directory_url);
+  statement.bind_text(first + 1, settings.ca_bundle);
+  statement.bind_text(first + 2, to_string(settings.key_type));
+  statement.bind_text(first + 3, to_string(settings.challenge_method));
+  statement.bind_text(first + 4, settings.webroot);
+  statement.bind_text(first + 5, settings.http_listen);
+  statement.bind_text(first + 6, settings.preferred_chain);
+  statement.bind_text(first + 7, settings.deploy_hook);
+  statement.bind_text(first + 8, settings.email);
+  statement.bind_int64(first + 9, settings.reuse_key ? 1 : 0);
+  statement.bind_text(first + 10, to_string(settings.issuer_kind));
+  statement.bind_text(first + 11, settings.ca_name);
+  statement.bind_int64(first + 12, static_cast<std::int64_t>(settings.leaf_lifetime.count()));
+  statement.bind_int64(first + 13, static_cast<std::int64_t>(settings.expiry_warning.count()));
+  statement.bind_text(first + 14, settings.server_ca_checksum);
 }
 
-Result<LineageRecord> read_lineage(const SQLite::Statement& row) {
+Result<LineageRecord> read_lineage(const sql::Statement& row) {
   LineageRecord lineage;
   int i = 0;
-  auto next = [&] { return row.getColumn(i++); };
-  lineage.name = next().getString();
-  lineage.identifiers = split_identifiers(next().getString());
-  lineage.account_id = next().getInt64();  // NULL reads as 0: no account yet
-  const std::string status = next().getString();
+  auto text = [&] { return row.text(i++); };
+  auto integer = [&] { return row.int64(i++); };
+  auto optional_time = [&] { return read_optional_time(row, i++); };
+  auto time = [&] { return read_time(row, i++); };
+  lineage.name = text();
+  lineage.identifiers = split_identifiers(text());
+  lineage.account_id = integer();  // NULL reads as 0: no account yet
+  const std::string status = text();
   auto parsed = parse_lineage_status(status);
   if (!parsed) return fail(Errc::Store, "lineage " + lineage.name + " has unknown status \"" + status + "\"");
   lineage.status = *parsed;
   LineageSettings& settings = lineage.settings;
-  settings.directory_url = next().getString();
-  settings.ca_bundle = next().getString();
-  const std::string key_type = next().getString();
+  settings.directory_url = text();
+  settings.ca_bundle = text();
+  const std::string key_type = text();
   auto parsed_key_type = parse_key_type(key_type);
   if (!parsed_key_type)
     return fail(Errc::Store, "lineage " + lineage.name + " has unknown key type \"" + key_type + "\"");
   settings.key_type = *parsed_key_type;
-  const std::string method = next().getString();
+  const std::string method = text();
   auto parsed_method = parse_challenge_method(method);
   if (!parsed_method)
     return fail(Errc::Store, "lineage " + lineage.name + " has unknown challenge method \"" + method + "\"");
   settings.challenge_method = *parsed_method;
-  settings.webroot = next().getString();
-  settings.http_listen = next().getString();
-  settings.preferred_chain = next().getString();
-  settings.deploy_hook = next().getString();
-  settings.email = next().getString();
-  settings.reuse_key = next().getInt() != 0;
-  const std::string issuer_kind = next().getString();
+  settings.webroot = text();
+  settings.http_listen = text();
+  settings.preferred_chain = text();
+  settings.deploy_hook = text();
+  settings.email = text();
+  settings.reuse_key = integer() != 0;
+  const std::string issuer_kind = text();
   auto parsed_issuer_kind = parse_issuer_kind(issuer_kind);
   if (!parsed_issuer_kind)
     return fail(Errc::Store, "lineage " + lineage.name + " has unknown issuer kind \"" + issuer_kind + "\"");
   settings.issuer_kind = *parsed_issuer_kind;
-  settings.ca_name = next().getString();
-  settings.leaf_lifetime = std::chrono::seconds(next().getInt64());
-  settings.expiry_warning = std::chrono::seconds(next().getInt64());
-  settings.server_ca_checksum = next().getString();
-  lineage.key_pem = core::Secret(next().getString());
-  lineage.cert_pem = next().getString();
-  lineage.chain_pem = next().getString();
-  lineage.serial = next().getString();
-  lineage.issuer = next().getString();
-  lineage.not_before = read_optional_time(next());
-  lineage.not_after = read_optional_time(next());
-  lineage.ari_cert_id = next().getString();
-  lineage.renew_at = read_optional_time(next());
-  lineage.next_attempt_at = read_optional_time(next());
-  lineage.attempts = next().getInt();
-  lineage.last_error = next().getString();
-  lineage.deployed_serial = next().getString();
-  lineage.hook_pending_serial = next().getString();
-  lineage.created_at = read_time(next());
-  lineage.updated_at = read_time(next());
-  lineage.ari_check_at = read_optional_time(next());
-  lineage.placeholder_serial = next().getString();
+  settings.ca_name = text();
+  settings.leaf_lifetime = std::chrono::seconds(integer());
+  settings.expiry_warning = std::chrono::seconds(integer());
+  settings.server_ca_checksum = text();
+  lineage.key_pem = core::Secret(text());
+  lineage.cert_pem = text();
+  lineage.chain_pem = text();
+  lineage.serial = text();
+  lineage.issuer = text();
+  lineage.not_before = optional_time();
+  lineage.not_after = optional_time();
+  lineage.ari_cert_id = text();
+  lineage.renew_at = optional_time();
+  lineage.next_attempt_at = optional_time();
+  lineage.attempts = static_cast<int>(integer());
+  lineage.last_error = text();
+  lineage.deployed_serial = text();
+  lineage.hook_pending_serial = text();
+  lineage.created_at = time();
+  lineage.updated_at = time();
+  lineage.ari_check_at = optional_time();
+  lineage.placeholder_serial = text();
   return lineage;
 }
 
-Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord& lineage) {
+Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& lineage) {
   if (lineage.name.empty()) return fail(Errc::InvalidArgument, "a lineage needs a name");
   if (auto checked = check_identifiers(lineage.identifiers); !checked) return checked;
-  insert.bind(1, lineage.name);
-  insert.bind(2, join_identifiers(lineage.identifiers));
+  insert.bind_text(1, lineage.name);
+  insert.bind_text(2, join_identifiers(lineage.identifiers));
   if (lineage.account_id != 0)
-    insert.bind(3, static_cast<std::int64_t>(lineage.account_id));
+    insert.bind_int64(3, lineage.account_id);
   else
-    insert.bind(3);
-  insert.bind(4, std::string(to_string(lineage.status)));
+    insert.bind_null(3);
+  insert.bind_text(4, to_string(lineage.status));
   bind_settings(insert, 5, lineage.settings);
   int i = 5 + kSettingsColumnCount;
-  insert.bind(i++, lineage.key_pem.str());
-  insert.bind(i++, lineage.cert_pem);
-  insert.bind(i++, lineage.chain_pem);
-  insert.bind(i++, lineage.serial);
-  insert.bind(i++, lineage.issuer);
+  insert.bind_text(i++, lineage.key_pem.view());
+  insert.bind_text(i++, lineage.cert_pem);
+  insert.bind_text(i++, lineage.chain_pem);
+  insert.bind_text(i++, lineage.serial);
+  insert.bind_text(i++, lineage.issuer);
   bind_time(insert, i++, lineage.not_before);
   bind_time(insert, i++, lineage.not_after);
-  insert.bind(i++, lineage.ari_cert_id);
+  insert.bind_text(i++, lineage.ari_cert_id);
   bind_time(insert, i++, lineage.renew_at);
   bind_time(insert, i++, lineage.next_attempt_at);
-  insert.bind(i++, lineage.attempts);
-  insert.bind(i++, lineage.last_error);
-  insert.bind(i++, lineage.deployed_serial);
-  insert.bind(i++, lineage.hook_pending_serial);
+  insert.bind_int64(i++, lineage.attempts);
+  insert.bind_text(i++, lineage.last_error);
+  insert.bind_text(i++, lineage.deployed_serial);
+  insert.bind_text(i++, lineage.hook_pending_serial);
   // A record built in memory has no creation time yet: it is created now.
   const core::SystemTime now = store_now();
   bind_time(insert, i++, lineage.created_at == core::SystemTime{} ? now : lineage.created_at);

@@ -7,9 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include <SQLiteCpp/Statement.h>
-
 #include "certkeep/result.hpp"
+#include "sql/connection.hpp"
 #include "store/records.hpp"
 
 namespace certkeep::store {
@@ -33,19 +32,19 @@ extern const std::string_view kInsertLineageSql;
 
 // Reads the current row of a statement that selected kLineageColumns.
 // Errc::Store when the row holds a status this build does not know.
-Result<LineageRecord> read_lineage(const SQLite::Statement& row);
+Result<LineageRecord> read_lineage(const sql::Statement& row);
 
 // Binds all parameters of kInsertLineageSql. Errc::InvalidArgument for a name or identifier
 // the store cannot hold (empty name, newline in an identifier).
-Result<void> bind_lineage_insert(SQLite::Statement& insert, const LineageRecord& lineage);
+Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& lineage);
 
 // The settings columns, in the order bind_settings binds them.
 extern const std::string_view kSettingsColumns;
 inline constexpr int kSettingsColumnCount = 15;
 // "?first, ?first+1, …": `count` numbered parameters.
 std::string placeholders(int first, int count);
-// Binds settings to parameters first..first+9.
-void bind_settings(SQLite::Statement& statement, int first, const LineageSettings& settings);
+// Binds settings to parameters first..first+kSettingsColumnCount-1.
+void bind_settings(sql::Statement& statement, int first, const LineageSettings& settings);
 
 // Identifiers are stored newline-separated: a DNS name never contains a newline.
 std::string join_identifiers(const std::vector<std::string>& identifiers);

@@ -4,15 +4,14 @@
 #include <array>
 #include <string>
 
-#include <SQLiteCpp/Transaction.h>
-
-#include "store/sqlite_guard.hpp"
+#include "core/result_macros.hpp"
+#include "sql/transaction.hpp"
 
 namespace certkeep::store {
 namespace {
 
-// Times are unix seconds (INTEGER). Text columns are NOT NULL with '' for "none", so the C++
-// side never has to tell NULL from empty; only optional times are nullable.
+// Times are unix seconds (INTEGER; BIGINT on PostgreSQL). Text columns are NOT NULL with '' for
+// "none", so the C++ side never has to tell NULL from empty; only optional times are nullable.
 constexpr std::string_view kVersion1 = R"sql(
 CREATE TABLE accounts (
   id            INTEGER PRIMARY KEY,
@@ -85,9 +84,12 @@ CREATE INDEX events_by_lineage ON events(lineage, id);
 // pending by a crash is picked up again. Revoked and imported lineages are never renewed.
 // `COALESCE(next_attempt_at, renew_at) <= ?` cannot use an index on either column; a computed
 // column can. VIRTUAL generated columns are computed by SQLite on every write, so no write
-// path can forget to maintain them (SQLite >= 3.31; bookworm has 3.40).
+// path can forget to maintain them (SQLite >= 3.31; bookworm has 3.40; PostgreSQL computes
+// STORED ones on every write alike).
 // deploy_owed marks lineages whose files or deploy hook lag behind their certificate; its
-// partial index holds only those rows, so the check costs nothing when none are owed.
+// partial index holds only those rows, so the check costs nothing when none are owed. It is an
+// integer, 1 or 0, written as a CASE so PostgreSQL (whose comparisons are boolean) computes the
+// same values SQLite does.
 constexpr std::string_view kVersion2 = R"sql(
 CREATE TABLE leases (
   name       TEXT PRIMARY KEY NOT NULL,
@@ -99,7 +101,8 @@ ALTER TABLE certificates ADD COLUMN due_at INTEGER GENERATED ALWAYS AS (
        ELSE COALESCE(next_attempt_at, renew_at, created_at) END) VIRTUAL;
 CREATE INDEX certificates_by_due_at ON certificates(due_at);
 ALTER TABLE certificates ADD COLUMN deploy_owed INTEGER GENERATED ALWAYS AS (
-  serial <> '' AND (deployed_serial <> serial OR hook_pending_serial = serial)) VIRTUAL;
+  CASE WHEN serial <> '' AND (deployed_serial <> serial OR hook_pending_serial = serial)
+       THEN 1 ELSE 0 END) VIRTUAL;
 CREATE INDEX certificates_deploy_owed ON certificates(deploy_owed) WHERE deploy_owed = 1;
 DROP INDEX certificates_by_renew_at;
 )sql";
@@ -143,44 +146,67 @@ constexpr std::array<MigrationStep, 4> kSteps{{
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
-int read_user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+// Parents first: certificates refer to accounts, orders to certificates.
+constexpr std::array<StoreTable, 6> kTables{{
+    {"accounts", "id"},
+    {"certificates", "name"},
+    {"orders", "lineage"},
+    {"events", "id"},
+    {"leases", "name"},
+    {"private_cas", "name, generation"},
+}};
 
 }  // namespace
 
 std::span<const MigrationStep> migration_steps() noexcept { return kSteps; }
 
-Result<int> schema_version_of(SQLite::Database& db) {
-  return guarded("read schema version", [&]() -> Result<int> { return read_user_version(db); });
+std::span<const StoreTable> store_tables() noexcept { return kTables; }
+
+Result<int> schema_version_of(sql::Connection& connection) { return connection.schema_version(); }
+
+Result<void> apply_steps(sql::Connection& connection, int from, int to) {
+  int version = from;
+  for (const MigrationStep& step : kSteps) {
+    if (step.version > to || version >= step.version) continue;
+    if (version != step.version - 1)
+      return fail(Errc::Store, "store schema version " + std::to_string(version) + " has no migration");
+    if (auto applied = connection.execute(connection.schema_sql(step.sql)); !applied)
+      return fail(std::move(applied).error().with_context("schema step " + std::to_string(step.version)));
+    version = step.version;
+  }
+  if (version == from) return {};
+  return connection.set_schema_version(version);
 }
 
-Result<int> migrate(SQLite::Database& db, int target) {
+Result<int> migrate(sql::Connection& connection, int target) {
   if (target < 0 || target > kCurrentSchemaVersion)
     return fail(Errc::Internal, "migrate: no schema version " + std::to_string(target));
-  // Every step in one transaction: a new store is created with one commit (one fsync), and an
-  // interrupted upgrade leaves the version it started from. IMMEDIATE takes the write lock
-  // before reading the version, so two processes opening a new file at once apply each step
-  // exactly once.
-  return guarded("migrate store to schema v" + std::to_string(target), [&]() -> Result<int> {
-    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-    int version = read_user_version(db);
-    if (version > kCurrentSchemaVersion)
-      return fail(Errc::Store, "store schema version " + std::to_string(version) +
-                                   " is newer than this certkeep understands (" +
-                                   std::to_string(kCurrentSchemaVersion) + ")");
-    const int found = version;
-    for (const MigrationStep& step : kSteps) {
-      if (step.version > target || version >= step.version) continue;
-      if (version != step.version - 1)
-        return fail(Errc::Store, "store schema version " + std::to_string(version) + " has no migration");
-      db.exec(std::string(step.sql));
-      version = step.version;
-    }
-    // A store already current is left unwritten: opening it costs no commit and no fsync.
-    if (version == found) return version;
-    db.exec("PRAGMA user_version = " + std::to_string(version));
-    transaction.commit();
-    return version;
-  });
+  const std::string what = "migrate store to schema v" + std::to_string(target);
+  auto in_context = [&](Error error) { return fail(std::move(error).with_context(what)); };
+  auto too_new = [](int version) {
+    return fail(Errc::Store, "store schema version " + std::to_string(version) +
+                                 " is newer than this certkeep understands (" +
+                                 std::to_string(kCurrentSchemaVersion) + ")");
+  };
+  // A store already current is left alone: opening it takes no write lock, writes nothing and
+  // costs no fsync, so opens never wait for another process's writes.
+  auto seen = connection.schema_version();
+  if (!seen) return in_context(std::move(seen).error());
+  if (*seen > kCurrentSchemaVersion) return too_new(*seen);
+  if (*seen >= target) return *seen;
+  // Every missing step in one transaction: a new store is created with one commit (one fsync),
+  // and an interrupted upgrade leaves the version it started from. The version is read again
+  // under the write lock, so two processes opening a new store at once apply each step once.
+  auto transaction = sql::Transaction::write(connection);
+  if (!transaction) return in_context(std::move(transaction).error());
+  auto found = connection.schema_version();
+  if (!found) return in_context(std::move(found).error());
+  if (*found > kCurrentSchemaVersion) return too_new(*found);
+  if (*found >= target) return *found;
+  if (auto applied = apply_steps(connection, *found, target); !applied)
+    return in_context(std::move(applied).error());
+  if (auto committed = transaction->commit(); !committed) return in_context(std::move(committed).error());
+  return target;
 }
 
 }  // namespace certkeep::store

@@ -1,36 +1,52 @@
 // SPDX-License-Identifier: Apache-2.0
-// The store's schema and its migrations. PRAGMA user_version holds the version; each migration
-// step takes the schema from version N-1 to N in its own BEGIN IMMEDIATE transaction, so a crash
-// or a second process opening the same file at the same time never sees half a step.
+// The store's schema and its migrations, one list for every engine. Each step is written in
+// SQLite's words; a connection's dialect (sql::Connection::schema_sql) says it in its own
+// (PostgreSQL: BIGINT, identity columns, STORED generated columns, the "C" collation). The
+// version lives where the engine keeps it (PRAGMA user_version, a table on PostgreSQL); every
+// missing step runs in one write transaction, so a crash or a second process opening the same
+// store at the same time never sees half a step.
 #pragma once
 
 #include <span>
 #include <string_view>
 
-#include <SQLiteCpp/Database.h>
-
 #include "certkeep/result.hpp"
+#include "sql/connection.hpp"
 
 namespace certkeep::store {
 
 // v1: accounts, certificates (lineages), orders, events.
 // v2: leases; computed due_at and deploy_owed columns with their indexes.
 // v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
+// v4: issuers: issuer_kind and private CA settings of a lineage, private_cas.
 inline constexpr int kCurrentSchemaVersion = 4;
 
 struct MigrationStep {
   int version;           // the version this step produces
-  std::string_view sql;  // one or more statements
+  std::string_view sql;  // one or more statements, in SQLite's words
 };
 
 // Every step, oldest first. Exposed so tests can build a store at an older version.
 std::span<const MigrationStep> migration_steps() noexcept;
 
-// Reads PRAGMA user_version.
-Result<int> schema_version_of(SQLite::Database& db);
+// A table of the store, in the order rows can be copied (a table after those it refers to),
+// with the columns that order its rows (its primary key): what `store migrate` copies and
+// compares. A table the steps create must be listed here (tests/store/migration_test.cpp).
+struct StoreTable {
+  std::string_view name;
+  std::string_view order_by;
+};
+std::span<const StoreTable> store_tables() noexcept;
 
-// Applies the missing steps up to `target` (Default: kCurrentSchemaVersion) and returns the
-// version reached. Errc::Store when the file is newer than this build or a step fails.
-Result<int> migrate(SQLite::Database& db, int target = kCurrentSchemaVersion);
+// The connection's schema version (0: empty).
+Result<int> schema_version_of(sql::Connection& connection);
+
+// Applies the missing steps up to `target` (Default: kCurrentSchemaVersion) in one write
+// transaction and returns the version reached. Errc::Store when the store is newer than this
+// build or a step fails (nothing of it is left then).
+Result<int> migrate(sql::Connection& connection, int target = kCurrentSchemaVersion);
+
+// The steps after `from` up to `to` and the new version, inside the caller's write transaction.
+Result<void> apply_steps(sql::Connection& connection, int from, int to);
 
 }  // namespace certkeep::store

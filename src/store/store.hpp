@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Store: the single source of truth for accounts, lineages, in-flight orders and events,
-// in one SQLite file (WAL). SQLiteCpp is used only inside store/, and its exceptions are
-// turned into Errc::Store errors at this edge.
+// Store: the single source of truth for accounts, lineages, in-flight orders and events, in
+// one SQLite file (WAL, the default) or a PostgreSQL database (a fleet's shared store). The
+// logic is written once against the SQL seam (sql/connection.hpp); the engines (sqlite/,
+// postgres/) alone include their libraries, and their failures reach callers as Errc::Store
+// or Errc::Busy errors.
 #pragma once
 
 #include <chrono>
@@ -20,21 +22,37 @@ namespace certkeep::store {
 struct StoreOptions {
   // Default: 5 s waiting for another process's write lock, then Errc::Busy "store is busy".
   std::chrono::milliseconds busy_timeout{5000};
-  // PRAGMA quick_check at open reads the whole file (about 1 s for 100,000 lineages), so it
-  // runs where a long-lived process starts (the daemon, the library), not on every `renew`;
-  // SQLite still reports damaged pages it touches as "database disk image is malformed".
+  // SQLite: PRAGMA quick_check at open reads the whole file (about 1 s for 100,000 lineages),
+  // so it runs where a long-lived process starts (the daemon, the library), not on every
+  // `renew`; SQLite still reports damaged pages it touches as "database disk image is
+  // malformed". PostgreSQL checks its own pages; ignored there.
   bool verify_integrity = false;
 };
 
-// One connection. Not thread-safe: one Store per thread (SQLite WAL lets several processes and
-// connections share the file). Every method either fully happens or not at all.
+// True for a PostgreSQL connection URI ("postgresql://…" or "postgres://…"); any other
+// location is an SQLite file path.
+bool is_postgres_location(std::string_view location) noexcept;
+
+// What a location names, for messages: the path, or the PostgreSQL server, database and user
+// without a password.
+std::string describe_location(std::string_view location);
+
+// One connection. Not thread-safe: one Store per thread (SQLite's WAL and PostgreSQL let several
+// processes and connections share a store). Every method either fully happens or not at all.
 class Store {
  public:
-  // Creates the file 0600 (and its directory 0700) when missing, enables WAL, foreign keys,
-  // secure_delete, the busy timeout, and migrates to the current schema.
-  // Errc::Store "store corrupt: …" when asked to verify and integrity fails; Errc::Io for the
-  // directory.
-  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& db_path, StoreOptions options = {});
+  // Opens the store at `location` and migrates it to the current schema:
+  //  - an SQLite file path (certkeep's default, <state-dir>/certkeep.db): the file is created
+  //    0600 (and its directory 0700) when missing, with WAL, foreign keys, secure_delete and
+  //    the busy timeout. Errc::Io for the directory; Errc::Store "not an SQLite database" /
+  //    "store corrupt: …" (the latter when asked to verify and integrity fails).
+  //  - a PostgreSQL connection URI (postgresql://[user@]host[:port]/database?…, including
+  //    host=/socket/dir; a password is better left to ~/.pgpass or PGPASSFILE than the URI):
+  //    the database must exist; its current schema (search_path) gets the store's tables.
+  //    Errc::Store naming the server (never the password) for a bad URI, an unreachable
+  //    server, a refused login, a database that is read-only or out of space.
+  // Errc::Store when the store's schema is newer than this build. Nothing changes on failure.
+  static Result<std::unique_ptr<Store>> open(const std::string& location, StoreOptions options = {});
   // For tests: a private in-memory database at the current schema.
   static Result<std::unique_ptr<Store>> open_in_memory();
   virtual ~Store() = default;

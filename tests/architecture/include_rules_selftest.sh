@@ -49,8 +49,14 @@ expect_violation "OpenSSL in http/" "src/http/transport.hpp includes openssl/ssl
   src/http/transport.hpp '#include <openssl/ssl.h>'
 expect_violation "OpenSSL in deploy/ outside the TLS swap" "src/deploy/hook_runner.cpp includes openssl/x509.h" \
   src/deploy/hook_runner.cpp '#include <openssl/x509.h>'
-expect_violation "SQLite outside store/" "only store may use sqlite3" \
+expect_violation "SQLite outside the SQLite engine" "only sqlite may use sqlite3" \
   src/lifecycle/app.cpp '#include <sqlite3.h>'
+expect_violation "SQLite in the engine-neutral store" "only sqlite may use SQLiteCpp" \
+  src/store/lineages.cpp '#include <SQLiteCpp/Database.h>'
+expect_violation "libpq outside the PostgreSQL engine" "only postgres may use libpq-fe" \
+  src/sqlite/sqlite_connection.cpp '#include <libpq-fe.h>'
+expect_violation "an engine depending on the store above it" "module postgres may not depend on store" \
+  src/postgres/pg_connection.cpp '#include "store/records.hpp"'
 expect_violation "a library the table does not name" "a library src/modules.txt does not name" \
   src/challenge/token.cpp '#include <httplib.h>'
 expect_violation "OpenSSL in a public header other than openssl.hpp" "OpenSSL only in include/certkeep/openssl.hpp" \

@@ -83,7 +83,7 @@ int syncs_during(Write&& write) {
 }
 
 TEST_CASE("store: a renewal's bookkeeping commits are not synced, the certificate commit is",
-          "[store][durability]") {
+          "[store][durability][sqlite]") {
   CountingVfs vfs;
   TempDir dir;
   auto store = open_store(dir.db());
@@ -115,14 +115,15 @@ TEST_CASE("store: a renewal's bookkeeping commits are not synced, the certificat
   CHECK(other->try_acquire_lease(name, "worker-2", t0(), 60s).value());  // the release landed
 }
 
-TEST_CASE("store: opening a store that is already current writes and syncs nothing", "[store][durability]") {
+TEST_CASE("store: opening a store that is already current writes and syncs nothing",
+          "[store][durability][sqlite]") {
   CountingVfs vfs;
   TempDir dir;
   CHECK(syncs_during([&] { open_store(dir.db()); }) > 0);  // created: the schema is committed
   CHECK(syncs_during([&] { open_store(dir.db()); }) == 0);
 }
 
-TEST_CASE("store: a failed unsynced write leaves the connection synced", "[store][durability]") {
+TEST_CASE("store: a failed unsynced write leaves the connection synced", "[store][durability][sqlite]") {
   CountingVfs vfs;
   TempDir dir;
   auto store = open_store(dir.db());

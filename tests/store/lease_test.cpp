@@ -9,8 +9,8 @@ using namespace testing;
 TEST_CASE("leases: a second process is refused while the lease is valid and served after it expires",
           "[store][lease]") {
   TempDir dir;
-  auto first = open_store(dir.db());
-  auto second = open_store(dir.db());  // another connection, as another process would have
+  auto first = open_store(dir.store());
+  auto second = open_store(dir.store());  // another connection, as another process would have
 
   CHECK(first->try_acquire_lease("example.com", "owner-a", t0(), 60s).value());
   CHECK_FALSE(second->try_acquire_lease("example.com", "owner-b", t0() + 30s, 60s).value());
@@ -27,8 +27,8 @@ TEST_CASE("leases: a second process is refused while the lease is valid and serv
 
 TEST_CASE("leases: release frees the lease, but only the holder can release it", "[store][lease]") {
   TempDir dir;
-  auto first = open_store(dir.db());
-  auto second = open_store(dir.db());
+  auto first = open_store(dir.store());
+  auto second = open_store(dir.store());
   REQUIRE(first->try_acquire_lease("example.com", "owner-a", t0(), 3600s).value());
   REQUIRE(second->release_lease("example.com", "owner-b"));  // not its lease: no effect
   CHECK_FALSE(second->try_acquire_lease("example.com", "owner-b", t0() + 1s, 60s).value());
@@ -45,8 +45,8 @@ TEST_CASE("leases: an owner and a positive ttl are required", "[store][lease]") 
 
 TEST_CASE("a lease whose holder is gone is taken over before it expires", "[store][lease]") {
   TempDir dir;
-  auto first = open_store(dir.db());
-  auto second = open_store(dir.db());
+  auto first = open_store(dir.store());
+  auto second = open_store(dir.store());
   REQUIRE(first->try_acquire_lease("example.com", "crashed-owner", t0(), 600s).value());
   auto alive = [](std::string_view) { return false; };
   auto gone = [](std::string_view owner) { return owner == "crashed-owner"; };

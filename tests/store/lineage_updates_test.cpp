@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <SQLiteCpp/Database.h>
 
 #include "store_test_support.hpp"
 
@@ -63,7 +62,7 @@ TEST_CASE("commit_issuance stores the certificate, resets the failures, drops th
 TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old certificate and the order",
           "[store][issuance]") {
   TempDir dir;
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.store());
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
   REQUIRE(store->commit_issuance("example.com", issued("01", t0() + 24h), HistoryKind::Issued));
   REQUIRE(store->record_failure("example.com", "timeout", "", t0() + 1h));
@@ -71,8 +70,17 @@ TEST_CASE("commit_issuance is all-or-nothing: a failure inside leaves the old ce
       OrderRecord{"example.com", "https://ca.test/order/2", "valid", core::Secret("K2"), t0()}));
   {
     // Fault injection: the event insert (the last statement of the commit) fails.
-    SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
-    raw.exec("CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END");
+    auto raw = raw_connection(dir.store());
+    if (raw->engine() == sql::Engine::Postgres)
+      raw_execute(
+          *raw,
+          "CREATE FUNCTION fail_events() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN RAISE EXCEPTION 'injected'; END $$; "
+          "CREATE TRIGGER fail_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION fail_events()");
+    else
+      raw_execute(
+          *raw,
+          "CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected'); END");
   }
   auto committed = store->commit_issuance("example.com", issued("02", t0() + 48h), HistoryKind::Renewed);
   REQUIRE_FALSE(committed);

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <thread>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
-#include "store/database_file.hpp"
 #include "store/schema.hpp"
 #include "store_test_support.hpp"
 
@@ -13,36 +10,40 @@ namespace {
 
 using namespace testing;
 
-// A database file left by an older certkeep: only the steps up to `version` applied.
-void build_old_store(const std::filesystem::path& path, int version) {
-  REQUIRE(prepare_database_file(path));
-  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA foreign_keys = ON");
-  REQUIRE(migrate(db, version).value() == version);
-  REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == version);
+// A store left by an older certkeep: only the steps up to `version` applied.
+void build_old_store(const std::string& location, int version) {
+  auto db = raw_connection(location);
+  REQUIRE(migrate(*db, version).value() == version);
+  REQUIRE(db->schema_version().value() == version);
   if (version == 0) return;
   // Rows written with version 1's columns, which every later version keeps.
-  db.exec(
+  raw_execute(
+      *db,
       "INSERT INTO accounts (id, directory_url, account_url, key_pem, contact, status, created_at) "
       "VALUES (7, 'https://ca.test/dir', 'https://ca.test/acct/7', 'ACCOUNT KEY', 'mailto:a@b', 'valid', "
       "1700000000)");
-  SQLite::Statement lineage(
-      db,
-      "INSERT INTO certificates (name, identifiers, account_id, status, deploy_hook, key_pem, "
-      "cert_pem, chain_pem, serial, not_before, not_after, renew_at, deployed_serial, "
-      "created_at, updated_at) VALUES ('old.example.com', ?1, 7, 'valid', 'systemctl reload "
-      "nginx', 'KEY', 'CERT', 'CHAIN', 'ABC123', 1700000000, 1707776000, ?2, 'ABC123', "
-      "1700000000, 1700000000)");
-  lineage.bind(1, std::string("old.example.com\nwww.old.example.com"));
-  lineage.bind(2, static_cast<std::int64_t>(core::to_unix(t0())));
-  lineage.exec();
-  db.exec(
-      "INSERT INTO orders (lineage, order_url, status, key_pem, created_at) "
-      "VALUES ('old.example.com', 'https://ca.test/order/1', 'pending', 'NEW KEY', 1700000100)");
-  db.exec(
-      "INSERT INTO events (lineage, kind, serial, detail, at) "
-      "VALUES ('old.example.com', 'issued', 'ABC123', 'first', 1700000000)");
+  auto lineage =
+      db->prepare(
+            "INSERT INTO certificates (name, identifiers, account_id, status, deploy_hook, key_pem, "
+            "cert_pem, chain_pem, serial, not_before, not_after, renew_at, deployed_serial, "
+            "created_at, updated_at) VALUES ('old.example.com', ?1, 7, 'valid', 'systemctl reload "
+            "nginx', 'KEY', 'CERT', 'CHAIN', 'ABC123', 1700000000, 1707776000, ?2, 'ABC123', "
+            "1700000000, 1700000000)")
+          .value();
+  lineage->bind_text(1, "old.example.com\nwww.old.example.com");
+  lineage->bind_int64(2, static_cast<std::int64_t>(core::to_unix(t0())));
+  REQUIRE(lineage->execute().value() == 1);
+  raw_execute(*db,
+              "INSERT INTO orders (lineage, order_url, status, key_pem, created_at) "
+              "VALUES ('old.example.com', 'https://ca.test/order/1', 'pending', 'NEW KEY', 1700000100)");
+  raw_execute(*db,
+              "INSERT INTO events (lineage, kind, serial, detail, at) "
+              "VALUES ('old.example.com', 'issued', 'ABC123', 'first', 1700000000)");
+}
+
+bool has_column(sql::Connection& db, const std::string& table, const std::string& column) {
+  const auto columns = db.columns(table).value();
+  return std::any_of(columns.begin(), columns.end(), [&](const sql::Column& c) { return c.name == column; });
 }
 
 TEST_CASE("every schema version up to the current one is reached by its own step", "[store][migration]") {
@@ -56,8 +57,8 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
   for (int version = 0; version < kCurrentSchemaVersion; ++version) {
     DYNAMIC_SECTION("from version " << version) {
       TempDir dir;
-      build_old_store(dir.db(), version);
-      auto store = open_store(dir.db());
+      build_old_store(dir.store(), version);
+      auto store = open_store(dir.store());
       CHECK(store->schema_version() == kCurrentSchemaVersion);
       if (version == 0) {
         CHECK(store->list_lineages().value().empty());
@@ -96,21 +97,20 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
 TEST_CASE("an upgrade that fails part way leaves the store at the version it started from",
           "[store][migration]") {
   TempDir dir;
-  build_old_store(dir.db(), 1);
+  build_old_store(dir.store(), 1);
   {
     // An index already named like the one the last step creates: v2 applies, then v3 fails.
-    SQLite::Database db(dir.db().string(), SQLite::OPEN_READWRITE);
-    db.exec("CREATE INDEX certificates_ari_check ON accounts(status)");
-    auto migrated = migrate(db);
+    auto db = raw_connection(dir.store());
+    raw_execute(*db, "CREATE INDEX certificates_ari_check ON accounts(status)");
+    auto migrated = migrate(*db);
     REQUIRE_FALSE(migrated);
     CHECK(migrated.error().code() == Errc::Store);
-    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 1);
+    CHECK(db->schema_version().value() == 1);
     // Nothing of v2 stayed either: its generated column is not there.
-    CHECK(db.execAndGet("SELECT count(*) FROM pragma_table_info('certificates') WHERE name = 'due_at'")
-              .getInt() == 0);
-    db.exec("DROP INDEX certificates_ari_check");
+    CHECK_FALSE(has_column(*db, "certificates", "due_at"));
+    raw_execute(*db, "DROP INDEX certificates_ari_check");
   }
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.store());
   CHECK(store->schema_version() == kCurrentSchemaVersion);
   CHECK(store->find_lineage("old.example.com").value().has_value());
 }
@@ -118,16 +118,17 @@ TEST_CASE("an upgrade that fails part way leaves the store at the version it sta
 TEST_CASE("migrating twice is a no-op, and two stores opening a new file migrate it once",
           "[store][migration]") {
   TempDir dir;
-  open_store(dir.db());
+  open_store(dir.store());
   {
-    SQLite::Database db(dir.db().string(), SQLite::OPEN_READWRITE);
-    CHECK(migrate(db).value() == kCurrentSchemaVersion);
+    auto db = raw_connection(dir.store());
+    CHECK(migrate(*db).value() == kCurrentSchemaVersion);
   }
   TempDir fresh;
+  const std::string location = fresh.store();
   Result<std::unique_ptr<Store>> a = fail(Errc::Internal, "not run");
   Result<std::unique_ptr<Store>> b = fail(Errc::Internal, "not run");
-  std::thread first([&] { a = Store::open(fresh.db()); });
-  std::thread second([&] { b = Store::open(fresh.db()); });
+  std::thread first([&] { a = Store::open(location); });
+  std::thread second([&] { b = Store::open(location); });
   first.join();
   second.join();
   INFO((a ? std::string() : a.error().to_string()) << (b ? std::string() : b.error().to_string()));
@@ -135,6 +136,18 @@ TEST_CASE("migrating twice is a no-op, and two stores opening a new file migrate
   REQUIRE(b);
   CHECK((*a)->schema_version() == kCurrentSchemaVersion);
   CHECK((*b)->schema_version() == kCurrentSchemaVersion);
+}
+
+// `store migrate` copies the tables store_tables() lists, parents first: a table a step adds
+// and the list lacks would still be copied, but after the tables it may refer to only by luck.
+TEST_CASE("every table the schema creates is in the store's table list", "[store][migration]") {
+  TempDir dir;
+  open_store(dir.store());
+  auto db = raw_connection(dir.store());
+  std::vector<std::string> listed;
+  for (const StoreTable& table : store_tables()) listed.emplace_back(table.name);
+  std::sort(listed.begin(), listed.end());
+  CHECK(db->table_names().value() == listed);
 }
 
 }  // namespace

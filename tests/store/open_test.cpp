@@ -6,7 +6,6 @@
 #include <thread>
 
 #include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include "store/schema.hpp"
 #include "store_test_support.hpp"
@@ -34,7 +33,7 @@ void write_bytes(const std::filesystem::path& path, std::size_t offset, const st
 }
 
 TEST_CASE("open creates the database 0600, its directories 0700, and WAL files nobody else can read",
-          "[store][open]") {
+          "[store][open][sqlite]") {
   TempDir dir;
   UmaskGuard permissive(022);  // what a careless service manager might leave us
   const auto path = dir.path() / "state" / "nested" / "certkeep.db";
@@ -52,7 +51,8 @@ TEST_CASE("open creates the database 0600, its directories 0700, and WAL files n
   }
 }
 
-TEST_CASE("open uses WAL, foreign keys and secure_delete, and reopens an existing file", "[store][open]") {
+TEST_CASE("open uses WAL, foreign keys and secure_delete, and reopens an existing file",
+          "[store][open][sqlite]") {
   TempDir dir;
   REQUIRE(open_store(dir.db())->upsert_lineage(pending_lineage("example.com")));
   auto again = open_store(dir.db());
@@ -62,7 +62,7 @@ TEST_CASE("open uses WAL, foreign keys and secure_delete, and reopens an existin
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == kCurrentSchemaVersion);
 }
 
-TEST_CASE("open narrows an existing group- or world-readable database to 0600", "[store][open]") {
+TEST_CASE("open narrows an existing group- or world-readable database to 0600", "[store][open][sqlite]") {
   TempDir dir;
   { std::ofstream(dir.db()).flush(); }
   ::chmod(dir.db().c_str(), 0644);
@@ -70,7 +70,7 @@ TEST_CASE("open narrows an existing group- or world-readable database to 0600", 
   CHECK(mode_of(dir.db()) == 0600);
 }
 
-TEST_CASE("a file of garbage bytes is refused with a clear store error", "[store][open][corrupt]") {
+TEST_CASE("a file of garbage bytes is refused with a clear store error", "[store][open][corrupt][sqlite]") {
   TempDir dir;
   std::string garbage(8192, '\0');
   std::mt19937 random(7);
@@ -83,7 +83,8 @@ TEST_CASE("a file of garbage bytes is refused with a clear store error", "[store
   CHECK_THAT(store.error().message(), Catch::Contains(dir.db().string()));
 }
 
-TEST_CASE("a database with damaged pages fails the integrity check at open", "[store][open][corrupt]") {
+TEST_CASE("a database with damaged pages fails the integrity check at open",
+          "[store][open][corrupt][sqlite]") {
   TempDir dir;
   {
     auto store = open_store(dir.db());
@@ -114,18 +115,20 @@ TEST_CASE("a database with damaged pages fails the integrity check at open", "[s
 
 TEST_CASE("a store written by a newer certkeep is refused, not downgraded", "[store][open]") {
   TempDir dir;
-  open_store(dir.db());
+  open_store(dir.store());
   {
-    SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
-    raw.exec("PRAGMA user_version = 99");
+    auto raw = raw_connection(dir.store());
+    REQUIRE(raw->begin_write(sql::Durability::Synced));
+    REQUIRE(raw->set_schema_version(99));
+    REQUIRE(raw->commit());
   }
-  auto store = Store::open(dir.db());
+  auto store = Store::open(dir.store());
   REQUIRE_FALSE(store);
   CHECK(store.error().code() == Errc::Store);
   CHECK_THAT(store.error().message(), Catch::Contains("newer"));
 }
 
-TEST_CASE("open fails with Errc::Io when the directory cannot be created", "[store][open]") {
+TEST_CASE("open fails with Errc::Io when the directory cannot be created", "[store][open][sqlite]") {
   TempDir dir;
   { std::ofstream(dir.path() / "file").flush(); }
   auto store = Store::open(dir.path() / "file" / "sub" / "certkeep.db");
@@ -133,7 +136,8 @@ TEST_CASE("open fails with Errc::Io when the directory cannot be created", "[sto
   CHECK(store.error().code() == Errc::Io);
 }
 
-TEST_CASE("the in-memory store is at the current schema and private to its connection", "[store][open]") {
+TEST_CASE("the in-memory store is at the current schema and private to its connection",
+          "[store][open][sqlite]") {
   auto a = memory_store();
   auto b = memory_store();
   CHECK(a->schema_version() == kCurrentSchemaVersion);
@@ -144,9 +148,10 @@ TEST_CASE("the in-memory store is at the current schema and private to its conne
 
 TEST_CASE("a write blocked past the busy timeout fails with Errc::Busy \"store is busy\"", "[store][busy]") {
   TempDir dir;
-  auto store = open_store(dir.db(), StoreOptions{std::chrono::milliseconds(50)});
-  SQLite::Database other(dir.db().string(), SQLite::OPEN_READWRITE);
-  SQLite::Transaction holding(other, SQLite::TransactionBehavior::IMMEDIATE);
+  auto store = open_store(dir.store(), StoreOptions{std::chrono::milliseconds(50)});
+  // Another connection holds the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock).
+  auto other = raw_connection(dir.store());
+  REQUIRE(other->begin_write(sql::Durability::Synced));
   const auto started = std::chrono::steady_clock::now();
   auto written = store->upsert_lineage(pending_lineage("example.com"));
   const auto waited = std::chrono::steady_clock::now() - started;
@@ -161,10 +166,10 @@ TEST_CASE("a write blocked past the busy timeout fails with Errc::Busy \"store i
 
 TEST_CASE("two connections writing at the same time both succeed (the busy timeout waits)", "[store][busy]") {
   TempDir dir;
-  REQUIRE(open_store(dir.db())->upsert_lineage(pending_lineage("shared.example.com")));
+  REQUIRE(open_store(dir.store())->upsert_lineage(pending_lineage("shared.example.com")));
   constexpr int kWrites = 150;
   auto writer = [&](const std::string& tag, Result<void>* outcome) {
-    auto store = Store::open(dir.db());
+    auto store = Store::open(dir.store());
     if (!store) {
       *outcome = fail(store.error());
       return;
@@ -192,7 +197,7 @@ TEST_CASE("two connections writing at the same time both succeed (the busy timeo
        << (second ? std::string() : second.error().to_string()));
   CHECK(first);
   CHECK(second);
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.store());
   CHECK(store->events("shared.example.com", 1000).value().size() == 2 * kWrites);
   CHECK(store->list_lineages().value().size() == 3);
 }

@@ -2,8 +2,6 @@
 // The renewalInfo poll schedule (RFC 9773 §4.3): ari_check_at is set with a certificate, found
 // by ari_check_due through its partial index, moved by record_renewal_info, and counted by
 // next_due_time so the daemon wakes for it.
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "store/lineage_rows.hpp"
 #include "store_test_support.hpp"
@@ -83,15 +81,15 @@ TEST_CASE("next_due_time wakes for a renewalInfo poll that comes before any rene
   CHECK(store->next_due_time().value() == t0() + 30 * 24h);
 }
 
-TEST_CASE("ari_check_due uses its partial index, not a scan of the table", "[store][ari]") {
+TEST_CASE("ari_check_due uses its partial index, not a scan of the table", "[store][ari][sqlite]") {
   TempDir dir;
   const auto path = dir.path() / "certkeep.db";
   { REQUIRE(Store::open(path)); }
-  SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
-  SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + ari_check_due_sql());
-  plan.bind(1, static_cast<std::int64_t>(core::to_unix(t0())));
+  auto raw = raw_connection(path.string());
+  auto plan = raw->prepare("EXPLAIN QUERY PLAN " + ari_check_due_sql()).value();
+  plan->bind_int64(1, static_cast<std::int64_t>(core::to_unix(t0())));
   std::string details;
-  while (plan.executeStep()) details += plan.getColumn(3).getString() + " | ";
+  while (plan->step().value()) details += plan->text(3) + " | ";
   INFO(details);
   CHECK(details.find("certificates_ari_check") != std::string::npos);
   CHECK(details.find("SCAN certificates |") == std::string::npos);

@@ -2,8 +2,6 @@
 // The closed sets the store keeps as text (key type, challenge method, account status) are
 // parsed at the store's edge: every value round-trips, and a row holding text this release
 // does not know is refused with an error naming the row, never guessed at.
-#include <SQLiteCpp/Database.h>
-
 #include "store/lineage_state.hpp"
 #include "store_test_support.hpp"
 
@@ -48,7 +46,7 @@ TEST_CASE("stored enums: the text forms are the ones earlier releases wrote", "[
 TEST_CASE("stored enums: a row with unknown text is refused with the row and the text named",
           "[store][enums]") {
   TempDir dir;
-  auto store = open_store(dir.db());
+  auto store = open_store(dir.store());
   REQUIRE(store->upsert_lineage(pending_lineage("example.com")));
   AccountRecord account;
   account.directory_url = "https://ca.test/dir";
@@ -65,10 +63,11 @@ TEST_CASE("stored enums: a row with unknown text is refused with the row and the
         Case{"UPDATE certificates SET status = 'renewing'", "unknown status \"renewing\""}}) {
     CAPTURE(c.sql);
     {
-      SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
-      raw.exec(
+      auto raw = raw_connection(dir.store());
+      raw_execute(
+          *raw,
           "UPDATE certificates SET challenge_method = 'standalone', key_type = 'ec256', status = 'pending'");
-      raw.exec(c.sql);
+      raw_execute(*raw, c.sql);
     }
     auto found = store->find_lineage("example.com");
     REQUIRE_FALSE(found);
@@ -77,8 +76,8 @@ TEST_CASE("stored enums: a row with unknown text is refused with the row and the
   }
 
   {
-    SQLite::Database raw(dir.db().string(), SQLite::OPEN_READWRITE);
-    raw.exec("UPDATE accounts SET status = 'suspended'");
+    auto raw = raw_connection(dir.store());
+    raw_execute(*raw, "UPDATE accounts SET status = 'suspended'");
   }
   auto got = store->get_account(id);
   REQUIRE_FALSE(got);

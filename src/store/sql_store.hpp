@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// SqliteStore: the Store on one SQLiteCpp connection. Its methods are spread over files by
+// SqlStore: the Store on one connection of the SQL seam, whatever its engine (SQLite or
+// PostgreSQL): the SQL of every method is written once. Its methods are spread over files by
 // concern (accounts.cpp, lineages.cpp, lineage_updates.cpp, orders.cpp, events.cpp,
-// leases.cpp); the row mapping lives in *_rows.cpp, the schema in schema.cpp.
+// leases.cpp, private_cas.cpp); the row mapping lives in *_rows.cpp, the schema in schema.cpp.
 #pragma once
 
 #include <memory>
@@ -11,20 +12,18 @@
 #include <type_traits>
 #include <utility>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Transaction.h>
-
-#include "store/database_file.hpp"
-#include "store/sqlite_guard.hpp"
-#include "store/statement_cache.hpp"
+#include "sql/connection.hpp"
+#include "sql/statement_cache.hpp"
 #include "store/store.hpp"
 
 namespace certkeep::store {
 
-class SqliteStore final : public Store {
+using sql::StatementLease;
+
+class SqlStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SQLite::Database> db, int schema_version)
-      : db_(std::move(db)), schema_version_(schema_version), statements_(*db_) {}
+  SqlStore(std::unique_ptr<sql::Connection> connection, int schema_version)
+      : connection_(std::move(connection)), schema_version_(schema_version), statements_(*connection_) {}
 
   int schema_version() const override { return schema_version_; }
 
@@ -76,46 +75,60 @@ class SqliteStore final : public Store {
   Result<void> release_lease(const std::string& name, const std::string& owner) override;
 
  private:
-  // Whether a write's commit waits for the disk. Synced: fdatasync of the WAL at COMMIT.
-  // Unsynced (see UnsyncedCommits): for bookkeeping whose loss in a power cut the next run
-  // redoes by itself (leases, order progress, the deployment record); a renewal makes four
-  // such commits and one synced commit_issuance, and each fdatasync saved was 2 % of a bulk
-  // renewal's CPU.
-  enum class Commit { Synced, Unsynced };
+  // Whether a write's commit waits for the disk. Synced: the commit is durable when it returns.
+  // Unsynced: for bookkeeping whose loss in a power cut the next run redoes by itself (leases,
+  // order progress, the deployment record); a renewal makes four such commits and one synced
+  // commit_issuance, and each fdatasync saved was 2 % of a bulk renewal's CPU (SQLite).
+  using Commit = sql::Durability;
 
-  // Runs `body` in one BEGIN IMMEDIATE transaction, committed only when body succeeds.
-  // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
-  // can fail with SQLITE_BUSY without waiting when another connection committed in between,
-  // while an immediate one waits out the busy timeout like any other writer.
+  // Runs `body` in one write transaction (the store's write lock, taken up front: see
+  // sql::Connection::begin_write), committed only when body succeeds. The engine's errors get
+  // `what` as context.
   template <class Body>
   auto write(std::string_view what, Body&& body, Commit commit = Commit::Synced)
       -> std::invoke_result_t<Body> {
-    return guarded(what, [&]() -> std::invoke_result_t<Body> {
-      std::optional<UnsyncedCommits> unsynced;  // outlives the transaction below
-      if (commit == Commit::Unsynced) unsynced.emplace(*db_);
-      SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-      auto result = body();
-      if (result) transaction.commit();
-      return result;
-    });
+    if (auto begun = connection_->begin_write(commit); !begun)
+      return fail(in_context(what, std::move(begun).error()));
+    auto result = body();
+    if (!result) {
+      connection_->rollback();
+      return fail(in_context(what, std::move(result).error()));
+    }
+    if (auto committed = connection_->commit(); !committed) {
+      connection_->rollback();
+      return fail(in_context(what, std::move(committed).error()));
+    }
+    return result;
   }
 
-  // Runs a read-only body (one statement, or several in a read transaction).
+  // Runs a read-only body (one statement, or several that need no common snapshot). A
+  // connection the engine lost meanwhile (a PostgreSQL server restart) is opened again and the
+  // body runs once more: a read is safe to repeat.
   template <class Body>
   auto read(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
-    return guarded(what, std::forward<Body>(body));
+    auto result = body();
+    if (!result && connection_->reconnect_if_lost()) result = body();
+    if (!result) return fail(in_context(what, std::move(result).error()));
+    return result;
   }
 
-  // The lineage row, or nullopt; usable inside a transaction. Throws SQLite::Exception.
+  // The engine's failures (Errc::Store, Errc::Busy) name the operation; the store's own
+  // answers (NotFound, InvalidArgument) are already worded for the caller.
+  static Error in_context(std::string_view what, Error error) {
+    if (error.code() == Errc::Store || error.code() == Errc::Busy) return std::move(error).with_context(what);
+    return error;
+  }
+
+  // The lineage row, or nullopt; usable inside a transaction.
   Result<std::optional<LineageRecord>> load_lineage(const std::string& name);
   Result<std::vector<LineageRecord>> load_lineages(const std::string& sql,
                                                    std::optional<std::int64_t> parameter);
   // Every generation of a private CA, newest first; usable inside a transaction.
   Result<std::vector<PrivateCaRecord>> load_private_ca(const std::string& name);
 
-  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<sql::Connection> connection_;
   int schema_version_;
-  StatementCache statements_;  // after db_: its statements are finalized before the database closes
+  sql::StatementCache statements_;  // after connection_: its statements go before the connection closes
 };
 
 }  // namespace certkeep::store

@@ -12,7 +12,7 @@
 
 #include "certkeep/result.hpp"
 
-namespace certkeep::store {
+namespace certkeep::sqlite {
 
 // Creates missing parent directories 0700 and the file 0600 (O_NOFOLLOW). An existing file
 // readable by group or others is narrowed to 0600. Errc::Io on failure.
@@ -28,9 +28,14 @@ Result<std::unique_ptr<SQLite::Database>> open_database_file(const std::filesyst
 // A private in-memory database with the same connection settings (no WAL: memory journal).
 Result<std::unique_ptr<SQLite::Database>> open_memory_database();
 
+// An existing file opened read-only (no WAL switch, nothing written): `store migrate` reads its
+// source this way. Errc::Store as open_database_file.
+Result<std::unique_ptr<SQLite::Database>> open_database_file_read_only(
+    const std::filesystem::path& db_path, std::chrono::milliseconds busy_timeout);
+
 // While alive, the connection's commits are not synced (synchronous=NORMAL); the destructor
-// puts back synchronous=FULL. With WAL, commits reach the log in order and each synced commit
-// syncs every frame before it, so an unsynced commit becomes durable with the next synced one:
+// puts back synchronous=FULL (sql::Durability::Unsynced). With WAL, commits reach the log in order and each
+// synced commit syncs every frame before it, so an unsynced commit becomes durable with the next synced one:
 // a power cut may lose the latest unsynced commits, never reorder them, and a process crash
 // loses nothing. Create it outside a transaction (SQLite applies the level per transaction).
 class UnsyncedCommits {
@@ -44,4 +49,4 @@ class UnsyncedCommits {
   SQLite::Database& db_;
 };
 
-}  // namespace certkeep::store
+}  // namespace certkeep::sqlite

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "store/database_file.hpp"
+#include "sqlite/database_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,9 +20,9 @@
 #include <sqlite3.h>
 
 #include "core/log.hpp"
-#include "store/sqlite_guard.hpp"
+#include "sqlite/sqlite_errors.hpp"
 
-namespace certkeep::store {
+namespace certkeep::sqlite {
 namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
@@ -57,7 +57,7 @@ constexpr const char* kSynchronousFull = "PRAGMA synchronous = FULL";
 // Connection settings. synchronous=FULL by default: with WAL, NORMAL may lose the last commits
 // on power loss, and a lost commit_issuance would drop a key whose certificate the CA already
 // issued (and whose files may already be deployed). Bookkeeping whose loss the next run redoes
-// opts out per write (UnsyncedCommits, SqliteStore::Commit::Unsynced).
+// opts out per write (UnsyncedCommits, sql::Durability::Unsynced).
 void configure(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
   const auto capped =
       std::min<std::chrono::milliseconds::rep>(busy_timeout.count(), std::numeric_limits<int>::max());
@@ -168,6 +168,27 @@ Result<std::unique_ptr<SQLite::Database>> open_memory_database() {
   });
 }
 
+Result<std::unique_ptr<SQLite::Database>> open_database_file_read_only(
+    const std::filesystem::path& db_path, std::chrono::milliseconds busy_timeout) {
+  const std::string what = "open store " + db_path.string() + " read-only";
+  return guarded(what, [&]() -> Result<std::unique_ptr<SQLite::Database>> {
+    try {
+      auto db =
+          std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READONLY | SQLite::OPEN_NOFOLLOW);
+      const auto capped =
+          std::min<std::chrono::milliseconds::rep>(busy_timeout.count(), std::numeric_limits<int>::max());
+      db->setBusyTimeout(static_cast<int>(capped));
+      // Reading the schema is the first read of the file: a file that is not SQLite fails here.
+      db->execAndGet("SELECT count(*) FROM sqlite_master");
+      return db;
+    } catch (const SQLite::Exception& exception) {
+      if ((exception.getErrorCode() & 0xFF) == SQLITE_NOTADB)
+        return fail(Errc::Store, what + ": not an SQLite database (" + exception.what() + ")");
+      throw;
+    }
+  });
+}
+
 UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) { db_.exec("PRAGMA synchronous = NORMAL"); }
 
 UnsyncedCommits::~UnsyncedCommits() {
@@ -179,4 +200,4 @@ UnsyncedCommits::~UnsyncedCommits() {
   }
 }
 
-}  // namespace certkeep::store
+}  // namespace certkeep::sqlite

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The store's exception edge: SQLiteCpp reports failures by throwing SQLite::Exception; every
-// Store method runs its body through guarded() so callers only ever see Result errors.
+// SQLite's failures as Errors. SQLiteCpp reports them by throwing SQLite::Exception and the
+// sqlite3 C API by result codes; both stop here, in the SQLite engine, as Result errors.
 #pragma once
 
 #include <exception>
@@ -13,11 +13,13 @@
 
 #include "certkeep/result.hpp"
 
-namespace certkeep::store {
+namespace certkeep::sqlite {
 
-// Maps an SQLite failure to an Error, with `what` (e.g. "commit issuance example.com") as context:
-// SQLITE_BUSY/SQLITE_LOCKED → Errc::Busy "store is busy"; SQLITE_CORRUPT/SQLITE_NOTADB →
-// Errc::Store "store corrupt: …"; everything else → Errc::Store with SQLite's message.
+// Maps an SQLite result code (primary or extended) and its message to an Error, with `what`
+// as context when not empty: SQLITE_BUSY/SQLITE_LOCKED → Errc::Busy "store is busy";
+// SQLITE_CORRUPT/SQLITE_NOTADB → Errc::Store "store corrupt: …"; everything else → Errc::Store
+// with SQLite's message.
+Error sqlite_error(std::string_view what, int code, std::string_view message);
 Error sqlite_error(std::string_view what, const SQLite::Exception& exception);
 
 // Runs `body` (returning Result<T>) and turns any exception it throws into an error Result.
@@ -35,4 +37,4 @@ auto guarded(std::string_view what, Body&& body) -> std::invoke_result_t<Body> {
   }
 }
 
-}  // namespace certkeep::store
+}  // namespace certkeep::sqlite
