@@ -67,7 +67,7 @@ class Flow {
       say(IssuanceStep::Finalize, "finalize " + order.url);
       std::string csr = request_.csr
                             ? request_.csr->der
-                            : CERTKEEP_TRY(crypto::make_csr_der(request_.certificate_key, request_.names));
+                            : CERTKEEP_TRY(crypto::make_csr_der(*request_.certificate_key, request_.names));
       core::failpoint("finalize_started");
       order = CERTKEEP_TRY(finalize_order(client_, order, csr));
     }
@@ -79,11 +79,10 @@ class Flow {
     IssuedChain issued;
     issued.order_url = order.url;
     issued.chain = CERTKEEP_TRY(download_certificate(client_, order.certificate, request_.preferred_chain));
-    issued.leaf =
-        request_.csr
-            ? CERTKEEP_TRY(verify_issued_certificate_for_csr(issued.chain, request_.names,
-                                                             request_.csr->public_key_der))
-            : CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names, request_.certificate_key));
+    issued.leaf = request_.csr ? CERTKEEP_TRY(verify_issued_certificate_for_csr(issued.chain, request_.names,
+                                                                                request_.csr->public_key_der))
+                               : CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names,
+                                                                        *request_.certificate_key));
     return issued;
   }
 
@@ -283,11 +282,13 @@ Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const Issu
                                       const IssuanceOptions& options, const IssuanceObserver& observer) {
   if (client.signer() == nullptr || client.kid().empty())
     return fail(Errc::Internal, "issue: the client has no account");
+  if (request.csr.has_value() == request.certificate_key.has_value())
+    return fail(Errc::Internal, "issue: give either a certificate key or a CSR");
   // The account key must never be the certificate key (LE guide; Pebble rejects it too).
   const bool key_is_account_key =
       request.csr
           ? crypto::same_public_key(client.signer()->key().public_key_der(), request.csr->public_key_der)
-          : client.signer()->key().same_public_key(request.certificate_key);
+          : client.signer()->key().same_public_key(*request.certificate_key);
   if (key_is_account_key) return fail(Errc::InvalidArgument, "issue: the certificate key is the account key");
   for (const std::string& name : request.names)
     if (!core::is_valid_dns_name(name, true) && !core::is_ip_address(name))

@@ -24,7 +24,8 @@ namespace certkeep::acme {
 struct IssuanceRequest {
   // Validated DNS names and IP addresses (canonical text, RFC 8738); the first DNS name is the CN.
   std::vector<std::string> names;
-  crypto::PrivateKey certificate_key;  // unused when `csr` is set
+  // The certificate's key; none when `csr` is set (exactly one of the two).
+  std::optional<crypto::PrivateKey> certificate_key;
   // Bring your own CSR: finalize with it as given and check the certificate against its public
   // key; certkeep never sees the private key. Its names must be `names`.
   std::optional<crypto::CsrInfo> csr;

@@ -25,8 +25,11 @@ struct IssueFlags {
   std::string ca;          // --ca: issued by this private CA instead of an ACME CA
   int validity_days = 90;  // --validity, with --ca
   bool agree_tos = false;
-  bool placeholder = false;  // --placeholder
-  EabFlags eab;              // --eab-kid, --eab-hmac-key[-file], --eab-alg
+  bool placeholder = false;            // --placeholder
+  EabFlags eab;                        // --eab-kid, --eab-hmac-key[-file], --eab-alg
+  std::string csr_file;                // --csr: the names and the key are the CSR's
+  std::vector<std::string> fallbacks;  // --fallback SPEC (repeatable)
+  std::string fallback_after;          // --fallback-after DURATION
   store::LineageSettings settings;
 };
 

@@ -64,6 +64,7 @@ struct RenewSummary {
 struct LineageDetails {
   LineageRecord lineage;
   std::vector<EventRecord> events;
+  std::string account;  // the name of the account that ordered its certificate (or will), "" for none
 };
 
 class App {

@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 16> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -34,6 +34,8 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 14> kEventNames{{
     {HistoryKind::RootChanged, "root_changed"},
     {HistoryKind::Placeholder, "placeholder"},
     {HistoryKind::Migrated, "migrated"},
+    {HistoryKind::AccountDeactivated, "account_deactivated"},
+    {HistoryKind::FellBack, "fell_back"},
 }};
 
 constexpr std::array<std::pair<ChallengeMethod, std::string_view>, 3> kChallengeMethodNames{{

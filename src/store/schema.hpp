@@ -19,7 +19,9 @@ namespace certkeep::store {
 // v2: leases; computed due_at and deploy_owed columns with their indexes.
 // v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
 // v4: issuers: issuer_kind and private CA settings of a lineage, private_cas.
-inline constexpr int kCurrentSchemaVersion = 4;
+// v5: named accounts with EAB and a pending key rollover; a lineage's account, profile, CSR,
+//     fallback issuers, the issuer of its certificate and since when its issuer fails.
+inline constexpr int kCurrentSchemaVersion = 5;
 
 struct MigrationStep {
   int version;           // the version this step produces

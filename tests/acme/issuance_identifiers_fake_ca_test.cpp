@@ -38,7 +38,7 @@ struct Fixture {
 
   // A request for a CSR (the certificate key is never used then).
   static IssuanceRequest csr_request(std::vector<std::string> names, crypto::CsrInfo csr) {
-    IssuanceRequest request = Fixture::request(std::move(names));
+    IssuanceRequest request{.names = std::move(names)};
     request.csr = std::move(csr);
     return request;
   }
