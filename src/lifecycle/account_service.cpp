@@ -95,7 +95,8 @@ Result<store::AccountRecord> ensure_account(store::Store& store, acme::Client& c
     account.server_ca_checksum = choice.server_ca_checksum;
     account.contact = options.email.empty() ? "" : contacts(options.email).front();
   }
-  if (options.external_account && account.eab_key_id.empty()) {
+  // Not registered yet: the binding given now wins over one stored by a run the CA refused.
+  if (options.external_account) {
     account.eab_key_id = options.external_account->key_id;
     account.eab_mac_key = acme::encode_mac_key(options.external_account->mac_key);
     account.eab_algorithm = std::string(acme::to_string(options.external_account->algorithm));
