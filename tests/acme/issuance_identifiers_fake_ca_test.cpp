@@ -76,12 +76,12 @@ TEST_CASE("fake CA: a certificate missing an IP address that was asked for is re
   Fixture f;
   // The CA answers a certificate for the DNS name only.
   auto other = Fixture::request({"a.example.com"});
-  std::string csr_for_less = crypto::make_csr_der(other.certificate_key, {"a.example.com"}).value();
+  std::string csr_for_less = crypto::make_csr_der(*other.certificate_key, {"a.example.com"}).value();
   IssuanceRequest request = Fixture::request({"a.example.com", "192.0.2.1"});
-  request.certificate_key = other.certificate_key;
+  request.certificate_key.reset();  // a CSR instead
   request.csr = crypto::CsrInfo{.der = csr_for_less,
                                 .names = {"a.example.com", "192.0.2.1"},
-                                .public_key_der = other.certificate_key.public_key_der()};
+                                .public_key_der = other.certificate_key->public_key_der()};
   auto issued = issue_certificate(*f.client, f.solver, request);
   REQUIRE_FALSE(issued);
   CHECK_THAT(issued.error().message(), Catch::Contains("differ from the requested names"));
