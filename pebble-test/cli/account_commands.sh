@@ -18,8 +18,9 @@ ck account register --name second "${server_flags[@]}" --agree-tos --json >"$TES
 [ "$(jq -r .name "$TEST_DIR/second.json")" = second ] || fail "register --json: $(cat "$TEST_DIR/second.json")"
 status=0
 ck account register --name first "${server_flags[@]}" --agree-tos >/dev/null 2>"$TEST_DIR/err" || status=$?
-[ "$status" = 2 ] && grep -q "an account named first exists already" "$TEST_DIR/err" ||
+if [ "$status" != 2 ] || ! grep -q "an account named first exists already" "$TEST_DIR/err"; then
   fail "a taken name: exit $status, $(cat "$TEST_DIR/err")"
+fi
 [ "$(ck account list --json | jq -r '[.[].name] | join(",")')" = first,second ] || fail "list: $(ck account list --json)"
 url_first=$(ck account show --json first | jq -r .account_url)
 url_second=$(ck account show --json second | jq -r .account_url)
@@ -53,7 +54,9 @@ pass "rollover: new key, same account URL, Pebble takes orders signed with it"
 cp -a "$STATE" "$TEST_DIR/state-copy"
 status=0
 ck account deactivate first </dev/null >/dev/null 2>"$TEST_DIR/err" || status=$?
-[ "$status" = 2 ] && grep -q -- "--yes" "$TEST_DIR/err" || fail "deactivate without --yes: exit $status, $(cat "$TEST_DIR/err")"
+if [ "$status" != 2 ] || ! grep -q -- "--yes" "$TEST_DIR/err"; then
+  fail "deactivate without --yes: exit $status, $(cat "$TEST_DIR/err")"
+fi
 [ "$(ck account show --json first | jq -r .status)" = valid ] || fail "deactivated without confirmation"
 ck account deactivate --yes first >"$TEST_DIR/out" 2>"$TEST_DIR/err" || fail "deactivate --yes: $(cat "$TEST_DIR/err")"
 grep -q "one.example.com" "$TEST_DIR/out" || fail "the lineages that used it are not named: $(cat "$TEST_DIR/out")"
@@ -77,7 +80,7 @@ status=0
 ck renew --force --name one.example.com >/dev/null 2>"$TEST_DIR/err" || status=$?
 [ "$status" != 0 ] || fail "Pebble took an order from a deactivated account"
 grep -q "account first (.*) is deactivated" "$TEST_DIR/err" || fail "Pebble's refusal is not explained: $(cat "$TEST_DIR/err")"
-grep -qi "deactivated" <(tr 'A-Z' 'a-z' <"$TEST_DIR/err") || fail "Pebble's words are not shown"
+grep -q "urn:ietf:params:acme:error:unauthorized.*(HTTP 403)" "$TEST_DIR/err" || fail "Pebble's refusal is not shown: $(cat "$TEST_DIR/err")"
 [ "$(ck account show --json first | jq -r .status)" = deactivated ] || fail "the copy did not record the deactivation"
 pass "Pebble's refusal of a deactivated account: the same clear error, and recorded"
 

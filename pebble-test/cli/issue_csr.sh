@@ -26,8 +26,9 @@ openssl verify -CAfile "$CERTKEEP_TEST_PEBBLE_ROOT" -untrusted "$live/chain.pem"
 [ "$(store_query "SELECT length(key_pem) FROM certificates WHERE name = 'csr.example.com'")" = 0 ] ||
   fail "the store holds a certificate key"
 shown=$(ck show --json csr.example.com)
-[ "$(jq -r .lineage.csr <<<"$shown")" = true ] && [ "$(jq -r .lineage.key_path <<<"$shown")" = "" ] ||
+if [ "$(jq -r .lineage.csr <<<"$shown")" != true ] || [ -n "$(jq -r .lineage.key_path <<<"$shown")" ]; then
   fail "show does not say the key is the CSR owner's: $shown"
+fi
 pass "issued for the CSR with a key certkeep never saw"
 
 serial=$(serial_of "$live/cert.pem")
