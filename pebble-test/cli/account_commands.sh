@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pebble-cost: 12
+# pebble-cost: 30
 # `certkeep account …` against Pebble: several accounts of one CA, each named; a lineage names
 # the account it orders with and `show` says which; `rollover` changes the key at Pebble
 # (keyChange) and the account keeps its URL and goes on ordering; `deactivate` asks (refused

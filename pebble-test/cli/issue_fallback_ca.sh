@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_SECOND=1 PEBBLE_AUTHZREUSE=0
-# pebble-cost: 12
+# pebble-cost: 15
 # A fallback CA through two real Pebbles (the second on its own ports and with its own roots).
 # Lineages name the second as their fallback (`--fallback URL,ca-bundle=FILE`) and are issued by
 # the first while it is up; `show` says which issued. Then the first is stopped:

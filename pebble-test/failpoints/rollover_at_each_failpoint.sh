@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# pebble-cost: 15
+# pebble-cost: 30
 # SIGKILL at each step of an account key rollover (`--list-failpoints rollover`; a build with
 # CERTKEEP_FAILPOINTS=ON). The new key is stored beside the old one before Pebble is asked and
 # becomes the account's key only once Pebble confirmed, so after every kill the store holds a
 # key Pebble accepts: the next use of the account (a renewal) finds which, finishes the
 # rollover, and orders with the same account (its URL unchanged, nothing registered anew).
-# Then a plain `account rollover` completes again from there.
+# Then a plain `account rollover` works from there.
 source "$(dirname "$0")/../faults/fault-common.bash"
 
 mapfile -t points < <("$CERTKEEP_BIN" --list-failpoints rollover) || fail "--list-failpoints rollover"
@@ -41,13 +41,12 @@ for point in "${points[@]}"; do
   [ "$(account_field rollover_pending)" = false ] || fail "$point: the renewal left the rollover pending"
   [ "$(account_field key_thumbprint)" != "$thumb" ] || fail "$point: the rollover was not finished"
   [ "$(store_query "SELECT count(*) FROM accounts")" = 1 ] || fail "$point: more than one account row"
-
-  # And a plain rollover from there works.
-  thumb=$(account_field key_thumbprint)
-  ck account rollover main >/dev/null 2>"$TEST_DIR/err" || fail "$point: rollover after recovery: $(cat "$TEST_DIR/err")"
-  [ "$(account_field key_thumbprint)" != "$thumb" ] || fail "$point: the second rollover did not change the key"
   echo "$point: killed; the store kept a key Pebble accepts; the renewal finished the rollover"
 done
+# And a plain rollover from there works, and Pebble takes orders signed with its key.
+thumb=$(account_field key_thumbprint)
+ck account rollover main >/dev/null 2>"$TEST_DIR/err" || fail "rollover after the recoveries: $(cat "$TEST_DIR/err")"
+[ "$(account_field key_thumbprint)" != "$thumb" ] || fail "the last rollover did not change the key"
 ck renew --force --name "$NAME" >/dev/null 2>"$TEST_DIR/err" || fail "final renew: $(cat "$TEST_DIR/err")"
 [ "$(account_field account_url)" = "$url" ] || fail "the account changed at the end"
 assert_store_ok

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pebble-env: PEBBLE_SECOND=1 PEBBLE_AUTHZREUSE=0
-# pebble-cost: 10
+# pebble-cost: 12
 # The fallback rule against a FAKE CA (fake_ca_proxy.py in front of the first Pebble) with a
 # real second Pebble as the fallback: a rate limit (429 rateLimited with Retry-After) is the CA
 # asking to wait, so the retry is scheduled at the same CA at its Retry-After and nothing falls

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pebble-cost: 8
+# pebble-cost: 10
 # ACME profiles through a FAKE CA (fake_ca_proxy.py --profiles in front of Pebble: Debian's
 # Pebble 2.4.0 has none). `certkeep profiles` lists what the directory offers; `issue --profile`
 # checks the name against meta.profiles and sends it in the newOrder, and every renewal sends
