@@ -3,7 +3,8 @@
 #
 # Runs every benchmark of bench/ from an existing build (it builds nothing) and prints their
 # tables, then the JSON lines together. BUILD_DIR (default build) must hold certkeep and
-# bench/{crypto_bench,renew_check_bench,store_bulk_bench,on_demand_bench,bench_measure,link_floor_*}; configure it as Release for figures
+# bench/{crypto_bench,renew_check_bench,store_bulk_bench,on_demand_bench,manager_start_bench,
+# serve_all_bench,bench_measure,link_floor_*}; configure it as Release for figures
 # worth comparing. --quick: fewer repetitions and a smaller bulk run (N=20, K=1,4).
 # Exits 1 when a benchmark failed to run (a missed target is reported, not an error).
 set -uo pipefail
@@ -63,6 +64,25 @@ if [ -x "$BUILD_DIR/bench/store_bulk_bench" ]; then
   run store_bulk_bench "$BUILD_DIR/bench/store_bulk_bench"
 else
   failures+=("store_bulk_bench (not built)")
+fi
+if [ -x "$BUILD_DIR/bench/manager_start_bench" ]; then
+  if [ ${#quick[@]} -gt 0 ]; then
+    run manager_start_bench "$BUILD_DIR/bench/manager_start_bench" --lineages 250,1000
+  else
+    run manager_start_bench "$BUILD_DIR/bench/manager_start_bench"
+  fi
+else
+  failures+=("manager_start_bench (not built)")
+fi
+if [ -x "$BUILD_DIR/bench/serve_all_bench" ]; then
+  # 100,000 lineages here (~2 min); the million: serve_all_bench --lineages 1000000 --state-dir DIR.
+  if [ ${#quick[@]} -gt 0 ]; then
+    run serve_all_bench "$BUILD_DIR/bench/serve_all_bench" --lineages 20000 --cold 3000 --warm 3000
+  else
+    run serve_all_bench "$BUILD_DIR/bench/serve_all_bench"
+  fi
+else
+  failures+=("serve_all_bench (not built)")
 fi
 link_runs=()
 [ ${#quick[@]} -gt 0 ] && link_runs=(-n 10)

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -76,12 +78,55 @@ struct ManagerOptions {
   // certkeep-ca, so handshakes succeed while the CA is asked; manage() then keeps the lineage
   // (serving the placeholder) even when that first issuance fails. Default: false.
   bool placeholder = false;
+  // Check the store's integrity at open (SQLite's PRAGMA quick_check). It reads the whole file:
+  // about 1 s per 100,000 lineages, so a terminator that must start at once over a large store
+  // turns it off (SQLite still reports a damaged page it reads as an error). Default: true.
+  bool verify_store = true;
+
+  // Serve every lineage of the store, not only those passed to manage() and import(): a
+  // handshake for a name no managed lineage has finds the lineage claiming it (exact name, then
+  // "*.parent" for one label, exact preferred) in an in-memory index of every servable lineage's
+  // names (a certificate, not revoked), built by open() from one pass over the store (about 40
+  // bytes per name: 1,000,000 names take ~40 MiB), then that lineage's certificate comes from a
+  // bounded cache or, on its first handshake, from one indexed read of the store, parsed once.
+  // Such lineages are served, never renewed, by this Manager: something else renews them (the
+  // daemon, `certkeep renew`, another node of a fleet). Changes reach the index and the cache
+  // through lineage_changed() and lineage_removed() (this Manager calls them for its own
+  // renewals) and a resynchronization every check_interval. Default: false.
+  bool serve_all_lineages = false;
+  // Bounds of that cache, both kept (least recently used out, per one of up to 16 shards). A
+  // cached certificate costs about 10 KiB (PEM text plus the parsed OpenSSL objects), so the
+  // defaults hold 10,000 certificates in ~100 MiB. Default: 10,000 and 160 MiB.
+  std::size_t cache_max_certificates = 10000;
+  std::size_t cache_max_bytes = 160u * 1024 * 1024;
+  // Store connections for those reads (cold handshakes and changes), opened when first needed;
+  // a read holds one only while it reads. Default: 2.
+  std::size_t store_read_connections = 2;
 };
 
-// Thread-safety: every method may be called from any thread. certificate() and
-// http01_response() never wait for a renewal; manage() and renew_now() wait for the renewal
-// step in progress (they share one store connection). Destroying the Manager calls stop().
-// The Manager must outlive every SSL_CTX it was installed into.
+// What the Manager serves now (Manager::serving_stats).
+struct ServingStats {
+  std::size_t managed = 0;            // lineages held in memory (manage(), import())
+  std::size_t indexed_lineages = 0;   // serve_all_lineages: lineages in the name index
+  std::size_t indexed_names = 0;      // and their names
+  std::size_t index_bytes = 0;        // memory the index holds
+  std::size_t cached = 0;             // certificates in the cache now
+  std::size_t cache_bytes = 0;        // their estimated memory
+  std::uint64_t cache_hits = 0;       // handshakes answered from the cache
+  std::uint64_t loads = 0;            // certificates read from the store on a miss
+  std::uint64_t failed_loads = 0;     // reads the store could not answer (those handshakes failed)
+  std::uint64_t evictions = 0;        // certificates dropped to stay within the bounds
+};
+
+// Thread-safety: every method may be called from any thread. certificate(), http01_response(),
+// lineage_changed() and lineage_removed() never wait for a renewal; manage(), import() and
+// renew_now() wait for the renewal step in progress (they share one store connection).
+// Destroying the Manager calls stop(). The Manager must outlive every SSL_CTX it was installed
+// into.
+//
+// Cost: manage() reads and publishes only the lineage it manages, so managing N lineages takes
+// O(N); each pass of the renewal thread asks the store once which lineages are due (indexed
+// queries) and renews those it manages; its sleep comes from an in-memory schedule.
 class Manager final : public CertificateSource {
  public:
   class Impl;  // defined in src/lifecycle/manager_impl.hpp
@@ -139,10 +184,31 @@ class Manager final : public CertificateSource {
   // text/plain; answer 404 for nullopt. Cheap, never blocks on a renewal.
   std::optional<std::string> http01_response(std::string_view host, std::string_view raw_path) const;
 
-  // The hot path (see CertificateSource): exact name, then wildcard, else nullptr; an empty
-  // name gets the default certificate (the first lineage passed to manage()). Lock-free for
-  // callers apart from the atomic load of one shared_ptr.
+  // The hot path (see CertificateSource): a managed lineage's certificate for the name (exact,
+  // then wildcard), else with serve_all_lineages the store's, else nullptr; an empty name gets
+  // the default certificate (the first lineage passed to manage()). A managed name costs a
+  // shared lock held for one or two hash look-ups (writers hold it only to insert one
+  // lineage's names, never during I/O). With serve_all_lineages a name no managed lineage has
+  // costs an index look-up and a cache look-up under one of 16 shard locks; on a miss the
+  // calling thread reads that lineage from the store (no lock of the Manager held: handshakes
+  // for other names go on; concurrent ones for the same lineage wait for that one read). A
+  // store error on that read returns nullptr — the TLS callback then keeps the SSL_CTX's own
+  // certificate — and is logged once until a read succeeds again.
   std::shared_ptr<const CertifiedKey> certificate(std::string_view server_name) const override;
+
+  // The store changed `lineage` — renewed, imported or re-issued by another process or node,
+  // given new names, created, or removed: reads it once (one indexed read, on the calling
+  // thread, without waiting for a renewal in progress) and serves what the store now has. A
+  // managed lineage's new certificate replaces the old one (a Renewed event); with
+  // serve_all_lineages its names go into the index and a cached certificate is replaced. The
+  // store's change feed calls this; the Manager calls it for its own changes. Errc::Store when
+  // the store cannot be read (nothing changes; call again).
+  Result<void> lineage_changed(const std::string& lineage);
+  // `lineage` was removed from the store: with serve_all_lineages it is served no more. A
+  // managed lineage keeps serving its last certificate (as when `certkeep remove` ran).
+  void lineage_removed(const std::string& lineage);
+  // Counters of the managed table, the index and the cache. Cheap; any thread.
+  ServingStats serving_stats() const;
 
   // Registers `callback` for every Issued, Renewed and Failed event. It is called on the
   // thread that made the change (the renewal thread, or the caller of manage()/renew_now())

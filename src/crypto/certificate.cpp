@@ -115,6 +115,8 @@ Result<CertificateInfo> inspect_certificate(std::string_view pem) {
   return describe(certificate.certificate.get());
 }
 
+Result<CertificateInfo> describe_certificate(X509* certificate) { return describe(certificate); }
+
 Result<void> verify_chain(std::string_view leaf_pem, std::string_view chain_pem,
                           std::string_view trusted_roots_pem) {
   PemCertificate leaf = CERTKEEP_TRY(read_one_certificate(leaf_pem));

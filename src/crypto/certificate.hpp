@@ -10,6 +10,8 @@
 #include "certkeep/result.hpp"
 #include "crypto/private_key.hpp"
 
+struct x509_st;  // OpenSSL's X509, for describe_certificate
+
 namespace certkeep::crypto {
 
 struct CertificateInfo {
@@ -35,6 +37,8 @@ Result<std::vector<std::string>> split_pem_chain(std::string_view pem, std::size
 
 // Errc::Protocol when `pem` is not exactly one parseable certificate.
 Result<CertificateInfo> inspect_certificate(std::string_view pem);
+// The same facts of a certificate parsed already (crypto/ callers that hold the X509).
+Result<CertificateInfo> describe_certificate(x509_st* certificate);
 
 // Verifies `leaf_pem` up to one of `trusted_roots_pem` (PEM bundle) through the
 // intermediates in `chain_pem` (may be empty), at the current time. Errc::Crypto with

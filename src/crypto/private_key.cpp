@@ -49,6 +49,40 @@ Result<EvpPkeyPtr> generate_rsa(unsigned int bits) {
   return EvpPkeyPtr(raw);
 }
 
+// Decodes PKCS#8 PrivateKeyInfo DER of `key_type` ("EC" or "RSA"). Making a decoder context
+// (OSSL_DECODER_CTX_new_for_pkey) looks up OpenSSL's decoders and key managers under their
+// locks and costs ~5 times the decoding itself; a context decodes key after key into the same
+// slot, so each thread keeps one per key type (a serve-all Manager parses a key on every cold
+// handshake). A failed decode drops the context, so the next one starts clean.
+EvpPkeyPtr decode_private_key_info(const char* key_type, const unsigned char* data, std::size_t length) {
+  struct Reusable {
+    EVP_PKEY* decoded = nullptr;  // the context writes each key here
+    OSSL_DECODER_CTX* context = nullptr;
+    Reusable() = default;
+    Reusable(const Reusable&) = delete;
+    Reusable& operator=(const Reusable&) = delete;
+    ~Reusable() { OSSL_DECODER_CTX_free(context); }
+  };
+  thread_local std::array<Reusable, 2> reusable;  // EC, RSA
+  Reusable& decoder = reusable[std::strcmp(key_type, "EC") == 0 ? 0 : 1];
+  if (decoder.context == nullptr)
+    decoder.context = OSSL_DECODER_CTX_new_for_pkey(&decoder.decoded, "DER", "PrivateKeyInfo", key_type,
+                                                    EVP_PKEY_KEYPAIR, nullptr, nullptr);
+  decoder.decoded = nullptr;
+  const unsigned char* input = data;
+  std::size_t remaining = length;
+  const bool decoded = decoder.context != nullptr &&
+                       OSSL_DECODER_from_data(decoder.context, &input, &remaining) == 1 && remaining == 0 &&
+                       decoder.decoded != nullptr;
+  EvpPkeyPtr key(decoder.decoded);
+  decoder.decoded = nullptr;
+  if (decoded) return key;
+  OSSL_DECODER_CTX_free(decoder.context);
+  decoder.context = nullptr;
+  clear_openssl_errors();
+  return nullptr;
+}
+
 // The key of a PEM text whose first block is unencrypted PKCS#8 (what to_pem writes), decoded
 // by the one decoder for its algorithm: PEM_read_bio_PrivateKey tries every decoder OpenSSL
 // has and costs ~1.5 ms per key, this ~0.3 ms. Null for anything else; the caller then takes
@@ -85,18 +119,7 @@ EvpPkeyPtr decode_pkcs8_pem_quickly(std::string_view pem) {
   if (OBJ_obj2nid(algorithm) == NID_rsaEncryption) key_type = "RSA";
   if (key_type == nullptr) return nullptr;
 
-  EVP_PKEY* decoded = nullptr;
-  OpenSslPtr<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free> decoder(OSSL_DECODER_CTX_new_for_pkey(
-      &decoded, "DER", "PrivateKeyInfo", key_type, EVP_PKEY_KEYPAIR, nullptr, nullptr));
-  const unsigned char* input = data;
-  std::size_t remaining = static_cast<std::size_t>(length);
-  if (!decoder || OSSL_DECODER_from_data(decoder.get(), &input, &remaining) != 1 || remaining != 0 ||
-      decoded == nullptr) {
-    EVP_PKEY_free(decoded);
-    clear_openssl_errors();
-    return nullptr;
-  }
-  return EvpPkeyPtr(decoded);
+  return decode_private_key_info(key_type, data, static_cast<std::size_t>(length));
 }
 
 // Which KeyType a parsed key is; nullopt for algorithms, curves or sizes certkeep does not use.

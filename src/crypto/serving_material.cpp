@@ -31,8 +31,8 @@ Result<X509StackPtr> parse_chain(std::string_view chain_pem) {
 
 Result<ServingMaterial> load_serving_material(std::string_view lineage, std::string_view certificate_pem,
                                               std::string_view chain_pem, std::string_view private_key_pem) {
-  CertificateInfo info = CERTKEEP_TRY(inspect_certificate(certificate_pem));
   PemCertificate leaf = CERTKEEP_TRY(read_one_certificate(certificate_pem));
+  CertificateInfo info = CERTKEEP_TRY(describe_certificate(leaf.certificate.get()));  // parsed once
   X509StackPtr chain = CERTKEEP_TRY(parse_chain(chain_pem));
   PrivateKey key = CERTKEEP_TRY(PrivateKey::from_pem(private_key_pem));
   if (X509_check_private_key(leaf.certificate.get(), key.handle()) != 1)

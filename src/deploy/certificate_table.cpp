@@ -1,62 +1,97 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "deploy/certificate_table.hpp"
 
+#include <algorithm>
+#include <mutex>
+
 #include "core/strings.hpp"
 
 namespace certkeep::deploy {
 
-namespace {
-
-// SNI names are case-insensitive (RFC 6066 §3 defers to DNS) and a client may send the
-// absolute form with a trailing dot.
-std::string normalize(std::string_view name) {
+std::string normalize_server_name(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return core::to_lower(name);
 }
 
-}  // namespace
+std::optional<std::string> covering_wildcard(std::string_view name) {
+  const std::size_t dot = name.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 1 == name.size()) return std::nullopt;
+  return std::string("*").append(name.substr(dot));
+}
 
-std::shared_ptr<const CertificateTable> CertificateTable::build(
-    std::vector<std::shared_ptr<const CertifiedKey>> snapshots) {
-  auto table = std::make_shared<CertificateTable>();
-  for (auto& snapshot : snapshots) {
-    if (!snapshot) continue;
-    for (const std::string& raw : snapshot->names()) {
-      std::string name = normalize(raw);
-      if (name.empty()) continue;
-      auto [it, inserted] = table->by_name_.try_emplace(std::move(name), snapshot);
-      if (!inserted && snapshot->not_after() > it->second->not_after()) it->second = snapshot;
-    }
-    table->snapshots_.push_back(std::move(snapshot));
+void CertificateTable::put(std::shared_ptr<const CertifiedKey> snapshot) {
+  if (!snapshot) return;
+  std::vector<std::string> names;
+  names.reserve(snapshot->names().size());
+  for (const std::string& raw : snapshot->names())
+    if (std::string name = normalize_server_name(raw); !name.empty()) names.push_back(std::move(name));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  std::unique_lock lock(mutex_);
+  auto [slot, inserted] = by_lineage_.try_emplace(snapshot->lineage(), snapshot);
+  if (!inserted) {
+    drop_names_locked(*slot->second);
+    slot->second = snapshot;
   }
-  return table;
+  for (std::string& name : names) by_name_[std::move(name)].push_back(snapshot);
+  if (default_lineage_.empty()) default_lineage_ = snapshot->lineage();
+}
+
+bool CertificateTable::remove(std::string_view lineage) {
+  std::unique_lock lock(mutex_);
+  auto slot = by_lineage_.find(std::string(lineage));
+  if (slot == by_lineage_.end()) return false;
+  drop_names_locked(*slot->second);
+  by_lineage_.erase(slot);
+  if (default_lineage_ == lineage) default_lineage_.clear();
+  return true;
+}
+
+void CertificateTable::drop_names_locked(const CertifiedKey& snapshot) {
+  for (const std::string& raw : snapshot.names()) {
+    auto claims = by_name_.find(normalize_server_name(raw));
+    if (claims == by_name_.end()) continue;
+    std::erase_if(claims->second, [&](const auto& claim) { return claim.get() == &snapshot; });
+    if (claims->second.empty()) by_name_.erase(claims);
+  }
+}
+
+std::shared_ptr<const CertifiedKey> CertificateTable::best_locked(const std::string& name) const {
+  auto claims = by_name_.find(name);
+  if (claims == by_name_.end()) return nullptr;
+  const Claims& all = claims->second;
+  return *std::max_element(all.begin(), all.end(),
+                           [](const auto& a, const auto& b) { return a->not_after() < b->not_after(); });
 }
 
 std::shared_ptr<const CertifiedKey> CertificateTable::find(std::string_view server_name) const {
-  if (server_name.empty()) return snapshots_.empty() ? nullptr : snapshots_.front();
-  const std::string name = normalize(server_name);
-  if (auto it = by_name_.find(name); it != by_name_.end()) return it->second;
-  // RFC 6125 §6.4.3: a wildcard stands for exactly one, whole, leftmost label.
-  const std::size_t dot = name.find('.');
-  if (dot == 0 || dot == std::string::npos || dot + 1 == name.size()) return nullptr;
-  const std::string wildcard = std::string("*").append(name, dot);
-  if (auto it = by_name_.find(wildcard); it != by_name_.end()) return it->second;
-  return nullptr;
+  if (server_name.empty()) {
+    std::shared_lock lock(mutex_);
+    auto slot = by_lineage_.find(default_lineage_);
+    return slot == by_lineage_.end() ? nullptr : slot->second;
+  }
+  const std::string name = normalize_server_name(server_name);
+  const std::optional<std::string> wildcard = covering_wildcard(name);
+  std::shared_lock lock(mutex_);
+  if (auto exact = best_locked(name)) return exact;
+  return wildcard ? best_locked(*wildcard) : nullptr;
 }
 
-PublishedCertificates::PublishedCertificates() : table_(CertificateTable::build({})) {}
-
-void PublishedCertificates::publish(std::shared_ptr<const CertificateTable> table) noexcept {
-  if (!table) table = CertificateTable::build({});
-  table_.store(std::move(table), std::memory_order_release);
+std::shared_ptr<const CertifiedKey> CertificateTable::of_lineage(std::string_view lineage) const {
+  std::shared_lock lock(mutex_);
+  auto slot = by_lineage_.find(std::string(lineage));
+  return slot == by_lineage_.end() ? nullptr : slot->second;
 }
 
-std::shared_ptr<const CertificateTable> PublishedCertificates::current() const noexcept {
-  return table_.load(std::memory_order_acquire);
+std::size_t CertificateTable::lineage_count() const {
+  std::shared_lock lock(mutex_);
+  return by_lineage_.size();
 }
 
-std::shared_ptr<const CertifiedKey> PublishedCertificates::certificate(std::string_view server_name) const {
-  return current()->find(server_name);
+std::size_t CertificateTable::name_count() const {
+  std::shared_lock lock(mutex_);
+  return by_name_.size();
 }
 
 }  // namespace certkeep::deploy

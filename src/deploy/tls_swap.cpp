@@ -7,6 +7,10 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
 #include "certkeep/openssl.hpp"
 #include "core/result_macros.hpp"
 #include "crypto/openssl_util.hpp"
@@ -17,10 +21,55 @@ namespace certkeep {
 struct CertifiedKey::Native {
   crypto::X509Ptr certificate;
   crypto::PrivateKey key;
-  crypto::X509StackPtr chain;
+  std::shared_ptr<STACK_OF(X509)> chain;  // shared by every snapshot with the same intermediates
 };
 
 namespace {
+
+using SharedChain = std::shared_ptr<STACK_OF(X509)>;
+
+// The intermediates of one CA are the same for all its certificates, and a parsed X509 costs
+// ~5 KiB: snapshots share one parsed chain per distinct chain PEM (a serve-all cache of 10,000
+// certificates from a few CAs holds a few chains, not 10,000). Entries are weak: a chain no
+// snapshot uses any more is freed, and expired entries are swept as the map grows. The stack
+// is never modified after parsing; SSL_use_cert_and_key copies it with new references, so
+// handshakes may share it.
+class SharedChains {
+ public:
+  SharedChain find(std::string_view pem) {
+    std::lock_guard lock(mutex_);
+    auto found = chains_.find(pem);
+    return found == chains_.end() ? nullptr : found->second.lock();
+  }
+  SharedChain add(std::string_view pem, crypto::X509StackPtr parsed) {
+    SharedChain chain(std::move(parsed));
+    std::lock_guard lock(mutex_);
+    if (chains_.size() >= sweep_at_) {
+      std::erase_if(chains_, [](const auto& entry) { return entry.second.expired(); });
+      sweep_at_ = std::max<std::size_t>(64, 2 * chains_.size());
+    }
+    auto [slot, inserted] = chains_.try_emplace(std::string(pem), chain);
+    if (!inserted) {
+      if (SharedChain existing = slot->second.lock()) return existing;  // another thread was first
+      slot->second = chain;
+    }
+    return chain;
+  }
+
+ private:
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<STACK_OF(X509)>, TextHash, std::equal_to<>> chains_;
+  std::size_t sweep_at_ = 64;
+};
+
+SharedChains& shared_chains() {
+  static SharedChains chains;  // process-wide, like OpenSSL's own caches
+  return chains;
+}
 
 // Runs inside the handshake (SSL_CTX_set_cert_cb), after the ClientHello and its SNI are
 // parsed. 1 continues the handshake; 0 aborts it with an internal_error alert.
@@ -54,8 +103,10 @@ Result<std::shared_ptr<const CertifiedKey>> make_certified_key(std::string linea
                                                                std::string_view certificate_pem,
                                                                std::string_view chain_pem,
                                                                std::string_view private_key_pem) {
-  crypto::ServingMaterial material =
-      CERTKEEP_TRY(crypto::load_serving_material(lineage, certificate_pem, chain_pem, private_key_pem));
+  SharedChain chain = shared_chains().find(chain_pem);
+  crypto::ServingMaterial material = CERTKEEP_TRY(
+      crypto::load_serving_material(lineage, certificate_pem, chain ? std::string_view() : chain_pem, private_key_pem));
+  if (!chain) chain = shared_chains().add(chain_pem, std::move(material.chain));
   crypto::CertificateInfo& info = material.info;
   CertifiedKey::Facts facts;
   facts.lineage = std::move(lineage);
@@ -67,8 +118,8 @@ Result<std::shared_ptr<const CertifiedKey>> make_certified_key(std::string linea
   facts.not_after = info.not_after;
   facts.certificate_pem = std::string(certificate_pem);
   facts.chain_pem = std::string(chain_pem);
-  auto native = std::make_shared<const CertifiedKey::Native>(CertifiedKey::Native{
-      std::move(material.certificate), std::move(material.key), std::move(material.chain)});
+  auto native = std::make_shared<const CertifiedKey::Native>(
+      CertifiedKey::Native{std::move(material.certificate), std::move(material.key), std::move(chain)});
   return std::make_shared<const CertifiedKey>(std::move(facts), std::move(native));
 }
 

@@ -133,12 +133,14 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
     for (const LineageRecord& lineage : chosen) {
       if (lineage.status == store::LineageStatus::Revoked || lineage.status == store::LineageStatus::Imported)
         continue;
+      if (selection.include && !selection.include(lineage.name)) continue;
       work.push_back({lineage.name, lineage.serial});
     }
   }
 
   RenewSummary summary;
-  summary.expiring = CERTKEEP_TRY(check_imported_expiry(*services_, now, selection.name, !selection.dry_run));
+  summary.expiring = CERTKEEP_TRY(
+      check_imported_expiry(*services_, now, selection.name, !selection.dry_run, selection.include));
   summary.results.resize(work.size());
   RenewOptions base{selection.force, selection.dry_run, {}};
   const int workers = std::clamp(selection.concurrency, 1, 64);

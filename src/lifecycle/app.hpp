@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -51,6 +52,8 @@ struct RenewSelection {
   bool force = false;
   bool dry_run = false;
   int concurrency = 1;
+  // Only the lineages this admits (the library Manager: those it manages); empty: all.
+  std::function<bool(const std::string&)> include;
 };
 
 struct RenewSummary {

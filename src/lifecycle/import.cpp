@@ -141,10 +141,12 @@ bool imported_expiring(const store::LineageRecord& lineage, core::SystemTime now
 
 Result<std::vector<ExpiringCertificate>> check_imported_expiry(Services& services, core::SystemTime now,
                                                                const std::optional<std::string>& name,
-                                                               bool record) {
+                                                               bool record,
+                                                               const std::function<bool(const std::string&)>& include) {
   std::vector<ExpiringCertificate> expiring;
   for (const store::LineageRecord& lineage : CERTKEEP_TRY(services.store.imported_lineages())) {
     if (name && lineage.name != *name) continue;
+    if (include && !include(lineage.name)) continue;
     if (!imported_expiring(lineage, now)) continue;
     expiring.push_back({lineage.name, lineage.serial, *lineage.not_after});
     const std::string text = "imported certificate " + lineage.serial +

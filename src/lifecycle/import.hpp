@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,10 +46,11 @@ struct ExpiringCertificate {
 };
 // True when `lineage` is imported and less than its warning period is left at `now`.
 bool imported_expiring(const store::LineageRecord& lineage, core::SystemTime now) noexcept;
-// Every imported lineage (or only `name`) that is expiring at `now`; logs a warning for each and,
-// when `record`, appends an ExpiryWarning event once per serial.
+// Every imported lineage (or only `name`, or only those `include` admits) that is expiring at
+// `now`; logs a warning for each and, when `record`, appends an ExpiryWarning event once per serial.
 Result<std::vector<ExpiringCertificate>> check_imported_expiry(Services& services, core::SystemTime now,
                                                                const std::optional<std::string>& name,
-                                                               bool record);
+                                                               bool record,
+                                                               const std::function<bool(const std::string&)>& include = {});
 
 }  // namespace certkeep::lifecycle

@@ -41,6 +41,10 @@ Subscription Manager::subscribe(std::function<void(const Event&)> callback) {
 
 std::vector<std::string> Manager::lineages() const { return impl_->lineages(); }
 
+Result<void> Manager::lineage_changed(const std::string& lineage) { return impl_->lineage_changed(lineage); }
+void Manager::lineage_removed(const std::string& lineage) { impl_->lineage_removed(lineage); }
+ServingStats Manager::serving_stats() const { return impl_->serving_stats(); }
+
 Result<std::unique_ptr<OnDemandCertificates>> Manager::on_demand(OnDemandOptions options) const {
   return impl_->on_demand(*this, std::move(options));
 }

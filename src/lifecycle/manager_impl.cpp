@@ -7,7 +7,6 @@
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 #include "crypto/private_ca.hpp"
-#include "deploy/tls_swap.hpp"
 #include "lifecycle/eab_input.hpp"
 #include "lifecycle/import.hpp"
 #include "lifecycle/on_demand.hpp"
@@ -24,6 +23,8 @@ bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
   std::sort(b.begin(), b.end());
   return a == b;
 }
+
+constexpr std::chrono::milliseconds kServingBusyTimeout{1000};
 
 bool same_settings(const store::LineageSettings& a, const store::LineageSettings& b) {
   return a.directory_url == b.directory_url && a.ca_bundle == b.ca_bundle && a.key_type == b.key_type &&
@@ -43,12 +44,18 @@ Result<std::optional<acme::ExternalAccountBinding>> external_account_of(const Ma
 
 Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
                     std::shared_ptr<lifecycle::Http01Responder> responder, core::Clock& clock,
-                    std::chrono::milliseconds min_sleep)
+                    std::chrono::milliseconds min_sleep, std::unique_ptr<lifecycle::LineageReader> reader,
+                    std::unique_ptr<lifecycle::ServedLineages> served)
     : options_(std::move(options)),
       clock_(clock),
       min_sleep_(min_sleep),
       responder_(std::move(responder)),
-      app_(std::move(app)) {
+      reader_(std::move(reader)),
+      served_(std::move(served)),
+      app_(std::move(app)),
+      // open() has just read the store (the index, or nothing to serve yet): the first
+      // reconciliation is due one check_interval from now.
+      last_reconcile_(clock.now()) {
   // open_manager checked the binding; a failure here cannot happen and leaves none.
   if (auto binding = external_account_of(options_)) external_account_ = std::move(*binding);
 }
@@ -78,30 +85,43 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
   auto chosen = lifecycle::choose_lineage_name(lineage, names);
   if (!chosen) return fail(std::move(chosen).error().with_context("manage"));
   lineage = std::move(*chosen);
+  std::optional<lifecycle::IssueRequest> request;
   std::vector<Event> events;
   Result<void> outcome;
   {
     std::lock_guard work(work_mutex_);
     store::Store& store = app_->services().store;
-    auto existing = CERTKEEP_TRY(store.find_lineage(lineage));
-    const store::LineageSettings settings = desired_settings(existing);
-    const bool usable = existing && !existing->cert_pem.empty() && same_names(existing->identifiers, names) &&
-                        existing->not_after && *existing->not_after > clock_.now() &&
-                        existing->status != store::LineageStatus::Revoked;
-    if (usable) {
-      // Serve what the store has; the renewal thread renews it when due, with these settings.
-      if (!same_settings(existing->settings, settings))
-        CERTKEEP_TRY(app_->update_settings(lineage, settings));
-      add_managed(lineage);
-    } else {
-      const lifecycle::IssueRequest request{.lineage = lineage,
-                                            .names = names,
-                                            .settings = settings,
-                                            .account = {.email = options_.email,
-                                                        .agree_terms_of_service = options_.agree_tos,
-                                                        .external_account = external_account_},
-                                            .placeholder = options_.placeholder};
-      if (auto issued = app_->issue(request); issued) {
+    bool served = false;
+    {
+      // Read and publish as one step (see publish_mutex_): only this lineage is read and parsed.
+      std::lock_guard publishing(publish_mutex_);
+      auto existing = CERTKEEP_TRY(store.find_lineage(lineage));
+      const store::LineageSettings settings = desired_settings(existing);
+      const bool usable = existing && !existing->cert_pem.empty() && same_names(existing->identifiers, names) &&
+                          existing->not_after && *existing->not_after > clock_.now() &&
+                          existing->status != store::LineageStatus::Revoked;
+      if (usable) {
+        // Serve what the store has; the renewal thread renews it when due, with these settings.
+        if (!same_settings(existing->settings, settings)) {
+          CERTKEEP_TRY(app_->update_settings(lineage, settings));
+          existing->settings = settings;
+        }
+        add_managed(lineage);
+        publish(*existing, false, events);
+        served = true;
+      } else {
+        request = lifecycle::IssueRequest{
+            .lineage = lineage,
+            .names = names,
+            .settings = settings,
+            .account = {.email = options_.email,
+                        .agree_terms_of_service = options_.agree_tos,
+                        .external_account = external_account_},
+            .placeholder = options_.placeholder};
+      }
+    }
+    if (!served) {
+      if (auto issued = app_->issue(*request); issued) {
         add_managed(lineage);
       } else {
         outcome = fail(std::move(issued).error().with_context("manage " + lineage));
@@ -110,8 +130,8 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
         auto after = store.find_lineage(lineage);
         if (after && *after && (*after)->serves_placeholder()) add_managed(lineage);
       }
+      reload(lineage, events);
     }
-    refresh(events);
   }
   {
     // The renewal thread recomputes its sleep with the new lineage.
@@ -134,7 +154,7 @@ Result<void> Manager::Impl::import(const std::string& lineage, const std::filesy
         lifecycle::ImportRequest{
             .lineage = lineage, .cert_file = cert_file, .key_file = key_file, .chain_file = chain_file}));
     add_managed(lineage);
-    refresh(events);
+    reload(lineage, events);
   }
   hub_->notify(events);
   return {};
@@ -145,8 +165,7 @@ Result<void> Manager::Impl::renew_now(const std::string& lineage) {
   Result<void> outcome;
   {
     std::lock_guard work(work_mutex_);
-    if (std::find(managed_.begin(), managed_.end(), lineage) == managed_.end())
-      return fail(Errc::NotFound, "renew " + lineage + ": not managed by this Manager");
+    if (!is_managed(lineage)) return fail(Errc::NotFound, "renew " + lineage + ": not managed by this Manager");
     auto summary = app_->renew(lifecycle::RenewSelection{.name = lineage, .force = true, .concurrency = 1});
     if (!summary) {
       outcome = fail(std::move(summary).error().with_context("renew " + lineage));
@@ -158,109 +177,30 @@ Result<void> Manager::Impl::renew_now(const std::string& lineage) {
         outcome = fail(result.error->with_context("renew " + lineage));
     }
     if (!outcome) events.push_back(failed_event(lineage, outcome.error()));
-    refresh(events);  // a failed deploy still committed the new certificate: serve it
+    reload(lineage, events);  // a failed deploy still committed the new certificate: serve it
   }
   hub_->notify(events);
   return outcome;
 }
 
 std::vector<std::string> Manager::Impl::lineages() const {
-  std::lock_guard lock(names_mutex_);
-  return managed_names_;
+  std::lock_guard lock(managed_mutex_);
+  return managed_;
+}
+
+bool Manager::Impl::is_managed(const std::string& lineage) const {
+  std::lock_guard lock(managed_mutex_);
+  return managed_set_.contains(lineage);
 }
 
 void Manager::Impl::add_managed(const std::string& lineage) {
-  if (std::find(managed_.begin(), managed_.end(), lineage) != managed_.end()) return;
-  managed_.push_back(lineage);
-  std::lock_guard lock(names_mutex_);
-  managed_names_ = managed_;
+  std::lock_guard lock(managed_mutex_);
+  if (managed_set_.insert(lineage).second) managed_.push_back(lineage);
 }
 
 Event Manager::Impl::failed_event(const std::string& lineage, Error error) const {
-  auto served = served_.find(lineage);
-  return Event{EventKind::Failed, lineage, served != served_.end() ? served->second->serial() : "",
-               std::move(error), clock_.now()};
-}
-
-void Manager::Impl::renew_due(std::vector<Event>& events) {
-  for (const std::string& lineage : managed_) {
-    // renew_lineage decides: due (renew_at, ARI), backing off after a failure, or an owed
-    // deploy. A pass over lineages that are not due costs one lease round trip each.
-    auto summary = app_->renew(lifecycle::RenewSelection{.name = lineage, .concurrency = 1});
-    if (!summary) {
-      events.push_back(failed_event(lineage, std::move(summary).error().with_context("renew " + lineage)));
-      continue;
-    }
-    for (const lifecycle::RenewResult& result : summary->results) {
-      if (result.error && result.error->code() != Errc::Cancelled)
-        events.push_back(failed_event(lineage, result.error->with_context("renew " + lineage)));
-    }
-  }
-}
-
-void Manager::Impl::refresh(std::vector<Event>& events) {
-  bool changed = false;
-  store::Store& store = app_->services().store;
-  for (const std::string& lineage : managed_) {
-    auto record = store.find_lineage(lineage);
-    if (!record) {
-      core::log::warn("refresh " + lineage + ": " + record.error().to_string());
-      continue;
-    }
-    if (!*record || (*record)->cert_pem.empty())
-      continue;  // removed or never issued: keep serving the last one
-    const store::LineageRecord& stored = **record;
-    std::shared_ptr<const CertifiedKey>& served = served_[lineage];
-    if (served && served->serial() == stored.serial) continue;
-    auto snapshot =
-        deploy::make_certified_key(lineage, stored.cert_pem, stored.chain_pem, stored.key_pem.view());
-    if (!snapshot) {
-      events.push_back(failed_event(lineage, std::move(snapshot).error().with_context("load " + lineage)));
-      if (!served) served_.erase(lineage);
-      continue;
-    }
-    events.push_back(Event{served ? EventKind::Renewed : EventKind::Issued, lineage, (*snapshot)->serial(),
-                           std::nullopt, clock_.now()});
-    served = std::move(*snapshot);
-    changed = true;
-  }
-  if (!changed) return;
-  std::vector<std::shared_ptr<const CertifiedKey>> snapshots;
-  for (const std::string& lineage : managed_)
-    if (auto it = served_.find(lineage); it != served_.end()) snapshots.push_back(it->second);
-  published_.publish(deploy::CertificateTable::build(std::move(snapshots)));
-}
-
-std::chrono::milliseconds Manager::Impl::next_sleep() {
-  const core::SystemTime now = clock_.now();
-  std::optional<core::SystemTime> earliest;
-  for (const std::string& lineage : managed_) {
-    auto record = app_->services().store.find_lineage(lineage);
-    if (!record || !*record) continue;
-    const store::LineageRecord& stored = **record;
-    std::optional<core::SystemTime> due = stored.renew_at;
-    if (stored.next_attempt_at && (!due || *stored.next_attempt_at > *due)) due = stored.next_attempt_at;
-    // A renewalInfo poll (renew_lineage asks the CA whether it moved the window) counts too.
-    if (stored.ari_check_at && (!due || *stored.ari_check_at < *due)) due = stored.ari_check_at;
-    if (due && (!earliest || *due < *earliest)) earliest = due;
-  }
-  auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(options_.check_interval);
-  if (earliest)
-    sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - now));
-  return std::max(sleep, min_sleep_);
-}
-
-std::chrono::milliseconds Manager::Impl::run_pass() {
-  std::vector<Event> events;
-  std::chrono::milliseconds sleep;
-  {
-    std::lock_guard work(work_mutex_);
-    renew_due(events);
-    refresh(events);  // also picks up renewals made by another process (`certkeep renew`)
-    sleep = next_sleep();
-  }
-  hub_->notify(events);
-  return sleep;
+  auto served = table_.of_lineage(lineage);
+  return Event{EventKind::Failed, lineage, served ? served->serial() : "", std::move(error), clock_.now()};
 }
 
 void Manager::Impl::loop(std::stop_token stop) {
@@ -358,7 +298,7 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
     return std::shared_ptr<Solver>(responder);
   };
   app_options.clock = seams.clock;
-  app_options.verify_store = true;  // a long-lived process: check the store once at start
+  app_options.verify_store = options.verify_store;  // a long-lived process: check the store once at start
   app_options.issuance = seams.issuance;
   std::unique_ptr<lifecycle::App> app = CERTKEEP_TRY(lifecycle::App::open(std::move(app_options)));
   if (!options.private_ca.empty() &&
@@ -367,8 +307,26 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
                                             lifecycle::CaOptions{.name = options.private_ca}, false,
                                             app->services().clock.now()));
   core::Clock& clock = seams.clock != nullptr ? *seams.clock : core::system_clock();
+  std::unique_ptr<lifecycle::LineageReader> reader = std::move(seams.reader);
+  if (!reader) {
+    // Reads for serving never wait long for another process's write lock: a handshake
+    // would rather fall back than stall.
+    reader = std::make_unique<lifecycle::StoreLineageReader>(
+        [location = app->store_location()] {
+          return store::Store::open(location, store::StoreOptions{.busy_timeout = kServingBusyTimeout});
+        },
+        options.store_read_connections);
+  }
+  std::unique_ptr<lifecycle::ServedLineages> served;
+  if (options.serve_all_lineages) {
+    if (options.cache_max_certificates == 0 || options.cache_max_bytes == 0)
+      return fail(Errc::InvalidArgument, "cache_max_certificates and cache_max_bytes must be positive");
+    served = CERTKEEP_TRY(lifecycle::ServedLineages::open(
+        *reader, deploy::CacheLimits{.max_certificates = options.cache_max_certificates,
+                                     .max_bytes = options.cache_max_bytes}));
+  }
   auto impl = std::make_unique<Manager::Impl>(std::move(options), std::move(app), std::move(responder), clock,
-                                              seams.min_sleep);
+                                              seams.min_sleep, std::move(reader), std::move(served));
   return std::make_unique<Manager>(std::move(impl));
 }
 

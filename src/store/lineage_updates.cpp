@@ -101,6 +101,7 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
         update->bind_null(16);
       CERTKEEP_TRY(update->execute());
     }
+    CERTKEEP_TRY(sync_servable(name));  // a new serial and expiry to serve
     {
       // The order's key is now the lineage's key: the order has done its job.
       StatementLease drop_order = CERTKEEP_TRY(statements_.get("DELETE FROM orders WHERE lineage = ?1"));

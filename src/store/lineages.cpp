@@ -116,7 +116,7 @@ Result<void> SqlStore::upsert_lineage(const LineageRecord& lineage) {
       StatementLease insert = CERTKEEP_TRY(statements_.get(kInsertLineageSql));
       CERTKEEP_TRY(bind_lineage_insert(*insert, lineage));
       CERTKEEP_TRY(insert->execute());
-      return {};
+      return sync_servable(lineage.name);
     }
     if (!can_transition(*from, lineage.status))
       return fail(bad_transition(lineage.name, *from, lineage.status));
@@ -136,7 +136,7 @@ Result<void> SqlStore::upsert_lineage(const LineageRecord& lineage) {
     bind_settings(*update, 5, lineage.settings);
     update->bind_text(kNameParameter, lineage.name);
     CERTKEEP_TRY(update->execute());
-    return {};
+    return sync_servable(lineage.name);  // its names may have changed
   });
 }
 
@@ -151,7 +151,7 @@ Result<void> SqlStore::set_status(const std::string& name, LineageStatus status)
     bind_time(*update, 2, store_now());
     update->bind_text(3, name);
     CERTKEEP_TRY(update->execute());
-    return {};
+    return sync_servable(name);  // revoked: served no more
   });
 }
 
@@ -181,6 +181,7 @@ Result<void> SqlStore::insert_lineages_bulk(const std::vector<LineageRecord>& li
         return fail(std::move(bound).error().with_context("lineage " + lineage.name));
       CERTKEEP_TRY(insert->execute());
       insert->reset();
+      CERTKEEP_TRY(sync_servable(lineage.name));
     }
     return {};
   });
@@ -200,6 +201,7 @@ Result<void> SqlStore::remove_lineage(const std::string& name) {
     StatementLease remove = CERTKEEP_TRY(statements_.get("DELETE FROM certificates WHERE name = ?1"));
     remove->bind_text(1, name);
     CERTKEEP_TRY(remove->execute());
+    CERTKEEP_TRY(sync_servable(name));
     return insert_event(statements_, removed);
   });
 }

@@ -32,7 +32,7 @@ struct AccountRecord {
   AccountStatus status = AccountStatus::Valid;
   SystemTime created_at{};
   // A label, unique in the store ("letsencrypt", "zerossl-prod"); "" only in rows of stores
-  // before schema v5, which the lifecycle names on first use.
+  // before schema v6, which the lifecycle names on first use.
   std::string name;
   // How to reach its CA: an extra trust root (path) and the pinned server CA's checksum.
   std::string ca_bundle;
@@ -170,6 +170,15 @@ struct LineageRecord {
   bool deployment_owed() const {
     return !serial.empty() && (deployed_serial != serial || hook_pending_serial == serial);
   }
+};
+
+// What a terminator serving every lineage needs of one that can be served (a certificate, not
+// revoked): Store::for_each_servable_lineage.
+struct ServableLineageRecord {
+  std::string name;
+  std::vector<std::string> identifiers;
+  std::string serial;
+  std::optional<SystemTime> not_after;
 };
 
 // The certificate material a renewal commits at once.

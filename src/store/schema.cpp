@@ -138,12 +138,33 @@ CREATE TABLE private_cas (
 );
 )sql";
 
+// servable_lineages: one narrow row per lineage that can be served (it has a certificate and is
+// not revoked), which a terminator serving every lineage reads at start and on each
+// resynchronization (Store::for_each_servable_lineage): ~100 bytes a lineage instead of a
+// certificates row with its PEM text (a covering index would do on SQLite, but PostgreSQL caps
+// an index entry at 2,704 bytes and identifiers can be longer). Every write that changes a
+// lineage's names, serial, expiry, status or existence keeps its row in the same transaction
+// (SqlStore::sync_servable). `id` orders the pass's pages; the unique index finds a lineage.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE servable_lineages (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  serial      TEXT NOT NULL,
+  not_after   INTEGER
+);
+CREATE UNIQUE INDEX servable_lineages_by_name ON servable_lineages(name);
+INSERT INTO servable_lineages (name, identifiers, serial, not_after)
+  SELECT name, identifiers, serial, not_after FROM certificates
+  WHERE serial <> '' AND status <> 'revoked' ORDER BY name;
+)sql";
+
 // Accounts by name, with External Account Binding, how to reach their CA, and a key rollover in
 // progress; lineages name their account and profile, may bring a CSR, list fallback issuers
 // (one per line: kind, directory URL, CA bundle, server checksum, account, profile, CA name,
 // separated by tabs), and record which issuer made their certificate and since when their
 // issuer fails. Every earlier row keeps its meaning: no name, no EAB, no fallback.
-constexpr std::string_view kVersion5 = R"sql(
+constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE accounts ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN ca_bundle TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN server_ca_checksum TEXT NOT NULL DEFAULT '';
@@ -162,23 +183,25 @@ ALTER TABLE certificates ADD COLUMN failing_since INTEGER;
 CREATE INDEX certificates_by_account ON certificates(account_id);
 )sql";
 
-constexpr std::array<MigrationStep, 5> kSteps{{
+constexpr std::array<MigrationStep, 6> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
 // Parents first: certificates refer to accounts, orders to certificates.
-constexpr std::array<StoreTable, 6> kTables{{
+constexpr std::array<StoreTable, 7> kTables{{
     {"accounts", "id"},
     {"certificates", "name"},
     {"orders", "lineage"},
     {"events", "id"},
     {"leases", "name"},
     {"private_cas", "name, generation"},
+    {"servable_lineages", "id"},
 }};
 
 }  // namespace

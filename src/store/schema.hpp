@@ -19,9 +19,10 @@ namespace certkeep::store {
 // v2: leases; computed due_at and deploy_owed columns with their indexes.
 // v3: ari_check_at (when to ask the CA's renewalInfo again) with its partial index.
 // v4: issuers: issuer_kind and private CA settings of a lineage, private_cas.
-// v5: named accounts with EAB and a pending key rollover; a lineage's account, profile, CSR,
+// v5: servable_lineages, the narrow copy of what serving every lineage reads.
+// v6: named accounts with EAB and a pending key rollover; a lineage's account, profile, CSR,
 //     fallback issuers, the issuer of its certificate and since when its issuer fails.
-inline constexpr int kCurrentSchemaVersion = 5;
+inline constexpr int kCurrentSchemaVersion = 6;
 
 struct MigrationStep {
   int version;           // the version this step produces

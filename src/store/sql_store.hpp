@@ -49,6 +49,7 @@ class SqlStore final : public Store {
   Result<void> set_status(const std::string& name, LineageStatus status) override;
   Result<std::vector<LineageRecord>> deploy_pending_lineages() override;
   Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) override;
+  Result<void> for_each_servable_lineage(const ServableVisitor& visit, std::size_t page_rows) override;
 
   Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert,
                                HistoryKind kind) override;
@@ -130,6 +131,10 @@ class SqlStore final : public Store {
                                                    std::optional<std::int64_t> parameter);
   // Every generation of a private CA, newest first; usable inside a transaction.
   Result<std::vector<PrivateCaRecord>> load_private_ca(const std::string& name);
+  // Inside a write: makes servable_lineages agree with the lineage's certificates row (its row
+  // there, or none when the lineage is gone, revoked or has no certificate). Every write that
+  // changes identifiers, serial, not_after, status or a row's existence calls it.
+  Result<void> sync_servable(const std::string& name);
 
   std::unique_ptr<sql::Connection> connection_;
   int schema_version_;

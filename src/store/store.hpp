@@ -108,6 +108,15 @@ class Store {
   virtual Result<std::vector<LineageRecord>> deploy_pending_lineages() = 0;
   // Benchmarks and tests: inserts many complete lineages in one transaction.
   virtual Result<void> insert_lineages_bulk(const std::vector<LineageRecord>& lineages) = 0;
+  // Every lineage that can be served (a certificate, not revoked), one visit each, for a
+  // terminator that serves them all: from servable_lineages, a narrow table every write keeps
+  // (never the certificates' rows and their PEM text), read in pages of `page_rows` rows, so a
+  // pass over a million lineages holds one page at a time. Each page is its own read: a lineage
+  // changed during the pass is seen as it was or as it became (one added meanwhile is seen; one
+  // removed and added again meanwhile may be seen twice). `visit` runs between pages' reads (not
+  // inside one) and must not throw.
+  using ServableVisitor = std::function<void(const ServableLineageRecord&)>;
+  virtual Result<void> for_each_servable_lineage(const ServableVisitor& visit, std::size_t page_rows = 10000) = 0;
 
   // One transaction: new key/cert/chain/facts, status valid, attempts 0, last_error and
   // failing_since cleared, issued_by and (when not 0) account_id set, the in-flight order

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -186,32 +187,74 @@ TEST_CASE("certificate table: exact name, then one-label wildcard, else nothing"
   TestPki pki;
   auto exact = pki.leaf("exact", {"www.example.com"});
   auto wildcard = pki.leaf("wild", {"*.example.com", "example.com"});
-  auto table = deploy::CertificateTable::build({exact, wildcard});
+  deploy::CertificateTable table;
+  CHECK(table.find("") == nullptr);
+  table.put(exact);
+  table.put(wildcard);
 
-  CHECK(table->find("www.example.com") == exact);
-  CHECK(table->find("WWW.Example.COM.") == exact);
-  CHECK(table->find("api.example.com") == wildcard);
-  CHECK(table->find("example.com") == wildcard);
-  CHECK(table->find("a.b.example.com") == nullptr);  // a wildcard covers one label only
-  CHECK(table->find("example.org") == nullptr);
-  CHECK(table->find(".example.com") == nullptr);
-  CHECK(table->find("") == exact);  // no SNI: the first snapshot
-  CHECK(deploy::CertificateTable::build({})->find("") == nullptr);
+  CHECK(table.find("www.example.com") == exact);
+  CHECK(table.find("WWW.Example.COM.") == exact);
+  CHECK(table.find("api.example.com") == wildcard);
+  CHECK(table.find("example.com") == wildcard);
+  CHECK(table.find("a.b.example.com") == nullptr);  // a wildcard covers one label only
+  CHECK(table.find("example.org") == nullptr);
+  CHECK(table.find(".example.com") == nullptr);
+  CHECK(table.find("") == exact);  // no SNI: the first lineage put
+  CHECK(table.lineage_count() == 2);
+  CHECK(table.name_count() == 3);
 }
 
-TEST_CASE("certificate table: when two snapshots claim a name the later expiry wins", "[deploy][tls]") {
+TEST_CASE("certificate table: a put replaces its lineage's snapshot and names, a remove forgets them",
+          "[deploy][tls]") {
+  TestPki pki;
+  auto first = pki.leaf("site", {"old.example.com", "both.example.com"});
+  auto second = pki.leaf("site", {"new.example.com", "both.example.com"});
+  auto other = pki.leaf("other", {"other.example.com"});
+  deploy::CertificateTable table;
+  table.put(first);
+  table.put(other);
+  table.put(second);
+  CHECK(table.find("old.example.com") == nullptr);  // the lineage's old names went with it
+  CHECK(table.find("new.example.com") == second);
+  CHECK(table.find("both.example.com") == second);
+  CHECK(table.of_lineage("site") == second);
+  CHECK(table.find("") == second);  // still the default lineage
+  CHECK(table.lineage_count() == 2);
+  CHECK(table.remove("site"));
+  CHECK_FALSE(table.remove("site"));
+  CHECK(table.find("new.example.com") == nullptr);
+  CHECK(table.find("") == nullptr);  // the default lineage is gone
+  CHECK(table.find("other.example.com") == other);
+  CHECK(table.name_count() == 1);
+}
+
+TEST_CASE("certificate table: when two lineages claim a name the later expiry wins", "[deploy][tls]") {
   TestPki pki;
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   const auto now = std::chrono::system_clock::now();
-  auto make = [&](std::chrono::hours lifetime) {
+  auto make = [&](const std::string& lineage, std::chrono::hours lifetime) {
     std::string cert =
         crypto::issue_leaf_certificate(pki.ca, key, {"dup.example.com"}, now - 1h, now + lifetime).value();
-    return deploy::make_certified_key("dup", cert, "", key.to_pem().value().view()).value();
+    return deploy::make_certified_key(lineage, cert, "", key.to_pem().value().view()).value();
   };
-  auto shorter = make(24h);
-  auto longer = make(48h);
-  CHECK(deploy::CertificateTable::build({shorter, longer})->find("dup.example.com") == longer);
-  CHECK(deploy::CertificateTable::build({longer, shorter})->find("dup.example.com") == longer);
+  auto shorter = make("dup-a", 24h);
+  auto longer = make("dup-b", 48h);
+  for (bool longer_first : {false, true}) {
+    deploy::CertificateTable table;
+    table.put(longer_first ? longer : shorter);
+    table.put(longer_first ? shorter : longer);
+    CHECK(table.find("dup.example.com") == longer);
+    table.remove("dup-b");
+    CHECK(table.find("dup.example.com") == shorter);  // the other claim remains
+  }
+}
+
+TEST_CASE("covering_wildcard: one whole leftmost label", "[deploy][tls]") {
+  CHECK(deploy::covering_wildcard("a.example.com") == "*.example.com");
+  CHECK(deploy::covering_wildcard("example") == std::nullopt);
+  CHECK(deploy::covering_wildcard(".example.com") == std::nullopt);
+  CHECK(deploy::covering_wildcard("a.") == std::nullopt);
+  CHECK(deploy::normalize_server_name("A.Example.COM.") == "a.example.com");
 }
 
 TEST_CASE("make_certified_key reads the facts and refuses a key that does not match", "[deploy][tls]") {
@@ -250,9 +293,10 @@ TEST_CASE("a real handshake gets the certificate for its SNI name", "[deploy][tl
   TestPki pki;
   auto first = pki.leaf("first", {"one.example.com"});
   auto second = pki.leaf("second", {"two.example.com"}, pki.ca.cert_pem);
-  deploy::PublishedCertificates published;
-  published.publish(deploy::CertificateTable::build({first, second}));
-  SslCtxPtr server = server_context(published, max_version);
+  deploy::CertificateTable table;
+  table.put(first);
+  table.put(second);
+  SslCtxPtr server = server_context(table, max_version);
   SslCtxPtr client = client_context(pki);
 
   Outcome one = handshake_over_socketpair(client.get(), server.get(), "one.example.com");
@@ -283,9 +327,9 @@ TEST_CASE("a swap reaches the next handshake while one in flight keeps the old c
   auto old_key = pki.leaf("site", {"site.example.com"});
   const std::string old_serial = old_key->serial();
   auto new_key = pki.leaf("site", {"site.example.com"});
-  deploy::PublishedCertificates published;
-  published.publish(deploy::CertificateTable::build({old_key}));
-  SslCtxPtr server = server_context(published, max_version);
+  deploy::CertificateTable table;
+  table.put(old_key);
+  SslCtxPtr server = server_context(table, max_version);
   SslCtxPtr client = client_context(pki);
 
   SteppedHandshake in_flight(client.get(), server.get(), "site.example.com");
@@ -293,7 +337,7 @@ TEST_CASE("a swap reaches the next handshake while one in flight keeps the old c
   REQUIRE_FALSE(in_flight.done());
 
   // Swap, and drop every reference the test holds to the old snapshot: only the SSL keeps it.
-  published.publish(deploy::CertificateTable::build({new_key}));
+  table.put(new_key);
   old_key.reset();
 
   SteppedHandshake next(client.get(), server.get(), "site.example.com");
@@ -308,18 +352,18 @@ TEST_CASE("300 handshakes while the table is swapped 50 times: no failures", "[d
   TestPki pki;
   constexpr int kGenerations = 5;
   const std::vector<std::string> names{"alpha.example.com", "beta.example.com"};
-  std::vector<std::shared_ptr<const deploy::CertificateTable>> tables;
+  std::vector<std::vector<std::shared_ptr<const CertifiedKey>>> generations;
   std::map<std::string, std::set<std::string>> serials;  // name → every serial it may get
   for (int g = 0; g < kGenerations; ++g) {
     auto alpha = pki.leaf("alpha", {names[0]});
     auto beta = pki.leaf("beta", {names[1]});
     serials[names[0]].insert(alpha->serial());
     serials[names[1]].insert(beta->serial());
-    tables.push_back(deploy::CertificateTable::build({alpha, beta}));
+    generations.push_back({alpha, beta});
   }
-  deploy::PublishedCertificates published;
-  published.publish(tables[0]);
-  SslCtxPtr server = server_context(published);
+  deploy::CertificateTable table;
+  for (const auto& snapshot : generations[0]) table.put(snapshot);
+  SslCtxPtr server = server_context(table);
   SslCtxPtr client = client_context(pki);
 
   constexpr int kHandshakes = 300;
@@ -343,7 +387,8 @@ TEST_CASE("300 handshakes while the table is swapped 50 times: no failures", "[d
   for (int swap = 1; swap <= kSwaps; ++swap) {
     for (int now = completed.load(); now < swap * kHandshakes / (kSwaps + 1); now = completed.load())
       completed.wait(now);
-    published.publish(tables[static_cast<std::size_t>(swap) % tables.size()]);
+    for (const auto& snapshot : generations[static_cast<std::size_t>(swap) % generations.size()])
+      table.put(snapshot);
   }
   handshakes.join();
   CHECK(completed.load() == kHandshakes);

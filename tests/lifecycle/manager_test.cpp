@@ -676,4 +676,85 @@ TEST_CASE("manager: a bad EAB key is refused at open, and a missing one before a
   auto opened = open_manager(bad, ManagerSeams{});
   REQUIRE_FALSE(opened);
   CHECK(opened.error().code() == Errc::InvalidArgument);
+
+namespace {
+
+// A certificate for `names` committed to the store by someone else (another process or node).
+std::string commit_elsewhere(store::Store& store, const std::string& lineage, const std::vector<std::string>& names,
+                             core::SystemTime now, core::SystemTime renew_at) {
+  auto ca = crypto::create_private_ca("elsewhere", 24h * 30).value();
+  auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
+  const std::string cert = crypto::issue_leaf_certificate(ca, key, names, now - 1h, now + 24h * 20).value();
+  const auto info = crypto::inspect_certificate(cert).value();
+  if (!store.find_lineage(lineage).value()) {
+    store::LineageRecord record;
+    record.name = lineage;
+    record.identifiers = names;
+    record.settings.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
+    REQUIRE(store.upsert_lineage(record));
+  }
+  store::IssuedCertificate issued{.key_pem = key.to_pem().value(),
+                                  .cert_pem = cert,
+                                  .chain_pem = ca.cert_pem,
+                                  .serial = info.serial_hex,
+                                  .not_before = info.not_before,
+                                  .not_after = info.not_after,
+                                  .renew_at = renew_at};
+  REQUIRE(store.commit_issuance(lineage, issued, store::HistoryKind::Renewed));
+  REQUIRE(store.record_deployed(lineage, info.serial_hex));  // that process deployed it too
+  return info.serial_hex;
+}
+
+}  // namespace
+
+TEST_CASE("fake CA: a pass renews only the managed lineages the store says are due",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"m.example.com"}));
+  const std::string managed_serial = f.manager->certificate("m.example.com")->serial();
+  // Someone else's lineage, due an hour ago: not this Manager's to renew.
+  const std::string other_serial =
+      commit_elsewhere(*f.store(), "other.example.com", {"other.example.com"}, f.clock.now(), f.clock.now() - 1h);
+  const int orders = f.ca.count("new-order");
+  const auto sleep = f.manager->impl().run_pass();
+  CHECK(f.ca.count("new-order") == orders);
+  CHECK(f.store()->find_lineage("other.example.com").value()->serial == other_serial);
+  CHECK(f.manager->certificate("m.example.com")->serial() == managed_serial);
+  // The sleep comes from the managed lineage's own due time (and the hourly reconciliation),
+  // not from the other one's, which is past.
+  const auto renew_at = *f.store()->find_lineage("m.example.com").value()->renew_at;
+  CHECK(renew_at - f.clock.now() > 1h);
+  CHECK(sleep > 59min);
+  CHECK(sleep <= 1h);
+
+  f.clock.advance(std::chrono::duration_cast<std::chrono::seconds>(renew_at - f.clock.now()) + 1s);
+  f.manager->impl().run_pass();
+  CHECK(f.ca.count("new-order") == orders + 1);
+  CHECK(f.manager->certificate("m.example.com")->serial() != managed_serial);
+  CHECK(f.store()->find_lineage("other.example.com").value()->serial == other_serial);
+}
+
+TEST_CASE("fake CA: a renewal committed elsewhere is served after lineage_changed, or at the next reconciliation",
+          "[lifecycle][manager][fake-ca]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"m.example.com"}));
+  EventLog log;
+  Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
+  const auto later = f.clock.now() + 24h * 10;
+  const std::string first = commit_elsewhere(*f.store(), "m.example.com", {"m.example.com"}, f.clock.now(), later);
+  CHECK(f.manager->certificate("m.example.com")->serial() != first);
+  REQUIRE(f.manager->lineage_changed("m.example.com"));
+  CHECK(f.manager->certificate("m.example.com")->serial() == first);
+  REQUIRE(log.events().size() == 1);
+  CHECK(log.events()[0].kind == EventKind::Renewed);
+  CHECK(log.events()[0].serial == first);
+
+  // Nobody calls lineage_changed: the pass reconciles once check_interval (1 h) has passed.
+  const std::string second = commit_elsewhere(*f.store(), "m.example.com", {"m.example.com"}, f.clock.now(), later);
+  f.manager->impl().run_pass();
+  CHECK(f.manager->certificate("m.example.com")->serial() == first);
+  f.clock.advance(61min);
+  f.manager->impl().run_pass();
+  CHECK(f.manager->certificate("m.example.com")->serial() == second);
+  CHECK(f.ca.count("new-order") == 1);  // only manage()'s issuance
 }

@@ -155,7 +155,8 @@ TEST_CASE("store copy: every row of every table arrives, checked, and the source
                                                     {"orders", 1},
                                                     {"events", 7},
                                                     {"leases", 1},
-                                                    {"private_cas", 2}});
+                                                    {"private_cas", 2},
+                                                    {"servable_lineages", 3}});
   CHECK(report->tables.front().name == "accounts");  // parents first
   CHECK(file_bytes(source) == bytes_before);
 
@@ -171,6 +172,14 @@ TEST_CASE("store copy: every row of every table arrives, checked, and the source
   const std::int64_t last_event = copied->events("acme.example.com").value().back().id;
   REQUIRE(copied->append_event(EventRecord{0, "acme.example.com", HistoryKind::Deployed, "0A01", "", t0()}));
   CHECK(copied->events("acme.example.com").value().back().id > last_event);
+  // The servable lineages came along, and a new one gets its row after them.
+  std::size_t servable = 0;
+  REQUIRE(copied->for_each_servable_lineage([&](const ServableLineageRecord&) { ++servable; }));
+  CHECK(servable == 3);
+  REQUIRE(copied->insert_lineages_bulk({valid_lineage("late.example.com", t0())}));
+  std::string last_servable;
+  REQUIRE(copied->for_each_servable_lineage([&](const ServableLineageRecord& row) { last_servable = row.name; }));
+  CHECK(last_servable == "late.example.com");
   // The lease came along: another owner is refused until it expires.
   CHECK_FALSE(copied
                   ->try_acquire_lease("acme.example.com", "other", t0() + std::chrono::seconds(1),
