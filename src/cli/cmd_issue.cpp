@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `certkeep issue`: obtain a certificate now, and remember how, so `renew` needs no flags.
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/command.hpp"
@@ -22,7 +24,13 @@ class IssueCommand final : public Command {
   }
 
   int run(const GlobalOptions& global, const Output& out) override {
-    auto request = build_issue_request(flags_);
+    auto request = build_issue_request(
+        flags_,
+        [](const char* name) -> std::optional<std::string> {
+          const char* value = std::getenv(name);
+          return value ? std::optional<std::string>(value) : std::nullopt;
+        },
+        [&out](std::string_view line) { out.warning(line); });
     if (!request) return out.error(request.error());
     auto app = open_app(global, out);
     if (!app) return out.error(app.error());

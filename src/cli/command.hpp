@@ -42,6 +42,8 @@ std::unique_ptr<Command> make_edit_command();
 std::unique_ptr<Command> make_daemon_command();
 std::unique_ptr<Command> make_ca_command();
 std::unique_ptr<Command> make_import_command();
+std::unique_ptr<Command> make_profiles_command();
+std::unique_ptr<Command> make_account_command();
 std::unique_ptr<Command> make_store_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.

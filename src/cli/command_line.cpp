@@ -40,6 +40,8 @@ int run_command_line(int argc, const char* const* argv) {
   commands.push_back(make_daemon_command());
   commands.push_back(make_ca_command());
   commands.push_back(make_import_command());
+  commands.push_back(make_profiles_command());
+  commands.push_back(make_account_command());
   commands.push_back(make_store_command());
   std::vector<CLI::App*> subcommands;
   for (auto& command : commands) subcommands.push_back(command->add_to(app));

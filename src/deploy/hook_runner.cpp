@@ -14,7 +14,7 @@ std::string HookOutcome::describe() const {
 }
 
 std::map<std::string, std::string> hook_environment(const HookSpec& hook) {
-  return {
+  std::map<std::string, std::string> environment{
       {"CERTKEEP_NAME", hook.lineage},
       {"CERTKEEP_DOMAINS", core::join(hook.domains, " ")},
       {"CERTKEEP_CERT", hook.cert_path},
@@ -24,6 +24,9 @@ std::map<std::string, std::string> hook_environment(const HookSpec& hook) {
       {"CERTKEEP_SERIAL", hook.serial},
       {"CERTKEEP_NOT_AFTER", hook.not_after},
   };
+  // A CSR's lineage: the key is its owner's, so there is no file to point at.
+  if (hook.key_path.empty()) environment["CERTKEEP_KEY_EXTERNAL"] = "1";
+  return environment;
 }
 
 Result<HookOutcome> run_deploy_hook(ProcessRunner& runner, const HookSpec& hook) {

@@ -54,7 +54,8 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
   hook.cert_path = (live / "cert.pem").string();
   hook.chain_path = (live / "chain.pem").string();
   hook.fullchain_path = (live / "fullchain.pem").string();
-  hook.key_path = (live / "privkey.pem").string();
+  // A CSR's lineage has no key here (its owner holds it): the hook is told so.
+  if (!lineage.key_pem.empty()) hook.key_path = (live / "privkey.pem").string();
   hook.serial = lineage.serial;
   hook.not_after = lineage.not_after ? core::format_rfc3339(*lineage.not_after) : "";
   hook.timeout = services.hook_timeout;

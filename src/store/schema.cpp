@@ -190,13 +190,38 @@ CREATE TABLE dns_records (
 CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
 )sql";
 
-constexpr std::array<MigrationStep, 6> kSteps{{
+// Accounts by name, with External Account Binding, how to reach their CA, and a key rollover in
+// progress; lineages name their account and profile, may bring a CSR, list fallback issuers
+// (one per line: kind, directory URL, CA bundle, server checksum, account, profile, CA name,
+// separated by tabs), and record which issuer made their certificate and since when their
+// issuer fails. Every earlier row keeps its meaning: no name, no EAB, no fallback.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE accounts ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN ca_bundle TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN server_ca_checksum TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_key_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_mac_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_algorithm TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN next_key_pem TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX accounts_by_name ON accounts(name) WHERE name <> '';
+ALTER TABLE certificates ADD COLUMN account_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN csr_pem TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN fallback_issuers TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN fallback_after INTEGER NOT NULL DEFAULT 86400;
+ALTER TABLE certificates ADD COLUMN issued_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN failing_since INTEGER;
+CREATE INDEX certificates_by_account ON certificates(account_id);
+)sql";
+
+constexpr std::array<MigrationStep, 7> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
     {6, kVersion6},
+    {7, kVersion7},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 
