@@ -541,3 +541,43 @@ start_web() {
   done
   fail "the web server for $dir did not start"
 }
+
+# A wrapper script's lifetime (with-pebble.sh, with-bind.sh, with-postgres.sh): makes the run
+# directory (global run_dir), and on exit or INT/TERM stops the command (global cmd_pid, set by
+# the caller while it runs), then the server with STOP_FN RUN_DIR, then removes the directory
+# unless the variable KEEP_VAR is 1.
+pt_wrapper_begin() {
+  local kind=$1
+  PT_WRAPPER_STOP=$2
+  PT_WRAPPER_KEEP=$3
+  PT_WRAPPER_CLEANED=0
+  run_dir=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-$kind.XXXXXX")
+  cmd_pid=""
+  trap pt_wrapper_cleanup EXIT
+  trap 'pt_wrapper_signal INT 2' INT
+  trap 'pt_wrapper_signal TERM 15' TERM
+}
+
+# shellcheck disable=SC2317 # called from traps
+pt_wrapper_cleanup() {
+  [ "$PT_WRAPPER_CLEANED" = 1 ] && return
+  PT_WRAPPER_CLEANED=1
+  if [ -n "$cmd_pid" ] && pt_pid_alive "$cmd_pid"; then
+    kill -TERM "$cmd_pid" 2>/dev/null || true
+    wait "$cmd_pid" 2>/dev/null || true
+  fi
+  "$PT_WRAPPER_STOP" "$run_dir"
+  if [ "${!PT_WRAPPER_KEEP:-0}" = 1 ]; then
+    pt_log "kept $run_dir"
+  else
+    rm -rf "$run_dir"
+  fi
+}
+
+# shellcheck disable=SC2317
+pt_wrapper_signal() {
+  trap - INT TERM
+  pt_log "stopped by SIG$1"
+  pt_wrapper_cleanup
+  exit $((128 + $2))
+}
