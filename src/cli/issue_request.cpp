@@ -148,9 +148,10 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags, con
   CERTKEEP_TRY(lifecycle::challenge_types_for(CERTKEEP_TRY(lifecycle::challenge_choice(settings)), request.names));
   request.settings = settings;
   const lifecycle::EabInput eab = CERTKEEP_TRY(read_eab_flags(flags.eab, env, warn));
+  auto external_account = CERTKEEP_TRY(lifecycle::parse_eab_input(eab));
   request.account = {.email = settings.email,
                      .agree_terms_of_service = flags.agree_tos,
-                     .external_account = CERTKEEP_TRY(lifecycle::parse_eab_input(eab))};
+                     .external_account = std::move(external_account)};
   request.placeholder = flags.placeholder;
   return request;
 }

@@ -87,9 +87,9 @@ Result<store::AccountRecord> rollover_account_key(store::Store& store, acme::Cli
   const crypto::PrivateKey new_key = CERTKEEP_TRY(crypto::PrivateKey::generate(old_key.type()));
   // Stored before the CA hears of it: a crash from here on leaves both keys in the store.
   account.next_key_pem = CERTKEEP_TRY(new_key.to_pem());
-  account = CERTKEEP_TRY(store.save_account(std::move(account)));
+  store::AccountRecord stored = CERTKEEP_TRY(store.save_account(std::move(account)));
   core::failpoint("rollover_key_stored");
-  return send_key_change(store, client, std::move(account));
+  return send_key_change(store, client, std::move(stored));
 }
 
 }  // namespace certkeep::lifecycle

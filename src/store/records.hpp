@@ -32,7 +32,7 @@ struct AccountRecord {
   AccountStatus status = AccountStatus::Valid;
   SystemTime created_at{};
   // A label, unique in the store ("letsencrypt", "zerossl-prod"); "" only in rows of stores
-  // before schema v6, which the lifecycle names on first use.
+  // before schema v7, which the lifecycle names on first use.
   std::string name;
   // How to reach its CA: an extra trust root (path) and the pinned server CA's checksum.
   std::string ca_bundle;

@@ -753,6 +753,7 @@ TEST_CASE("manager: a bad EAB key is refused at open, and a missing one before a
   auto opened = open_manager(bad, ManagerSeams{});
   REQUIRE_FALSE(opened);
   CHECK(opened.error().code() == Errc::InvalidArgument);
+}
 
 namespace {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Accounts by name (schema v6): several per CA, External Account Binding and a pending key
+// Accounts by name (schema v7): several per CA, External Account Binding and a pending key
 // rollover kept with them, the lineages that use one, and its deactivation marking them.
 #include "store_test_support.hpp"
 
@@ -17,7 +17,7 @@ AccountRecord named_account(const std::string& name, const std::string& url, con
   return account;
 }
 
-TEST_CASE("named accounts: every v6 field survives a round trip; names are unique", "[store][accounts]") {
+TEST_CASE("named accounts: every v7 field survives a round trip; names are unique", "[store][accounts]") {
   auto store = memory_store();
   AccountRecord account = named_account("zerossl-prod", "https://acme.zerossl.com/v2/DV90", "OLD-KEY");
   account.ca_bundle = "/etc/ca.pem";
@@ -54,7 +54,7 @@ TEST_CASE("named accounts: every v6 field survives a round trip; names are uniqu
   REQUIRE_FALSE(taken);
   CHECK(taken.error().code() == Errc::InvalidArgument);
   CHECK_THAT(taken.error().message(), Catch::Contains("zerossl-prod"));
-  // Nameless rows (stores before v6) do not collide with one another.
+  // Nameless rows (stores before v7) do not collide with one another.
   REQUIRE(store->save_account(named_account("", "https://ca.test/dir", "K3")));
   REQUIRE(store->save_account(named_account("", "https://ca.test/dir", "K4")));
 }
