@@ -75,7 +75,7 @@ pass "a non-empty target is refused: $(grep -m1 error "$TEST_DIR/again.out")"
 old_serial=$(ck_pg show --json "$ACME" | jq -r '.lineage.serial')
 ck_pg renew --force --name "$ACME" >"$TEST_DIR/renew.out" 2>"$TEST_DIR/renew.err" ||
   fail "renew --force on PostgreSQL exited $?: $(cat "$TEST_DIR/renew.err")"
-new_serial=$(ck_pg list --json | jq -r --arg n "$ACME" '.[] | select(.name == $n) | .serial')
+new_serial=$(ck_pg list --json | jq -r --arg n "$ACME" '.lineages[] | select(.name == $n) | .serial')
 if [ -z "$new_serial" ] || [ "$new_serial" = "$old_serial" ]; then fail "list on PostgreSQL shows no new serial"; fi
 [ "$(serial_of "$STATE/live/$ACME/cert.pem")" = "$new_serial" ] || fail "live/ does not serve the renewed certificate"
 assert_live "$ACME" "$ACME"

@@ -166,9 +166,11 @@ FAKE_CA_SEQ=0
 
 # Starts the proxy on a free 127.0.0.1 port with Pebble's own HTTPS certificate (so
 # $CERTKEEP_TEST_CA_BUNDLE trusts it) and sets FAKE_CA_URL, its directory URL. No fault yet.
+# FAKE_CA_OPTIONS holds extra arguments for the proxy (e.g. --profiles "classic=…;shortlived=…").
+FAKE_CA_OPTIONS=()
 start_fake_ca() {
   : >"$FAKE_CA_CONTROL"
-  python3 "$FAULTS_DIR/fake_ca_proxy.py" --upstream "$CERTKEEP_TEST_DIRECTORY_URL" \
+  python3 "$FAULTS_DIR/fake_ca_proxy.py" "${FAKE_CA_OPTIONS[@]}" --upstream "$CERTKEEP_TEST_DIRECTORY_URL" \
     --upstream-ca "$CERTKEEP_TEST_CA_BUNDLE" \
     --cert "$PEBBLE_RUN_DIR/pebble-server.pem" --key "$PEBBLE_RUN_DIR/pebble-server.key" \
     --port-file "$TEST_DIR/fake-ca.port" --control "$FAKE_CA_CONTROL" --events "$FAKE_CA_EVENTS" \

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `certkeep issue`: obtain a certificate now, and remember how, so `renew` needs no flags.
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/command.hpp"
@@ -23,7 +25,8 @@ class IssueCommand final : public Command {
   }
 
   int run(const GlobalOptions& global, const Output& out) override {
-    auto request = build_issue_request(flags_);
+    auto request = build_issue_request(
+        flags_, take_environment_variable, [&out](std::string_view line) { out.warning(line); });
     if (!request) return out.error(request.error());
     if (request->dry_run) return run_dry(*request, out);
     auto app = open_app(global, out);

@@ -89,6 +89,9 @@ class EditCommand final : public Command {
       if (!targets) return out.error(targets.error());
       settings.haproxy_targets = std::move(*targets);
     }
+    if (!settings.csr_pem.empty() && !settings.haproxy_targets.empty())
+      return out.error(Error(Errc::InvalidArgument,
+                             "--deploy-haproxy needs the private key, and " + name_ + " is a --csr lineage"));
     if (auto edited = edit_challenge_flags(challenges_, settings); !edited) return out.error(edited.error());
     // The names must still all be provable (a wildcard keeps needing DNS-01).
     if (settings.issuer_kind == store::IssuerKind::Acme) {

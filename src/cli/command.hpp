@@ -60,6 +60,8 @@ std::unique_ptr<Command> make_config_command();
 std::unique_ptr<Command> make_completion_command();
 std::unique_ptr<Command> make_manpage_command();
 std::unique_ptr<Command> make_check_command();
+std::unique_ptr<Command> make_profiles_command();
+std::unique_ptr<Command> make_account_command();
 std::unique_ptr<Command> make_store_command();
 
 // Opens the App for the global options, wiring progress lines to `out`.

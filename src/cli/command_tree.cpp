@@ -72,6 +72,8 @@ std::unique_ptr<CommandTree> make_command_tree() {
   tree->commands.push_back(make_daemon_command());
   tree->commands.push_back(make_ca_command());
   tree->commands.push_back(make_import_command());
+  tree->commands.push_back(make_profiles_command());
+  tree->commands.push_back(make_account_command());
   tree->commands.push_back(make_store_command());
   tree->commands.push_back(make_config_command());
   tree->commands.push_back(make_completion_command());

@@ -11,6 +11,7 @@
 #include "core/time_format.hpp"
 #include "lifecycle/import.hpp"
 #include "lifecycle/lineage_solvers.hpp"
+#include "lifecycle/issuer_spec.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::cli {
@@ -63,7 +64,7 @@ void write_dns(core::JsonWriter& json, const store::DnsSettings& dns) {
 }
 
 void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_dir,
-                   const lifecycle::LineageRecord& lineage) {
+                   const lifecycle::LineageRecord& lineage, std::string_view account) {
   auto time_field = [&](std::string_view name, const std::optional<core::SystemTime>& time) {
     json.key(name);
     if (time)
@@ -115,7 +116,16 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
       .field("cert_path", (live / "cert.pem").string())
       .field("chain_path", (live / "chain.pem").string())
       .field("fullchain_path", (live / "fullchain.pem").string())
-      .field("key_path", (live / "privkey.pem").string());
+      // A CSR's lineage has no key file: its owner holds the key.
+      .field("key_path", lineage.settings.csr_pem.empty() ? (live / "privkey.pem").string() : std::string())
+      .field("account", account.empty() ? std::string_view(lineage.settings.account) : account)
+      .field("issued_by", lineage.issued_by)
+      .field("profile", lineage.settings.profile)
+      .field("csr", !lineage.settings.csr_pem.empty());
+  json.key("fallbacks").begin_array();
+  for (const store::IssuerEntry& entry : lineage.settings.fallback_issuers)
+    json.value(lifecycle::describe_issuer(entry));
+  json.end_array().field("fallback_after_seconds", static_cast<std::int64_t>(lineage.settings.fallback_after.count()));
   json.key("confirmation").begin_object().field("state", confirmation_state(lineage));
   time_field("at", lineage.confirmed_at);
   json.field("serial", lineage.confirmed_serial).field("detail", lineage.confirmation_detail).end_object();
@@ -151,7 +161,7 @@ std::string days_left(const std::optional<core::SystemTime>& time, core::SystemT
 
 std::string lineage_json(const std::filesystem::path& state_dir, const lifecycle::LineageRecord& lineage) {
   core::JsonWriter json;
-  write_lineage(json, state_dir, lineage);
+  write_lineage(json, state_dir, lineage, {});
   return json.str();
 }
 
@@ -237,7 +247,16 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("failed attempts", std::to_string(l.attempts));
   line("last error", l.last_error.empty() ? "-" : l.last_error);
   line("deployed serial", l.deployed_serial.empty() ? "-" : l.deployed_serial);
-  if (l.settings.issuer_kind == store::IssuerKind::Acme) line("server", l.settings.directory_url);
+  if (l.settings.issuer_kind == store::IssuerKind::Acme) {
+    line("server", l.settings.directory_url);
+    line("account", details.account.empty() ? "-" : details.account);
+    if (!l.settings.profile.empty()) line("profile", l.settings.profile);
+  }
+  if (!l.issued_by.empty()) line("issued by", l.issued_by);
+  for (std::size_t i = 0; i < l.settings.fallback_issuers.size(); ++i)
+    line("fallback " + std::to_string(i + 1), lifecycle::describe_issuer(l.settings.fallback_issuers[i]));
+  if (!l.settings.fallback_issuers.empty())
+    line("fall back after", std::to_string(l.settings.fallback_after.count()) + " s unreachable");
   line("key type", std::string(to_string(l.settings.key_type)));
   const std::string method(store::to_string(l.settings.challenge_method));
   if (l.settings.issuer_kind == store::IssuerKind::Imported)
@@ -271,7 +290,10 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   }
   if (l.last_success_at) line("last success", format_time(l.last_success_at));
   if (l.last_failure_at) line("last failure", format_time(l.last_failure_at));
-  line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
+  if (l.settings.csr_pem.empty())
+    line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
+  else
+    line("files", live.string() + "/{cert,chain,fullchain}.pem (the key is the CSR owner's)");
   out += "events:\n";
   for (const auto& event : details.events) {
     std::string detail = event.detail.substr(0, event.detail.find('\n'));
@@ -286,7 +308,7 @@ std::string lineage_details_json(const std::filesystem::path& state_dir,
                                  const lifecycle::LineageDetails& details) {
   core::JsonWriter json = json_document("lineage");
   json.key("lineage");
-  write_lineage(json, state_dir, details.lineage);
+  write_lineage(json, state_dir, details.lineage, details.account);
   json.key("events").begin_array();
   for (const auto& event : details.events) {
     json.begin_object()

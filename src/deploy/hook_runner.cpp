@@ -28,6 +28,8 @@ std::map<std::string, std::string> hook_environment(const HookSpec& hook) {
     env["CERTKEEP_EVENT"] = hook.event;
     env["CERTKEEP_REASON"] = hook.reason;
   }
+  // A CSR's lineage: the key is its owner's, so there is no file to point at.
+  if (hook.key_path.empty()) env["CERTKEEP_KEY_EXTERNAL"] = "1";
   return env;
 }
 

@@ -29,7 +29,7 @@ struct HookSpec {
   std::string cert_path;
   std::string chain_path;
   std::string fullchain_path;
-  std::string key_path;
+  std::string key_path;  // empty for a CSR's lineage: certkeep holds no key for it
   std::string serial;
   std::string not_after;  // RFC 3339
   // Notify hooks: CERTKEEP_EVENT (renewal_failed, expiring, stale) and CERTKEEP_REASON (one
@@ -52,8 +52,9 @@ struct HookOutcome {
 };
 
 // CERTKEEP_NAME, CERTKEEP_DOMAINS (space-separated), CERTKEEP_CERT, CERTKEEP_CHAIN,
-// CERTKEEP_FULLCHAIN, CERTKEEP_KEY, CERTKEEP_SERIAL, CERTKEEP_NOT_AFTER; and CERTKEEP_EVENT and
-// CERTKEEP_REASON when `event` is set.
+// CERTKEEP_FULLCHAIN, CERTKEEP_KEY, CERTKEEP_SERIAL, CERTKEEP_NOT_AFTER; CERTKEEP_EVENT and
+// CERTKEEP_REASON when `event` is set; for a lineage of a CSR brought by its owner
+// (`issue --csr`), CERTKEEP_KEY is empty and CERTKEEP_KEY_EXTERNAL=1.
 std::map<std::string, std::string> hook_environment(const HookSpec& hook);
 
 // Runs `/bin/sh -c command` (argv exactly {"/bin/sh", "-c", hook.command}) with

@@ -4,33 +4,13 @@
 #include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
-#include "core/time_format.hpp"
 #include "deploy/haproxy_runtime.hpp"
 #include "deploy/hook_runner.hpp"
+#include "lifecycle/hook_spec.hpp"
 #include "lifecycle/metrics_report.hpp"
 #include "lifecycle/notifier.hpp"
 
 namespace certkeep::lifecycle {
-
-namespace {
-
-deploy::HookSpec hook_of(const Services& services, const store::LineageRecord& lineage) {
-  const std::filesystem::path live = services.state_dir / "live" / lineage.name;
-  deploy::HookSpec hook;
-  hook.command = lineage.settings.deploy_hook;
-  hook.lineage = lineage.name;
-  hook.domains = lineage.identifiers;
-  hook.cert_path = (live / "cert.pem").string();
-  hook.chain_path = (live / "chain.pem").string();
-  hook.fullchain_path = (live / "fullchain.pem").string();
-  hook.key_path = (live / "privkey.pem").string();
-  hook.serial = lineage.serial;
-  hook.not_after = lineage.not_after ? core::format_rfc3339(*lineage.not_after) : "";
-  hook.timeout = services.hook_timeout;
-  return hook;
-}
-
-}  // namespace
 
 Result<HandOverOutcome> hand_over(Services& services, const store::LineageRecord& lineage) {
   HandOverOutcome outcome;
@@ -57,7 +37,7 @@ Result<HandOverOutcome> hand_over(Services& services, const store::LineageRecord
   if (!lineage.settings.deploy_hook.empty()) {
     core::failpoint("hook_starting");
     deploy::HookOutcome ran =
-        CERTKEEP_TRY(deploy::run_deploy_hook(services.processes, hook_of(services, lineage)));
+        CERTKEEP_TRY(deploy::run_deploy_hook(services.processes, hook_spec_for(services, lineage, lineage.settings.deploy_hook)));
     process_metrics().add(kHookRuns, {{"hook", "deploy"}, {"result", ran.succeeded ? "success" : "failure"}});
     detail += ran.succeeded ? "exit 0" : ran.describe();
     if (!ran.output_tail.empty()) detail += "\n" + ran.output_tail;

@@ -48,8 +48,13 @@ Result<std::string> resolve_directory_url(const std::string& server) {
   if (server.empty() || server == "letsencrypt" || server == "production")
     return std::string(acme::kLetsEncryptProduction);
   if (server == "staging" || server == "letsencrypt-staging") return std::string(acme::kLetsEncryptStaging);
+  if (server == "zerossl") return std::string(acme::kZeroSsl);
+  if (server == "google") return std::string(acme::kGoogleTrustServices);
+  if (server == "google-staging") return std::string(acme::kGoogleTrustServicesStaging);
   if (!acme::is_https_url(server))
-    return fail(Errc::InvalidArgument, "--server must be letsencrypt, staging or an https:// directory URL");
+    return fail(Errc::InvalidArgument,
+                "--server must be letsencrypt, staging, zerossl, google, google-staging or an https:// "
+                "directory URL");
   return server;
 }
 
@@ -231,6 +236,11 @@ Result<LineageDetails> App::show(const std::string& name, std::size_t event_limi
   details.lineage = std::move(*lineage);
   details.events = CERTKEEP_TRY(
       store_->events(name, event_limit == 0 ? std::numeric_limits<std::size_t>::max() : event_limit));
+  details.account = details.lineage.settings.account;
+  if (details.lineage.account_id != 0) {
+    if (auto account = store_->get_account(details.lineage.account_id); account && !account->name.empty())
+      details.account = account->name;
+  }
   return details;
 }
 
@@ -263,7 +273,12 @@ Result<void> App::revoke(const std::string& name, const std::string& reason_text
   std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(services_->make_transport(lineage->settings));
   std::unique_ptr<acme::Client> client =
       CERTKEEP_TRY(acme::Client::connect(*transport, lineage->settings.directory_url, services_->clock));
-  CERTKEEP_TRY(ensure_account(*store_, *client, {lineage->settings.email, true}, services_->progress));
+  // Revoked with the account that ordered it (any account of the CA may revoke its own orders).
+  const AccountChoice choice{lineage->settings.account, lineage->settings.directory_url,
+                             lineage->settings.ca_bundle, lineage->settings.server_ca_checksum};
+  CERTKEEP_TRY(ensure_account(
+      *store_, *client, choice, lineage->account_id,
+      AccountOptions{.email = lineage->settings.email, .agree_terms_of_service = true}, services_->progress));
   CERTKEEP_TRY(acme::revoke_certificate(*client, der, *reason));
   CERTKEEP_TRY(store_->set_status(name, store::LineageStatus::Revoked));
   store::EventRecord event;

@@ -27,7 +27,8 @@ using store::LineageSettings;
 // /var/lib/certkeep for root, else $XDG_STATE_HOME/certkeep, else ~/.local/state/certkeep.
 std::filesystem::path default_state_dir();
 
-// "letsencrypt"/"production" (also ""), "staging", or an https URL. Errc::InvalidArgument else.
+// "letsencrypt"/"production" (also ""), "staging", "zerossl", "google", "google-staging", or an
+// https URL. Errc::InvalidArgument else.
 Result<std::string> resolve_directory_url(const std::string& server);
 
 // The staging (test) directory of a public CA's production directory, for `issue --dry-run`:
@@ -78,6 +79,7 @@ struct RenewSummary {
 struct LineageDetails {
   LineageRecord lineage;
   std::vector<EventRecord> events;
+  std::string account;  // the name of the account that ordered its certificate (or will), "" for none
 };
 
 class App {

@@ -6,6 +6,7 @@
 #include "core/time_format.hpp"
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/fallback.hpp"
 #include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
 #include "lifecycle/metrics_report.hpp"
@@ -110,9 +111,8 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
   }
   if (services.progress) services.progress("renewing " + name);
   // Renewal never creates an account with new terms: they were agreed at the first issuance.
-  auto cert = issuer_for(lineage.settings.issuer_kind)
-                  .obtain(services, lineage,
-                          AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
+  auto cert = obtain_with_fallback(
+      services, lineage, AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
   if (!cert) {
     Error error = record_failed_attempt(services, lineage, std::move(cert).error());
     process_metrics().add(kRenewals, {{"result", "failed"}});

@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 20> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 22> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -37,6 +37,8 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 20> kEventNames{{
     {HistoryKind::DnsHookSucceeded, "dns_hook_succeeded"},
     {HistoryKind::DnsHookFailed, "dns_hook_failed"},
     {HistoryKind::DnsRecordsRemoved, "dns_records_removed"},
+    {HistoryKind::AccountDeactivated, "account_deactivated"},
+    {HistoryKind::FellBack, "fell_back"},
     {HistoryKind::Confirmed, "confirmed"},
     {HistoryKind::Stale, "stale"},
     {HistoryKind::Notified, "notified"},

@@ -59,7 +59,7 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
       kind != HistoryKind::Placeholder && kind != HistoryKind::Migrated)
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": event must be issued, renewed, imported or placeholder");
-  if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
+  if ((cert.key_pem.empty() && !cert.key_held_elsewhere) || cert.cert_pem.empty() || cert.serial.empty())
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": key, certificate and serial are required");
   return write("commit issuance of " + name, [&]() -> Result<void> {
@@ -78,8 +78,9 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
                           "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
                           "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
                           "hook_pending_serial = CASE WHEN deploy_hook <> '' OR haproxy_targets <> '' "
-                          "THEN ?4 ELSE '' END, updated_at = ?11, last_success_at = ?11, "
-                          "ari_check_at = ?13, placeholder_serial = ?14 WHERE name = ?12"));
+                          "THEN ?4 ELSE '' END, updated_at = ?11, last_success_at = ?11, ari_check_at = ?13, "
+                          "placeholder_serial = ?14, issued_by = ?15, failing_since = NULL, "
+                          "account_id = COALESCE(?16, account_id) WHERE name = ?12"));
       update->bind_text(1, cert.key_pem.view());
       update->bind_text(2, cert.cert_pem);
       update->bind_text(3, cert.chain_pem);
@@ -95,6 +96,11 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
       bind_time(*update, 13, cert.ari_check_at);
       update->bind_text(
           14, kind == HistoryKind::Placeholder ? std::string_view(cert.serial) : std::string_view());
+      update->bind_text(15, cert.issued_by);
+      if (cert.account_id != 0)
+        update->bind_int64(16, cert.account_id);
+      else
+        update->bind_null(16);
       CERTKEEP_TRY(update->execute());
     }
     CERTKEEP_TRY(sync_servable(name));  // a new serial and expiry to serve
@@ -121,7 +127,8 @@ Result<void> SqlStore::record_failure(const std::string& name, const std::string
     {
       StatementLease update = CERTKEEP_TRY(
           statements_.get("UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
-                          "last_error = ?2, status = ?3, updated_at = ?4, last_failure_at = ?4 WHERE name = ?5"));
+                          "last_error = ?2, status = ?3, updated_at = ?4, last_failure_at = ?4, "
+                          "failing_since = COALESCE(failing_since, ?4) WHERE name = ?5"));
       bind_time(*update, 1, next_attempt_at);
       update->bind_text(2, error_text);
       update->bind_text(3, to_string(status));

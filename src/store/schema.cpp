@@ -190,6 +190,30 @@ CREATE TABLE dns_records (
 CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
 )sql";
 
+// Accounts by name, with External Account Binding, how to reach their CA, and a key rollover in
+// progress; lineages name their account and profile, may bring a CSR, list fallback issuers
+// (one per line: kind, directory URL, CA bundle, server checksum, account, profile, CA name,
+// separated by tabs), and record which issuer made their certificate and since when their
+// issuer fails. Every earlier row keeps its meaning: no name, no EAB, no fallback.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE accounts ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN ca_bundle TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN server_ca_checksum TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_key_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_mac_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_algorithm TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN next_key_pem TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX accounts_by_name ON accounts(name) WHERE name <> '';
+ALTER TABLE certificates ADD COLUMN account_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN csr_pem TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN fallback_issuers TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN fallback_after INTEGER NOT NULL DEFAULT 86400;
+ALTER TABLE certificates ADD COLUMN issued_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN failing_since INTEGER;
+CREATE INDEX certificates_by_account ON certificates(account_id);
+)sql";
+
 // Deployment: where a lineage's certificate is handed over and confirmed (confirm_targets
 // "HOST:PORT[/SNI]" and haproxy_targets "SOCKET:CERTFILE", newline-separated like identifiers),
 // the last confirmation's verdict (confirmation 'none'|'confirmed'|'stale', about
@@ -197,7 +221,7 @@ CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
 // last success and failure times (the metrics'). The times are taken from the history for the
 // rows of earlier versions. not_after gets an index: the expiry notices read only the
 // certificates in their last days.
-constexpr std::string_view kVersion7 = R"sql(
+constexpr std::string_view kVersion8 = R"sql(
 ALTER TABLE certificates ADD COLUMN confirm_targets TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN haproxy_targets TEXT NOT NULL DEFAULT '';
 ALTER TABLE certificates ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'none';
@@ -215,7 +239,7 @@ UPDATE certificates SET
 CREATE INDEX certificates_by_not_after ON certificates(not_after);
 )sql";
 
-constexpr std::array<MigrationStep, 7> kSteps{{
+constexpr std::array<MigrationStep, 8> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
@@ -223,6 +247,7 @@ constexpr std::array<MigrationStep, 7> kSteps{{
     {5, kVersion5},
     {6, kVersion6},
     {7, kVersion7},
+    {8, kVersion8},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 

@@ -30,6 +30,11 @@ class SqlStore final : public Store {
   Result<std::optional<AccountRecord>> find_account(const std::string& directory_url) override;
   Result<AccountRecord> get_account(std::int64_t id) override;
   Result<AccountRecord> save_account(AccountRecord account) override;
+  Result<std::vector<AccountRecord>> list_accounts() override;
+  Result<std::optional<AccountRecord>> find_account_by_name(const std::string& name) override;
+  Result<std::vector<std::string>> lineages_using_account(std::int64_t id) override;
+  Result<std::vector<std::string>> record_account_deactivated(std::int64_t id,
+                                                              const std::string& detail) override;
 
   Result<std::optional<LineageRecord>> find_lineage(const std::string& name) override;
   Result<void> upsert_lineage(const LineageRecord& lineage) override;

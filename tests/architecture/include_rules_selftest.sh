@@ -37,8 +37,8 @@ if ! output=$(bash "$rules" "$work/tree" 2>&1); then
   exit 1
 fi
 
-expect_violation "a src/ directory the table does not name" "src/resolver is not a module" \
-  src/resolver/resolver.cpp '#include "core/log.hpp"'
+expect_violation "a src/ directory the table does not name" "src/unlisted is not a module" \
+  src/unlisted/resolver.cpp '#include "core/log.hpp"'
 expect_violation "a module including one it may not use" "module store may not depend on acme" \
   src/store/schema.cpp '#include "acme/client.hpp"'
 expect_violation "spdlog outside the logging file" "only core:log.cpp may use spdlog" \

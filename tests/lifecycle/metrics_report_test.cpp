@@ -115,7 +115,7 @@ TEST_CASE("issuer labels and readiness per lineage", "[lifecycle][metrics]") {
   CHECK(text.find("expiration_timestamp_seconds{name=\"pending.example\"") == std::string::npos);
 }
 
-TEST_CASE("--metrics-listen: loopback addresses only, unless allowed", "[lifecycle][metrics]") {
+TEST_CASE("metrics listener: loopback addresses only, unless allowed", "[lifecycle][metrics]") {
   CHECK(check_metrics_listen("127.0.0.1:9817", false));
   CHECK(check_metrics_listen("127.8.9.1:9817", false));
   CHECK(check_metrics_listen("[::1]:9817", false));
