@@ -288,10 +288,10 @@ int main(int argc, char** argv) {
   for (int r = 0; r < options.repeat; ++r) {
     const fs::path out = work / "renew.out";
     const fs::path err = work / "renew.err";
-    std::vector<std::string> argv = {options.certkeep_bin, "--state-dir", state.string()};
-    if (!options.store.empty()) argv.insert(argv.end(), {"--store", options.store});
-    argv.insert(argv.end(), {"renew", "--json"});
-    ChildRun run = certkeep::bench::run_child(argv, out, err);
+    std::vector<std::string> command = {options.certkeep_bin, "--state-dir", state.string()};
+    if (!options.store.empty()) command.insert(command.end(), {"--store", options.store});
+    command.insert(command.end(), {"renew", "--json"});
+    ChildRun run = certkeep::bench::run_child(command, out, err);
     const std::string stdout_text = read_file(out);
     if (!run.error.empty() || run.exit_code != 0) {
       std::fprintf(stderr, "renew_check_bench: run %d failed (exit %d) %s\n%s%s", r + 1, run.exit_code,

@@ -120,7 +120,7 @@ event_serial() {
 # The number of events of KIND over every lineage.
 event_count_all() {
   local name total=0
-  for name in $(ck list --json | jq -r '.[].name'); do total=$((total + $(event_count "$name" "$1"))); done
+  for name in $(ck list --json | jq -r '.lineages[].name'); do total=$((total + $(event_count "$name" "$1"))); done
   echo "$total"
 }
 
@@ -134,4 +134,53 @@ assert_store_ok() {
   local result
   result=$(store_query 'PRAGMA integrity_check;')
   [ "$result" = ok ] || fail "store integrity_check: $result"
+}
+
+# ---- a real nginx -----------------------------------------------------------------------
+# start_nginx NAME: starts Debian's nginx on a free 127.0.0.1 port (NGINX_PORT) with its own
+# config, pid file and logs under $TEST_DIR/nginx, serving live/NAME/ over TLS, in the
+# foreground (a child of this test, stopped with it). NGINX_RELOAD is the command that reloads
+# it (for a deploy hook). Waits until it serves.
+start_nginx() {
+  local name=$1
+  command -v nginx >/dev/null || fail "nginx is not installed (scripts/install-deps.sh installs nginx-light)"
+  NGINX_DIR="$TEST_DIR/nginx"
+  mkdir -p "$NGINX_DIR/logs" "$NGINX_DIR/tmp"
+  NGINX_PORT=$(pt_reserve_port "$TEST_DIR") || fail "no free port"
+  cat >"$NGINX_DIR/nginx.conf" <<CONF
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/logs/error.log;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $NGINX_DIR/tmp/body;
+  proxy_temp_path $NGINX_DIR/tmp/proxy;
+  fastcgi_temp_path $NGINX_DIR/tmp/fastcgi;
+  uwsgi_temp_path $NGINX_DIR/tmp/uwsgi;
+  scgi_temp_path $NGINX_DIR/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT ssl;
+    ssl_certificate $STATE/live/$name/fullchain.pem;
+    ssl_certificate_key $STATE/live/$name/privkey.pem;
+    location / { return 200 "ok\n"; }
+  }
+}
+CONF
+  # shellcheck disable=SC2034 # read by the tests that call start_nginx
+  NGINX_RELOAD="nginx -p $NGINX_DIR -c $NGINX_DIR/nginx.conf -s reload"
+  nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' >"$NGINX_DIR/logs/stdout" 2>&1 &
+  TEST_PIDS+=("$!")
+  local _
+  for _ in $(seq 200); do
+    [ -n "$(served_serial "$NGINX_PORT" "$name")" ] && return 0
+    sleep 0.05
+  done
+  fail "nginx does not serve on 127.0.0.1:$NGINX_PORT: $(cat "$NGINX_DIR/logs/error.log")"
+}
+
+# served_serial PORT SNI: the serial of the leaf 127.0.0.1:PORT serves for SNI ("" when none).
+served_serial() {
+  echo | timeout 5 openssl s_client -connect "127.0.0.1:$1" -servername "$2" 2>/dev/null |
+    openssl x509 -noout -serial 2>/dev/null | cut -d= -f2
 }

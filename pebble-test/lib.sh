@@ -211,8 +211,16 @@ pt_make_tls() {
   chmod 644 "$dir/pebble-ca.pem" "$dir/pebble-server.pem"
 }
 
+# External Account Binding (PEBBLE_EAB=1): the two MAC keys of the pebble package's example
+# configuration (/usr/share/doc/pebble/examples/pebble-config-external-account-bindings.json),
+# as Pebble takes them: unpadded base64url. They are public test values.
+PT_EAB_KID_1=kid-1
+PT_EAB_KEY_1=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
+PT_EAB_KID_2=kid-2
+PT_EAB_KEY_2=b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH
+
 pt_write_config() {
-  local run_dir=$1 validity=""
+  local run_dir=$1 validity="" eab="false" mac_keys=""
   # shellcheck source=/dev/null
   source "$run_dir/ports"
   if [ -n "${PEBBLE_CERT_VALIDITY_SECONDS:-}" ]; then
@@ -221,6 +229,15 @@ pt_write_config() {
     validity=",
     \"certificateValidityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS"
   fi
+  case ${PEBBLE_EAB:-0} in
+    0) ;;
+    1)
+      eab=true
+      mac_keys=",
+    \"externalAccountMACKeys\": {\"$PT_EAB_KID_1\": \"$PT_EAB_KEY_1\", \"$PT_EAB_KID_2\": \"$PT_EAB_KEY_2\"}"
+      ;;
+    *) pt_die "PEBBLE_EAB must be 0 or 1, not '$PEBBLE_EAB'" ;;
+  esac
   cat >"$run_dir/pebble-config.json" <<EOF
 {
   "pebble": {
@@ -231,7 +248,7 @@ pt_write_config() {
     "httpPort": $HTTP01_PORT,
     "tlsPort": $TLS_PORT,
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false$validity
+    "externalAccountBindingRequired": $eab$mac_keys$validity
   }
 }
 EOF
@@ -317,6 +334,11 @@ pt_write_env() {
       PEBBLE_WFE_NONCEREJECT "${PEBBLE_WFE_NONCEREJECT:-0}" \
       no_proxy "$no_proxy_list" \
       NO_PROXY "$no_proxy_list"
+    if [ "${PEBBLE_EAB:-0}" = 1 ]; then
+      printf 'export %s=%q\n' \
+        CERTKEEP_TEST_EAB_KID "$PT_EAB_KID_1" CERTKEEP_TEST_EAB_HMAC_KEY "$PT_EAB_KEY_1" \
+        CERTKEEP_TEST_EAB_KID_2 "$PT_EAB_KID_2" CERTKEEP_TEST_EAB_HMAC_KEY_2 "$PT_EAB_KEY_2"
+    fi
   } >"$run_dir/env.tmp"
   mv -f "$run_dir/env.tmp" "$run_dir/env"
 }
@@ -383,6 +405,30 @@ pt_pebble_stop() {
   local run_dir=$1
   pt_kill_pidfiles "$run_dir/pebble.pid" "$run_dir/challtestsrv.pid"
   pt_release_ports "$run_dir"
+}
+
+# A second Pebble (PEBBLE_SECOND=1, for the fallback tests) lives in RUN_DIR/second, on its own
+# ports but with the same HTTP-01 port, so one standalone responder answers both CAs.
+pt_second_start() {
+  local run_dir=$1 second=$1/second
+  CERTKEEP_HTTP01_PORT=$(sed -n 's/^HTTP01_PORT=//p' "$run_dir/ports") pt_pebble_start "$second"
+  # shellcheck source=/dev/null
+  source "$second/ports"
+  {
+    printf 'export %s=%q\n' \
+      CERTKEEP_TEST_DIRECTORY_URL_2 "https://127.0.0.1:$ACME_PORT/dir" \
+      CERTKEEP_TEST_CA_BUNDLE_2 "$second/pebble-ca.pem" \
+      CERTKEEP_TEST_PEBBLE_ROOT_2 "$second/pebble-root.pem" \
+      PEBBLE_RUN_DIR_2 "$second" \
+      PEBBLE_PID_2 "$(cat "$second/pebble.pid")"
+  } >>"$run_dir/env"
+}
+
+# Stops RUN_DIR's Pebble and a second one in RUN_DIR/second, if any.
+pt_pebble_stop_all() {
+  local run_dir=$1
+  [ -d "$run_dir/second" ] && pt_pebble_stop "$run_dir/second"
+  pt_pebble_stop "$run_dir"
 }
 
 # Restarts Pebble alone on the same ports (it forgets every account, order and its root).
@@ -494,4 +540,59 @@ start_web() {
     sleep 0.05
   done
   fail "the web server for $dir did not start"
+}
+
+# ---- the handshake probe (tests/tools/handshake_probe.cpp) summary -----------------------
+# probe_field FILE KEY: the value after KEY on the probe summary line that has it
+# ("handshakes N ok N failed N …", "max_gap_ms G stale_after_swap N …").
+probe_field() {
+  awk -v key="$2" '$1 != "seen" && $1 != "serial" { for (i = 1; i < NF; i++) if ($i == key) { print $(i + 1); exit } }' "$1"
+}
+
+# The serials of the probe's summary, in order of first appearance, one per line.
+probe_serials() { awk '$1 == "serial" && $2 ~ /^[0-9]+$/ { print $3 }' "$1"; }
+
+# probe_serial_field FILE SERIAL KEY: first_ms, last_ms or count of one serial.
+probe_serial_field() {
+  awk -v serial="$2" -v key="$3" '$1 == "serial" && $3 == serial { for (i = 4; i < NF; i++) if ($i == key) print $(i + 1) }' "$1"
+}
+
+# A wrapper script's lifetime (with-pebble.sh, with-bind.sh, with-postgres.sh): makes the run
+# directory (global run_dir), and on exit or INT/TERM stops the command (global cmd_pid, set by
+# the caller while it runs), then the server with STOP_FN RUN_DIR, then removes the directory
+# unless the variable KEEP_VAR is 1.
+pt_wrapper_begin() {
+  local kind=$1
+  PT_WRAPPER_STOP=$2
+  PT_WRAPPER_KEEP=$3
+  PT_WRAPPER_CLEANED=0
+  run_dir=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-$kind.XXXXXX")
+  cmd_pid=""
+  trap pt_wrapper_cleanup EXIT
+  trap 'pt_wrapper_signal INT 2' INT
+  trap 'pt_wrapper_signal TERM 15' TERM
+}
+
+# shellcheck disable=SC2317 # called from traps
+pt_wrapper_cleanup() {
+  [ "$PT_WRAPPER_CLEANED" = 1 ] && return
+  PT_WRAPPER_CLEANED=1
+  if [ -n "$cmd_pid" ] && pt_pid_alive "$cmd_pid"; then
+    kill -TERM "$cmd_pid" 2>/dev/null || true
+    wait "$cmd_pid" 2>/dev/null || true
+  fi
+  "$PT_WRAPPER_STOP" "$run_dir"
+  if [ "${!PT_WRAPPER_KEEP:-0}" = 1 ]; then
+    pt_log "kept $run_dir"
+  else
+    rm -rf "$run_dir"
+  fi
+}
+
+# shellcheck disable=SC2317
+pt_wrapper_signal() {
+  trap - INT TERM
+  pt_log "stopped by SIG$1"
+  pt_wrapper_cleanup
+  exit $((128 + $2))
 }

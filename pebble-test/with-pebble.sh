@@ -7,44 +7,22 @@
 # SIGKILL), and a detached watchdog stops whatever still runs (a Pebble restarted by
 # `pebble.sh restart`) and removes the run directory when this script is SIGKILLed, so a ctest
 # timeout leaves nothing behind. PEBBLE_KEEP_RUN_DIR=1 keeps the run directory and its logs.
+# PEBBLE_SECOND=1 starts a second Pebble too (RUN_DIR/second, its variables end in _2).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 CMD [ARG...]" >&2; exit 2; }
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-pebble.XXXXXX")
-cmd_pid=""
-cleaned=0
+pt_wrapper_begin pebble pt_pebble_stop_all PEBBLE_KEEP_RUN_DIR
 
-# shellcheck disable=SC2317 # called from traps
-cleanup() {
-  [ "$cleaned" = 1 ] && return
-  cleaned=1
-  if [ -n "$cmd_pid" ] && pt_pid_alive "$cmd_pid"; then
-    kill -TERM "$cmd_pid" 2>/dev/null || true
-    wait "$cmd_pid" 2>/dev/null || true
-  fi
-  pt_pebble_stop "$run_dir"
-  if [ "${PEBBLE_KEEP_RUN_DIR:-0}" = 1 ]; then
-    pt_log "kept $run_dir"
-  else
-    rm -rf "$run_dir"
-  fi
-}
-# shellcheck disable=SC2317
-on_signal() {
-  trap - INT TERM
-  pt_log "stopped by SIG$1"
-  cleanup
-  exit $((128 + $2))
-}
-trap cleanup EXIT
-trap 'on_signal INT 2' INT
-trap 'on_signal TERM 15' TERM
-
-pt_start_watchdog $$ "$run_dir"
+pt_start_watchdog $$ "$run_dir" pt_pebble_stop_all
 PT_TIE_TO_PARENT=1 pt_pebble_start "$run_dir"
+case ${PEBBLE_SECOND:-0} in
+  0) ;;
+  1) PT_TIE_TO_PARENT=1 pt_second_start "$run_dir" ;;
+  *) pt_die "PEBBLE_SECOND must be 0 or 1, not '$PEBBLE_SECOND'" ;;
+esac
 # shellcheck source=/dev/null
 source "$run_dir/env"
 

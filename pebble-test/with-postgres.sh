@@ -15,35 +15,7 @@ source "$here/postgres-lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 CMD [ARG...]" >&2; exit 2; }
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-postgres.XXXXXX")
-cmd_pid=""
-cleaned=0
-
-# shellcheck disable=SC2317 # called from traps
-cleanup() {
-  [ "$cleaned" = 1 ] && return
-  cleaned=1
-  if [ -n "$cmd_pid" ] && pt_pid_alive "$cmd_pid"; then
-    kill -TERM "$cmd_pid" 2>/dev/null || true
-    wait "$cmd_pid" 2>/dev/null || true
-  fi
-  pt_pg_stop "$run_dir"
-  if [ "${POSTGRES_KEEP_RUN_DIR:-0}" = 1 ]; then
-    pt_log "kept $run_dir"
-  else
-    rm -rf "$run_dir"
-  fi
-}
-# shellcheck disable=SC2317
-on_signal() {
-  trap - INT TERM
-  pt_log "stopped by SIG$1"
-  cleanup
-  exit $((128 + $2))
-}
-trap cleanup EXIT
-trap 'on_signal INT 2' INT
-trap 'on_signal TERM 15' TERM
+pt_wrapper_begin postgres pt_pg_stop POSTGRES_KEEP_RUN_DIR
 
 pt_start_watchdog $$ "$run_dir" pt_pg_stop POSTGRES_KEEP_RUN_DIR
 pt_pg_start "$run_dir"

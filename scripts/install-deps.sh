@@ -12,16 +12,19 @@ packages=(
   # libraries (the README names each)
   ca-certificates openssl libssl-dev libcurl4-openssl-dev rapidjson-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libcli11-dev libspdlog-dev libfmt-dev
-  libexpected-dev libcpp-httplib-dev libpq-dev libldns-dev
+  libexpected-dev libcpp-httplib-dev libpq-dev libtomlplusplus-dev libldns-dev
   # tests: Pebble, systemd-analyze, the sqlite3 CLI, process and port tools, curl, libfaketime
   # python3 (the CLI tests' webroot server), strace (the order of fsyncs and renames), jq (the
   # shell tests read `certkeep show --json`), shellcheck (the lint of every shell file), nginx
   # (a real terminator reloaded by a deploy hook), certbot (the migration test's source),
   # PostgreSQL 15 (the store's second engine: pebble-test/postgres.sh runs a throwaway cluster;
-  # the client package brings psql) and BIND 9 with its tools (DNS-01: named, tsig-keygen,
-  # nsupdate, dig)
+  # the client package brings psql), haproxy (the runtime API deployer), prometheus (promtool
+  # and a real scraper), zsh and groff (the generated completion and man page), dpkg-dev and
+  # lintian (the Debian packages), BIND 9 with its tools (DNS-01: named, tsig-keygen, nsupdate,
+  # dig)
   systemd pebble sqlite3 procps psmisc iproute2 curl faketime python3 strace jq shellcheck nginx-light
-  certbot postgresql-15 postgresql-client-15 bind9 bind9-utils bind9-dnsutils
+  certbot postgresql-15 postgresql-client-15 haproxy prometheus zsh groff-base dpkg-dev lintian
+  bind9 bind9-utils bind9-dnsutils
 )
 case "${1:-}" in
   --with-analysis) packages+=(cppcheck clang libfuzzer-14-dev) ;;

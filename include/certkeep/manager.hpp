@@ -67,6 +67,14 @@ struct ManagerOptions {
   // Issue from this private CA of the store instead of the ACME CA (created with the defaults,
   // `certkeep ca init`'s, when missing). Default: none, the ACME CA.
   std::string private_ca;
+  // External Account Binding for the account registered with the CA (RFC 8555 §7.3.4): the key
+  // id and MAC key (base64url, padded or not) the CA gave, and the MAC algorithm ("HS256", the
+  // default, "HS384" or "HS512"). Required by CAs whose directory says externalAccountRequired
+  // (ZeroSSL, Google Trust Services, …): without it issuing fails with Errc::InvalidArgument
+  // before any request. The key is never logged. Default: none.
+  std::string eab_key_id;
+  std::string eab_mac_key;
+  std::string eab_algorithm;
   // Before a lineage's first certificate, deploy and serve a 7-day placeholder from private CA
   // certkeep-ca, so handshakes succeed while the CA is asked; manage() then keeps the lineage
   // (serving the placeholder) even when that first issuance fails. Default: false.

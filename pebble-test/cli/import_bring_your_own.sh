@@ -38,7 +38,7 @@ refused() {
   if ck import "$@" >"$TEST_DIR/out" 2>&1; then fail "$what: import accepted it"; fi
   grep -qE -- "$pattern" "$TEST_DIR/out" || fail "$what: the error does not match /$pattern/: $(cat "$TEST_DIR/out")"
   [ ! -e "$STATE/live/bad" ] || fail "$what: live/bad was written"
-  [ "$(ck list --json | jq length)" = 0 ] || fail "$what: a lineage was stored: $(ck list)"
+  [ "$(ck list --json | jq ".lineages | length")" = 0 ] || fail "$what: a lineage was stored: $(ck list)"
   echo "refused ($what): $(grep -m1 error: "$TEST_DIR/out")"
 }
 printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n' >"$PKI/garbage.pem"

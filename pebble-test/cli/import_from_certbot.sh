@@ -32,7 +32,7 @@ broken() {
   (cd "$copy" && eval "$setup")
   if ck import --from-certbot "$copy" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" >"$TEST_DIR/out" 2>&1; then fail "$what: the import succeeded"; fi
   grep -qE -- "$pattern" "$TEST_DIR/out" || fail "$what: the error does not match /$pattern/: $(cat "$TEST_DIR/out")"
-  [ "$(ck list --json | jq length)" = 0 ] || fail "$what: something was imported: $(ck list)"
+  [ "$(ck list --json | jq ".lineages | length")" = 0 ] || fail "$what: something was imported: $(ck list)"
   [ "$(store_query 'SELECT count(*) FROM accounts')" = 0 ] || fail "$what: an account was stored"
   echo "refused ($what): $(grep -m1 error: "$TEST_DIR/out")"
 }

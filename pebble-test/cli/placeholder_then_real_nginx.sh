@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # pebble-cost: 20
+# labels: nginx
 # A terminator that reads live/<name>/ can start before the first issuance: `issue
 # --placeholder` deploys a 7-day certificate from private CA certkeep-ca at once (the CA's
 # validation fails here, on purpose), a real nginx (Debian's, started by this test on loopback
@@ -8,42 +9,13 @@
 # hook runs for both certificates; list marks the placeholder while it is deployed.
 source "$(dirname "$0")/../cli-common.sh"
 
-command -v nginx >/dev/null || fail "nginx is not installed (scripts/install-deps.sh installs nginx-light)"
 name=web.example.com
 live="$STATE/live/$name"
-NGINX="$TEST_DIR/nginx"
-mkdir -p "$NGINX/logs" "$NGINX/tmp"
-port=$(pt_reserve_port "$TEST_DIR") || fail "no free port"
 dead_port=$(pt_reserve_port "$TEST_DIR") || fail "no free port"
-cat >"$NGINX/nginx.conf" <<CONF
-pid $NGINX/nginx.pid;
-error_log $NGINX/logs/error.log;
-worker_processes 1;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $NGINX/tmp/body;
-  proxy_temp_path $NGINX/tmp/proxy;
-  fastcgi_temp_path $NGINX/tmp/fastcgi;
-  uwsgi_temp_path $NGINX/tmp/uwsgi;
-  scgi_temp_path $NGINX/tmp/scgi;
-  server {
-    listen 127.0.0.1:$port ssl;
-    ssl_certificate $live/fullchain.pem;
-    ssl_certificate_key $live/privkey.pem;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-nginx_cmd=(nginx -p "$NGINX" -c "$NGINX/nginx.conf")
 # The hook reloads nginx when it runs (not yet at the placeholder's hook) and logs each serial.
 hook="serial=\$(openssl x509 -in \"\$CERTKEEP_CERT\" -noout -serial); echo \"\$serial\" >>$TEST_DIR/hook.log; \
-if [ -s $NGINX/nginx.pid ]; then ${nginx_cmd[*]} -s reload; fi"
-
-served_serial() {
-  echo | openssl s_client -connect "127.0.0.1:$port" -servername "$name" 2>/dev/null |
-    openssl x509 -noout -serial 2>/dev/null | cut -d= -f2
-}
+if [ -s $TEST_DIR/nginx/nginx.pid ]; then nginx -p $TEST_DIR/nginx -c $TEST_DIR/nginx/nginx.conf -s reload; fi"
+served_serial_here() { served_serial "$NGINX_PORT" "$name"; }
 
 # 1. The CA cannot validate (the responder listens where Pebble does not dial): the issuance
 #    fails, the placeholder stays deployed.
@@ -63,10 +35,8 @@ grep -qx "serial=$placeholder" "$TEST_DIR/hook.log" || fail "the deploy hook did
 [ "$(event_count "$name" placeholder)" = 1 ] || fail "no placeholder event"
 
 # 2. nginx starts on the placeholder.
-"${nginx_cmd[@]}" -g 'daemon off;' >"$NGINX/logs/stdout" 2>&1 &
-TEST_PIDS+=("$!")
-for _ in $(seq 100); do [ -n "$(served_serial)" ] && break; sleep 0.05; done
-[ "$(served_serial)" = "$placeholder" ] || fail "nginx serves '$(served_serial)', want the placeholder $placeholder: $(cat "$NGINX/logs/error.log")"
+start_nginx "$name"
+[ "$(served_serial_here)" = "$placeholder" ] || fail "nginx serves '$(served_serial_here)', want the placeholder $placeholder: $(cat "$NGINX_DIR/logs/error.log")"
 pass "issue --placeholder: a private-CA placeholder is deployed and hooked at once, and nginx starts on it"
 
 # 3. The CA answers now: the real certificate replaces the placeholder and nginx reloads.
@@ -75,12 +45,12 @@ real=$(serial_of "$live/cert.pem")
 [ "$real" != "$placeholder" ] || fail "live/ still holds the placeholder"
 assert_live "$name" "$name"
 [ "$(event_count "$name" placeholder)" = 1 ] || fail "a second placeholder was made for a lineage that had a certificate"
-for _ in $(seq 100); do [ "$(served_serial)" = "$real" ] && break; sleep 0.05; done
-[ "$(served_serial)" = "$real" ] || fail "nginx still serves $(served_serial), want the ACME serial $real"
+for _ in $(seq 100); do [ "$(served_serial_here)" = "$real" ] && break; sleep 0.05; done
+[ "$(served_serial_here)" = "$real" ] || fail "nginx still serves $(served_serial_here), want the ACME serial $real"
 [ "$(lineage_field "$name" placeholder)" = false ] || fail "the real certificate is still marked a placeholder"
 ck list | grep "^$name " | grep -q "(placeholder)" && fail "list still marks a placeholder"
 grep -qx "serial=$real" "$TEST_DIR/hook.log" || fail "the deploy hook did not run for the real certificate"
 [ "$(event_count "$name" issued)" = 1 ] || fail "the real certificate is not recorded as issued: $(event_list "$name")"
-kill -0 "$(cat "$NGINX/nginx.pid")" || fail "nginx died"
+kill -0 "$(cat "$NGINX_DIR/nginx.pid")" || fail "nginx died"
 pass "the CA's certificate replaces the placeholder; the hook's nginx -s reload serves serial $real"
 pt_release_ports "$TEST_DIR"

@@ -100,6 +100,6 @@ for lineage in "$name" other.internal; do
   openssl verify -no_check_time -CAfile "$TEST_DIR/root2.pem" "$STATE/live/$lineage/cert.pem" >/dev/null ||
     fail "$lineage was not renewed onto the new root"
 done
-ck ca list --json | jq -e 'length == 2 and .[0].state == "active" and .[1].state == "retired"' >/dev/null ||
+ck ca list --json | jq -e '.cas | length == 2 and .[0].state == "active" and .[1].state == "retired"' >/dev/null ||
   fail "ca list --json: $(ck ca list --json)"
 pass "ca rotate exports both roots, signs with the old until --activate, then moves every leaf and drops the old root"

@@ -28,7 +28,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$P
   -subj "/CN=$SHOP" -days 60 -addext "subjectAltName=DNS:$SHOP" 2>/dev/null
 ck import "$SHOP" --cert "$PKI/shop.pem" --key "$PKI/shop.key" >/dev/null 2>"$TEST_DIR/err.log" ||
   fail "import: $(cat "$TEST_DIR/err.log")"
-[ "$(ck list --json | jq length)" = 3 ] || fail "want 3 lineages in SQLite: $(ck list)"
+[ "$(ck list --json | jq ".lineages | length")" = 3 ] || fail "want 3 lineages in SQLite: $(ck list)"
 [ "$(store_query 'SELECT count(*) FROM accounts;')" = 1 ] || fail "want one ACME account in SQLite"
 sqlite_sum=$(sha256sum "$DB" | cut -d' ' -f1)
 
@@ -36,7 +36,7 @@ sqlite_sum=$(sha256sum "$DB" | cut -d' ' -f1)
 ck store migrate --to "$PG_URL" --json >"$TEST_DIR/migrate.json" 2>"$TEST_DIR/migrate.err" ||
   fail "store migrate exited $?: $(cat "$TEST_DIR/migrate.err")"
 echo "migrate: $(cat "$TEST_DIR/migrate.json")"
-jq -e '.verified == true and .schema_version >= 4' "$TEST_DIR/migrate.json" >/dev/null ||
+jq -e '.kind == "store-migrate" and .verified == true and .store_schema_version >= 4' "$TEST_DIR/migrate.json" >/dev/null ||
   fail "migrate did not report a verified copy at the current schema"
 for table in accounts certificates events private_cas; do
   want=$(store_query "SELECT count(*) FROM $table;")
@@ -75,7 +75,7 @@ pass "a non-empty target is refused: $(grep -m1 error "$TEST_DIR/again.out")"
 old_serial=$(ck_pg show --json "$ACME" | jq -r '.lineage.serial')
 ck_pg renew --force --name "$ACME" >"$TEST_DIR/renew.out" 2>"$TEST_DIR/renew.err" ||
   fail "renew --force on PostgreSQL exited $?: $(cat "$TEST_DIR/renew.err")"
-new_serial=$(ck_pg list --json | jq -r --arg n "$ACME" '.[] | select(.name == $n) | .serial')
+new_serial=$(ck_pg list --json | jq -r --arg n "$ACME" '.lineages[] | select(.name == $n) | .serial')
 if [ -z "$new_serial" ] || [ "$new_serial" = "$old_serial" ]; then fail "list on PostgreSQL shows no new serial"; fi
 [ "$(serial_of "$STATE/live/$ACME/cert.pem")" = "$new_serial" ] || fail "live/ does not serve the renewed certificate"
 assert_live "$ACME" "$ACME"

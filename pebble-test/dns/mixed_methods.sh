@@ -29,6 +29,6 @@ for method in --standalone "--tls-alpn=127.0.0.1:$CERTKEEP_TLSALPN_PORT"; do
   fi
   grep -q 'wildcard needs the dns-01 challenge' "$TEST_DIR/err" || fail "no clear refusal: $(cat "$TEST_DIR/err")"
   [ -z "$(lineage_serial refused)" ] || fail "a refused wildcard left a lineage"
-  [ "$(ck list --json | jq '[.[] | select(.name == "refused")] | length')" = 0 ] || fail "refused lineage stored"
+  [ "$(ck list --json | jq '[.lineages[] | select(.name == "refused")] | length')" = 0 ] || fail "refused lineage stored"
 done
 pass "a wildcard without dns-01 is refused before anything is stored"

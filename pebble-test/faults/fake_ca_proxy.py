@@ -3,7 +3,7 @@
 
     fake_ca_proxy.py --upstream https://127.0.0.1:PEBBLE_PORT --upstream-ca PEBBLE_HTTPS_CA
                      --cert SERVER_CERT --key SERVER_KEY
-                     --port-file FILE --control FILE --events FILE
+                     --port-file FILE --control FILE --events FILE [--profiles SPEC]
 
 Listens on 127.0.0.1 on a free port (written to --port-file once it listens) with TLS, showing
 --cert/--key (the tests pass Pebble's own localhost certificate, so certkeep's --ca-bundle
@@ -26,9 +26,9 @@ MATCH selects requests (Pebble 2.4's paths):
     path~REGEX  any request whose path matches REGEX
 ACTION is what happens to a matching request:
     slow:SECONDS          forward, then wait SECONDS before answering
-    status:CODE           answer CODE with a problem document (429 rateLimited, else
-                          serverInternal) and Retry-After (retry_after=N, default 1); Pebble
-                          never sees the request
+    status:CODE           answer CODE with a problem document (429 rateLimited, 403
+                          unauthorized, 400 rejectedIdentifier, else serverInternal) and
+                          Retry-After (retry_after=N, default 1); Pebble never sees the request
     close_mid_body        forward, send the headers (full Content-Length) and half the body,
                           then close the connection
     truncate_json         forward, answer the first half of the body (Content-Length matching)
@@ -43,12 +43,19 @@ ACTION is what happens to a matching request:
 skip=N lets the first N matching requests pass; times=N breaks only the next N (default: every
 one). The counts start again whenever the control file's content changes.
 
+--profiles "NAME=DESCRIPTION;NAME=DESCRIPTION" turns on the profiles mode (Debian's Pebble 2.4.0
+has no ACME profiles, draft-aaron-acme-profiles): the directory gains meta.profiles with those
+names, and every newOrder's "profile" is logged as "profile NAME" ("profile -" without one). A
+newOrder naming a profile not offered is answered 400 invalidProfile without reaching Pebble;
+an offered one is forwarded as signed (Pebble ignores the field).
+
 Every request is logged to the events file as "req METHOD PATH -> STATUS", and every fault
 applied as "fault MATCH ACTION METHOD PATH" before it is carried out, so a test can check the
 fault really fired. A fault that cannot be carried out (a missing FILE, a download without a
 certificate for bad_chain) is logged as "fault-error ACTION: WHY" and answered 502.
 """
 import argparse
+import base64
 import http.client
 import http.server
 import json
@@ -173,8 +180,35 @@ class Events:
                 out.write(line + "\n")
 
 
+def parse_profiles(text):
+    """ "a=desc;b=desc" -> [(name, description)] in order."""
+    profiles = []
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        name, _, description = item.partition("=")
+        profiles.append((name.strip(), description.strip()))
+    return profiles
+
+
+def jws_payload(body):
+    """The decoded JSON payload of a flattened JWS request body, or None."""
+    try:
+        payload = json.loads(body)["payload"]
+        payload += "=" * (-len(payload) % 4)
+        return json.loads(base64.urlsafe_b64decode(payload)) if payload else {}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def problem_document(status, kind, detail):
+    body = json.dumps({"type": "urn:ietf:params:acme:error:" + kind, "detail": detail,
+                       "status": status}).encode()
+    return [("Content-Type", "application/problem+json")], body
+
+
 def problem(status, retry_after):
-    kind = "rateLimited" if status == 429 else "serverInternal"
+    kind = {429: "rateLimited", 403: "unauthorized", 400: "rejectedIdentifier"}.get(status, "serverInternal")
     body = json.dumps({
         "type": "urn:ietf:params:acme:error:" + kind,
         "detail": "fake_ca_proxy: injected HTTP %d" % status,
@@ -209,6 +243,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         server = self.server
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if server.profiles is not None and self.command == "POST" and re.match(r"^/order-plz", self.path):
+            refused = self.check_profile(body)
+            if refused is not None:
+                status, headers, payload = refused
+                server.events.note("req %s %s -> %d" % (self.command, self.path, status))
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
         spec = server.control.decide(self.command, self.path)
         if spec is not None:
             server.events.note("fault %s %s %s %s" % (spec.match, spec.action_text,
@@ -223,6 +269,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 server.events.note("req %s %s -> upstream error %s" % (self.command, self.path, error))
                 self.send_error(502, "upstream error")
                 return
+            if server.profiles is not None and self.command == "GET" and self.path == "/dir" and status == 200:
+                payload = self.add_profiles(payload)
             if spec is not None:
                 try:
                     status, headers, payload = self.corrupt(spec, status, headers, payload)
@@ -255,6 +303,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True  # the client stopped reading at its cap
         else:
             self.wfile.write(payload)
+
+    def check_profile(self, body):
+        """Logs the newOrder's profile; a refusal (status, headers, body) for one not offered."""
+        payload = jws_payload(body)
+        profile = payload.get("profile") if isinstance(payload, dict) else None
+        self.server.events.note("profile %s" % (profile if profile else "-"))
+        offered = [name for name, _ in self.server.profiles]
+        if profile and profile not in offered:
+            headers, document = problem_document(
+                400, "invalidProfile", "fake_ca_proxy: profile %r is not offered (%s)" % (profile, ", ".join(offered)))
+            return 400, headers, document
+        return None
+
+    def add_profiles(self, payload):
+        """The directory with meta.profiles added."""
+        directory = json.loads(payload)
+        directory.setdefault("meta", {})["profiles"] = dict(self.server.profiles)
+        return json.dumps(directory, indent=2).encode()
 
     def forward(self, body):
         server = self.server
@@ -341,6 +407,7 @@ def main():
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--control", required=True)
     parser.add_argument("--events", required=True)
+    parser.add_argument("--profiles", help='profiles mode: "NAME=DESCRIPTION;NAME=DESCRIPTION"')
     args = parser.parse_args()
 
     match = re.fullmatch(r"https://127\.0\.0\.1:(\d+)/?.*", args.upstream)
@@ -354,6 +421,7 @@ def main():
     server.tls.load_cert_chain(args.cert, args.key)
     server.control = Control(args.control, events)
     server.events = events
+    server.profiles = parse_profiles(args.profiles) if args.profiles is not None else None
     port = server.server_address[1]
     with open(args.port_file + ".tmp", "w", encoding="utf-8") as out:
         out.write("%d\n" % port)

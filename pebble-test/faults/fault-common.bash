@@ -137,9 +137,7 @@ assert_error_recorded() {
   ck list --json >"$TEST_DIR/list.json" 2>&1 || fail "list --json exited $?: $(cat "$TEST_DIR/list.json")"
   python3 - "$TEST_DIR/list.json" "$name" "$pattern" <<'PY' || fail "list --json: no last_error matching /$pattern/ for $name: $(cat "$TEST_DIR/list.json")"
 import json, re, sys
-data = json.load(open(sys.argv[1]))
-rows = data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))
-row = next(r for r in rows if r.get("name") == sys.argv[2])
+row = next(r for r in json.load(open(sys.argv[1]))["lineages"] if r.get("name") == sys.argv[2])
 sys.exit(0 if re.search(sys.argv[3], row.get("last_error", ""), re.I) else 1)
 PY
   ck list >"$TEST_DIR/list.txt" 2>&1 || fail "list exited $?: $(cat "$TEST_DIR/list.txt")"
@@ -168,9 +166,11 @@ FAKE_CA_SEQ=0
 
 # Starts the proxy on a free 127.0.0.1 port with Pebble's own HTTPS certificate (so
 # $CERTKEEP_TEST_CA_BUNDLE trusts it) and sets FAKE_CA_URL, its directory URL. No fault yet.
+# FAKE_CA_OPTIONS holds extra arguments for the proxy (e.g. --profiles "classic=…;shortlived=…").
+FAKE_CA_OPTIONS=()
 start_fake_ca() {
   : >"$FAKE_CA_CONTROL"
-  python3 "$FAULTS_DIR/fake_ca_proxy.py" --upstream "$CERTKEEP_TEST_DIRECTORY_URL" \
+  python3 "$FAULTS_DIR/fake_ca_proxy.py" "${FAKE_CA_OPTIONS[@]}" --upstream "$CERTKEEP_TEST_DIRECTORY_URL" \
     --upstream-ca "$CERTKEEP_TEST_CA_BUNDLE" \
     --cert "$PEBBLE_RUN_DIR/pebble-server.pem" --key "$PEBBLE_RUN_DIR/pebble-server.key" \
     --port-file "$TEST_DIR/fake-ca.port" --control "$FAKE_CA_CONTROL" --events "$FAKE_CA_EVENTS" \
@@ -234,7 +234,7 @@ store_cert_state() {
 next_attempt_in() {
   ck list --json | python3 -c '
 import datetime, json, sys
-row = next(r for r in json.load(sys.stdin) if r["name"] == sys.argv[1])
+row = next(r for r in json.load(sys.stdin)["lineages"] if r["name"] == sys.argv[1])
 at = row.get("next_attempt_at")
 if at:
     when = datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
@@ -306,7 +306,7 @@ assert_error_text_recorded() {
   ck list --json >"$TEST_DIR/list.json" 2>&1 || fail "list --json exited $?: $(cat "$TEST_DIR/list.json")"
   head=$(python3 - "$TEST_DIR/list.json" "$name" "$pattern" <<'PY'
 import json, re, sys
-row = next(r for r in json.load(open(sys.argv[1])) if r.get("name") == sys.argv[2])
+row = next(r for r in json.load(open(sys.argv[1]))["lineages"] if r.get("name") == sys.argv[2])
 error = row.get("last_error", "")
 if not re.search(sys.argv[3], error, re.I):
     sys.exit(1)

@@ -52,20 +52,6 @@ probe() {
   "$CERTKEEP_HANDSHAKE_PROBE_BIN" --port "$HTTPS_PORT" --cafile "$CERTKEEP_TEST_PEBBLE_ROOT" "$@"
 }
 
-# probe_field FILE KEY: the value after KEY on the probe summary line that has it
-# ("handshakes N ok N failed N …", "max_gap_ms G stale_after_swap N …").
-probe_field() {
-  awk -v key="$2" '$1 != "seen" && $1 != "serial" { for (i = 1; i < NF; i++) if ($i == key) { print $(i + 1); exit } }' "$1"
-}
-
-# The serials of the probe's summary, in order of first appearance, one per line.
-probe_serials() { awk '$1 == "serial" && $2 ~ /^[0-9]+$/ { print $3 }' "$1"; }
-
-# probe_serial_field FILE SERIAL KEY: first_ms, last_ms or count of one serial.
-probe_serial_field() {
-  awk -v serial="$2" -v key="$3" '$1 == "serial" && $3 == serial { for (i = 4; i < NF; i++) if ($i == key) print $(i + 1) }' "$1"
-}
-
 # stop_terminator: SIGTERM, and fails unless it exits 0 (a sanitizer report makes it non-zero).
 stop_terminator() {
   local status=0

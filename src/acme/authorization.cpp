@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "acme/authorization.hpp"
 
+#include "acme/identifier.hpp"
 #include "acme/json.hpp"
 #include "acme/problem.hpp"
 #include "core/base64url.hpp"
@@ -105,7 +106,7 @@ Result<Authorization> parse_authorization(std::string_view body, std::string url
   const rapidjson::Value* identifier = optional_member(document, "identifier");
   if (identifier == nullptr || !identifier->IsObject())
     return fail(Errc::Protocol, "malformed response from CA: authorization: missing \"identifier\"");
-  authorization.identifier = CERTKEEP_TRY(required_string(*identifier, "value", kWhat));
+  authorization.identifier = CERTKEEP_TRY(parse_identifier(*identifier, kWhat));
   if (const rapidjson::Value* wildcard = optional_member(document, "wildcard");
       wildcard && wildcard->IsBool())
     authorization.wildcard = wildcard->GetBool();

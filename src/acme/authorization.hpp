@@ -31,7 +31,7 @@ struct Challenge {
 
 struct Authorization {
   std::string url;
-  std::string identifier;  // DNS value
+  std::string identifier;  // a DNS name, or an IP address in canonical text (RFC 8738)
   AuthorizationStatus status = AuthorizationStatus::Pending;
   bool wildcard = false;
   std::vector<Challenge> challenges;

@@ -131,6 +131,15 @@ Result<AcmeResponse> Client::to_acme_response(const std::string& method, std::st
 
 Result<AcmeResponse> Client::post(std::string_view url, std::string_view payload, std::size_t max_body,
                                   bool use_jwk) {
+  return signed_post(url, payload, max_body, use_jwk, 0);
+}
+
+Result<AcmeResponse> Client::post_passing(std::string_view url, std::string_view payload, int passed_status) {
+  return signed_post(url, payload, kMaxJsonBody, false, passed_status);
+}
+
+Result<AcmeResponse> Client::signed_post(std::string_view url, std::string_view payload, std::size_t max_body,
+                                         bool use_jwk, int passed_status) {
   if (!signer_) return fail(Errc::Internal, "POST " + std::string(url) + ": no account key");
   CERTKEEP_TRY(check_url(url));
   if (!use_jwk && kid_.empty())
@@ -151,7 +160,7 @@ Result<AcmeResponse> Client::post(std::string_view url, std::string_view payload
     if (!sent) return fail(std::move(sent).error());  // the transport names the method and URL
     if (auto fresh = sent->headers.get("Replay-Nonce")) nonces_.add(*fresh);
     AcmeResponse response = CERTKEEP_TRY(to_acme_response("POST", url, std::move(*sent)));
-    if (response.status < 400) return response;
+    if (response.status < 400 || response.status == passed_status) return response;
 
     Problem problem = parse_problem(response.body, response.status);
     bool within_budget = clock_.now() - started < options_.bad_nonce_budget;

@@ -71,6 +71,9 @@ class Client {
   // Errc::CaProblem with the parsed problem document and Retry-After. Redirects are errors.
   Result<AcmeResponse> post(std::string_view url, std::string_view payload,
                             std::size_t max_body = kMaxJsonBody, bool use_jwk = false);
+  // The same, except that an answer with status `passed_status` (e.g. keyChange's 409, whose
+  // Location names the other account) is returned instead of turned into an error.
+  Result<AcmeResponse> post_passing(std::string_view url, std::string_view payload, int passed_status);
   // RFC 8555 §6.3 POST-as-GET.
   Result<AcmeResponse> post_as_get(std::string_view url, std::size_t max_body = kMaxJsonBody);
   // Unauthenticated GET (directory, ARI renewalInfo).
@@ -81,6 +84,8 @@ class Client {
 
  private:
   Result<std::string> next_nonce();
+  Result<AcmeResponse> signed_post(std::string_view url, std::string_view payload, std::size_t max_body,
+                                   bool use_jwk, int passed_status);
   Result<AcmeResponse> to_acme_response(const std::string& method, std::string_view url,
                                         http::Response response);
 

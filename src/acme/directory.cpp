@@ -3,6 +3,7 @@
 
 #include "acme/json.hpp"
 #include "core/result_macros.hpp"
+#include "core/strings.hpp"
 
 namespace certkeep::acme {
 
@@ -13,6 +14,22 @@ bool is_https_url(std::string_view url) noexcept {
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
   return true;
+}
+
+bool Directory::offers_profile(std::string_view name) const noexcept {
+  for (const Profile& profile : profiles)
+    if (profile.name == name) return true;
+  return false;
+}
+
+std::string Directory::profile_names() const {
+  if (profiles.empty()) return "none";
+  std::string names;
+  for (const Profile& profile : profiles) {
+    if (!names.empty()) names += ", ";
+    names += core::sanitize_for_terminal(profile.name, 64);
+  }
+  return names;
 }
 
 Result<Directory> parse_directory(std::string_view body) {
@@ -41,8 +58,12 @@ Result<Directory> parse_directory(std::string_view body) {
     if (const rapidjson::Value* profiles = optional_member(*meta, "profiles");
         profiles && profiles->IsObject()) {
       for (const auto& member : profiles->GetObject()) {
-        if (directory.profiles.size() >= 32) break;
-        directory.profiles.emplace_back(member.name.GetString(), member.name.GetStringLength());
+        if (directory.profiles.size() >= kMaxProfiles) break;
+        Profile profile;
+        profile.name.assign(member.name.GetString(), member.name.GetStringLength());
+        if (member.value.IsString())
+          profile.description.assign(member.value.GetString(), member.value.GetStringLength());
+        directory.profiles.push_back(std::move(profile));
       }
     }
   }

@@ -8,6 +8,7 @@
 #include "acme/presented_challenges.hpp"
 #include "core/backoff.hpp"
 #include "core/failpoint.hpp"
+#include "core/ip_address.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
@@ -37,7 +38,9 @@ class Flow {
     }
     if (order.status == OrderStatus::Ready) {
       say(IssuanceStep::Finalize, "finalize " + order.url);
-      std::string csr = CERTKEEP_TRY(crypto::make_csr_der(request_.certificate_key, request_.names));
+      std::string csr = request_.csr
+                            ? request_.csr->der
+                            : CERTKEEP_TRY(crypto::make_csr_der(*request_.certificate_key, request_.names));
       core::failpoint("finalize_started");
       order = CERTKEEP_TRY(finalize_order(client_, order, csr));
     }
@@ -49,8 +52,10 @@ class Flow {
     IssuedChain issued;
     issued.order_url = order.url;
     issued.chain = CERTKEEP_TRY(download_certificate(client_, order.certificate, request_.preferred_chain));
-    issued.leaf =
-        CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names, request_.certificate_key));
+    issued.leaf = request_.csr ? CERTKEEP_TRY(verify_issued_certificate_for_csr(issued.chain, request_.names,
+                                                                                request_.csr->public_key_der))
+                               : CERTKEEP_TRY(verify_issued_certificate(issued.chain, request_.names,
+                                                                        *request_.certificate_key));
     return issued;
   }
 
@@ -77,9 +82,7 @@ class Flow {
       // A CA that restarted (or expired the order) forgets it: a fresh order is the safe path.
       core::log::info("stored order " + request_.resume_order_url + " cannot be resumed; new order");
     }
-    NewOrderRequest order_request{request_.names, request_.replaces, {}};
-    for (const std::string& profile : client_.directory().profiles)
-      if (profile == request_.profile) order_request.profile = request_.profile;
+    NewOrderRequest order_request{request_.names, request_.replaces, request_.profile};
     auto order = new_order(client_, order_request);
     if (!order && !request_.replaces.empty() && order.error().problem() &&
         order.error().problem()->is("alreadyReplaced")) {
@@ -222,24 +225,57 @@ class Flow {
 
 }  // namespace
 
-Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain& chain,
-                                                          const std::vector<std::string>& names,
-                                                          const crypto::PrivateKey& key) {
+namespace {
+
+// The checks of both verify_issued_certificate variants; `key_matches` checks the public key.
+Result<crypto::CertificateInfo> verify_issued(const CertificateChain& chain,
+                                              const std::vector<std::string>& names,
+                                              const std::function<Result<void>()>& key_matches) {
   crypto::CertificateInfo leaf = CERTKEEP_TRY(crypto::inspect_certificate(chain.leaf_pem));
   const std::string downloaded_from = chain.url.empty() ? "" : " (" + chain.url + ")";
+  std::vector<std::string> certified = leaf.dns_names;
+  certified.insert(certified.end(), leaf.ip_addresses.begin(), leaf.ip_addresses.end());
   std::set<std::string> asked(names.begin(), names.end());
-  std::set<std::string> got(leaf.dns_names.begin(), leaf.dns_names.end());
+  std::set<std::string> got(certified.begin(), certified.end());
   if (asked != got)
-    return fail(Errc::Protocol, "the CA's certificate names (" + core::join(leaf.dns_names, ", ") +
+    return fail(Errc::Protocol, "the CA's certificate names (" + core::join(certified, ", ") +
                                     ") differ from the requested names (" + core::join(names, ", ") + ")" +
                                     downloaded_from);
-  if (!crypto::check_key_matches_certificate(key, chain.leaf_pem))
+  if (!key_matches())
     return fail(Errc::Protocol, "the CA's certificate is not for our key" + downloaded_from);
   if (leaf.not_after <= leaf.not_before)
     return fail(Errc::Protocol, "the CA's certificate expires before it starts");
   if (auto linked = crypto::verify_chain_links(chain.leaf_pem, chain.chain_pem); !linked)
     return fail(std::move(linked).error().with_context("the CA's chain does not verify"));
   return leaf;
+}
+
+}  // namespace
+
+Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain& chain,
+                                                          const std::vector<std::string>& names,
+                                                          const crypto::PrivateKey& key) {
+  return verify_issued(chain, names,
+                       [&] { return crypto::check_key_matches_certificate(key, chain.leaf_pem); });
+}
+
+Result<crypto::CertificateInfo> verify_issued_certificate_for_csr(const CertificateChain& chain,
+                                                                  const std::vector<std::string>& names,
+                                                                  std::string_view public_key_der) {
+  return verify_issued(chain, names, [&] {
+    return crypto::check_public_key_matches_certificate(public_key_der, chain.leaf_pem);
+  });
+}
+
+Result<void> check_profile(const Directory& directory, std::string_view profile) {
+  if (profile.empty() || directory.offers_profile(profile)) return {};
+  if (directory.profiles.empty())
+    return fail(Errc::InvalidArgument, "the CA offers no profiles, so profile \"" +
+                                           core::sanitize_for_terminal(profile, 64) +
+                                           "\" cannot be asked for");
+  return fail(Errc::InvalidArgument, "the CA does not offer profile \"" +
+                                         core::sanitize_for_terminal(profile, 64) +
+                                         "\"; it offers: " + directory.profile_names());
 }
 
 SolverMap one_solver_for(const std::vector<std::string>& names, Solver& solver) {
@@ -257,13 +293,25 @@ Result<IssuedChain> issue_certificate(Client& client, const SolverMap& solvers, 
                                       const IssuanceOptions& options, const IssuanceObserver& observer) {
   if (client.signer() == nullptr || client.kid().empty())
     return fail(Errc::Internal, "issue: the client has no account");
+  if (request.csr.has_value() == request.certificate_key.has_value())
+    return fail(Errc::Internal, "issue: give either a certificate key or a CSR");
   // The account key must never be the certificate key (LE guide; Pebble rejects it too).
-  if (client.signer()->key().same_public_key(request.certificate_key))
-    return fail(Errc::InvalidArgument, "issue: the certificate key is the account key");
+  const bool key_is_account_key =
+      request.csr
+          ? crypto::same_public_key(client.signer()->key().public_key_der(), request.csr->public_key_der)
+          : client.signer()->key().same_public_key(*request.certificate_key);
+  if (key_is_account_key) return fail(Errc::InvalidArgument, "issue: the certificate key is the account key");
   for (const std::string& name : request.names)
-    if (!core::is_valid_dns_name(name, true))
+    if (!core::is_valid_dns_name(name, true) && !core::is_ip_address(name))
       return fail(Errc::InvalidArgument,
                   "issue: invalid DNS name \"" + core::sanitize_for_terminal(name, 80) + "\"");
+  if (request.csr && std::set<std::string>(request.csr->names.begin(), request.csr->names.end()) !=
+                         std::set<std::string>(request.names.begin(), request.names.end()))
+    return fail(Errc::InvalidArgument, "issue: the CSR's names (" + core::join(request.csr->names, ", ") +
+                                           ") are not the requested names");
+  // Checked before the order, so a profile the CA does not offer costs no request.
+  if (auto offered = check_profile(client.directory(), request.profile); !offered)
+    return fail(std::move(offered).error().with_context("issue"));
   Flow flow(client, solvers, request, options, observer);
   return flow.run();
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "certkeep/result.hpp"
 #include "certkeep/solver.hpp"
 #include "crypto/certificate.hpp"
+#include "crypto/csr_file.hpp"
 #include "crypto/private_key.hpp"
 
 namespace certkeep::acme {
@@ -29,11 +31,19 @@ using SolverMap = std::map<std::string, Solver*, std::less<>>;
 SolverMap one_solver_for(const std::vector<std::string>& names, Solver& solver);
 
 struct IssuanceRequest {
-  std::vector<std::string> names;  // validated DNS names ("*." allowed), first is the CN
-  crypto::PrivateKey certificate_key;
-  std::string preferred_chain;   // issuer CN, may be empty
-  std::string replaces;          // ARI CertID of the certificate being replaced, may be empty
-  std::string profile;           // sent only when the directory advertises it
+  // Validated DNS names ("*." allowed) and IP addresses (canonical text, RFC 8738); the first DNS
+  // name is the CN.
+  std::vector<std::string> names;
+  // The certificate's key; none when `csr` is set (exactly one of the two).
+  std::optional<crypto::PrivateKey> certificate_key;
+  // Bring your own CSR: finalize with it as given and check the certificate against its public
+  // key; certkeep never sees the private key. Its names must be `names`.
+  std::optional<crypto::CsrInfo> csr;
+  std::string preferred_chain;  // issuer CN, may be empty
+  std::string replaces;         // ARI CertID of the certificate being replaced, may be empty
+  // An ACME profile (draft-aaron-acme-profiles): refused before ordering (Errc::InvalidArgument
+  // listing what the CA offers) unless the directory advertises it; sent in newOrder.
+  std::string profile;
   std::string resume_order_url;  // an order left by an interrupted run, may be empty
 };
 
@@ -77,10 +87,18 @@ Result<IssuedChain> issue_certificate(Client& client, Solver& solver, const Issu
                                       const IssuanceOptions& options = {},
                                       const IssuanceObserver& observer = {});
 
-// Checks a downloaded certificate against what was asked: SANs exactly `names`, public key
-// equal to `key`, sane validity. Errc::Protocol naming the mismatch.
+// Checks a downloaded certificate against what was asked: SANs (DNS names and IP addresses)
+// exactly `names`, public key equal to `key` (or to the CSR's, `public_key_der`), sane
+// validity, a chain that links up. Errc::Protocol naming the mismatch.
 Result<crypto::CertificateInfo> verify_issued_certificate(const CertificateChain& chain,
                                                           const std::vector<std::string>& names,
                                                           const crypto::PrivateKey& key);
+Result<crypto::CertificateInfo> verify_issued_certificate_for_csr(const CertificateChain& chain,
+                                                                  const std::vector<std::string>& names,
+                                                                  std::string_view public_key_der);
+
+// Errc::InvalidArgument unless `profile` is empty or offered by the directory, naming the
+// offered ones.
+Result<void> check_profile(const Directory& directory, std::string_view profile);
 
 }  // namespace certkeep::acme

@@ -16,7 +16,9 @@ Result<std::string> sign_jws(const crypto::Signer& signer, const JwsHeader& head
   } else {
     protected_header += ",\"kid\":" + json_quote(header.kid);
   }
-  protected_header += ",\"nonce\":" + json_quote(header.nonce) + ",\"url\":" + json_quote(header.url) + "}";
+  // An inner JWS (key change, §7.3.5) has no nonce; every request to the CA has one.
+  if (!header.nonce.empty()) protected_header += ",\"nonce\":" + json_quote(header.nonce);
+  protected_header += ",\"url\":" + json_quote(header.url) + "}";
 
   std::string encoded_protected = core::base64url_encode(protected_header);
   std::string encoded_payload = core::base64url_encode(payload);

@@ -12,7 +12,7 @@ namespace certkeep::acme {
 
 struct JwsHeader {
   std::string_view url;
-  std::string_view nonce;
+  std::string_view nonce;  // empty: no "nonce" (the inner JWS of a key change)
   // The account URL. Empty: embed the public "jwk" instead (newAccount, revocation by cert key).
   std::string_view kid;
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "acme/identifier.hpp"
 #include "acme/json.hpp"
 #include "acme/problem.hpp"
 #include "core/base64url.hpp"
@@ -32,14 +33,8 @@ Result<std::vector<std::string>> parse_identifiers(const rapidjson::Value& docum
   if (identifiers->Size() > kMaxIdentifiers)
     return fail(Errc::Protocol, "malformed response from CA: order: too many identifiers");
   std::vector<std::string> values;
-  for (const auto& identifier : identifiers->GetArray()) {
-    std::string type = CERTKEEP_TRY(required_string(identifier, "type", "order identifier"));
-    std::string value = CERTKEEP_TRY(required_string(identifier, "value", "order identifier"));
-    if (type != "dns")
-      return fail(Errc::Protocol, "malformed response from CA: order: identifier type \"" +
-                                      type.substr(0, 16) + "\" was not requested");
-    values.push_back(std::move(value));
-  }
+  for (const auto& identifier : identifiers->GetArray())
+    values.push_back(CERTKEEP_TRY(parse_identifier(identifier, kWhat)));
   return values;
 }
 
@@ -47,7 +42,7 @@ std::string identifiers_payload(const std::vector<std::string>& names) {
   std::string out = "[";
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i) out += ',';
-    out += "{\"type\":\"dns\",\"value\":" + json_quote(names[i]) + "}";
+    out += identifier_json(names[i]);  // "ip" for an address (RFC 8738 §3)
   }
   return out + "]";
 }

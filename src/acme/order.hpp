@@ -21,7 +21,7 @@ std::string_view to_string(OrderStatus status) noexcept;
 struct Order {
   std::string url;
   OrderStatus status = OrderStatus::Pending;
-  std::vector<std::string> identifiers;  // DNS values, in the CA's order
+  std::vector<std::string> identifiers;  // DNS names and IP addresses (canonical), in the CA's order
   std::vector<std::string> authorizations;
   std::string finalize;
   std::string certificate;  // set once valid

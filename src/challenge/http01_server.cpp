@@ -61,9 +61,11 @@ std::string reason_phrase(int status) {
 }
 
 std::string make_response(int status, std::string_view body, bool include_body,
-                          std::string_view extra_headers = {}) {
+                          std::string_view extra_headers = {}, std::string_view content_type = "text/plain") {
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
-  out += "Content-Type: text/plain\r\n";
+  out += "Content-Type: ";
+  out += content_type;
+  out += "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += extra_headers;
   out += "Connection: close\r\n\r\n";
@@ -71,7 +73,7 @@ std::string make_response(int status, std::string_view body, bool include_body,
   return out;
 }
 
-std::string answer(const HeadParse& parsed, const TargetLookup& lookup) {
+std::string answer(const HeadParse& parsed, const TargetLookup& lookup, const ServerLimits& limits) {
   switch (parsed.status) {
     case HeadStatus::Malformed: return make_response(400, "bad request\n", true);
     case HeadStatus::TargetTooLong: return make_response(414, "request target too long\n", true);
@@ -85,7 +87,7 @@ std::string answer(const HeadParse& parsed, const TargetLookup& lookup) {
     return make_response(405, "method not allowed\n", true, "Allow: GET, HEAD\r\n");
   std::optional<std::string> body = lookup(head.target);
   if (!body) return make_response(404, "not found\n", !is_head);
-  return make_response(200, *body, !is_head);
+  return make_response(200, *body, !is_head, {}, limits.content_type);
 }
 
 int poll_timeout_ms(Clock::time_point now, Clock::time_point earliest) {
@@ -135,7 +137,7 @@ void read_some(Connection& c, Clock::time_point now, const ServerLimits& limits,
     c.received.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), room));
     const HeadParse parsed = parse_request_head(c.received, limits.max_request_bytes);
     if (parsed.status == HeadStatus::Incomplete) continue;
-    c.response = answer(parsed, lookup);
+    c.response = answer(parsed, lookup, limits);
     c.received.clear();
     c.received.shrink_to_fit();
     if (core::log::enabled(core::log::Level::Debug))
@@ -174,7 +176,7 @@ bool accept_pending(int listener, std::vector<Connection>& connections, const Se
 
 }  // namespace
 
-Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, ServerLimits limits,
+Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, const ServerLimits& limits,
                                                           TargetLookup lookup) {
   int fds[2];
   if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
@@ -186,8 +188,8 @@ Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, Ser
   return server;
 }
 
-Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, ServerLimits limits,
-                           TargetLookup lookup)
+Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write,
+                           const ServerLimits& limits, TargetLookup lookup)
     : listener_(std::move(listener)),
       wake_read_(std::move(wake_read)),
       wake_write_(std::move(wake_write)),

@@ -23,6 +23,8 @@ struct ServerLimits {
   std::size_t max_request_bytes = 8 * 1024;
   // From accept to a complete request head; again from there to the last byte written.
   std::chrono::milliseconds read_timeout{10'000};
+  // Of a 200 answer. The metrics endpoint reuses this server with Prometheus' type.
+  std::string content_type = "text/plain";
 };
 
 // The body for a GET/HEAD of `raw_target`, nullopt for 404. Called on the server thread;
@@ -33,7 +35,7 @@ class Http01Server {
  public:
   // Starts serving on `listener` (a listening, non-blocking socket) on a new thread.
   // Errc::Io when the wake-up pipe or the thread cannot be created.
-  static Result<std::unique_ptr<Http01Server>> start(SocketFd listener, ServerLimits limits,
+  static Result<std::unique_ptr<Http01Server>> start(SocketFd listener, const ServerLimits& limits,
                                                      TargetLookup lookup);
   // Stops the thread, then closes the listening socket and every connection.
   ~Http01Server();
@@ -41,7 +43,7 @@ class Http01Server {
   Http01Server& operator=(const Http01Server&) = delete;
 
  private:
-  Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, ServerLimits limits,
+  Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write, const ServerLimits& limits,
                TargetLookup lookup);
   void run() noexcept;
 

@@ -58,6 +58,11 @@ void add_challenge_flags(CLI::App& cmd, ChallengeFlags& flags, bool for_edit) {
   if (for_edit) {
     auto* no_dns = cmd.add_flag("--no-dns", flags.no_dns, "Drop the DNS-01 method");
     no_dns->excludes(flags.given_dns_server)->excludes(flags.given_hook);
+  } else {
+    // Said to CLI11, not only checked later: a config file's or the environment's key file or
+    // resolver then applies only to an issue that uses its method (cli/settings.hpp).
+    flags.given_tsig_key->needs(flags.given_dns_server);
+    flags.given_resolver->needs(flags.given_hook);
   }
 }
 

@@ -40,7 +40,8 @@ struct ChallengeFlags {
 };
 
 // Registers the flags on `cmd`, writing into `flags` (which must outlive the parse). With
-// `for_edit`, also --no-dns.
+// `for_edit`, also --no-dns; without, --tsig-key needs --dns-rfc2136 and --dns-resolver needs
+// --dns-hook (edit may change either alone).
 void add_challenge_flags(CLI::App& cmd, ChallengeFlags& flags, bool for_edit);
 
 // `issue`: the DNS method and its knobs, TLS-ALPN-01 when asked (else HTTP-01 as the other flags

@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/json_document.hpp"
 #include "cli/lineage_output.hpp"
 #include "core/json_writer.hpp"
 #include "core/result_macros.hpp"
@@ -99,7 +100,6 @@ class CaCommand final : public Command {
     of_lineage->excludes(of_server);
 
     list_ = cmd->add_subcommand("list", "List the private CAs and their generations");
-    list_->add_flag("--json", list_json_, "Print a JSON array");
     return cmd;
   }
 
@@ -152,6 +152,15 @@ class CaCommand final : public Command {
     if (!roots) return out.error(roots.error());
     std::string bundle;
     for (const std::string& root : *roots) bundle += root;
+    if (export_path_.empty() && out.json()) {
+      out.raw(json_document("private-ca-roots")
+                  .field("name", export_name_)
+                  .field("roots", *roots)
+                  .end_object()
+                  .str() +
+              "\n");
+      return kExitSuccess;
+    }
     if (export_path_.empty()) {
       out.raw(bundle);
       return kExitSuccess;
@@ -195,7 +204,16 @@ class CaCommand final : public Command {
   int run_checksum(const GlobalOptions& global, const Output& out) {
     auto pem = checksum_input(global, out);
     if (!pem) return out.error(pem.error());
-    out.raw((kubeconfig_ ? lifecycle::kubeconfig_data_of(*pem) : lifecycle::ca_checksum_of(*pem)) + "\n");
+    const std::string value =
+        kubeconfig_ ? lifecycle::kubeconfig_data_of(*pem) : lifecycle::ca_checksum_of(*pem);
+    if (out.json())
+      out.raw(json_document("ca-checksum")
+                  .field(kubeconfig_ ? "certificate_authority_data" : "checksum", value)
+                  .end_object()
+                  .str() +
+              "\n");
+    else
+      out.raw(value + "\n");
     return kExitSuccess;
   }
 
@@ -204,9 +222,9 @@ class CaCommand final : public Command {
     if (!app) return out.error(app.error());
     auto generations = lifecycle::list_private_cas((*app)->services().store);
     if (!generations) return out.error(generations.error());
-    if (list_json_) {
-      core::JsonWriter json;
-      json.begin_array();
+    if (out.json()) {
+      core::JsonWriter json = json_document("private-cas");
+      json.key("cas").begin_array();
       for (const auto& g : *generations)
         json.begin_object()
             .field("name", g.name)
@@ -217,7 +235,7 @@ class CaCommand final : public Command {
             .field("serial", g.serial)
             .field("not_after", core::format_rfc3339(g.not_after))
             .end_object();
-      json.end_array();
+      json.end_array().end_object();
       out.raw(json.str() + "\n");
       return kExitSuccess;
     }
@@ -234,7 +252,6 @@ class CaCommand final : public Command {
   NewCaFlags rotate_flags_;
   bool force_ = false;
   bool activate_ = false;
-  bool list_json_ = false;
   std::string export_name_{lifecycle::kDefaultCaName};
   std::string export_path_;
   CLI::App* init_ = nullptr;

@@ -19,6 +19,7 @@
 #include "core/log.hpp"
 #include "core/service_notify.hpp"
 #include "core/start_thread.hpp"
+#include "lifecycle/metrics_endpoint.hpp"
 #include "lifecycle/scheduler.hpp"
 
 namespace certkeep::cli {
@@ -44,6 +45,11 @@ class DaemonCommand final : public Command {
                     "How long a renewal's lease lasts without a heartbeat, in seconds: a fleet's renewer "
                     "that stops is taken over after it (default: the order's poll deadline + 300)")
         ->check(CLI::Range(1, 86400));
+    cmd->add_option(
+        "--metrics-listen", metrics_listen_,
+        "Serve Prometheus metrics at http://ADDR:PORT/metrics (loopback only, e.g. 127.0.0.1:9817)");
+    cmd->add_flag("--metrics-allow-remote", metrics_allow_remote_,
+                  "Let --metrics-listen take a non-loopback address (the metrics name every certificate)");
     return cmd;
   }
 
@@ -59,9 +65,33 @@ class DaemonCommand final : public Command {
 
     // One journald-friendly line per event.
     if (!global.quiet && !global.verbose) core::log::set_level(core::log::Level::Info);
+    if (!metrics_listen_.empty()) {
+      if (auto checked = lifecycle::check_metrics_listen(metrics_listen_, metrics_allow_remote_); !checked)
+        return out.error(checked.error());
+    }
     auto app = open_app(global, out, /*verify_store=*/true, std::chrono::seconds(lease_ttl_seconds_));
     if (!app) return out.error(app.error());
+    std::unique_ptr<lifecycle::MetricsEndpoint> metrics;
+    if (!metrics_listen_.empty()) {
+      // The endpoint reads through a store connection of its own (it runs on its own thread).
+      auto started = lifecycle::MetricsEndpoint::start(
+          {.listen = metrics_listen_, .allow_remote = metrics_allow_remote_},
+          [app = app->get(),
+           store = std::shared_ptr<store::Store>()]() mutable -> Result<std::vector<store::LineageRecord>> {
+            if (!store) {
+              auto opened = app->open_store_connection();
+              if (!opened) return tl::unexpected(opened.error());
+              store = std::move(*opened);
+            }
+            return store->list_lineage_summaries();
+          },
+          (*app)->services().clock);
+      if (!started) return out.error(started.error());
+      metrics = std::move(*started);
+      core::log::info("metrics at http://" + metrics_listen_ + "/metrics");
+    }
     lifecycle::SchedulerOptions options;
+    if (metrics) options.after_pass = [&metrics](const lifecycle::RenewSummary&) { metrics->refresh(); };
     options.recheck_interval = std::chrono::seconds(recheck_seconds_);
     options.concurrency = concurrency_;
     options.status = [](const std::string& status) {
@@ -125,6 +155,8 @@ class DaemonCommand final : public Command {
   int recheck_seconds_ = 3600;
   int concurrency_ = 4;
   int lease_ttl_seconds_ = 0;  // 0: the default
+  std::string metrics_listen_;
+  bool metrics_allow_remote_ = false;
 };
 
 }  // namespace

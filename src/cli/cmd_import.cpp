@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/json_document.hpp"
 #include "cli/lineage_output.hpp"
 #include "core/strings.hpp"
 #include "lifecycle/app.hpp"
@@ -41,7 +42,6 @@ class ImportCommand final : public Command {
         cmd->add_option("--warn-days", warn_days_,
                         "Warn (list, log, event, renew exits 1) once fewer days are left (default 14)");
     warn_option_->check(CLI::Range(1, 3650));
-    cmd->add_flag("--json")->description("Print the result as JSON");
     return cmd;
   }
 
@@ -63,7 +63,8 @@ class ImportCommand final : public Command {
     auto lineage = lifecycle::import_certificate((*app)->services(), request);
     if (!lineage) return out.error(lineage.error().with_context("import " + name_));
     if (out.json()) {
-      out.raw(lineage_json((*app)->state_dir(), *lineage) + "\n");
+      out.raw(json_document("import").key("lineages").str() + "[" +
+              lineage_json((*app)->state_dir(), *lineage) + "]}\n");
     } else {
       out.result("imported certificate for " + core::join(lineage->identifiers, ", ") + " (serial " +
                  lineage->serial + ", expires " + format_time(lineage->not_after) +
@@ -85,10 +86,10 @@ class ImportCommand final : public Command {
     if (!imported) return out.error(imported.error().with_context("import --from-certbot"));
     for (const std::string& note : imported->notes) out.warning(note);
     if (out.json()) {
-      std::string text = "[";
+      std::string text;
       for (const auto& lineage : imported->lineages)
-        text += (text.size() > 1 ? "," : "") + lineage_json(app.state_dir(), lineage);
-      out.raw(text + "]\n");
+        text += (text.empty() ? "" : ",") + lineage_json(app.state_dir(), lineage);
+      out.raw(json_document("import").key("lineages").str() + "[" + text + "]}\n");
       return kExitSuccess;
     }
     for (const auto& lineage : imported->lineages)

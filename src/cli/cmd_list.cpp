@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/json_document.hpp"
 #include "cli/lineage_output.hpp"
 
 namespace certkeep::cli {
@@ -12,11 +13,7 @@ namespace {
 
 class ListCommand final : public Command {
  public:
-  CLI::App* add_to(CLI::App& app) override {
-    CLI::App* cmd = app.add_subcommand("list", "List managed certificates");
-    cmd->add_flag("--json")->description("Print a JSON array");
-    return cmd;
-  }
+  CLI::App* add_to(CLI::App& app) override { return app.add_subcommand("list", "List managed certificates"); }
 
   int run(const GlobalOptions& global, const Output& out) override {
     auto app = open_app(global, out);
@@ -25,7 +22,7 @@ class ListCommand final : public Command {
     if (!lineages) return out.error(lineages.error());
     if (out.json()) {
       // Written in 64 KiB pieces: a large store's listing never sits in memory as one string.
-      std::string chunk = "[";
+      std::string chunk = json_document("lineages").key("lineages").str() + "[";
       for (std::size_t i = 0; i < lineages->size(); ++i) {
         if (i) chunk += ',';
         chunk += lineage_json((*app)->state_dir(), (*lineages)[i]);
@@ -34,14 +31,12 @@ class ListCommand final : public Command {
           chunk.clear();
         }
       }
-      out.raw(chunk + "]\n");
+      out.raw(chunk + "]}\n");
     } else {
       out.raw(lineage_table(*lineages, (*app)->services().clock.now()));
     }
     return kExitSuccess;
   }
-
- private:
 };
 
 class ShowCommand final : public Command {
@@ -50,7 +45,6 @@ class ShowCommand final : public Command {
     CLI::App* cmd = app.add_subcommand("show", "Show one lineage and its history");
     cmd->add_option("name", name_, "Lineage name")->required();
     cmd->add_option("--events", events_, "How many of the newest events to show (default 50; 0: all)");
-    cmd->add_flag("--json")->description("Print JSON");
     return cmd;
   }
 

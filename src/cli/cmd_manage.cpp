@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
 #include "lifecycle/lineage_solvers.hpp"
+#include "lifecycle/request_checks.hpp"
 
 namespace certkeep::cli {
 
@@ -60,6 +61,12 @@ class EditCommand final : public Command {
     deploy_hook_ = cmd->add_option("--deploy-hook", hook_, "New deploy hook command (\"\" removes it)");
     email_ = cmd->add_option("--email", email_text_, "Contact e-mail");
     chain_ = cmd->add_option("--preferred-chain", chain_text_, "Preferred chain issuer CN");
+    confirm_ =
+        cmd->add_option("--confirm", confirm_targets_,
+                        "Replace the confirm targets: HOST:PORT[/SNI] (repeatable; \"\" removes them)");
+    haproxy_ =
+        cmd->add_option("--deploy-haproxy", haproxy_targets_,
+                        "Replace the HAProxy targets: SOCKET:CERTFILE (repeatable; \"\" removes them)");
     add_challenge_flags(*cmd, challenges_, true);
     return cmd;
   }
@@ -72,6 +79,19 @@ class EditCommand final : public Command {
     if (deploy_hook_->count() > 0) settings.deploy_hook = hook_;
     if (email_->count() > 0) settings.email = email_text_;
     if (chain_->count() > 0) settings.preferred_chain = chain_text_;
+    if (confirm_->count() > 0) {
+      auto targets = lifecycle::check_confirm_targets(confirm_targets_);
+      if (!targets) return out.error(targets.error());
+      settings.confirm_targets = std::move(*targets);
+    }
+    if (haproxy_->count() > 0) {
+      auto targets = lifecycle::check_haproxy_targets(haproxy_targets_);
+      if (!targets) return out.error(targets.error());
+      settings.haproxy_targets = std::move(*targets);
+    }
+    if (!settings.csr_pem.empty() && !settings.haproxy_targets.empty())
+      return out.error(Error(Errc::InvalidArgument,
+                             "--deploy-haproxy needs the private key, and " + name_ + " is a --csr lineage"));
     if (auto edited = edit_challenge_flags(challenges_, settings); !edited) return out.error(edited.error());
     // The names must still all be provable (a wildcard keeps needing DNS-01).
     if (settings.issuer_kind == store::IssuerKind::Acme) {
@@ -90,6 +110,9 @@ class EditCommand final : public Command {
   CLI::Option* deploy_hook_ = nullptr;
   CLI::Option* email_ = nullptr;
   CLI::Option* chain_ = nullptr;
+  std::vector<std::string> confirm_targets_, haproxy_targets_;
+  CLI::Option* confirm_ = nullptr;
+  CLI::Option* haproxy_ = nullptr;
   ChallengeFlags challenges_;
 };
 

@@ -4,8 +4,10 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/json_document.hpp"
 #include "core/json_writer.hpp"
 #include "core/time_format.hpp"
+#include "lifecycle/metrics_report.hpp"
 
 namespace certkeep::cli {
 
@@ -20,7 +22,9 @@ class RenewCommand final : public Command {
     cmd->add_flag("--dry-run", dry_run_, "Show what would be renewed; change nothing");
     cmd->add_option("--concurrency", concurrency_, "Lineages renewed at once (default 1)")
         ->check(CLI::Range(1, 64));
-    cmd->add_flag("--json")->description("Print the results as JSON");
+    cmd->add_option(
+        "--metrics-file", metrics_file_,
+        "Write Prometheus metrics to this node_exporter textfile (*.prom) after the run, atomically");
     return cmd;
   }
 
@@ -33,10 +37,20 @@ class RenewCommand final : public Command {
     selection.dry_run = dry_run_;
     selection.concurrency = concurrency_;
     auto summary = (*app)->renew(selection);
+    bool metrics_failed = false;
+    // The textfile is written whatever happened, failures included: that is what alerts read.
+    if (!metrics_file_.empty() && !dry_run_) {
+      auto lineages = (*app)->list();
+      auto written =
+          lineages ? lifecycle::write_metrics_file(
+                         metrics_file_, lifecycle::render_metrics(*lineages, (*app)->services().clock.now()))
+                   : Result<void>(tl::unexpected(lineages.error()));
+      if (!written) metrics_failed = out.error(written.error()) != kExitSuccess;
+    }
     if (!summary) return out.error(summary.error());
 
-    core::JsonWriter json;
-    json.begin_object().key("results").begin_array();
+    core::JsonWriter json = json_document("renew");
+    json.field("dry_run", dry_run_).key("results").begin_array();
     for (const auto& result : summary->results) {
       std::string outcome(lifecycle::to_string(result.outcome));
       if (dry_run_ && result.outcome == lifecycle::RenewOutcome::Renewed) outcome = "would renew";
@@ -85,7 +99,7 @@ class RenewCommand final : public Command {
     // An imported certificate about to expire needs a person: the timer's run fails visibly.
     if (!summary->expiring.empty()) return kExitFailure;
     if (summary->results.empty()) out.result("nothing is due");
-    return kExitSuccess;
+    return metrics_failed ? kExitFailure : kExitSuccess;
   }
 
  private:
@@ -93,6 +107,7 @@ class RenewCommand final : public Command {
   bool force_ = false;
   bool dry_run_ = false;
   int concurrency_ = 1;
+  std::string metrics_file_;
 };
 
 }  // namespace

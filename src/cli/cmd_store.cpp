@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/json_document.hpp"
 #include "core/json_writer.hpp"
 #include "lifecycle/store_migration.hpp"
 
@@ -22,19 +23,17 @@ class StoreCommand final : public Command {
         "version, in one transaction, checked row by row; the source is never changed");
     migrate_->add_option("--to", to_, "The target: a postgresql://… URL (its database must be empty)")
         ->required();
-    migrate_->add_flag("--json", json_, "Print the result as JSON");
     return cmd;
   }
 
   int run(const GlobalOptions& global, const Output& out) override {
     auto report = lifecycle::migrate_store(global.state_dir, global.store, to_);
     if (!report) return out.error(report.error());
-    if (json_) {
-      core::JsonWriter json;
-      json.begin_object()
-          .field("source", report->source)
+    if (out.json()) {
+      core::JsonWriter json = json_document("store-migrate");
+      json.field("source", report->source)
           .field("target", report->target)
-          .field("schema_version", report->schema_version)
+          .field("store_schema_version", report->schema_version)
           .field("verified", true)
           .key("tables")
           .begin_object();
@@ -55,7 +54,6 @@ class StoreCommand final : public Command {
  private:
   CLI::App* migrate_ = nullptr;
   std::string to_;
-  bool json_ = false;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "certkeep/result.hpp"
 #include "cli/challenge_flags.hpp"
+#include "cli/eab_flags.hpp"
 #include "lifecycle/issue.hpp"
 
 namespace CLI {
@@ -25,9 +26,15 @@ struct IssueFlags {
   std::string ca;          // --ca: issued by this private CA instead of an ACME CA
   int validity_days = 90;  // --validity, with --ca
   bool agree_tos = false;
-  bool placeholder = false;  // --placeholder
-  bool standalone = false;   // --standalone
+  bool placeholder = false;            // --placeholder
+  bool dry_run = false;                // --dry-run: against the CA's staging directory, nothing kept
+  std::string dry_run_server;          // --dry-run-server
+  bool standalone = false;             // --standalone
   ChallengeFlags challenges;
+  EabFlags eab;                        // --eab-kid, --eab-hmac-key[-file], --eab-alg
+  std::string csr_file;                // --csr: the names and the key are the CSR's
+  std::vector<std::string> fallbacks;  // --fallback SPEC (repeatable)
+  std::string fallback_after;          // --fallback-after DURATION
   store::LineageSettings settings;
 };
 
@@ -36,10 +43,13 @@ void add_issue_flags(CLI::App& cmd, IssueFlags& flags);
 
 // Errc::InvalidArgument naming the flag for a bad name, server, key type, --ca-bundle,
 // --webroot, --ca, --validity or challenge flag (challenge_flags.hpp), and for a name no
-// configured method can prove (a wildcard without DNS-01). A webroot becomes an absolute path;
-// without one (and without --tls-alpn or a DNS method alone) the standalone responder listens
-// on :80 unless --http-listen says otherwise. With --ca the lineage is the private CA's (no ACME
-// server, account or challenge).
-Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags);
+// configured method can prove (a wildcard without DNS-01, an IP address by DNS-01). A webroot
+// becomes an absolute path; without one (and without --tls-alpn or a DNS method alone) the
+// standalone responder listens on :80 unless --http-listen says otherwise. With --ca the lineage
+// is the private CA's (no ACME server, account or challenge).
+// The EAB MAC key may come from `env` (CERTKEEP_EAB_HMAC_KEY); `warn` gets a line about a
+// readable key file.
+Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags, const EnvReader& env = {},
+                                                    const std::function<void(std::string_view)>& warn = {});
 
 }  // namespace certkeep::cli

@@ -5,16 +5,26 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cli/json_document.hpp"
 #include "core/json_writer.hpp"
 #include "core/strings.hpp"
 #include "core/time_format.hpp"
 #include "lifecycle/import.hpp"
 #include "lifecycle/lineage_solvers.hpp"
+#include "lifecycle/issuer_spec.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 
 namespace certkeep::cli {
 
 namespace {
+
+// The last confirmation's verdict about the current certificate: confirmed, stale, or none
+// (no target, not probed yet, or a verdict about an older certificate).
+std::string confirmation_state(const lifecycle::LineageRecord& lineage) {
+  if (lineage.confirmation == store::ConfirmationState::None || lineage.confirmed_serial != lineage.serial)
+    return "none";
+  return std::string(store::to_string(lineage.confirmation));
+}
 
 // The challenge type of each name of an ACME lineage, in order; empty for other issuers (and
 // for settings that no longer prove every name, which the store never holds).
@@ -54,7 +64,7 @@ void write_dns(core::JsonWriter& json, const store::DnsSettings& dns) {
 }
 
 void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_dir,
-                   const lifecycle::LineageRecord& lineage) {
+                   const lifecycle::LineageRecord& lineage, std::string_view account) {
   auto time_field = [&](std::string_view name, const std::optional<core::SystemTime>& time) {
     json.key(name);
     if (time)
@@ -80,6 +90,8 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
   time_field("renew_at", lineage.renew_at);
   time_field("next_attempt_at", lineage.next_attempt_at);
   time_field("ari_check_at", lineage.ari_check_at);
+  time_field("last_success_at", lineage.last_success_at);
+  time_field("last_failure_at", lineage.last_failure_at);
   if (lineage.settings.issuer_kind == store::IssuerKind::Imported)
     json.field("expiry_warning_days",
                static_cast<std::int64_t>(lifecycle::expiry_warning_of(lineage.settings).count() / 86400));
@@ -99,11 +111,25 @@ void write_lineage(core::JsonWriter& json, const std::filesystem::path& state_di
   for (const auto& [name, type] : challenges_of(lineage)) json.field(name, type);
   json.end_object()
       .field("deploy_hook", lineage.settings.deploy_hook)
+      .field("deploy_haproxy", lineage.settings.haproxy_targets)
+      .field("confirm_targets", lineage.settings.confirm_targets)
       .field("cert_path", (live / "cert.pem").string())
       .field("chain_path", (live / "chain.pem").string())
       .field("fullchain_path", (live / "fullchain.pem").string())
-      .field("key_path", (live / "privkey.pem").string())
-      .end_object();
+      // A CSR's lineage has no key file: its owner holds the key.
+      .field("key_path", lineage.settings.csr_pem.empty() ? (live / "privkey.pem").string() : std::string())
+      .field("account", account.empty() ? std::string_view(lineage.settings.account) : account)
+      .field("issued_by", lineage.issued_by)
+      .field("profile", lineage.settings.profile)
+      .field("csr", !lineage.settings.csr_pem.empty());
+  json.key("fallbacks").begin_array();
+  for (const store::IssuerEntry& entry : lineage.settings.fallback_issuers)
+    json.value(lifecycle::describe_issuer(entry));
+  json.end_array().field("fallback_after_seconds", static_cast<std::int64_t>(lineage.settings.fallback_after.count()));
+  json.key("confirmation").begin_object().field("state", confirmation_state(lineage));
+  time_field("at", lineage.confirmed_at);
+  json.field("serial", lineage.confirmed_serial).field("detail", lineage.confirmation_detail).end_object();
+  json.end_object();
 }
 
 // "acme: <issuer CN>" or "private-ca: <CA name>".
@@ -135,7 +161,7 @@ std::string days_left(const std::optional<core::SystemTime>& time, core::SystemT
 
 std::string lineage_json(const std::filesystem::path& state_dir, const lifecycle::LineageRecord& lineage) {
   core::JsonWriter json;
-  write_lineage(json, state_dir, lineage);
+  write_lineage(json, state_dir, lineage, {});
   return json.str();
 }
 
@@ -153,6 +179,7 @@ std::string lineage_table(const std::vector<lifecycle::LineageRecord>& lineages,
         lineage.last_error.empty())
       status += " (hook pending)";
     if (lineage.serves_placeholder()) status += " (placeholder)";
+    if (confirmation_state(lineage) == "stale") status += " (stale: a server serves another)";
     if (lifecycle::imported_expiring(lineage, now)) status += " (expiring: import a new one)";
     std::vector<std::string> types;  // in the order of NAMES
     for (const auto& challenge : challenges_of(lineage)) types.push_back(challenge.second);
@@ -220,7 +247,16 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
   line("failed attempts", std::to_string(l.attempts));
   line("last error", l.last_error.empty() ? "-" : l.last_error);
   line("deployed serial", l.deployed_serial.empty() ? "-" : l.deployed_serial);
-  if (l.settings.issuer_kind == store::IssuerKind::Acme) line("server", l.settings.directory_url);
+  if (l.settings.issuer_kind == store::IssuerKind::Acme) {
+    line("server", l.settings.directory_url);
+    line("account", details.account.empty() ? "-" : details.account);
+    if (!l.settings.profile.empty()) line("profile", l.settings.profile);
+  }
+  if (!l.issued_by.empty()) line("issued by", l.issued_by);
+  for (std::size_t i = 0; i < l.settings.fallback_issuers.size(); ++i)
+    line("fallback " + std::to_string(i + 1), lifecycle::describe_issuer(l.settings.fallback_issuers[i]));
+  if (!l.settings.fallback_issuers.empty())
+    line("fall back after", std::to_string(l.settings.fallback_after.count()) + " s unreachable");
   line("key type", std::string(to_string(l.settings.key_type)));
   const std::string method(store::to_string(l.settings.challenge_method));
   if (l.settings.issuer_kind == store::IssuerKind::Imported)
@@ -243,7 +279,21 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
     line("dns-01", dns_method_text(l.settings.dns));
   if (!l.settings.challenge_overrides.empty()) line("per-name", l.settings.challenge_overrides);
   line("deploy hook", l.settings.deploy_hook.empty() ? "-" : l.settings.deploy_hook);
-  line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
+  if (!l.settings.haproxy_targets.empty()) line("haproxy", core::join(l.settings.haproxy_targets, ", "));
+  if (!l.settings.confirm_targets.empty()) {
+    line("confirm on", core::join(l.settings.confirm_targets, ", "));
+    const std::string state = confirmation_state(l);
+    line("confirmation", state == "none" ? std::string("- (not probed since serial ") + l.serial + ")"
+                                         : state + " " + format_time(l.confirmed_at));
+    if (state != "none" && !l.confirmation_detail.empty())
+      line("  probes", l.confirmation_detail.substr(0, l.confirmation_detail.find('\n')));
+  }
+  if (l.last_success_at) line("last success", format_time(l.last_success_at));
+  if (l.last_failure_at) line("last failure", format_time(l.last_failure_at));
+  if (l.settings.csr_pem.empty())
+    line("files", live.string() + "/{cert,chain,fullchain,privkey}.pem");
+  else
+    line("files", live.string() + "/{cert,chain,fullchain}.pem (the key is the CSR owner's)");
   out += "events:\n";
   for (const auto& event : details.events) {
     std::string detail = event.detail.substr(0, event.detail.find('\n'));
@@ -256,9 +306,9 @@ std::string lineage_details_text(const std::filesystem::path& state_dir,
 
 std::string lineage_details_json(const std::filesystem::path& state_dir,
                                  const lifecycle::LineageDetails& details) {
-  core::JsonWriter json;
-  json.begin_object().key("lineage");
-  write_lineage(json, state_dir, details.lineage);
+  core::JsonWriter json = json_document("lineage");
+  json.key("lineage");
+  write_lineage(json, state_dir, details.lineage, details.account);
   json.key("events").begin_array();
   for (const auto& event : details.events) {
     json.begin_object()

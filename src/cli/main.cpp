@@ -15,9 +15,15 @@ int main(int argc, char** argv) {
   // Keys and the store are private by default, whatever the caller's umask.
   ::umask(077);
 #ifdef CERTKEEP_FAILPOINTS
-  // Test builds: the crash tests ask which failpoints there are (core/failpoint.hpp).
-  if (argc == 2 && std::strcmp(argv[1], "--list-failpoints") == 0) {
-    for (std::string_view name : core::failpoint_names())
+  // Test builds: the crash tests ask which failpoints there are (core/failpoint.hpp), those of
+  // an issuance by default, or of a group: `--list-failpoints rollover`.
+  if ((argc == 2 || argc == 3) && std::strcmp(argv[1], "--list-failpoints") == 0) {
+    const auto group = argc == 3 ? core::parse_failpoint_group(argv[2]) : core::FailpointGroup::Issuance;
+    if (!group) {
+      std::fprintf(stderr, "error: failpoint groups are issuance and rollover\n");
+      return cli::kExitUsage;
+    }
+    for (std::string_view name : core::failpoint_names(*group))
       std::printf("%.*s\n", static_cast<int>(name.size()), name.data());
     return cli::kExitSuccess;
   }

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "certkeep/error.hpp"
 
@@ -24,11 +25,18 @@ class Output {
   void warning(std::string_view line) const;
   // "error: …" on stderr. Returns the exit code for the error (2 for bad usage, else 1).
   int error(const Error& error) const;
+  // With --json, a command that wrote no document of its own gets the generic one (docs/json.md,
+  // kind "result"): its result lines and errors, and the exit code.
+  void finish(std::string_view command, int exit_code) const;
 
  private:
   bool json_;
   bool show_progress_;
   bool quiet_;
+  // What a --json run printed or would have printed, for finish().
+  mutable bool wrote_stdout_ = false;
+  mutable std::vector<std::string> results_;
+  mutable std::vector<std::string> errors_;
 };
 
 // `--stats`: "certkeep-stats: requests=N connections=M" on stderr, for benchmarks.

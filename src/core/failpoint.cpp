@@ -40,9 +40,25 @@ constexpr std::array<std::string_view, 16> kFailpoints = {
     "hook_starting",           // the deploy hook is about to run
 };
 
+// An account key rollover (lifecycle/account_rollover.cpp): each step leaves a key the CA accepts.
+constexpr std::array<std::string_view, 3> kRolloverFailpoints = {
+    "rollover_key_stored",   // the new key is in the store beside the old one; the CA not asked yet
+    "rollover_key_changed",  // the CA answered the keyChange; the store still names the old key
+    "rollover_committed",    // the store names the new key; nothing left to do
+};
+
 }  // namespace
 
-std::span<const std::string_view> failpoint_names() noexcept { return kFailpoints; }
+std::optional<FailpointGroup> parse_failpoint_group(std::string_view text) noexcept {
+  if (text == "issuance") return FailpointGroup::Issuance;
+  if (text == "rollover") return FailpointGroup::Rollover;
+  return std::nullopt;
+}
+
+std::span<const std::string_view> failpoint_names(FailpointGroup group) noexcept {
+  if (group == FailpointGroup::Rollover) return kRolloverFailpoints;
+  return kFailpoints;
+}
 
 #ifdef CERTKEEP_FAILPOINTS
 
@@ -62,8 +78,9 @@ struct Plan {
 }
 
 bool is_known(std::string_view name) {
-  for (std::string_view known : kFailpoints)
-    if (known == name) return true;
+  for (FailpointGroup group : {FailpointGroup::Issuance, FailpointGroup::Rollover})
+    for (std::string_view known : failpoint_names(group))
+      if (known == name) return true;
   return false;
 }
 

@@ -10,13 +10,20 @@
 //   sleep=MS  wait MS milliseconds, then go on (to signal or stop the process there)
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string_view>
 
 namespace certkeep::core {
 
-// Every name failpoint() is called with, in the order an issuance reaches them.
-std::span<const std::string_view> failpoint_names() noexcept;
+// Failpoints come in groups, one per flow a crash test walks: an issuance or renewal, and an
+// account key rollover (`certkeep account rollover`).
+enum class FailpointGroup { Issuance, Rollover };
+// "issuance", "rollover"; nullopt for anything else.
+std::optional<FailpointGroup> parse_failpoint_group(std::string_view text) noexcept;
+
+// Every name failpoint() is called with in `group`, in the order the flow reaches them.
+std::span<const std::string_view> failpoint_names(FailpointGroup group = FailpointGroup::Issuance) noexcept;
 
 #ifdef CERTKEEP_FAILPOINTS
 // Acts when CERTKEEP_FAILPOINT names `name`. A name missing from failpoint_names(), or a

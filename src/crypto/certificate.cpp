@@ -3,6 +3,7 @@
 
 #include "core/base64url.hpp"
 #include "core/result_macros.hpp"
+#include "crypto/general_names.hpp"
 #include "crypto/openssl_util.hpp"
 #include "crypto/pem.hpp"
 
@@ -48,19 +49,22 @@ Result<std::string> ari_cert_id(X509* certificate) {
          core::base64url_encode(serial);
 }
 
-std::vector<std::string> dns_names(const X509* certificate) {
-  std::vector<std::string> names;
+// The dNSName and iPAddress entries of the certificate's subjectAltName, in order.
+void read_alt_names(const X509* certificate, CertificateInfo& info) {
   GeneralNamesPtr alt_names(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
   clear_openssl_errors();
-  if (!alt_names) return names;
+  if (!alt_names) return;
   for (int i = 0; i < sk_GENERAL_NAME_num(alt_names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(alt_names.get(), i);
-    if (name->type != GEN_DNS) continue;
-    const ASN1_IA5STRING* dns = name->d.dNSName;
-    names.emplace_back(as_chars(ASN1_STRING_get0_data(dns), ASN1_STRING_length(dns)));
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      info.dns_names.emplace_back(as_chars(ASN1_STRING_get0_data(dns), ASN1_STRING_length(dns)));
+    } else if (name->type == GEN_IPADD) {
+      if (std::string text = ip_address_text(name->d.iPAddress); !text.empty())
+        info.ip_addresses.push_back(std::move(text));
+    }
   }
-  return names;
 }
 
 // The certificate's own SubjectPublicKeyInfo bytes: re-encoding the parsed X509_PUBKEY is
@@ -81,7 +85,7 @@ Result<CertificateInfo> describe(X509* certificate) {
   info.serial_hex = CERTKEEP_TRY(serial_hex(X509_get0_serialNumber(certificate)));
   info.subject_cn = common_name(X509_get_subject_name(certificate));
   info.issuer_cn = common_name(X509_get_issuer_name(certificate));
-  info.dns_names = dns_names(certificate);
+  read_alt_names(certificate, info);
   auto not_before = to_time_point(X509_get0_notBefore(certificate));
   auto not_after = to_time_point(X509_get0_notAfter(certificate));
   if (!not_before || !not_after) return fail(Errc::Protocol, "certificate validity is malformed");

@@ -18,7 +18,8 @@ struct CertificateInfo {
   std::string serial_hex;  // uppercase hex, no separators, no leading "00" pad
   std::string subject_cn;
   std::string issuer_cn;
-  std::vector<std::string> dns_names;  // subjectAltName dNSName entries, in certificate order
+  std::vector<std::string> dns_names;     // subjectAltName dNSName entries, in certificate order
+  std::vector<std::string> ip_addresses;  // subjectAltName iPAddress entries, canonical text (RFC 8738)
   std::chrono::system_clock::time_point not_before;
   std::chrono::system_clock::time_point not_after;
   std::string public_key_der;  // SubjectPublicKeyInfo DER (compare with PrivateKey)

@@ -7,6 +7,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "core/ip_address.hpp"
 #include "core/result_macros.hpp"
 #include "crypto/general_names.hpp"
 #include "crypto/openssl_util.hpp"
@@ -52,14 +53,16 @@ Result<std::string> make_csr_der(const PrivateKey& key, const std::vector<std::s
   if (!request || X509_REQ_set_version(request.get(), X509_REQ_VERSION_1) != 1)
     return fail(openssl_error(Errc::Crypto, "CSR"));
 
-  X509NamePtr subject = CERTKEEP_TRY(make_subject(names.front()));
+  // RFC 8738 §3: an IP address goes in the SAN only; the CN names a DNS name or nothing.
+  const bool first_is_address = core::is_ip_address(names.front());
+  X509NamePtr subject = CERTKEEP_TRY(make_subject(first_is_address ? std::string() : names.front()));
   bool has_common_name = X509_NAME_entry_count(subject.get()) > 0;
   if (X509_REQ_set_subject_name(request.get(), subject.get()) != 1)
     return fail(openssl_error(Errc::Crypto, "CSR subject"));
 
   // RFC 8555 §7.4: the CA takes the identifiers from the CSR's subjectAltName.
   X509ExtensionPtr alt_name =
-      CERTKEEP_TRY(make_subject_alt_name(names, IpNames::AsDnsNames, !has_common_name));
+      CERTKEEP_TRY(make_subject_alt_name(names, IpNames::AsIpAddresses, !has_common_name));
   X509ExtensionStackPtr extensions(sk_X509_EXTENSION_new_null());
   if (!extensions || sk_X509_EXTENSION_push(extensions.get(), alt_name.get()) <= 0)
     return fail(openssl_error(Errc::Crypto, "CSR extensions"));

@@ -10,8 +10,9 @@
 
 namespace certkeep::crypto {
 
-// DER PKCS#10 signed by `key` (SHA-256), subject CN = names[0] when it fits in 64 bytes,
-// subjectAltName = every name as dNSName. Errc::InvalidArgument when names is empty.
+// DER PKCS#10 signed by `key` (SHA-256), subject CN = names[0] when it is a DNS name that fits
+// in 64 bytes, subjectAltName = every name: dNSName, or iPAddress for a literal IP address
+// (RFC 8738). Errc::InvalidArgument when names is empty.
 Result<std::string> make_csr_der(const PrivateKey& key, const std::vector<std::string>& names);
 
 }  // namespace certkeep::crypto

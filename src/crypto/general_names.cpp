@@ -48,6 +48,8 @@ Result<GeneralNamePtr> make_entry(const std::string& name, IpNames ip_names) {
   return entry;
 }
 
+}  // namespace
+
 std::string ip_address_text(const ASN1_OCTET_STRING* address) {
   std::array<char, INET6_ADDRSTRLEN> text{};
   int length = ASN1_STRING_length(address);
@@ -56,8 +58,6 @@ std::string ip_address_text(const ASN1_OCTET_STRING* address) {
   if (family == AF_UNSPEC || inet_ntop(family, octets, text.data(), text.size()) == nullptr) return {};
   return std::string(text.data());
 }
-
-}  // namespace
 
 Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& names, IpNames ip_names,
                                                bool critical) {
@@ -81,7 +81,7 @@ Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& n
 Result<X509NamePtr> make_subject(const std::string& name) {
   X509NamePtr subject(X509_NAME_new());
   if (!subject) return fail(openssl_error(Errc::Crypto, "subject name"));
-  if (name.size() <= kMaxCommonNameLength &&
+  if (!name.empty() && name.size() <= kMaxCommonNameLength &&
       X509_NAME_add_entry_by_NID(subject.get(), NID_commonName, MBSTRING_UTF8, as_bytes(name),
                                  static_cast<int>(name.size()), -1, 0) != 1)
     return fail(openssl_error(Errc::Crypto, "subject commonName"));

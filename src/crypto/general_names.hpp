@@ -24,8 +24,12 @@ enum class IpNames { AsDnsNames, AsIpAddresses };
 Result<X509ExtensionPtr> make_subject_alt_name(const std::vector<std::string>& names, IpNames ip_names,
                                                bool critical);
 
-// A subject that is CN=`name` when the name fits, else empty (then the SAN carries it).
+// A subject that is CN=`name` when the name is not empty and fits, else empty (then the SAN
+// carries it).
 Result<X509NamePtr> make_subject(const std::string& name);
+
+// An iPAddress entry's octets as canonical text; empty unless it is 4 or 16 octets.
+std::string ip_address_text(const ASN1_OCTET_STRING* address);
 
 // The dNSName and iPAddress (as text) entries of a subjectAltName, in order. Errc::InvalidArgument
 // for any other kind of entry.

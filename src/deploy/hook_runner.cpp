@@ -14,7 +14,7 @@ std::string HookOutcome::describe() const {
 }
 
 std::map<std::string, std::string> hook_environment(const HookSpec& hook) {
-  return {
+  std::map<std::string, std::string> env{
       {"CERTKEEP_NAME", hook.lineage},
       {"CERTKEEP_DOMAINS", core::join(hook.domains, " ")},
       {"CERTKEEP_CERT", hook.cert_path},
@@ -24,6 +24,13 @@ std::map<std::string, std::string> hook_environment(const HookSpec& hook) {
       {"CERTKEEP_SERIAL", hook.serial},
       {"CERTKEEP_NOT_AFTER", hook.not_after},
   };
+  if (!hook.event.empty()) {
+    env["CERTKEEP_EVENT"] = hook.event;
+    env["CERTKEEP_REASON"] = hook.reason;
+  }
+  // A CSR's lineage: the key is its owner's, so there is no file to point at.
+  if (hook.key_path.empty()) env["CERTKEEP_KEY_EXTERNAL"] = "1";
+  return env;
 }
 
 Result<HookOutcome> run_deploy_hook(ProcessRunner& runner, const HookSpec& hook) {

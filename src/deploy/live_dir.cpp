@@ -137,7 +137,9 @@ Result<void> write_version(const fs::path& directory, const LiveFiles& files) {
   core::failpoint("deploy_file_2_written");
   CERTKEEP_TRY(write_new_file(directory / "fullchain.pem", files.fullchain, 0644));
   core::failpoint("deploy_file_3_written");
-  CERTKEEP_TRY(write_new_file(directory / "privkey.pem", files.privkey.view(), 0600));
+  // A lineage of a CSR brought by its owner has no key here: no privkey.pem at all.
+  if (!files.privkey.empty())
+    CERTKEEP_TRY(write_new_file(directory / "privkey.pem", files.privkey.view(), 0600));
   core::failpoint("deploy_file_4_written");
   CERTKEEP_TRY(fsync_directory(directory));
   CERTKEEP_TRY(fsync_directory(directory.parent_path()));

@@ -18,7 +18,7 @@ struct LiveFiles {
   std::string cert;       // leaf PEM
   std::string chain;      // intermediates PEM (may be empty)
   std::string fullchain;  // cert + chain
-  core::Secret privkey;   // written 0600
+  core::Secret privkey;   // written 0600; empty: no privkey.pem (the key of a CSR stays with its owner)
 };
 
 // Writes a new version directory (0700; privkey.pem 0600, the others 0644) named after

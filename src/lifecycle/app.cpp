@@ -20,6 +20,7 @@
 #include "deploy/live_dir.hpp"
 #include "deploy/process_runner.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/notifier.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -47,9 +48,26 @@ Result<std::string> resolve_directory_url(const std::string& server) {
   if (server.empty() || server == "letsencrypt" || server == "production")
     return std::string(acme::kLetsEncryptProduction);
   if (server == "staging" || server == "letsencrypt-staging") return std::string(acme::kLetsEncryptStaging);
+  if (server == "zerossl") return std::string(acme::kZeroSsl);
+  if (server == "google") return std::string(acme::kGoogleTrustServices);
+  if (server == "google-staging") return std::string(acme::kGoogleTrustServicesStaging);
   if (!acme::is_https_url(server))
-    return fail(Errc::InvalidArgument, "--server must be letsencrypt, staging or an https:// directory URL");
+    return fail(Errc::InvalidArgument,
+                "--server must be letsencrypt, staging, zerossl, google, google-staging or an https:// "
+                "directory URL");
   return server;
+}
+
+std::optional<std::string> staging_directory_of(const std::string& directory_url) {
+  static const std::pair<std::string_view, std::string_view> kStaging[] = {
+      {acme::kLetsEncryptProduction, acme::kLetsEncryptStaging},
+      {"https://dv.acme-v02.api.pki.goog/directory", "https://dv.acme-v02.test-api.pki.goog/directory"},
+      {"https://api.buypass.com/acme/directory", "https://api.test4.buypass.no/acme/directory"},
+  };
+  for (const auto& [production, staging] : kStaging) {
+    if (directory_url == production || directory_url == staging) return std::string(staging);
+  }
+  return std::nullopt;
 }
 
 std::size_t RenewSummary::failed() const {
@@ -67,10 +85,14 @@ std::size_t RenewSummary::renewed() const {
 Result<std::unique_ptr<App>> App::open(AppOptions options) {
   if (options.state_dir.empty()) options.state_dir = default_state_dir();
   // The default store's file is made inside the state directory, which opening it creates.
-  const bool store_elsewhere = !options.store.empty();
+  // A dry run keeps nothing: a private in-memory store, whatever --store says.
+  const bool store_elsewhere = !options.store.empty() && !options.in_memory_store;
   if (!store_elsewhere) options.store = (options.state_dir / kDatabaseName).string();
-  std::unique_ptr<store::Store> store = CERTKEEP_TRY(
-      store::Store::open(options.store, store::StoreOptions{.verify_integrity = options.verify_store}));
+  std::unique_ptr<store::Store> store =
+      options.in_memory_store
+          ? CERTKEEP_TRY(store::Store::open_in_memory())
+          : CERTKEEP_TRY(store::Store::open(options.store,
+                                            store::StoreOptions{.verify_integrity = options.verify_store}));
   // A store elsewhere (a PostgreSQL database): the state directory still holds live/, archive/
   // and the port locks. Made after the store opened, so a bad URL leaves nothing behind.
   if (store_elsewhere) CERTKEEP_TRY(deploy::ensure_private_directory(options.state_dir));
@@ -124,6 +146,8 @@ Services App::make_services(store::Store& store) {
   services.lease_ttl = options_.lease_ttl;
   services.lease_keeper = lease_keeper_;
   services.share_challenges = store::is_postgres_location(options_.store);
+  services.notify_hook = options_.notify_hook;
+  services.confirm.budget = options_.confirm_timeout;
   return services;
 }
 
@@ -175,6 +199,7 @@ Result<RenewSummary> App::renew(const RenewSelection& selection) {
   RenewSummary summary;
   summary.expiring = CERTKEEP_TRY(
       check_imported_expiry(*services_, now, selection.name, !selection.dry_run, selection.include));
+  if (!selection.dry_run) CERTKEEP_TRY(notify_expiring(*services_, now, selection.name, selection.include));
   summary.results.resize(work.size());
   RenewOptions base{selection.force, selection.dry_run, {}};
   const int workers = std::clamp(selection.concurrency, 1, 64);
@@ -237,6 +262,11 @@ Result<LineageDetails> App::show(const std::string& name, std::size_t event_limi
   details.lineage = std::move(*lineage);
   details.events = CERTKEEP_TRY(
       store_->events(name, event_limit == 0 ? std::numeric_limits<std::size_t>::max() : event_limit));
+  details.account = details.lineage.settings.account;
+  if (details.lineage.account_id != 0) {
+    if (auto account = store_->get_account(details.lineage.account_id); account && !account->name.empty())
+      details.account = account->name;
+  }
   return details;
 }
 
@@ -269,7 +299,12 @@ Result<void> App::revoke(const std::string& name, const std::string& reason_text
   std::unique_ptr<http::Transport> transport = CERTKEEP_TRY(services_->make_transport(lineage->settings));
   std::unique_ptr<acme::Client> client =
       CERTKEEP_TRY(acme::Client::connect(*transport, lineage->settings.directory_url, services_->clock));
-  CERTKEEP_TRY(ensure_account(*store_, *client, {lineage->settings.email, true}, services_->progress));
+  // Revoked with the account that ordered it (any account of the CA may revoke its own orders).
+  const AccountChoice choice{lineage->settings.account, lineage->settings.directory_url,
+                             lineage->settings.ca_bundle, lineage->settings.server_ca_checksum};
+  CERTKEEP_TRY(ensure_account(
+      *store_, *client, choice, lineage->account_id,
+      AccountOptions{.email = lineage->settings.email, .agree_terms_of_service = true}, services_->progress));
   CERTKEEP_TRY(acme::revoke_certificate(*client, der, *reason));
   CERTKEEP_TRY(store_->set_status(name, store::LineageStatus::Revoked));
   store::EventRecord event;
@@ -284,6 +319,10 @@ Result<void> App::revoke(const std::string& name, const std::string& reason_text
 void App::set_stop_token(std::stop_token stop) {
   options_.issuance.stop = stop;
   services_->issuance.stop = stop;
+}
+
+Result<std::unique_ptr<store::Store>> App::open_store_connection() const {
+  return store::Store::open(options_.store);
 }
 
 Result<void> App::update_settings(const std::string& name, const LineageSettings& settings) {

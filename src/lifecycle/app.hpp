@@ -28,8 +28,14 @@ using store::LineageSettings;
 // /var/lib/certkeep for root, else $XDG_STATE_HOME/certkeep, else ~/.local/state/certkeep.
 std::filesystem::path default_state_dir();
 
-// "letsencrypt"/"production" (also ""), "staging", or an https URL. Errc::InvalidArgument else.
+// "letsencrypt"/"production" (also ""), "staging", "zerossl", "google", "google-staging", or an
+// https URL. Errc::InvalidArgument else.
 Result<std::string> resolve_directory_url(const std::string& server);
+
+// The staging (test) directory of a public CA's production directory, for `issue --dry-run`:
+// Let's Encrypt's, Google Trust Services', Buypass'; a staging directory is its own. Nullopt
+// for a CA certkeep knows no staging directory of.
+std::optional<std::string> staging_directory_of(const std::string& directory_url);
 
 struct AppOptions {
   std::filesystem::path state_dir;  // Default: default_state_dir()
@@ -48,6 +54,13 @@ struct AppOptions {
   // A renewal's lease TTL (Services::lease_ttl); 0: the default. A heartbeat extends it while
   // the renewal runs.
   std::chrono::seconds lease_ttl{0};
+  // A private in-memory store instead of state_dir's (`issue --dry-run`: nothing is stored);
+  // state_dir is still where files go, so give a temporary one.
+  bool in_memory_store = false;
+  // `--notify-hook` (lifecycle/notifier.hpp); empty: none.
+  std::string notify_hook;
+  // How long a deployment confirmation keeps probing servers that serve another serial.
+  std::chrono::seconds confirm_timeout{30};
 };
 
 struct RenewSelection {
@@ -70,6 +83,7 @@ struct RenewSummary {
 struct LineageDetails {
   LineageRecord lineage;
   std::vector<EventRecord> events;
+  std::string account;  // the name of the account that ordered its certificate (or will), "" for none
 };
 
 class App {
@@ -97,6 +111,9 @@ class App {
   // Revokes the current certificate at the CA and marks the lineage revoked.
   Result<void> revoke(const std::string& name, const std::string& reason);
   Result<void> update_settings(const std::string& name, const LineageSettings& settings);
+  // Another connection to the same store, for another thread (a Store is single-threaded):
+  // the metrics endpoint reads lineages with one.
+  Result<std::unique_ptr<store::Store>> open_store_connection() const;
   // Renewals in progress stop polling when `stop` is requested (the daemon's SIGTERM).
   void set_stop_token(std::stop_token stop);
 

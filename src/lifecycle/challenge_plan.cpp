@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/ip_address.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 
@@ -29,6 +30,16 @@ std::string how_to_configure(ChallengeType type) {
 
 Result<ChallengeType> challenge_type_for(const ChallengeChoice& choice, std::string_view name) {
   const bool wildcard = name.starts_with("*.");
+  // RFC 8738 §7: an IP identifier is never proved by DNS-01 (no reverse-zone TXT records).
+  if (core::is_ip_address(name)) {
+    auto it = choice.overrides.find(name);
+    const bool dns_chosen = it != choice.overrides.end() ? it->second == ChallengeType::Dns01
+                                                         : !choice.primary && choice.has_dns;
+    if (dns_chosen)
+      return fail(Errc::InvalidArgument, shown(name) + ": an IP address cannot be proved by dns-01 (RFC 8738); use " +
+                                             how_to_configure(ChallengeType::Http01) + ", or " +
+                                             how_to_configure(ChallengeType::TlsAlpn01));
+  }
   if (auto it = choice.overrides.find(name); it != choice.overrides.end()) {
     if (wildcard && it->second != ChallengeType::Dns01)
       return fail(Errc::InvalidArgument, shown(name) + ": a wildcard can only be proved by dns-01, not " +

@@ -4,10 +4,10 @@
 #include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
-#include "core/strings.hpp"
-#include "core/time_format.hpp"
 #include "deploy/hook_runner.hpp"
 #include "deploy/live_dir.hpp"
+#include "lifecycle/after_deploy.hpp"
+#include "lifecycle/dns_hook_solver.hpp"
 
 namespace certkeep::lifecycle {
 
@@ -43,31 +43,28 @@ Result<DeployReport> deploy_lineage(Services& services, const store::LineageReco
     if (services.progress) services.progress("deployed " + live.string());
   }
 
-  const bool hook_pending = lineage.hook_pending_serial == lineage.serial ||
-                            (report.files_written && lineage.hook_pending_serial.empty());
-  if (lineage.settings.deploy_hook.empty() || !hook_pending) return report;
-
-  deploy::HookSpec hook;
-  hook.command = lineage.settings.deploy_hook;
-  hook.lineage = lineage.name;
-  hook.domains = lineage.identifiers;
-  hook.cert_path = (live / "cert.pem").string();
-  hook.chain_path = (live / "chain.pem").string();
-  hook.fullchain_path = (live / "fullchain.pem").string();
-  hook.key_path = (live / "privkey.pem").string();
-  hook.serial = lineage.serial;
-  hook.not_after = lineage.not_after ? core::format_rfc3339(*lineage.not_after) : "";
-  hook.timeout = services.hook_timeout;
-  core::failpoint("hook_starting");
-  deploy::HookOutcome outcome = CERTKEEP_TRY(deploy::run_deploy_hook(services.processes, hook));
-  report.hook_ran = true;
-  std::string detail = outcome.succeeded ? "exit 0" : outcome.describe();
-  if (!outcome.output_tail.empty()) detail += "\n" + outcome.output_tail;
-  CERTKEEP_TRY(services.store.record_hook_result(lineage.name, lineage.serial, outcome.succeeded, detail));
-  if (!outcome.succeeded)
-    return fail(Errc::Hook, "deploy hook for " + lineage.name + ": " + outcome.describe());
-  if (services.progress) services.progress("deploy hook for " + lineage.name + " succeeded");
+  // The hand-overs (HAProxy, the deploy hook) are owed from the commit until they succeed.
+  const bool hand_over_pending = lineage.hook_pending_serial == lineage.serial ||
+                                 (report.files_written && lineage.hook_pending_serial.empty());
+  const bool has_hand_over =
+      !lineage.settings.deploy_hook.empty() || !lineage.settings.haproxy_targets.empty();
+  std::optional<Error> hand_over_error;
+  if (has_hand_over && hand_over_pending) {
+    HandOverOutcome handed = CERTKEEP_TRY(hand_over(services, lineage));
+    report.hook_ran = true;
+    hand_over_error = std::move(handed.error);
+  }
+  // Whatever the hand-overs did (a failed reload is what confirmation is there to catch).
+  if (!lineage.settings.confirm_targets.empty() && (report.files_written || report.hook_ran))
+    report.confirmation = confirm_deployment(services, lineage);
+  if (hand_over_error) return fail(std::move(*hand_over_error));
   return report;
+}
+
+std::vector<std::string_view> hook_variable_names() {
+  std::vector<std::string_view> names(deploy::kHookVariables.begin(), deploy::kHookVariables.end());
+  names.insert(names.end(), kDnsHookVariables.begin(), kDnsHookVariables.end());
+  return names;
 }
 
 }  // namespace certkeep::lifecycle

@@ -12,11 +12,13 @@
 // authoritative server of the zone answers the record, found through a resolver.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "certkeep/solver.hpp"
 #include "core/clock.hpp"
@@ -76,6 +78,12 @@ class DnsHookSolver final : public Solver, public dns::RecordRemover {
   const DnsHookOptions options_;
   core::Clock& clock_;
 };
+
+// The variables a DNS hook run gets besides CERTKEEP_NAME (hook_variable_names lists them, so
+// none is ever read as an option of a certkeep the hook runs).
+inline constexpr std::array<std::string_view, 6> kDnsHookVariables = {
+    "CERTKEEP_DNS_ACTION", "CERTKEEP_DNS_DOMAIN", "CERTKEEP_DNS_RECORD",
+    "CERTKEEP_DNS_FQDN",   "CERTKEEP_DNS_VALUE",  "CERTKEEP_DNS_TTL"};
 
 // The CERTKEEP_DNS_* environment of one run (exposed for tests).
 std::map<std::string, std::string> dns_hook_environment(const std::string& action, const std::string& lineage,

@@ -2,15 +2,21 @@
 #include "lifecycle/http01_responder.hpp"
 
 #include "challenge/token.hpp"
+#include "core/ip_address.hpp"
 #include "core/result_macros.hpp"
 #include "core/strings.hpp"
 
 namespace certkeep::lifecycle {
 
 std::string host_without_port(std::string_view host) {
+  // A bare address ("192.0.2.1", "2001:db8::1"), as a terminator may pass the identifier.
+  if (auto address = core::parse_ip_address(host)) return address->text;
   if (!host.empty() && host.front() == '[') {
     const std::size_t close = host.find(']');
-    return core::to_lower(host.substr(1, close == std::string_view::npos ? host.npos : close - 1));
+    const std::string_view inside = host.substr(1, close == std::string_view::npos ? host.npos : close - 1);
+    // RFC 8738: an IPv6 identifier, compared in canonical form ("[0:0::1]:80" is "::1").
+    if (auto address = core::parse_ip_address(inside)) return address->text;
+    return core::to_lower(inside);
   }
   if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos)
     host = host.substr(0, colon);

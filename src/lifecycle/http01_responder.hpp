@@ -35,7 +35,7 @@ class Http01Responder final : public challenge::IndependentSolver {
   std::multimap<std::string, std::string, std::less<>> hosts_;  // token → identifier
 };
 
-// "Example.COM.:8080" → "example.com"; "[::1]:80" → "::1".
+// "Example.COM.:8080" → "example.com"; "[::1]:80" and "0:0::1" → "::1" (addresses in canonical form).
 std::string host_without_port(std::string_view host);
 
 }  // namespace certkeep::lifecycle

@@ -4,6 +4,7 @@
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/fallback.hpp"
 #include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
 #include "lifecycle/order_flow.hpp"
@@ -48,7 +49,7 @@ Result<store::LineageRecord> issue(Services& services, const IssueRequest& reque
   (void)repair_dns_records(services, lineage.name);
   if (request.placeholder && lineage.serial.empty())
     lineage = CERTKEEP_TRY(deploy_placeholder(services, lineage));
-  auto cert = issuer_for(lineage.settings.issuer_kind).obtain(services, lineage, request.account);
+  auto cert = obtain_with_fallback(services, lineage, request.account);
   if (!cert) return fail(record_failed_attempt(services, lineage, std::move(cert).error()));
   const bool first = lineage.serial.empty() || lineage.serves_placeholder();
   return commit_and_deploy(services, lineage.name, *cert,

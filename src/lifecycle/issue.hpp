@@ -22,6 +22,9 @@ struct IssueRequest {
   // Deploy a placeholder from the private CA first when the lineage has no certificate yet, so
   // a terminator reading live/<name>/ can start before the CA answers (`issue --placeholder`).
   bool placeholder = false;
+  // `issue --dry-run`: the caller runs it on an in-memory store and a temporary state
+  // directory, with no hook; the request only says so for the output.
+  bool dry_run = false;
 };
 
 // Errc::Busy when another process is renewing the same lineage. A run killed after its

@@ -8,6 +8,7 @@
 #include "core/strings.hpp"
 #include "crypto/private_ca.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/eab_input.hpp"
 #include "lifecycle/import.hpp"
 #include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/on_demand.hpp"
@@ -49,6 +50,14 @@ store::ChallengeMethod method_for(ChallengeType type) {
   return store::ChallengeMethod::Memory;
 }
 
+// The options' External Account Binding, checked.
+Result<std::optional<acme::ExternalAccountBinding>> external_account_of(const ManagerOptions& options) {
+  lifecycle::EabInput input{
+      .key_id = options.eab_key_id, .mac_key_source = "eab_mac_key", .algorithm = options.eab_algorithm};
+  if (!options.eab_mac_key.empty()) input.mac_key = core::Secret(options.eab_mac_key);
+  return lifecycle::parse_eab_input(input);
+}
+
 }  // namespace
 
 Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
@@ -66,7 +75,10 @@ Manager::Impl::Impl(ManagerOptions options, std::unique_ptr<lifecycle::App> app,
       app_(std::move(app)),
       // open() has just read the store (the index, or nothing to serve yet): the first
       // reconciliation is due one check_interval from now.
-      last_reconcile_(clock.now()) {}
+      last_reconcile_(clock.now()) {
+  // open_manager checked the binding; a failure here cannot happen and leaves none.
+  if (auto binding = external_account_of(options_)) external_account_ = std::move(*binding);
+}
 
 Manager::Impl::~Impl() {
   follower_.reset();  // its thread publishes into this Impl
@@ -187,7 +199,9 @@ Result<void> Manager::Impl::manage(const std::vector<std::string>& names_in, std
             .lineage = lineage,
             .names = names,
             .settings = settings,
-            .account = {.email = options_.email, .agree_terms_of_service = options_.agree_tos},
+            .account = {.email = options_.email,
+                        .agree_terms_of_service = options_.agree_tos,
+                        .external_account = external_account_},
             .placeholder = options_.placeholder};
       }
     }
@@ -358,6 +372,7 @@ Result<std::unique_ptr<Manager>> open_manager(ManagerOptions options, ManagerSea
   if (options.dns01) CERTKEEP_TRY(lifecycle::dns_settings_from(*options.dns01));
   if (options.challenge == ChallengeType::Dns01 && !options.dns01)
     return fail(Errc::InvalidArgument, "challenge = Dns01 needs dns01 (an RFC 2136 server and key, or a hook)");
+  CERTKEEP_TRY(external_account_of(options));  // a bad binding is refused now, not at the first issuance
   if (options.state_dir.empty()) options.state_dir = lifecycle::default_state_dir();
 
   auto responder = std::make_shared<lifecycle::Http01Responder>();

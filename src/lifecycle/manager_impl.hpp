@@ -26,6 +26,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "acme/external_account.hpp"
 #include "certkeep/manager.hpp"
 #include "core/clock.hpp"
 #include "deploy/certificate_table.hpp"
@@ -127,6 +128,8 @@ class Manager::Impl {
   void publish(const store::LineageRecord& record, bool changed, std::vector<Event>& events);
 
   const ManagerOptions options_;
+  // options_'s EAB, checked at open.
+  std::optional<acme::ExternalAccountBinding> external_account_;
   core::Clock& clock_;
   const std::chrono::milliseconds min_sleep_;
   const std::shared_ptr<lifecycle::Http01Responder> responder_;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lifecycle/order_flow.hpp"
 
+#include "acme/account.hpp"
 #include "acme/issuance.hpp"
 #include "core/failpoint.hpp"
 #include "core/log.hpp"
 #include "core/problem_json.hpp"
 #include "core/result_macros.hpp"
+#include "crypto/csr_file.hpp"
 #include "crypto/private_key.hpp"
+#include "lifecycle/accounts.hpp"
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/lineage_solvers.hpp"
 #include "lifecycle/retry_policy.hpp"
@@ -16,12 +19,16 @@ namespace certkeep::lifecycle {
 
 namespace {
 
-Result<crypto::PrivateKey> choose_certificate_key(const store::LineageRecord& lineage,
-                                                  const std::optional<store::OrderRecord>& order) {
-  if (order && !order->key_pem.empty()) return crypto::PrivateKey::from_pem(order->key_pem.view());
+// The certificate key of a new order: the stored order's (a run that died mid-order), the
+// lineage's own when it reuses its key, else a new one. None for a CSR's lineage.
+Result<std::optional<crypto::PrivateKey>> choose_certificate_key(
+    const store::LineageRecord& lineage, const std::optional<store::OrderRecord>& order) {
+  if (!lineage.settings.csr_pem.empty()) return std::optional<crypto::PrivateKey>{};
+  if (order && !order->key_pem.empty())
+    return std::optional(CERTKEEP_TRY(crypto::PrivateKey::from_pem(order->key_pem.view())));
   if (lineage.settings.reuse_key && !lineage.key_pem.empty())
-    return crypto::PrivateKey::from_pem(lineage.key_pem.view());
-  return crypto::PrivateKey::generate(lineage.settings.key_type);
+    return std::optional(CERTKEEP_TRY(crypto::PrivateKey::from_pem(lineage.key_pem.view())));
+  return std::optional(CERTKEEP_TRY(crypto::PrivateKey::generate(lineage.settings.key_type)));
 }
 
 }  // namespace
@@ -60,13 +67,18 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
   const store::LineageSettings& settings = lineage.settings;
   acme::Client* client =
       CERTKEEP_TRY(services.clients->get(services.make_transport, settings, services.clock));
-  store::AccountRecord account =
-      CERTKEEP_TRY(ensure_account(services.store, *client, account_options, services.progress));
+  const AccountChoice choice{settings.account, settings.directory_url, settings.ca_bundle,
+                             settings.server_ca_checksum};
+  store::AccountRecord account = CERTKEEP_TRY(ensure_account(
+      services.store, *client, choice, lineage.account_id, account_options, services.progress));
 
   auto pending_order = CERTKEEP_TRY(services.store.find_order(lineage.name));
-  crypto::PrivateKey key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
+  // An order left at another of the lineage's issuers (before it fell over) is not this CA's.
+  if (pending_order && acme::url_origin(pending_order->order_url) != acme::url_origin(settings.directory_url))
+    pending_order.reset();
+  std::optional<crypto::PrivateKey> key = CERTKEEP_TRY(choose_certificate_key(lineage, pending_order));
   core::failpoint("key_chosen");
-  core::Secret key_pem = CERTKEEP_TRY(key.to_pem());
+  core::Secret key_pem = key ? CERTKEEP_TRY(key->to_pem()) : core::Secret();
   const LineageSolvers solvers = CERTKEEP_TRY(make_lineage_solvers(services, lineage));
 
   acme::IssuanceRequest request{
@@ -74,7 +86,10 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
       .certificate_key = key,
       .preferred_chain = settings.preferred_chain,
       .replaces = client->directory().has_renewal_info() ? lineage.ari_cert_id : std::string(),
+      .profile = settings.profile,
       .resume_order_url = pending_order ? pending_order->order_url : std::string()};
+  // Bring your own CSR: finalized as given at every renewal; its key never reaches certkeep.
+  if (!settings.csr_pem.empty()) request.csr = CERTKEEP_TRY(crypto::read_csr(settings.csr_pem));
 
   acme::IssuanceObserver observer;
   observer.progress = [&](acme::IssuanceStep, std::string_view line) {
@@ -90,7 +105,7 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
 
   auto issued = acme::issue_certificate(*client, solvers.by_name, request, services.issuance, observer);
   if (!issued && is_unknown_account(issued.error())) {
-    CERTKEEP_TRY(reregister_account(services.store, *client, account));
+    account = CERTKEEP_TRY(reregister_account(services.store, *client, account));
     request.resume_order_url.clear();  // orders belong to the forgotten account
     issued = acme::issue_certificate(*client, solvers.by_name, request, services.issuance, observer);
   }
@@ -100,12 +115,23 @@ Result<store::IssuedCertificate> obtain(Services& services, const store::Lineage
     const bool order_is_dead = issued.error().code() == Errc::Protocol ||
                                (issued.error().code() == Errc::CaProblem && !issued.error().is_transient());
     if (order_is_dead) (void)services.store.delete_order(lineage.name);
-    return fail(std::move(issued).error());
+    // The CA deactivated the account (elsewhere): the store learns it, and its lineages are told.
+    if (acme::is_deactivated_account(issued.error())) {
+      account.status = store::AccountStatus::Deactivated;
+      if (auto marked = services.store.record_account_deactivated(
+              account.id, deactivated_account_error(account).message());
+          !marked)
+        core::log::warn(marked.error().to_string());
+    }
+    return fail(explain_account_error(std::move(issued).error(), account));
   }
   core::failpoint("certificate_downloaded");
 
   store::IssuedCertificate cert;
   cert.key_pem = std::move(key_pem);
+  cert.key_held_elsewhere = request.csr.has_value();
+  cert.issued_by = settings.directory_url;
+  cert.account_id = account.id;
   cert.cert_pem = issued->chain.leaf_pem;
   cert.chain_pem = issued->chain.chain_pem;
   cert.serial = issued->leaf.serial_hex;

@@ -159,6 +159,7 @@ Result<store::IssuedCertificate> sign_for_lineage(Services& services, const std:
   cert.not_before = info.not_before;
   cert.not_after = info.not_after;
   cert.renew_at = compute_renew_at(lineage.name, cert.not_before, cert.not_after, std::nullopt, now);
+  cert.issued_by = "private CA " + ca_name;
   return cert;
 }
 

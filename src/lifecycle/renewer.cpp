@@ -6,8 +6,11 @@
 #include "core/time_format.hpp"
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/fallback.hpp"
 #include "lifecycle/issuer.hpp"
 #include "lifecycle/lease.hpp"
+#include "lifecycle/metrics_report.hpp"
+#include "lifecycle/notifier.hpp"
 #include "lifecycle/order_flow.hpp"
 
 namespace certkeep::lifecycle {
@@ -109,12 +112,14 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
   }
   if (services.progress) services.progress("renewing " + name);
   // Renewal never creates an account with new terms: they were agreed at the first issuance.
-  auto cert = issuer_for(lineage.settings.issuer_kind)
-                  .obtain(services, lineage,
-                          AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
+  auto cert = obtain_with_fallback(
+      services, lineage, AccountOptions{.email = lineage.settings.email, .agree_terms_of_service = true});
   if (!cert) {
     if (cert.error().code() == Errc::FencedOut) return failed(std::move(cert).error(), RenewOutcome::FencedOut);
-    return failed(record_failed_attempt(services, lineage, std::move(cert).error()));
+    Error error = record_failed_attempt(services, lineage, std::move(cert).error());
+    process_metrics().add(kRenewals, {{"result", "failed"}});
+    notify(services, lineage, NotifyEvent::RenewalFailed, error.to_string());
+    return failed(std::move(error));
   }
   auto stored = commit_and_deploy(
       services, name, *cert,
@@ -124,7 +129,11 @@ RenewResult renew_lineage(Services& services, const std::string& name, const Ren
     core::log::warn(name + ": " + stored.error().to_string());
     return failed(std::move(stored).error(), RenewOutcome::FencedOut);
   }
-  if (!stored) return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
+  process_metrics().add(kRenewals, {{"result", "renewed"}});
+  if (!stored) {
+    notify(services, lineage, NotifyEvent::RenewalFailed, stored.error().to_string());
+    return failed(std::move(stored).error(), RenewOutcome::DeployFailed);
+  }
   result.outcome = RenewOutcome::Renewed;
   return result;
 }

@@ -12,16 +12,24 @@
 
 namespace certkeep::lifecycle {
 
-// The names as the CA and the store spell them: lowercase, in the order given, without
-// duplicates; 1 to 100 names, each a valid DNS name or a wildcard ("*.example.com"; only DNS-01
-// proves one: challenge_types_for refuses it for a lineage without a DNS-01 method).
+// The names as the CA and the store spell them: DNS names lowercase, IP addresses (RFC 8738)
+// in canonical text ("2001:db8::1"), in the order given, without duplicates; 1 to 100 names,
+// each a valid DNS name, a wildcard ("*.example.com"; only DNS-01 proves one:
+// challenge_types_for refuses it for a lineage without a DNS-01 method) or a literal IP address.
 Result<std::vector<std::string>> normalize_names(const std::vector<std::string>& names);
 
-// `requested`, or the first name when empty (without a wildcard's "*."); refused unless it is a
-// safe directory name.
+// `requested`, or the first name when empty (without a wildcard's "*."; an IPv6 address with
+// '_' for ':'); refused unless it is a safe directory name.
 Result<std::string> choose_lineage_name(std::string_view requested, const std::vector<std::string>& names);
 
 // The absolute path of an existing regular file given as `option` (e.g. "--ca-bundle").
 Result<std::filesystem::path> check_ca_bundle(const std::filesystem::path& bundle, std::string_view option);
+
+// The deployment settings as they are stored: each confirm target "HOST:PORT[/SNI]"
+// (lifecycle/confirmation.hpp) and each HAProxy target "SOCKET:CERTFILE"
+// (deploy/haproxy_runtime.hpp), re-spelled canonically; empty entries dropped (`--confirm ""`
+// clears the list). Errc::InvalidArgument naming the bad one.
+Result<std::vector<std::string>> check_confirm_targets(const std::vector<std::string>& targets);
+Result<std::vector<std::string>> check_haproxy_targets(const std::vector<std::string>& targets);
 
 }  // namespace certkeep::lifecycle

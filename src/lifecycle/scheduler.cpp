@@ -42,6 +42,7 @@ Result<void> Scheduler::run() {
   while (!stop_source_.stop_requested()) {
     auto summary = run_once();
     if (!summary) return fail(std::move(summary).error().with_context("renewal pass"));
+    if (options_.after_pass) options_.after_pass(*summary);
     if (stop_source_.stop_requested()) break;
     std::chrono::milliseconds sleep = sleep_duration();
     if (options_.status) {

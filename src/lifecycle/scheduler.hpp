@@ -27,6 +27,8 @@ struct SchedulerOptions {
   int concurrency = 4;
   // "renewed 2, failed 0; next check 2026-…" after each pass (sd_notify STATUS).
   std::function<void(const std::string&)> status;
+  // After each pass, on the scheduler's thread (the metrics endpoint refreshes its snapshot).
+  std::function<void(const RenewSummary&)> after_pass;
 };
 
 // Thread-safe: rescan() and stop() may be called from any thread (e.g. a signal thread).

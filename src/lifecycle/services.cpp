@@ -8,6 +8,7 @@
 #include "challenge/webroot_solver.hpp"
 #include "core/result_macros.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/metrics_report.hpp"
 #include "lifecycle/server_ca_pin.hpp"
 #include "lifecycle/transport_totals.hpp"
 
@@ -17,7 +18,7 @@ TransportFactory curl_transport_factory() {
   return [](const store::LineageSettings& settings) -> Result<std::unique_ptr<http::Transport>> {
     std::unique_ptr<http::Transport> transport =
         CERTKEEP_TRY(make_ca_transport(settings.ca_bundle, settings.server_ca_checksum));
-    return count_into_totals(std::move(transport));
+    return count_into_totals(measure_requests(std::move(transport), settings.directory_url));
   };
 }
 

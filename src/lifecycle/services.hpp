@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "deploy/process_runner.hpp"
 #include "http/transport.hpp"
+#include "lifecycle/confirmation.hpp"
 #include "store/store.hpp"
 
 namespace certkeep::lifecycle {
@@ -74,6 +75,10 @@ struct Services {
   // A fleet's store (PostgreSQL): every challenge answer a renewal presents is also saved in
   // the store, so whichever node the CA asks answers it (shared_challenges.hpp).
   bool share_challenges = false;
+  // `--notify-hook`: run on failures, near expiry and stale servers (lifecycle/notifier.hpp).
+  std::string notify_hook;
+  // Deployment confirmation after each deploy (lifecycle/after_deploy.hpp).
+  ConfirmOptions confirm;
   // Not thread-safe: each worker has its own Services and so its own cache.
   std::shared_ptr<ClientCache> clients = std::make_shared<ClientCache>();
 };

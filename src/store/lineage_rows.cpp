@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/lineage_rows.hpp"
 
+#include "core/result_macros.hpp"
 #include "store/lineage_state.hpp"
 #include "store/sql_values.hpp"
 
@@ -10,7 +11,8 @@ const std::string_view kSettingsColumns =
     "directory_url, ca_bundle, key_type, challenge_method, webroot, http_listen, preferred_chain, "
     "deploy_hook, email, reuse_key, issuer_kind, ca_name, leaf_lifetime, expiry_warning, server_ca_checksum, "
     "tls_alpn_listen, dns_method, dns_server, dns_tsig_key_file, dns_hook, dns_resolver, dns_ttl, "
-    "dns_propagation_timeout, dns_hook_timeout, challenge_overrides";
+    "dns_propagation_timeout, dns_hook_timeout, challenge_overrides, "
+    "account_name, profile, csr_pem, fallback_issuers, fallback_after, confirm_targets, haproxy_targets";
 
 std::string placeholders(int first, int count) {
   std::string text;
@@ -28,12 +30,18 @@ constexpr std::string_view kCertificateColumns =
     "renew_at, next_attempt_at, attempts, last_error, deployed_serial, hook_pending_serial, "
     "created_at, updated_at";
 constexpr int kCertificateColumnCount = 16;
+// What the store itself records after a deployment and a renewal attempt; read, never inserted
+// (a new row starts with the defaults, a copied one through store_copy).
+constexpr std::string_view kDeploymentStateColumns =
+    "confirmation, confirmed_serial, confirmed_at, confirmation_detail, expiry_notified_serial, "
+    "last_success_at, last_failure_at";
 
 const std::string kLineageColumnsText = std::string("name, identifiers, account_id, status, ")
                                             .append(kSettingsColumns)
                                             .append(", ")
                                             .append(kCertificateColumns)
-                                            .append(", ari_check_at, placeholder_serial");
+                                            .append(", ari_check_at, placeholder_serial, issued_by, failing_since, ")
+                                            .append(kDeploymentStateColumns);
 const std::string kInsertLineageText =
     std::string("INSERT INTO certificates (name, identifiers, account_id, status, ")
         .append(kSettingsColumns)
@@ -103,6 +111,64 @@ Result<void> check_identifiers(const std::vector<std::string>& identifiers) {
   return {};
 }
 
+namespace {
+constexpr char kFieldSeparator = '\t';
+constexpr int kIssuerFields = 7;
+
+std::vector<std::string> issuer_fields(const IssuerEntry& entry) {
+  return {std::string(to_string(entry.kind)),
+          entry.directory_url,
+          entry.ca_bundle,
+          entry.server_ca_checksum,
+          entry.account,
+          entry.profile,
+          entry.ca_name};
+}
+}  // namespace
+
+std::string join_issuers(const std::vector<IssuerEntry>& issuers) {
+  std::string text;
+  for (const IssuerEntry& entry : issuers) {
+    if (!text.empty()) text += '\n';
+    const std::vector<std::string> fields = issuer_fields(entry);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) text += kFieldSeparator;
+      text += fields[i];
+    }
+  }
+  return text;
+}
+
+Result<std::vector<IssuerEntry>> split_issuers(std::string_view text, const std::string& lineage) {
+  std::vector<IssuerEntry> issuers;
+  for (const std::string& line : split_identifiers(text)) {
+    std::vector<std::string> fields;
+    std::string_view rest = line;
+    while (true) {
+      const std::size_t tab = rest.find(kFieldSeparator);
+      fields.emplace_back(rest.substr(0, tab));
+      if (tab == std::string_view::npos) break;
+      rest.remove_prefix(tab + 1);
+    }
+    auto kind = parse_issuer_kind(fields.front());
+    if (fields.size() != kIssuerFields || !kind || *kind == IssuerKind::Imported)
+      return fail(Errc::Store, "lineage " + lineage + " has a malformed fallback issuer");
+    issuers.push_back(IssuerEntry{*kind, fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]});
+  }
+  return issuers;
+}
+
+Result<void> check_issuers(const std::vector<IssuerEntry>& issuers) {
+  for (const IssuerEntry& entry : issuers) {
+    if (entry.kind == IssuerKind::Imported)
+      return fail(Errc::InvalidArgument, "an imported certificate cannot be a fallback issuer");
+    for (const std::string& field : issuer_fields(entry))
+      if (field.find_first_of("\t\n") != std::string::npos)
+        return fail(Errc::InvalidArgument, "a fallback issuer's setting cannot hold a tab or a newline");
+  }
+  return {};
+}
+
 void bind_settings(sql::Statement& statement, int first, const LineageSettings& settings) {
   statement.bind_text(first + 0, settings.directory_url);
   statement.bind_text(first + 1, settings.ca_bundle);
@@ -129,6 +195,13 @@ void bind_settings(sql::Statement& statement, int first, const LineageSettings& 
   statement.bind_int64(first + 22, static_cast<std::int64_t>(settings.dns.propagation_timeout.count()));
   statement.bind_int64(first + 23, static_cast<std::int64_t>(settings.dns.hook_timeout.count()));
   statement.bind_text(first + 24, settings.challenge_overrides);
+  statement.bind_text(first + 25, settings.account);
+  statement.bind_text(first + 26, settings.profile);
+  statement.bind_text(first + 27, settings.csr_pem);
+  statement.bind_text(first + 28, join_issuers(settings.fallback_issuers));
+  statement.bind_int64(first + 29, static_cast<std::int64_t>(settings.fallback_after.count()));
+  statement.bind_text(first + 30, join_identifiers(settings.confirm_targets));
+  statement.bind_text(first + 31, join_identifiers(settings.haproxy_targets));
 }
 
 Result<LineageRecord> read_lineage(const sql::Statement& row) {
@@ -187,6 +260,13 @@ Result<LineageRecord> read_lineage(const sql::Statement& row) {
   settings.dns.propagation_timeout = std::chrono::seconds(integer());
   settings.dns.hook_timeout = std::chrono::seconds(integer());
   settings.challenge_overrides = text();
+  settings.account = text();
+  settings.profile = text();
+  settings.csr_pem = text();
+  settings.fallback_issuers = CERTKEEP_TRY(split_issuers(text(), lineage.name));
+  settings.fallback_after = std::chrono::seconds(integer());
+  settings.confirm_targets = split_identifiers(text());
+  settings.haproxy_targets = split_identifiers(text());
   lineage.key_pem = core::Secret(text());
   lineage.cert_pem = text();
   lineage.chain_pem = text();
@@ -205,12 +285,27 @@ Result<LineageRecord> read_lineage(const sql::Statement& row) {
   lineage.updated_at = time();
   lineage.ari_check_at = optional_time();
   lineage.placeholder_serial = text();
+  lineage.issued_by = text();
+  lineage.failing_since = optional_time();
+  const std::string confirmation = text();
+  auto parsed_confirmation = parse_confirmation_state(confirmation);
+  if (!parsed_confirmation)
+    return fail(Errc::Store,
+                "lineage " + lineage.name + " has unknown confirmation state \"" + confirmation + "\"");
+  lineage.confirmation = *parsed_confirmation;
+  lineage.confirmed_serial = text();
+  lineage.confirmed_at = optional_time();
+  lineage.confirmation_detail = text();
+  lineage.expiry_notified_serial = text();
+  lineage.last_success_at = optional_time();
+  lineage.last_failure_at = optional_time();
   return lineage;
 }
 
 Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& lineage) {
   if (lineage.name.empty()) return fail(Errc::InvalidArgument, "a lineage needs a name");
   if (auto checked = check_identifiers(lineage.identifiers); !checked) return checked;
+  if (auto checked = check_issuers(lineage.settings.fallback_issuers); !checked) return checked;
   insert.bind_text(1, lineage.name);
   insert.bind_text(2, join_identifiers(lineage.identifiers));
   if (lineage.account_id != 0)

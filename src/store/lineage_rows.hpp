@@ -40,11 +40,17 @@ Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& li
 
 // The settings columns, in the order bind_settings binds them.
 extern const std::string_view kSettingsColumns;
-inline constexpr int kSettingsColumnCount = 25;
+inline constexpr int kSettingsColumnCount = 32;
 // "?first, ?first+1, …": `count` numbered parameters.
 std::string placeholders(int first, int count);
 // Binds settings to parameters first..first+kSettingsColumnCount-1.
 void bind_settings(sql::Statement& statement, int first, const LineageSettings& settings);
+
+// Fallback issuers are stored one per line, their fields separated by tabs.
+std::string join_issuers(const std::vector<IssuerEntry>& issuers);
+Result<std::vector<IssuerEntry>> split_issuers(std::string_view text, const std::string& lineage);
+// Errc::InvalidArgument for a field with a tab or a newline.
+Result<void> check_issuers(const std::vector<IssuerEntry>& issuers);
 
 // Identifiers are stored newline-separated: a DNS name never contains a newline.
 std::string join_identifiers(const std::vector<std::string>& identifiers);

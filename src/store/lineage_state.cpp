@@ -19,7 +19,7 @@ constexpr std::array<std::pair<LineageStatus, std::string_view>, 5> kStatusNames
     {Imported, "imported"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 18> kEventNames{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 23> kEventNames{{
     {HistoryKind::Issued, "issued"},
     {HistoryKind::Renewed, "renewed"},
     {HistoryKind::Failed, "failed"},
@@ -37,7 +37,18 @@ constexpr std::array<std::pair<HistoryKind, std::string_view>, 18> kEventNames{{
     {HistoryKind::DnsHookSucceeded, "dns_hook_succeeded"},
     {HistoryKind::DnsHookFailed, "dns_hook_failed"},
     {HistoryKind::DnsRecordsRemoved, "dns_records_removed"},
+    {HistoryKind::AccountDeactivated, "account_deactivated"},
+    {HistoryKind::FellBack, "fell_back"},
+    {HistoryKind::Confirmed, "confirmed"},
+    {HistoryKind::Stale, "stale"},
+    {HistoryKind::Notified, "notified"},
     {HistoryKind::FencedOut, "fenced_out"},
+}};
+
+constexpr std::array<std::pair<ConfirmationState, std::string_view>, 3> kConfirmationNames{{
+    {ConfirmationState::None, "none"},
+    {ConfirmationState::Confirmed, "confirmed"},
+    {ConfirmationState::Stale, "stale"},
 }};
 
 constexpr std::array<std::pair<ChangeKind, std::string_view>, 3> kChangeKindNames{{
@@ -141,6 +152,12 @@ std::string_view to_string(CaState state) noexcept { return name_of(kCaStateName
 
 std::optional<CaState> parse_ca_state(std::string_view text) noexcept {
   return value_of(kCaStateNames, text);
+}
+
+std::string_view to_string(ConfirmationState state) noexcept { return name_of(kConfirmationNames, state); }
+
+std::optional<ConfirmationState> parse_confirmation_state(std::string_view text) noexcept {
+  return value_of(kConfirmationNames, text);
 }
 
 std::string_view to_string(ChangeKind kind) noexcept { return name_of(kChangeKindNames, kind); }

@@ -3,6 +3,7 @@
 // one transaction that also appends its event, so the history never disagrees with the state.
 #include "core/result_macros.hpp"
 #include "store/event_rows.hpp"
+#include "store/lineage_rows.hpp"
 #include "store/lineage_state.hpp"
 #include "store/sql_store.hpp"
 #include "store/sql_values.hpp"
@@ -58,7 +59,7 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
       kind != HistoryKind::Placeholder && kind != HistoryKind::Migrated)
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": event must be issued, renewed, imported or placeholder");
-  if (cert.key_pem.empty() || cert.cert_pem.empty() || cert.serial.empty())
+  if ((cert.key_pem.empty() && !cert.key_held_elsewhere) || cert.cert_pem.empty() || cert.serial.empty())
     return fail(Errc::InvalidArgument,
                 "commit issuance of " + name + ": key, certificate and serial are required");
   return write_fenced(name, "commit issuance of " + name, [&]() -> Result<void> {
@@ -76,8 +77,10 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
           statements_.get("UPDATE certificates SET key_pem = ?1, cert_pem = ?2, chain_pem = ?3, serial = ?4, "
                           "issuer = ?5, not_before = ?6, not_after = ?7, ari_cert_id = ?8, renew_at = ?9, "
                           "status = ?10, next_attempt_at = NULL, attempts = 0, last_error = '', "
-                          "hook_pending_serial = CASE WHEN deploy_hook <> '' THEN ?4 ELSE '' END, "
-                          "updated_at = ?11, ari_check_at = ?13, placeholder_serial = ?14 WHERE name = ?12"));
+                          "hook_pending_serial = CASE WHEN deploy_hook <> '' OR haproxy_targets <> '' "
+                          "THEN ?4 ELSE '' END, updated_at = ?11, last_success_at = ?11, ari_check_at = ?13, "
+                          "placeholder_serial = ?14, issued_by = ?15, failing_since = NULL, "
+                          "account_id = COALESCE(?16, account_id) WHERE name = ?12"));
       update->bind_text(1, cert.key_pem.view());
       update->bind_text(2, cert.cert_pem);
       update->bind_text(3, cert.chain_pem);
@@ -93,6 +96,11 @@ Result<void> SqlStore::commit_issuance(const std::string& name, const IssuedCert
       bind_time(*update, 13, cert.ari_check_at);
       update->bind_text(
           14, kind == HistoryKind::Placeholder ? std::string_view(cert.serial) : std::string_view());
+      update->bind_text(15, cert.issued_by);
+      if (cert.account_id != 0)
+        update->bind_int64(16, cert.account_id);
+      else
+        update->bind_null(16);
       CERTKEEP_TRY(update->execute());
     }
     CERTKEEP_TRY(sync_servable(name));  // a new serial and expiry to serve
@@ -120,7 +128,8 @@ Result<void> SqlStore::record_failure(const std::string& name, const std::string
     {
       StatementLease update = CERTKEEP_TRY(
           statements_.get("UPDATE certificates SET attempts = attempts + 1, next_attempt_at = ?1, "
-                          "last_error = ?2, status = ?3, updated_at = ?4 WHERE name = ?5"));
+                          "last_error = ?2, status = ?3, updated_at = ?4, last_failure_at = ?4, "
+                          "failing_since = COALESCE(failing_since, ?4) WHERE name = ?5"));
       bind_time(*update, 1, next_attempt_at);
       update->bind_text(2, error_text);
       update->bind_text(3, to_string(status));
@@ -197,6 +206,54 @@ Result<void> SqlStore::record_hook_result(const std::string& name, const std::st
                         EventRecord{0, name, succeeded ? HistoryKind::HookSucceeded : HistoryKind::HookFailed,
                                     serial, detail, store_now()});
   });
+}
+
+Result<void> SqlStore::record_confirmation(const std::string& name, const std::string& serial,
+                                           ConfirmationState state, const std::string& detail) {
+  if (state == ConfirmationState::None)
+    return fail(Errc::InvalidArgument, "record confirmation of " + name + ": the verdict must be confirmed or stale");
+  return write("record confirmation of " + name, [&]() -> Result<void> {
+    const SystemTime now = store_now();
+    {
+      // A verdict about a serial the lineage has meanwhile left behind is history, not state.
+      StatementLease update = CERTKEEP_TRY(statements_.get(
+          "UPDATE certificates SET confirmation = ?1, confirmed_serial = ?2, confirmed_at = ?3, "
+          "confirmation_detail = ?4 WHERE name = ?5 AND serial = ?2"));
+      update->bind_text(1, to_string(state));
+      update->bind_text(2, serial);
+      bind_time(*update, 3, now);
+      update->bind_text(4, detail);
+      update->bind_text(5, name);
+      CERTKEEP_TRY(update->execute());
+    }
+    const HistoryKind kind = state == ConfirmationState::Confirmed ? HistoryKind::Confirmed : HistoryKind::Stale;
+    return insert_event(statements_, EventRecord{0, name, kind, serial, detail, now});
+  });
+}
+
+Result<std::vector<LineageRecord>> SqlStore::expiry_notice_due(SystemTime before) {
+  // A range on certificates_by_not_after: only the certificates in their last days are read.
+  return read("expiry notices due", [&] {
+    return load_lineages(select_lineage_summaries("WHERE not_after <= ?1 AND serial <> '' AND "
+                                                  "expiry_notified_serial <> serial AND status <> 'revoked' "
+                                                  "ORDER BY not_after, name"),
+                         unix_seconds(before));
+  });
+}
+
+Result<void> SqlStore::mark_expiry_notified(const std::string& name, const std::string& serial) {
+  // Unsynced: a mark lost in a power cut costs one more notice, never a missed one.
+  return write(
+      "mark expiry notice of " + name,
+      [&]() -> Result<void> {
+        StatementLease update = CERTKEEP_TRY(statements_.get(
+            "UPDATE certificates SET expiry_notified_serial = ?1 WHERE name = ?2 AND serial = ?1"));
+        update->bind_text(1, serial);
+        update->bind_text(2, name);
+        CERTKEEP_TRY(update->execute());
+        return {};
+      },
+      Commit::Unsynced);
 }
 
 }  // namespace certkeep::store

@@ -108,6 +108,8 @@ Result<void> SqlStore::upsert_lineage(const LineageRecord& lineage) {
   if (lineage.name.empty()) return fail(Errc::InvalidArgument, "a lineage needs a name");
   if (auto checked = check_identifiers(lineage.identifiers); !checked)
     return fail(std::move(checked).error().with_context("lineage " + lineage.name));
+  if (auto checked = check_issuers(lineage.settings.fallback_issuers); !checked)
+    return fail(std::move(checked).error().with_context("lineage " + lineage.name));
   return write_fenced(lineage.name, "save lineage " + lineage.name, [&]() -> Result<void> {
     const auto from = CERTKEEP_TRY(current_status(statements_, lineage.name));
     if (!from) {
@@ -157,6 +159,8 @@ Result<void> SqlStore::set_status(const std::string& name, LineageStatus status)
 }
 
 Result<void> SqlStore::update_settings(const std::string& name, const LineageSettings& settings) {
+  if (auto checked = check_issuers(settings.fallback_issuers); !checked)
+    return fail(std::move(checked).error().with_context("lineage " + name));
   return write_fenced(name, "update settings of " + name, [&]() -> Result<void> {
     constexpr int kUpdatedAt = 1 + kSettingsColumnCount;
     StatementLease update = CERTKEEP_TRY(

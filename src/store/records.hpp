@@ -31,6 +31,21 @@ struct AccountRecord {
   std::string contact;  // "mailto:a@b,mailto:c@d" or empty
   AccountStatus status = AccountStatus::Valid;
   SystemTime created_at{};
+  // A label, unique in the store ("letsencrypt", "zerossl-prod"); "" only in rows of stores
+  // before schema v7, which the lifecycle names on first use.
+  std::string name;
+  // How to reach its CA: an extra trust root (path) and the pinned server CA's checksum.
+  std::string ca_bundle;
+  std::string server_ca_checksum;
+  // External Account Binding (RFC 8555 §7.3.4) it was registered with, kept for registering
+  // again when the CA forgets it: the key id, the MAC key (unpadded base64url; a secret) and
+  // the algorithm ("HS256", "HS384", "HS512"). All empty without one.
+  std::string eab_key_id;
+  core::Secret eab_mac_key;
+  std::string eab_algorithm;
+  // A key rollover in progress (lifecycle/account_rollover.hpp): the new key, stored before the
+  // CA is asked and made key_pem once it confirmed. Empty otherwise.
+  core::Secret next_key_pem;
 };
 
 // Imported: a certificate certkeep tracks but does not renew (commit_issuance with
@@ -72,6 +87,19 @@ enum class IssuerKind { Acme, PrivateCa, Imported };
 std::string_view to_string(IssuerKind kind) noexcept;
 std::optional<IssuerKind> parse_issuer_kind(std::string_view text) noexcept;
 
+// Another issuer to try when a lineage's own one fails (a fallback CA): an ACME CA with one of
+// the store's accounts (by name; "" for the CA's default one), or a private CA.
+struct IssuerEntry {
+  IssuerKind kind = IssuerKind::Acme;
+  std::string directory_url;
+  std::string ca_bundle;
+  std::string server_ca_checksum;
+  std::string account;  // account name
+  std::string profile;  // ACME profile at this CA, may be empty
+  std::string ca_name;  // for PrivateCa
+  friend bool operator==(const IssuerEntry&, const IssuerEntry&) = default;
+};
+
 // What `renew` needs to redo an issuance without flags.
 struct LineageSettings {
   IssuerKind issuer_kind = IssuerKind::Acme;
@@ -96,7 +124,28 @@ struct LineageSettings {
   std::string deploy_hook;          // shell command text, may be empty
   std::string email;                // may be empty
   bool reuse_key = false;
+  // Deployment (lifecycle/after_deploy.hpp): servers to probe after each deploy,
+  // "HOST:PORT[/SNI]" each, and running HAProxies to hand each new certificate to,
+  // "SOCKET:CERTFILE" each; stored as the canonical text request_checks makes of them.
+  std::vector<std::string> confirm_targets;
+  std::vector<std::string> haproxy_targets;
+  // The account (by name) to order with; "" for the CA's default one (see LineageRecord::account_id).
+  std::string account;
+  std::string profile;  // ACME profile sent in every new order ("" for the CA's default)
+  // Bring your own CSR (`issue --csr`): PEM, finalized as given at every renewal; the key stays
+  // with its owner, so the lineage's key_pem is empty. "" otherwise.
+  std::string csr_pem;
+  // Tried in order when the lineage's issuer fails with a problem that is not worth retrying
+  // there, or stays unreachable for longer than fallback_after (a rate limit never falls over).
+  std::vector<IssuerEntry> fallback_issuers;
+  std::chrono::seconds fallback_after{24 * 3600};
 };
+
+// The last deployment confirmation's verdict: every confirm target served the serial
+// (Confirmed), or one served another or none answered in time (Stale); None before any.
+enum class ConfirmationState { None, Confirmed, Stale };
+std::string_view to_string(ConfirmationState state) noexcept;
+std::optional<ConfirmationState> parse_confirmation_state(std::string_view text) noexcept;
 
 // A generation of a private CA. `ca init` makes generation 1 (active); `ca rotate` adds the
 // next one, exported beside the active one so clients can trust both before it signs
@@ -142,6 +191,23 @@ struct LineageRecord {
   // The serial of a placeholder (`issue --placeholder`) committed until the first real
   // certificate; it is the one deployed while it equals `serial`.
   std::string placeholder_serial;
+  // Which issuer made the current certificate: its directory URL, or "private CA NAME"; ""
+  // before the first. A fallback's certificate names the fallback.
+  std::string issued_by;
+  // When the current run of failures began (cleared by the next certificate): how long the
+  // issuer has been failing, for the fallback rule.
+  std::optional<SystemTime> failing_since;
+  // The last confirmation (record_confirmation): its verdict about confirmed_serial, when, and
+  // each probe's result (one line per target). About the current certificate only while
+  // confirmed_serial == serial.
+  ConfirmationState confirmation = ConfirmationState::None;
+  std::string confirmed_serial;
+  std::optional<SystemTime> confirmed_at;
+  std::string confirmation_detail;
+  // The serial whose last-7-days notice the notify hook already got (mark_expiry_notified).
+  std::string expiry_notified_serial;
+  std::optional<SystemTime> last_success_at;  // the last issuance or renewal committed
+  std::optional<SystemTime> last_failure_at;  // the last failure recorded
   bool serves_placeholder() const { return !serial.empty() && serial == placeholder_serial; }
 
   // The committed certificate still has to reach live/, or its deploy hook still has to
@@ -162,7 +228,8 @@ struct ServableLineageRecord {
 
 // The certificate material a renewal commits at once.
 struct IssuedCertificate {
-  core::Secret key_pem;
+  core::Secret key_pem;  // empty only with key_held_elsewhere (a CSR's lineage)
+  bool key_held_elsewhere = false;
   std::string cert_pem;
   std::string chain_pem;
   std::string serial;
@@ -172,6 +239,8 @@ struct IssuedCertificate {
   std::string ari_cert_id;
   SystemTime renew_at{};
   std::optional<SystemTime> ari_check_at;  // when to poll renewalInfo; none without ARI
+  std::string issued_by;                   // LineageRecord::issued_by
+  std::int64_t account_id = 0;             // the account that ordered it (0: none, or unchanged)
 };
 
 // A DNS-01 record certkeep added and has not yet removed (dns_records): noted before the record
@@ -215,14 +284,19 @@ enum class HistoryKind {
   Revoked,
   Removed,
   Imported,
-  ExpiryWarning,  // an imported certificate is about to expire (once per serial)
-  RootChanged,    // a new certificate's chain ends in another CA than the previous one's
-  Placeholder,    // a stand-in from the private CA until the first real certificate
-  Migrated,       // adopted from another client (certbot) with its certificate, renewed from then on
-  DnsHookSucceeded,   // a DNS-01 hook run (present or cleanup) exited 0
-  DnsHookFailed,      // … failed, timed out or was killed
-  DnsRecordsRemoved,  // DNS-01 records a killed run left were removed
-  FencedOut           // a renewer's write refused: its lease had passed to another (detail names both)
+  ExpiryWarning,       // an imported certificate is about to expire (once per serial)
+  RootChanged,         // a new certificate's chain ends in another CA than the previous one's
+  Placeholder,         // a stand-in from the private CA until the first real certificate
+  Migrated,            // adopted from another client (certbot) with its certificate, renewed from then on
+  DnsHookSucceeded,    // a DNS-01 hook run (present or cleanup) exited 0
+  DnsHookFailed,       // … failed, timed out or was killed
+  DnsRecordsRemoved,   // DNS-01 records a killed run left were removed
+  AccountDeactivated,  // the lineage's account was deactivated; its renewals fail until it has another
+  FellBack,            // the lineage's issuer failed and the next one of its fallbacks was tried
+  Confirmed,           // every confirm target serves the serial (after a deploy)
+  Stale,               // a confirm target serves another serial, or did not answer
+  Notified,            // the notify hook ran (its event, reason and outcome in the detail)
+  FencedOut            // a renewer's write refused: its lease had passed to another (detail names both)
 };
 std::string_view to_string(HistoryKind kind) noexcept;
 

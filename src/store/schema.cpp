@@ -190,6 +190,56 @@ CREATE TABLE dns_records (
 CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
 )sql";
 
+// Accounts by name, with External Account Binding, how to reach their CA, and a key rollover in
+// progress; lineages name their account and profile, may bring a CSR, list fallback issuers
+// (one per line: kind, directory URL, CA bundle, server checksum, account, profile, CA name,
+// separated by tabs), and record which issuer made their certificate and since when their
+// issuer fails. Every earlier row keeps its meaning: no name, no EAB, no fallback.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE accounts ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN ca_bundle TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN server_ca_checksum TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_key_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_mac_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN eab_algorithm TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN next_key_pem TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX accounts_by_name ON accounts(name) WHERE name <> '';
+ALTER TABLE certificates ADD COLUMN account_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN csr_pem TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN fallback_issuers TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN fallback_after INTEGER NOT NULL DEFAULT 86400;
+ALTER TABLE certificates ADD COLUMN issued_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN failing_since INTEGER;
+CREATE INDEX certificates_by_account ON certificates(account_id);
+)sql";
+
+// Deployment: where a lineage's certificate is handed over and confirmed (confirm_targets
+// "HOST:PORT[/SNI]" and haproxy_targets "SOCKET:CERTFILE", newline-separated like identifiers),
+// the last confirmation's verdict (confirmation 'none'|'confirmed'|'stale', about
+// confirmed_serial), the serial whose last-7-days notice the notify hook already got, and the
+// last success and failure times (the metrics'). The times are taken from the history for the
+// rows of earlier versions. not_after gets an index: the expiry notices read only the
+// certificates in their last days.
+constexpr std::string_view kVersion8 = R"sql(
+ALTER TABLE certificates ADD COLUMN confirm_targets TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN haproxy_targets TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE certificates ADD COLUMN confirmed_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN confirmed_at INTEGER;
+ALTER TABLE certificates ADD COLUMN confirmation_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN expiry_notified_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN last_success_at INTEGER;
+ALTER TABLE certificates ADD COLUMN last_failure_at INTEGER;
+UPDATE certificates SET
+  last_success_at = (SELECT MAX(at) FROM events
+                     WHERE events.lineage = certificates.name AND events.kind IN ('issued','renewed')),
+  last_failure_at = (SELECT MAX(at) FROM events
+                     WHERE events.lineage = certificates.name AND events.kind = 'failed');
+CREATE INDEX certificates_by_not_after ON certificates(not_after);
+)sql";
+
+
 // A fleet shares one store (PostgreSQL):
 // - leases.token: the fencing token, one more each time a lineage's lease changes hands; every
 //   write of a renewal checks it inside its transaction. Lease rows are kept after release
@@ -197,7 +247,7 @@ CREATE INDEX dns_records_by_lineage ON dns_records(lineage, name, value);
 // - changes: the change feed, one row per write that changes what a terminator serves; its id
 //   is the cursor (ids commit in order: every write holds the store's one write lock).
 // - challenges: answers pending at the CA, so any node answers whichever node ordered.
-constexpr std::string_view kVersion7 = R"sql(
+constexpr std::string_view kVersion9 = R"sql(
 ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE changes (
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -220,7 +270,7 @@ CREATE INDEX challenges_by_token ON challenges(token);
 CREATE INDEX challenges_by_expiry ON challenges(expires_at);
 )sql";
 
-constexpr std::array<MigrationStep, 7> kSteps{{
+constexpr std::array<MigrationStep, 9> kSteps{{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
@@ -228,6 +278,8 @@ constexpr std::array<MigrationStep, 7> kSteps{{
     {5, kVersion5},
     {6, kVersion6},
     {7, kVersion7},
+    {8, kVersion8},
+    {9, kVersion9},
 }};
 static_assert(kSteps.back().version == kCurrentSchemaVersion);
 

@@ -22,9 +22,13 @@ namespace certkeep::store {
 // v5: servable_lineages, the narrow copy of what serving every lineage reads.
 // v6: challenges: a lineage's TLS-ALPN-01 listener, DNS-01 method and per-name choices;
 //     dns_records (DNS-01 records added and not yet removed).
-// v7: a fleet: leases' fencing token, the change feed (changes), shared challenge answers
+// v7: named accounts with EAB and a pending key rollover; a lineage's account, profile, CSR,
+//     fallback issuers, the issuer of its certificate and since when its issuer fails.
+// v8: deployment: confirm and HAProxy targets, the last confirmation, expiry notices, the last
+//     success and failure times.
+// v9: a fleet: leases' fencing token, the change feed (changes), shared challenge answers
 //     (challenges).
-inline constexpr int kCurrentSchemaVersion = 7;
+inline constexpr int kCurrentSchemaVersion = 9;
 
 struct MigrationStep {
   int version;           // the version this step produces

@@ -31,6 +31,11 @@ class SqlStore final : public Store {
   Result<std::optional<AccountRecord>> find_account(const std::string& directory_url) override;
   Result<AccountRecord> get_account(std::int64_t id) override;
   Result<AccountRecord> save_account(AccountRecord account) override;
+  Result<std::vector<AccountRecord>> list_accounts() override;
+  Result<std::optional<AccountRecord>> find_account_by_name(const std::string& name) override;
+  Result<std::vector<std::string>> lineages_using_account(std::int64_t id) override;
+  Result<std::vector<std::string>> record_account_deactivated(std::int64_t id,
+                                                              const std::string& detail) override;
 
   Result<std::optional<LineageRecord>> find_lineage(const std::string& name) override;
   Result<void> upsert_lineage(const LineageRecord& lineage) override;
@@ -57,6 +62,10 @@ class SqlStore final : public Store {
   Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
                                   const std::string& detail) override;
   Result<void> update_settings(const std::string& name, const LineageSettings& settings) override;
+  Result<void> record_confirmation(const std::string& name, const std::string& serial, ConfirmationState state,
+                                   const std::string& detail) override;
+  Result<std::vector<LineageRecord>> expiry_notice_due(SystemTime before) override;
+  Result<void> mark_expiry_notified(const std::string& name, const std::string& serial) override;
   Result<void> remove_lineage(const std::string& name) override;
 
   Result<void> set_renew_at(const std::string& name, SystemTime at) override;

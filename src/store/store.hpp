@@ -73,8 +73,19 @@ class Store {
   // Accounts: one per (directory_url, key). find_account returns the newest for the URL.
   virtual Result<std::optional<AccountRecord>> find_account(const std::string& directory_url) = 0;
   virtual Result<AccountRecord> get_account(std::int64_t id) = 0;
-  // Inserts (id == 0) or updates; returns the stored record with its id.
+  // Inserts (id == 0) or updates; returns the stored record with its id. Errc::InvalidArgument
+  // when another account has the same (non-empty) name.
   virtual Result<AccountRecord> save_account(AccountRecord account) = 0;
+  // Every account, oldest first.
+  virtual Result<std::vector<AccountRecord>> list_accounts() = 0;
+  // The account named `name`, or nullopt.
+  virtual Result<std::optional<AccountRecord>> find_account_by_name(const std::string& name) = 0;
+  // The lineages whose certificate account `id` ordered (their account_id), sorted.
+  virtual Result<std::vector<std::string>> lineages_using_account(std::int64_t id) = 0;
+  // One transaction: account `id` is deactivated, and each lineage using it gets `detail` as its
+  // last error and an AccountDeactivated event. Returns those lineages. Errc::NotFound.
+  virtual Result<std::vector<std::string>> record_account_deactivated(std::int64_t id,
+                                                                      const std::string& detail) = 0;
 
   // Lineages.
   virtual Result<std::optional<LineageRecord>> find_lineage(const std::string& name) = 0;
@@ -118,13 +129,15 @@ class Store {
   using ServableVisitor = std::function<void(const ServableLineageRecord&)>;
   virtual Result<void> for_each_servable_lineage(const ServableVisitor& visit, std::size_t page_rows = 10000) = 0;
 
-  // One transaction: new key/cert/chain/facts, status valid, attempts 0, last_error cleared,
-  // the in-flight order deleted, hook_pending_serial = serial when a deploy hook is set, and an
-  // Issued or Renewed event appended.
+  // One transaction: new key/cert/chain/facts, status valid, attempts 0, last_error and
+  // failing_since cleared, issued_by and (when not 0) account_id set, the in-flight order
+  // deleted, hook_pending_serial = serial when a deploy hook is set, and an Issued or Renewed
+  // event appended. An empty key needs cert.key_held_elsewhere (a CSR's lineage).
   virtual Result<void> commit_issuance(const std::string& name, const IssuedCertificate& cert,
                                        HistoryKind kind) = 0;
-  // One transaction: attempts+1, next_attempt_at, last_error, status (Failed if never issued,
-  // else stays Valid), a Failed event with `detail`. The certificate columns are untouched.
+  // One transaction: attempts+1, next_attempt_at, last_error, failing_since (now, unless set),
+  // status (Failed if never issued, else stays Valid), a Failed event with `detail`. The
+  // certificate columns are untouched.
   virtual Result<void> record_failure(const std::string& name, const std::string& error_text,
                                       const std::string& detail, SystemTime next_attempt_at) = 0;
   // deployed_serial = serial, a Deployed event, and a last_error left by a failed deployment
@@ -137,6 +150,17 @@ class Store {
   virtual Result<void> record_hook_result(const std::string& name, const std::string& serial, bool succeeded,
                                           const std::string& detail) = 0;
   virtual Result<void> update_settings(const std::string& name, const LineageSettings& settings) = 0;
+  // The verdict of a deployment confirmation about `serial`: the lineage's confirmation columns
+  // (left alone when the lineage has meanwhile moved to another serial) and a Confirmed or
+  // Stale event with `detail`, in one transaction. InvalidArgument for ConfirmationState::None.
+  virtual Result<void> record_confirmation(const std::string& name, const std::string& serial,
+                                           ConfirmationState state, const std::string& detail) = 0;
+  // Summaries of the lineages whose certificate expires at or before `before` and whose notice
+  // for that serial has not been marked (revoked ones excepted), soonest first. Indexed on
+  // not_after: its cost grows with the certificates near their end, not the table.
+  virtual Result<std::vector<LineageRecord>> expiry_notice_due(SystemTime before) = 0;
+  // The notify hook told the operator about `serial`'s last days; a no-op after a renewal.
+  virtual Result<void> mark_expiry_notified(const std::string& name, const std::string& serial) = 0;
   // Removes the lineage, its order and keeps its events (history survives removal).
   virtual Result<void> remove_lineage(const std::string& name) = 0;
 

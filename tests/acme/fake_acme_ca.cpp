@@ -9,6 +9,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/tls_alpn.hpp"
 #include "core/json_writer.hpp"
+#include "crypto/hmac.hpp"
 #include "crypto/jwk.hpp"
 #include "crypto/signer.hpp"
 
@@ -38,7 +39,7 @@ std::string string_member(const rapidjson::Value& object, const char* name) {
 }
 
 // RFC 7638: the required members in lexicographic order, no white space.
-std::string canonical_jwk(const rapidjson::Value& jwk) {
+std::string canonical_jwk_of(const rapidjson::Value& jwk) {
   if (string_member(jwk, "kty") == "EC") {
     return "{\"crv\":\"" + string_member(jwk, "crv") + "\",\"kty\":\"EC\",\"x\":\"" +
            string_member(jwk, "x") + "\",\"y\":\"" + string_member(jwk, "y") + "\"}";
@@ -68,7 +69,7 @@ int FakeAcmeCa::count(std::string_view kind) const {
 }
 
 void FakeAcmeCa::forget_state() {
-  account_thumbprints_.clear();
+  accounts_.clear();
   jwk_to_kid_.clear();
   orders_.clear();
   authorizations_.clear();
@@ -129,6 +130,10 @@ Result<http::Response> FakeAcmeCa::send(const http::Request& request) {
     kind = "revoke";
   else if (path.starts_with("/renewal-info/"))
     kind = "renewal-info";
+  else if (path.starts_with("/acct/"))
+    kind = "account";
+  else if (path == "/key-change")
+    kind = "key-change";
   counts_[kind]++;
   if (options_.intercept) {
     if (auto answer = options_.intercept(kind, request)) {
@@ -154,8 +159,15 @@ http::Response FakeAcmeCa::handle(const http::Request& request, std::string& kin
         .field("newOrder", std::string(kBase) + "/new-order")
         .field("revokeCert", std::string(kBase) + "/revoke");
     if (options_.renewal_info) body.field("renewalInfo", std::string(kBase) + "/renewal-info/");
+    if (options_.key_change) body.field("keyChange", std::string(kBase) + "/key-change");
     body.key("meta").begin_object();
     if (!options_.terms_of_service.empty()) body.field("termsOfService", options_.terms_of_service);
+    if (options_.external_account_required) body.key("externalAccountRequired").value(true);
+    if (!options_.profiles.empty()) {
+      body.key("profiles").begin_object();
+      for (const auto& [name, description] : options_.profiles) body.field(name, description);
+      body.end_object();
+    }
     body.end_object().end_object();
     return json(200, body.str());
   }
@@ -203,42 +215,44 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     if (body.HasParseError()) return problem(400, "malformed", "payload is not JSON");
   }
 
-  if (kind == "new-account") {
-    auto jwk = header.FindMember("jwk");
-    if (jwk == header.MemberEnd()) return problem(400, "malformed", "newAccount needs jwk");
-    std::string canonical = canonical_jwk(jwk->value);
-    auto known = jwk_to_kid_.find(canonical);
-    if (known != jwk_to_kid_.end()) {
-      http::Response response = json(200, R"({"status":"valid"})");
-      response.headers.add("Location", known->second);
-      return response;
-    }
-    if (body.IsObject() && body.HasMember("onlyReturnExisting"))
-      return problem(400, "accountDoesNotExist", "no account for this key");
-    std::string kid = std::string(kBase) + "/acct/" + std::to_string(next_id_++);
-    jwk_to_kid_[canonical] = kid;
-    account_thumbprints_[kid] = crypto::jwk_thumbprint(canonical);
-    http::Response response = json(201, R"({"status":"valid"})");
-    response.headers.add("Location", kid);
-    return response;
-  }
+  if (kind == "new-account") return handle_new_account(header, body, request);
 
   std::string kid = string_member(header, "kid");
-  if (kind != "revoke" && account_thumbprints_.count(kid) == 0)
+  if (kind != "revoke" && accounts_.count(kid) == 0)
     return problem(400, "accountDoesNotExist", "unknown account " + kid);
+  // Pebble's words for any request of a deactivated account.
+  if (kind != "revoke" && accounts_[kid].status != "valid")
+    return problem(403, "unauthorized", "Account has been deactivated");
+  if (kind == "account") {
+    if (fake_url("/acct/", trailing_id(path_of(request.url))) != kid)
+      return problem(403, "unauthorized", "not your account");
+    return handle_account(kid, body, payload->empty());
+  }
+  if (kind == "key-change") return handle_key_change(kid, body, request);
 
   if (kind == "new-order") {
     Order order;
     order.account = kid;
     if (!body.IsObject() || !body.HasMember("identifiers") || !body["identifiers"].IsArray())
       return problem(400, "malformed", "identifiers required");
-    for (const auto& identifier : body["identifiers"].GetArray())
+    for (const auto& identifier : body["identifiers"].GetArray()) {
       order.names.push_back(string_member(identifier, "value"));
+      order.types.push_back(string_member(identifier, "type"));
+      identifiers_seen_.push_back(order.types.back() + ":" + order.names.back());
+    }
     if (body.HasMember("replaces")) replaces_seen_.push_back(string_member(body, "replaces"));
+    const std::string profile = string_member(body, "profile");
+    profiles_seen_.push_back(profile);
+    if (!profile.empty()) {
+      bool offered = false;
+      for (const auto& [name, description] : options_.profiles) offered = offered || name == profile;
+      if (!offered) return problem(400, "invalidProfile", "profile \"" + profile + "\" is not offered");
+    }
     for (const std::string& name : order.names) {
       Authorization authorization;
       authorization.wildcard = name.starts_with("*.");
       authorization.name = authorization.wildcard ? name.substr(2) : name;
+      authorization.type = order.types[order.authorizations.size()];
       authorization.token = core::base64url_encode("token-for-" + name + "-" + std::to_string(next_id_));
       if (options_.authorizations_valid) authorization.status = authorization.challenge_status = "valid";
       int id = next_id_++;
@@ -278,7 +292,7 @@ http::Response FakeAcmeCa::handle_signed(const http::Request& request, std::stri
     if (authorizations_.count(id) == 0) return problem(404, "malformed", "no such challenge");
     Authorization& authorization = authorizations_[id];
     if (authorization.status != "pending") return problem(400, "malformed", "authorization is not pending");
-    const std::string expected = authorization.token + "." + account_thumbprints_[kid];
+    const std::string expected = authorization.token + "." + accounts_[kid].thumbprint;
     const std::string type = path.substr(std::string_view("/chall/").size(), path.rfind('/') - 7);
     validated_.push_back(type + " " + (authorization.wildcard ? "*." : "") + authorization.name);
     bool answered = false;
@@ -356,8 +370,8 @@ std::string FakeAcmeCa::order_json(int id) const {
   const Order& order = orders_.at(id);
   core::JsonWriter body;
   body.begin_object().field("status", order.status).key("identifiers").begin_array();
-  for (const std::string& name : order.names)
-    body.begin_object().field("type", "dns").field("value", name).end_object();
+  for (std::size_t i = 0; i < order.names.size(); ++i)
+    body.begin_object().field("type", order.types[i]).field("value", order.names[i]).end_object();
   body.end_array().key("authorizations").begin_array();
   for (int authorization : order.authorizations) body.value(fake_url("/authz/", authorization));
   body.end_array().field("finalize", fake_url("/finalize/", id));
@@ -377,9 +391,167 @@ std::string FakeAcmeCa::authorization_json(int id) const {
     if (!authorization.error_json.empty()) challenge += ",\"error\":" + authorization.error_json;
     challenges += (challenges.empty() ? "" : ",") + challenge + "}";
   }
-  return R"({"status":")" + authorization.status + R"(","identifier":{"type":"dns","value":")" +
+  return R"({"status":")" + authorization.status + R"(","identifier":{"type":")" + authorization.type +
+         R"(","value":")" +
          authorization.name + R"("},"wildcard":)" + (authorization.wildcard ? "true" : "false") +
          R"(,"challenges":[)" + challenges + "]}";
+}
+
+}  // namespace certkeep::testing
+
+namespace certkeep::testing {
+
+std::string FakeAcmeCa::binding_of(const std::string& kid) const {
+  auto it = accounts_.find(kid);
+  return it == accounts_.end() ? "" : it->second.binding;
+}
+
+std::string FakeAcmeCa::account_of_key(const std::string& canonical_jwk) const {
+  auto it = jwk_to_kid_.find(canonical_jwk);
+  return it == jwk_to_kid_.end() ? "" : it->second;
+}
+
+std::string FakeAcmeCa::account_status(const std::string& kid) const {
+  auto it = accounts_.find(kid);
+  return it == accounts_.end() ? "" : it->second.status;
+}
+
+std::string FakeAcmeCa::account_json(const std::string& kid) const {
+  const Account& account = accounts_.at(kid);
+  core::JsonWriter body;
+  body.begin_object().field("status", account.status).key("contact").begin_array();
+  for (const std::string& contact : account.contact) body.value(contact);
+  body.end_array().end_object();
+  return body.str();
+}
+
+std::optional<http::Response> FakeAcmeCa::check_binding(const rapidjson::Value& binding,
+                                                        const std::string& canonical_jwk,
+                                                        const std::string& url, std::string& bound_kid) {
+  // RFC 8555 §7.3.4, checked the way Pebble does.
+  auto protected_json = core::base64url_decode(string_member(binding, "protected"));
+  auto payload = core::base64url_decode(string_member(binding, "payload"));
+  auto signature = core::base64url_decode(string_member(binding, "signature"));
+  if (!protected_json || !payload || !signature) return problem(400, "malformed", "bad binding encoding");
+  rapidjson::Document header;
+  header.Parse(protected_json->c_str());
+  if (header.HasParseError() || !header.IsObject()) return problem(400, "malformed", "bad binding header");
+  const std::string alg = string_member(header, "alg");
+  crypto::HmacDigest digest = crypto::HmacDigest::Sha256;
+  if (alg == "HS384") {
+    digest = crypto::HmacDigest::Sha384;
+  } else if (alg == "HS512") {
+    digest = crypto::HmacDigest::Sha512;
+  } else if (alg != "HS256") {
+    return problem(400, "badPublicKey", "binding alg " + alg);
+  }
+  if (header.HasMember("nonce"))
+    return problem(400, "malformed", "the 'nonce' field must be absent in external account binding");
+  if (string_member(header, "url") != url)
+    return problem(400, "malformed", "binding url differs from outer JWS");
+  bound_kid = string_member(header, "kid");
+  auto key = options_.eab_keys.find(bound_kid);
+  if (key == options_.eab_keys.end())
+    return problem(403, "unauthorized",
+                   "the field 'kid' references a key that is not known to the ACME server");
+  auto mac = crypto::hmac(digest, key->second,
+                          string_member(binding, "protected") + "." + string_member(binding, "payload"));
+  if (!mac || *mac != *signature)
+    return problem(403, "unauthorized", "external account binding JWS verification error: invalid signature");
+  rapidjson::Document jwk;
+  jwk.Parse(payload->c_str());
+  if (jwk.HasParseError() || canonical_jwk_of(jwk) != canonical_jwk)
+    return problem(400, "badPublicKey", "external account binding payload key does not match account key");
+  return std::nullopt;
+}
+
+http::Response FakeAcmeCa::handle_new_account(const rapidjson::Value& header, const rapidjson::Value& body,
+                                              const http::Request& request) {
+  auto jwk = header.FindMember("jwk");
+  if (jwk == header.MemberEnd()) return problem(400, "malformed", "newAccount needs jwk");
+  const std::string canonical = canonical_jwk_of(jwk->value);
+  if (auto known = jwk_to_kid_.find(canonical); known != jwk_to_kid_.end()) {
+    if (accounts_[known->second].status != "valid")
+      return problem(403, "unauthorized",
+                     "An account with the provided public key exists but is deactivated");
+    http::Response response = json(200, account_json(known->second));
+    response.headers.add("Location", known->second);
+    return response;
+  }
+  if (body.IsObject() && body.HasMember("onlyReturnExisting"))
+    return problem(400, "accountDoesNotExist", "no account for this key");
+  Account account;
+  if (body.IsObject() && body.HasMember("externalAccountBinding")) {
+    if (auto refused = check_binding(body["externalAccountBinding"], canonical, request.url, account.binding))
+      return *refused;
+  } else if (options_.external_account_required) {
+    return problem(400, "externalAccountRequired", "newAccount requests must include externalAccountBinding");
+  }
+  if (body.IsObject() && body.HasMember("contact") && body["contact"].IsArray())
+    for (const auto& contact : body["contact"].GetArray())
+      if (contact.IsString()) account.contact.emplace_back(contact.GetString());
+  std::string kid = fake_url("/acct/", next_id_++);
+  account.canonical_jwk = canonical;
+  account.thumbprint = crypto::jwk_thumbprint(canonical);
+  jwk_to_kid_[canonical] = kid;
+  accounts_[kid] = account;
+  http::Response response = json(201, account_json(kid));
+  response.headers.add("Location", kid);
+  return response;
+}
+
+http::Response FakeAcmeCa::handle_account(const std::string& kid, const rapidjson::Value& body,
+                                          bool post_as_get) {
+  Account& account = accounts_[kid];
+  if (!post_as_get && body.IsObject()) {
+    if (string_member(body, "status") == "deactivated") account.status = "deactivated";
+    if (body.HasMember("contact") && body["contact"].IsArray()) {
+      account.contact.clear();
+      for (const auto& contact : body["contact"].GetArray())
+        if (contact.IsString()) account.contact.emplace_back(contact.GetString());
+    }
+  }
+  return json(200, account_json(kid));
+}
+
+http::Response FakeAcmeCa::handle_key_change(const std::string& kid, const rapidjson::Value& body,
+                                             const http::Request& request) {
+  // RFC 8555 §7.3.5: the payload is the inner JWS, signed by the new key (jwk), same url, no nonce.
+  auto protected_json = core::base64url_decode(string_member(body, "protected"));
+  auto payload = core::base64url_decode(string_member(body, "payload"));
+  if (!protected_json || !payload || string_member(body, "signature").empty())
+    return problem(400, "malformed", "inner JWS encoding");
+  rapidjson::Document header;
+  header.Parse(protected_json->c_str());
+  if (header.HasParseError() || !header.IsObject() || !header.HasMember("jwk") || header.HasMember("kid"))
+    return problem(400, "malformed", "inner JWS needs jwk and no kid");
+  if (header.HasMember("nonce")) return problem(400, "malformed", "inner JWS must have no nonce");
+  if (string_member(header, "url") != request.url)
+    return problem(400, "malformed", "JWS header parameter 'url' differs for inner and outer JWS.");
+  rapidjson::Document inner;
+  inner.Parse(payload->c_str());
+  if (inner.HasParseError() || !inner.IsObject() || string_member(inner, "account") != kid ||
+      !inner.HasMember("oldKey"))
+    return problem(400, "malformed", "inner payload needs account and oldKey");
+  Account& account = accounts_[kid];
+  if (canonical_jwk_of(inner["oldKey"]) != account.canonical_jwk)
+    return problem(400, "malformed", "Key roll-over inner JWS body JSON contains wrong old key");
+  const std::string new_key = canonical_jwk_of(header["jwk"]);
+  if (new_key == account.canonical_jwk) return problem(400, "malformed", "New and old key are identical");
+  if (auto other = jwk_to_kid_.find(new_key); other != jwk_to_kid_.end()) {
+    http::Response conflict;
+    conflict.status = 409;
+    conflict.headers.add("Location", other->second);
+    return conflict;
+  }
+  jwk_to_kid_.erase(account.canonical_jwk);
+  account.canonical_jwk = new_key;
+  account.thumbprint = crypto::jwk_thumbprint(new_key);
+  jwk_to_kid_[new_key] = kid;
+  key_changes_++;
+  http::Response response;
+  response.status = 200;
+  return response;
 }
 
 }  // namespace certkeep::testing

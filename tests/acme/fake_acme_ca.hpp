@@ -12,6 +12,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <utility>
+
+#include <rapidjson/document.h>
 #include <set>
 #include <string>
 #include <string_view>
@@ -36,6 +39,13 @@ struct FakeCaOptions {
   // Let's Encrypt and Pebble do).
   std::vector<std::string> challenge_types{"http-01"};
   std::chrono::hours validity{24 * 90};
+  // External Account Binding (RFC 8555 §7.3.4): the MAC keys (kid → raw key bytes) it
+  // verifies bindings with, and whether the directory says a binding is required.
+  std::map<std::string, std::string> eab_keys;
+  bool external_account_required = false;
+  // meta.profiles (name → description); a newOrder naming another profile gets invalidProfile.
+  std::vector<std::pair<std::string, std::string>> profiles;
+  bool key_change = true;  // advertise keyChange
   // Called on every response before it is returned: tests corrupt answers here. `kind` is
   // the resource: directory, new-nonce, new-account, new-order, order, authorization,
   // challenge, finalize, certificate, revoke, renewal-info.
@@ -67,14 +77,32 @@ class FakeAcmeCa final : public http::Transport {
   // Requests seen per resource kind.
   int count(std::string_view kind) const;
   const std::vector<std::string>& replaces_seen() const noexcept { return replaces_seen_; }
+  // The "profile" of every newOrder ("" when it had none), and each identifier as "type:value".
+  const std::vector<std::string>& profiles_seen() const noexcept { return profiles_seen_; }
+  const std::vector<std::string>& identifiers_seen() const noexcept { return identifiers_seen_; }
+  // The EAB key id each account was bound with ("" when none).
+  std::string binding_of(const std::string& kid) const;
+  // The account registered for this RFC 7638 canonical JWK, or "".
+  std::string account_of_key(const std::string& canonical_jwk) const;
+  // "valid" or "deactivated"; "" for an unknown account.
+  std::string account_status(const std::string& kid) const;
+  int key_changes() const noexcept { return key_changes_; }
   const std::string& root_pem() const noexcept { return ca_.cert_pem; }
   // Forget every account and order, as a restarted Pebble does.
   void forget_state();
   FakeCaOptions& options() noexcept { return options_; }
 
  private:
+  struct Account {
+    std::string canonical_jwk;
+    std::string thumbprint;
+    std::string status = "valid";
+    std::vector<std::string> contact;
+    std::string binding;  // EAB kid
+  };
   struct Order {
     std::vector<std::string> names;
+    std::vector<std::string> types;  // "dns" or "ip", per name
     std::vector<int> authorizations;
     std::string status = "pending";
     int processing_polls_left = 0;
@@ -84,6 +112,7 @@ class FakeAcmeCa final : public http::Transport {
   struct Authorization {
     std::string name;  // the identifier, without "*."
     bool wildcard = false;
+    std::string type = "dns";
     std::string status = "pending";
     std::string token;
     std::string challenge_status = "pending";
@@ -98,6 +127,15 @@ class FakeAcmeCa final : public http::Transport {
   std::string order_json(int id) const;
   std::string authorization_json(int id) const;
   void refresh_order(int id);
+  http::Response handle_new_account(const rapidjson::Value& header, const rapidjson::Value& body,
+                                    const http::Request& request);
+  http::Response handle_account(const std::string& kid, const rapidjson::Value& body, bool post_as_get);
+  http::Response handle_key_change(const std::string& kid, const rapidjson::Value& body,
+                                   const http::Request& request);
+  std::optional<http::Response> check_binding(const rapidjson::Value& binding,
+                                              const std::string& canonical_jwk, const std::string& url,
+                                              std::string& bound_kid);
+  std::string account_json(const std::string& kid) const;
 
   FakeCaOptions options_;
   crypto::CaMaterial ca_;
@@ -105,13 +143,16 @@ class FakeAcmeCa final : public http::Transport {
   std::map<std::string, int, std::less<>> counts_;
   std::set<std::string> nonces_;
   int nonce_counter_ = 0;
-  std::map<std::string, std::string> account_thumbprints_;  // kid → thumbprint
+  std::map<std::string, Account> accounts_;  // kid → account
   std::map<std::string, std::string> jwk_to_kid_;
   std::map<int, Order> orders_;
   std::map<int, Authorization> authorizations_;
   std::vector<std::string> replaces_seen_;
   std::vector<std::string> validated_;
+  std::vector<std::string> profiles_seen_;
+  std::vector<std::string> identifiers_seen_;
   int next_id_ = 1;
+  int key_changes_ = 0;
 };
 
 }  // namespace certkeep::testing

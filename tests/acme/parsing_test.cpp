@@ -58,7 +58,12 @@ TEST_CASE("the RFC 8555 directory example parses with ARI and profiles", "[acme]
   CHECK(directory->new_order == "https://example.com/acme/new-order");
   CHECK(directory->has_renewal_info());
   CHECK(directory->terms_of_service == "https://example.com/acme/terms/2017-5-30");
-  CHECK(directory->profiles == std::vector<std::string>{"classic", "shortlived"});
+  REQUIRE(directory->profiles.size() == 2);
+  CHECK(directory->profiles[0] == certkeep::acme::Profile{"classic", "x"});
+  CHECK(directory->profiles[1] == certkeep::acme::Profile{"shortlived", "y"});
+  CHECK(directory->offers_profile("shortlived"));
+  CHECK_FALSE(directory->offers_profile("tlsserver"));
+  CHECK(directory->profile_names() == "classic, shortlived");
 }
 
 TEST_CASE("a directory with an http:// URL or a missing newOrder is refused", "[acme][directory]") {

@@ -37,8 +37,8 @@ if ! output=$(bash "$rules" "$work/tree" 2>&1); then
   exit 1
 fi
 
-expect_violation "a src/ directory the table does not name" "src/dns is not a module" \
-  src/dns/resolver.cpp '#include "core/log.hpp"'
+expect_violation "a src/ directory the table does not name" "src/unlisted is not a module" \
+  src/unlisted/resolver.cpp '#include "core/log.hpp"'
 expect_violation "a module including one it may not use" "module store may not depend on acme" \
   src/store/schema.cpp '#include "acme/client.hpp"'
 expect_violation "spdlog outside the logging file" "only core:log.cpp may use spdlog" \
@@ -65,6 +65,20 @@ expect_violation "a third-party header in a public header" "public headers use t
   include/certkeep/result.hpp '#include <spdlog/spdlog.h>'
 expect_violation "a private header in a public header" "public headers use the standard library" \
   include/certkeep/event.hpp '#include "core/clock.hpp"'
+expect_violation "toml++ outside config/" "only config may use toml++" \
+  src/cli/settings.cpp '#include <toml++/toml.h>'
+expect_violation "the library depending on the command line's config module" "module lifecycle may not depend on config" \
+  src/lifecycle/app.cpp '#include "config/toml_document.hpp"'
+expect_violation "the metrics format depending on another module" "module metrics may not depend on core" \
+  src/metrics/registry.cpp '#include "core/log.hpp"'
+expect_violation "OpenSSL in deploy/ outside the TLS swap and the probe" "src/deploy/haproxy_runtime.cpp includes openssl/ssl.h" \
+  src/deploy/haproxy_runtime.cpp '#include <openssl/ssl.h>'
+expect_violation "ldns outside the DNS wire file" "only dns:wire.cpp may use ldns" \
+  src/dns/client.cpp '#include <ldns/ldns.h>'
+expect_violation "DNS below the lifecycle" "module store may not depend on dns" \
+  src/store/dns_records.cpp '#include "dns/record_ledger.hpp"'
+expect_violation "OpenSSL in challenge/ outside the TLS-ALPN-01 server" "src/challenge/token.cpp includes openssl/ssl.h" \
+  src/challenge/token.cpp '#include <openssl/ssl.h>'
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures planted violations went unnoticed"

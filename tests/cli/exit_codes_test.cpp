@@ -2,6 +2,7 @@
 // The exit codes scripts rely on: 0 success, 1 failure, 2 bad usage (cli/exit_codes.hpp),
 // through the same command line the binary runs.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -52,4 +53,35 @@ TEST_CASE("commands on an empty store: list succeeds, naming an unknown lineage 
   CHECK(run({"--state-dir", state, "list"}) == cli::kExitSuccess);
   CHECK(run({"--state-dir", state, "--quiet", "show", "nothing.example"}) == cli::kExitUsage);
   CHECK(run({"--state-dir", state, "--quiet", "renew", "--name", "nothing.example"}) == cli::kExitUsage);
+}
+
+TEST_CASE("each exit code of the table is what a case of its kind returns", "[cli]") {
+  testing::TempDir dir("cli-exit");
+  const auto state = (dir.path() / "state").string();
+  CHECK(run({"--state-dir", state, "--quiet", "list"}) == cli::kExitSuccess);
+  // A failure that is not the user's: the root cannot be written where asked.
+  CHECK(run({"--state-dir", state, "--quiet", "ca", "init"}) == cli::kExitSuccess);
+  CHECK(run({"--state-dir", state, "--quiet", "ca", "export", "-o",
+             (dir.path() / "no/such/dir/root.pem").string()}) == cli::kExitFailure);
+  CHECK(run({"--state-dir", state, "--quiet", "list", "--unknown"}) == cli::kExitUsage);
+  CHECK(run({"--config", (dir.path() / "absent.toml").string(), "list"}) == cli::kExitUsage);
+}
+
+TEST_CASE("README's exit code table is src/cli/exit_codes.hpp's, row for row", "[cli]") {
+  // A path, not operator+: GCC 12 misreads string + literal here (-Warray-bounds).
+  std::ifstream readme(std::filesystem::path(CERTKEEP_SOURCE_DIR) / "README.md");
+  REQUIRE(readme);
+  std::string line;
+  while (std::getline(readme, line) && line.rfind("<!-- exit-codes", 0) != 0) {
+  }
+  REQUIRE_FALSE(readme.eof());
+  std::getline(readme, line);  // header
+  std::getline(readme, line);  // separator
+  std::vector<std::string> rows;
+  while (std::getline(readme, line) && line.rfind("| ", 0) == 0) rows.push_back(line);
+  REQUIRE(rows.size() == cli::kExitCodes.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const cli::ExitCode& code = cli::kExitCodes[i];
+    CHECK(rows[i] == "| " + std::to_string(code.code) + " | " + std::string(code.meaning) + " |");
+  }
 }

@@ -150,6 +150,51 @@ TEST_CASE("issue --ca refuses ACME flags, a bad CA name and a lifetime out of ra
   CHECK(bad_name.error().code() == Errc::InvalidArgument);
 }
 
+TEST_CASE("issue --dry-run goes to the CA's staging directory, or the one named, and drops the hook",
+          "[cli]") {
+  auto production = request_for({"-d", "a.example", "--dry-run", "--deploy-hook", "reload"});
+  REQUIRE(production);
+  CHECK(production->dry_run);
+  CHECK(production->settings.directory_url == "https://acme-staging-v02.api.letsencrypt.org/directory");
+  CHECK(production->settings.deploy_hook.empty());
+  auto staging = request_for({"-d", "a.example", "--dry-run", "--server", "staging"});
+  REQUIRE(staging);
+  CHECK(staging->settings.directory_url == "https://acme-staging-v02.api.letsencrypt.org/directory");
+  auto named = request_for({"-d", "a.example", "--dry-run", "--server", "https://ca.example/dir",
+                            "--dry-run-server", "https://test.ca.example/dir"});
+  REQUIRE(named);
+  CHECK(named->settings.directory_url == "https://test.ca.example/dir");
+  auto unknown = request_for({"-d", "a.example", "--dry-run", "--server", "https://ca.example/dir"});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == Errc::InvalidArgument);
+  CHECK(unknown.error().message().find("--dry-run-server") != std::string::npos);
+  auto plain_http =
+      request_for({"-d", "a.example", "--dry-run", "--dry-run-server", "http://test.example/dir"});
+  CHECK_FALSE(plain_http);
+}
+
+TEST_CASE("issue --confirm and --deploy-haproxy are checked and stored canonically", "[cli]") {
+  auto request = request_for({"-d", "a.example", "--confirm", "127.0.0.1:8443", "--confirm",
+                              "127.0.0.1:9443/www.a.example", "--deploy-haproxy",
+                              "/run/haproxy/admin.sock:/etc/haproxy/certs/a.pem"});
+  REQUIRE(request);
+  CHECK(request->settings.confirm_targets ==
+        std::vector<std::string>{"127.0.0.1:8443", "127.0.0.1:9443/www.a.example"});
+  CHECK(request->settings.haproxy_targets ==
+        std::vector<std::string>{"/run/haproxy/admin.sock:/etc/haproxy/certs/a.pem"});
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"-d", "a.example", "--confirm", "127.0.0.1"},
+        std::vector<std::string>{"-d", "a.example", "--confirm", "127.0.0.1:0"},
+        std::vector<std::string>{"-d", "a.example", "--deploy-haproxy", "admin.sock:/etc/haproxy/a.pem"},
+        std::vector<std::string>{"-d", "a.example", "--deploy-haproxy", "/run/admin.sock"}}) {
+    auto refused = request_for(bad);
+    INFO(bad[3]);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code() == Errc::InvalidArgument);
+    CHECK_THAT(refused.error().message(), Catch::Contains(bad[3]));
+  }
+}
+
 TEST_CASE("issue: a DNS method alone proves every name; with HTTP-01, wildcards go to DNS-01", "[cli][challenges]") {
   testing::TempDir dir("cli-dns");
   const auto key = dir.path() / "update.key";
@@ -198,10 +243,8 @@ TEST_CASE("issue: challenge flags that cannot work are refused before anything i
       {{"-d", "a.example", "--dns-rfc2136", "ns1.example"}, "--tsig-key"},
       {{"-d", "a.example", "--dns-rfc2136", "ns1.example", "--tsig-key", loose.string()}, "chmod 600"},
       {{"-d", "a.example", "--dns-rfc2136", "ns1.example:0", "--tsig-key", loose.string()}, "--dns-rfc2136"},
-      {{"-d", "a.example", "--tsig-key", loose.string()}, "--tsig-key goes with --dns-rfc2136"},
       {{"-d", "a.example", "--dns-hook", "x", "--dns-ttl", "0"}, "--dns-ttl"},
       {{"-d", "a.example", "--dns-hook", "x", "--dns-propagation-timeout", "99999"}, "--dns-propagation-timeout"},
-      {{"-d", "a.example", "--standalone", "--tls-alpn"}, "--tls-alpn"},
       {{"-d", "a.example", "--challenge", "a.example=dns-01"}, "no dns-01 method"},
       {{"-d", "a.example", "--challenge", "b.example=http-01"}, "not one of the certificate's names"},
       {{"-d", "a.example", "--challenge", "a.example"}, "NAME=TYPE"},
@@ -218,4 +261,30 @@ TEST_CASE("issue: challenge flags that cannot work are refused before anything i
   cli::add_issue_flags(app, flags);
   std::vector<std::string> both = {"x", "--dns-hook", "ns1", "--dns-rfc2136", "a.example", "-d"};
   CHECK_THROWS_AS(app.parse(both), CLI::ExcludesError);
+  // Refused by CLI11 itself, so a config file's or the environment's value yields to the
+  // command line instead (cli/settings.hpp): one HTTP-01 or TLS-ALPN-01 method, a key file only
+  // with its server, a resolver only with a hook.
+  const std::vector<std::vector<std::string>> excluded = {
+      {"-d", "a.example", "--standalone", "--tls-alpn"},
+      {"-d", "a.example", "--webroot", dir.path().string(), "--tls-alpn=:8443"},
+      {"-d", "a.example", "--http-listen", ":8080", "--tls-alpn"},
+  };
+  for (std::vector<std::string> args : excluded) {
+    CLI::App excluding{"test"};
+    cli::IssueFlags parsed;
+    cli::add_issue_flags(excluding, parsed);
+    std::reverse(args.begin(), args.end());
+    CHECK_THROWS_AS(excluding.parse(args), CLI::ExcludesError);
+  }
+  const std::vector<std::vector<std::string>> needing = {
+      {"-d", "a.example", "--tsig-key", loose.string()},
+      {"-d", "a.example", "--dns-rfc2136", "ns1.example", "--dns-resolver", "127.0.0.1"},
+  };
+  for (std::vector<std::string> args : needing) {
+    CLI::App needs{"test"};
+    cli::IssueFlags parsed;
+    cli::add_issue_flags(needs, parsed);
+    std::reverse(args.begin(), args.end());
+    CHECK_THROWS_AS(needs.parse(args), CLI::RequiresError);
+  }
 }

@@ -152,6 +152,40 @@ TEST_CASE("lineage_details_json holds the lineage and every event in full", "[cl
   CHECK(text.find("SECRETKEYBYTES") == std::string::npos);
 }
 
+TEST_CASE("the last confirmation: stale in the table and JSON, none once the certificate changed", "[cli]") {
+  auto lineage = sample_lineage();
+  lineage.settings.confirm_targets = {"127.0.0.1:8443"};
+  lineage.settings.haproxy_targets = {"/run/haproxy/admin.sock:/etc/haproxy/certs/site.pem"};
+  lineage.confirmation = store::ConfirmationState::Stale;
+  lineage.confirmed_serial = lineage.serial;
+  lineage.confirmed_at = at("2026-12-01T00:02:00Z");
+  lineage.confirmation_detail = "stale: 127.0.0.1:8443 serves 09FF (4 probes)";
+  const auto now = at("2026-12-01T00:05:00Z");
+  CHECK_THAT(cli::lineage_table({lineage}, now), Catch::Contains("valid (stale: a server serves another)"));
+  rapidjson::Document json;
+  const std::string text = cli::lineage_json("/var/lib/certkeep", lineage);
+  json.Parse(text.c_str(), text.size());
+  REQUIRE_FALSE(json.HasParseError());
+  CHECK(std::string(json["confirmation"]["state"].GetString()) == "stale");
+  CHECK(std::string(json["confirmation"]["at"].GetString()) == "2026-12-01T00:02:00Z");
+  CHECK(std::string(json["confirmation"]["serial"].GetString()) == "0A1B2C");
+  REQUIRE(json["confirm_targets"].Size() == 1);
+  CHECK(std::string(json["deploy_haproxy"][0].GetString()) ==
+        "/run/haproxy/admin.sock:/etc/haproxy/certs/site.pem");
+  lifecycle::LineageDetails details;
+  details.lineage = lineage;
+  CHECK_THAT(cli::lineage_details_text("/state", details, now),
+             Catch::Contains("stale 2026-12-01 00:02 UTC") && Catch::Contains("serves 09FF"));
+
+  // A renewal since: the verdict is about the old certificate, so none for the new one.
+  lineage.serial = "0A1B2D";
+  CHECK(cli::lineage_table({lineage}, now).find("stale") == std::string::npos);
+  const std::string renewed = cli::lineage_json("/var/lib/certkeep", lineage);
+  json.Parse(renewed.c_str(), renewed.size());
+  REQUIRE_FALSE(json.HasParseError());
+  CHECK(std::string(json["confirmation"]["state"].GetString()) == "none");
+}
+
 TEST_CASE("show, list and --json name each name's challenge type and the DNS method, never a secret",
           "[cli][challenges]") {
   auto lineage = sample_lineage();

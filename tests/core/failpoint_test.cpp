@@ -42,6 +42,16 @@ TEST_CASE("failpoint names are unique and in issuance order", "[core][failpoint]
   CHECK(names[7] == "store_committed");
 }
 
+TEST_CASE("failpoint groups: the rollover's steps apart from the issuance's", "[core][failpoint]") {
+  const auto rollover = core::failpoint_names(core::FailpointGroup::Rollover);
+  REQUIRE(rollover.size() == 3);
+  CHECK(rollover.front() == "rollover_key_stored");
+  for (std::string_view name : core::failpoint_names()) CHECK_FALSE(name.starts_with("rollover_"));
+  CHECK(core::parse_failpoint_group("rollover") == core::FailpointGroup::Rollover);
+  CHECK(core::parse_failpoint_group("issuance") == core::FailpointGroup::Issuance);
+  CHECK_FALSE(core::parse_failpoint_group("other"));
+}
+
 #ifdef CERTKEEP_FAILPOINTS
 
 TEST_CASE("failpoint: kill, exit and sleep act at the named step only", "[core][failpoint]") {
@@ -58,6 +68,10 @@ TEST_CASE("failpoint: kill, exit and sleep act at the named step only", "[core][
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(300));
   REQUIRE(WIFEXITED(slept));
   CHECK(WEXITSTATUS(slept) == 0);
+
+  // A name of another group is known too.
+  const int rollover = status_of_child("rollover_key_stored:kill", "rollover_key_stored");
+  CHECK(WIFSIGNALED(rollover));
 
   const int elsewhere = status_of_child("store_committed:kill", "order_created");
   REQUIRE(WIFEXITED(elsewhere));

@@ -66,6 +66,15 @@ TEST_CASE("hook_environment has exactly the eight CERTKEEP variables", "[deploy]
   CHECK(hook_environment(sample_hook("true")) == kExpectedEnvironment);
 }
 
+TEST_CASE("a CSR lineage's hook gets no key path and CERTKEEP_KEY_EXTERNAL=1", "[deploy][hook][csr]") {
+  HookSpec hook = sample_hook("true");
+  hook.key_path.clear();
+  auto expected = kExpectedEnvironment;
+  expected["CERTKEEP_KEY"] = "";
+  expected["CERTKEEP_KEY_EXTERNAL"] = "1";
+  CHECK(hook_environment(hook) == expected);
+}
+
 TEST_CASE("the hook command reaches sh -c byte for byte, with facts only in the environment",
           "[deploy][hook]") {
   RecordingRunner runner;

@@ -110,6 +110,19 @@ TEST_CASE("publish_live_files writes four files with their modes behind a live s
   CHECK(*serial == std::optional<std::string>("0A1B"));
 }
 
+TEST_CASE("without a key (a CSR's lineage) three files are published and no privkey.pem",
+          "[deploy][live_dir][csr]") {
+  TempDir state;
+  LiveFiles files = files_for(1);
+  files.privkey = core::Secret();
+  auto published = publish_live_files(state.path(), "csr.example.com", "0C", files);
+  REQUIRE(published);
+  CHECK(entry_count(*published) == 3);
+  CHECK_FALSE(fs::exists(*published / "privkey.pem"));
+  CHECK(read_text(state.path() / "live" / "csr.example.com" / "fullchain.pem") ==
+        body("CERTIFICATE", 1) + body("CHAIN", 1));
+}
+
 TEST_CASE("a second publish switches all four files and a later one prunes to three versions",
           "[deploy][live_dir]") {
   TempDir state;

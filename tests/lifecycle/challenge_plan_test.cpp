@@ -79,3 +79,16 @@ TEST_CASE("challenge plan: overrides round-trip through the store's text", "[lif
   CHECK(parse_overrides("").value().empty());
   CHECK_FALSE(parse_overrides("a.example.com=xyz"));
 }
+
+TEST_CASE("challenge plan: an IP address is never proved by DNS-01 (RFC 8738)", "[lifecycle][challenges]") {
+  // With HTTP-01 beside DNS-01 the address goes to HTTP-01; with DNS-01 alone it is refused.
+  CHECK(challenge_type_for(choice(ChallengeType::Http01, true), "127.0.0.1").value() == ChallengeType::Http01);
+  CHECK(challenge_type_for(choice(ChallengeType::TlsAlpn01, false), "::1").value() == ChallengeType::TlsAlpn01);
+  auto dns_only = challenge_types_for(choice(std::nullopt, true), {"example.com", "192.0.2.1"});
+  REQUIRE_FALSE(dns_only);
+  CHECK(dns_only.error().code() == Errc::InvalidArgument);
+  CHECK_THAT(dns_only.error().message(), Catch::Contains("192.0.2.1") && Catch::Contains("RFC 8738"));
+  auto chosen = choice(ChallengeType::Http01, true);
+  chosen.overrides.insert_or_assign("2001:db8::1", ChallengeType::Dns01);
+  CHECK_FALSE(challenge_type_for(chosen, "2001:db8::1"));
+}

@@ -4,8 +4,11 @@
 // path through a real DNS server is tests/bind/dns_hook_bind_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/base64url.hpp"
 #include "deploy/process_runner.hpp"
+#include "lifecycle/deployer.hpp"
 #include "lifecycle/dns_hook_solver.hpp"
 #include "support/temp_dir.hpp"
 
@@ -51,7 +54,12 @@ TEST_CASE("dns hook: the record travels in CERTKEEP_DNS_* and $1 only", "[lifecy
   const auto environment =
       lifecycle::dns_hook_environment("present", "site", "example.com", "_acme-challenge.example.com", "v", 60s);
   CHECK(environment.size() == 7);
-  for (const auto& [name, value] : environment) CHECK(name.starts_with("CERTKEEP_"));
+  // Each is a hook variable, which no option of a certkeep the hook runs ever reads.
+  const auto reserved = lifecycle::hook_variable_names();
+  for (const auto& [name, value] : environment) {
+    CHECK(name.starts_with("CERTKEEP_"));
+    CHECK(std::find(reserved.begin(), reserved.end(), name) != reserved.end());
+  }
 }
 
 TEST_CASE("dns hook: a failing hook is an error with its exit code and output", "[lifecycle][dns-hook]") {

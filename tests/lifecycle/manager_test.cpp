@@ -702,6 +702,59 @@ TEST_CASE("manager: dns01 settings are checked at open; wildcards need them", "[
   CHECK_FALSE(Manager::open(dns_only));
 }
 
+TEST_CASE("manager: fake CA: IP addresses are managed, validated through http01_response at the address",
+          "[lifecycle][manager][ip][fake-ca]") {
+  Fixture f;
+  REQUIRE(f.manager->manage({"192.0.2.10", "2001:DB8::10"}, "addresses"));
+  CHECK(f.ca.identifiers_seen() == std::vector<std::string>{"ip:192.0.2.10", "ip:2001:db8::10"});
+  auto served = f.manager->certificate("");
+  REQUIRE(served);
+  auto info = crypto::inspect_certificate(served->certificate_pem()).value();
+  CHECK(info.ip_addresses == std::vector<std::string>{"192.0.2.10", "2001:db8::10"});
+  // The CA asks at the address itself, in whatever spelling its Host header uses.
+  CHECK_FALSE(f.manager->http01_response("[2001:db8::10]:80", kPrefix + "unknown-token-0123456789ab"));
+  CHECK(lifecycle::host_without_port("[2001:DB8:0::10]:80") == "2001:db8::10");
+  CHECK(lifecycle::host_without_port("192.0.2.10:80") == "192.0.2.10");
+  CHECK(lifecycle::host_without_port("2001:db8::10") == "2001:db8::10");
+}
+
+TEST_CASE("manager: fake CA: a CA that requires EAB gets the binding of the options",
+          "[lifecycle][manager][eab][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.external_account_required = true;
+  options.eab_keys["kid-1"] = "0123456789abcdef0123456789abcdef";
+  Fixture f(options, [](ManagerOptions& o) {
+    o.eab_key_id = "kid-1";
+    o.eab_mac_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY";  // base64url of the key above
+  });
+  REQUIRE(f.manager->manage({"eab.example.com"}));
+  auto account = f.store()->find_account(testing::FakeAcmeCa::kDirectoryUrl).value();
+  REQUIRE(account);
+  CHECK(f.ca.binding_of(account->account_url) == "kid-1");
+}
+
+TEST_CASE("manager: a bad EAB key is refused at open, and a missing one before any request to the CA",
+          "[lifecycle][manager][eab][fake-ca]") {
+  testing::FakeCaOptions options;
+  options.external_account_required = true;
+  Fixture f(options);
+  auto refused = f.manager->manage({"no-eab.example.com"});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == Errc::InvalidArgument);
+  CHECK_THAT(refused.error().message(), Catch::Contains("External Account Binding"));
+  CHECK(f.ca.count("new-account") == 0);
+  CHECK(f.ca.count("new-nonce") == 0);
+
+  ManagerOptions bad;
+  bad.state_dir = f.dir / "bad";
+  bad.directory_url = testing::FakeAcmeCa::kDirectoryUrl;
+  bad.eab_key_id = "kid-1";
+  bad.eab_mac_key = "not*base64";
+  auto opened = open_manager(bad, ManagerSeams{});
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().code() == Errc::InvalidArgument);
+}
+
 namespace {
 
 // A certificate for `names` committed to the store by someone else (another process or node).

@@ -33,6 +33,11 @@ void build_old_store(const std::string& location, int version) {
   lineage->bind_text(1, "old.example.com\nwww.old.example.com");
   lineage->bind_int64(2, static_cast<std::int64_t>(core::to_unix(t0())));
   REQUIRE(lineage->execute().value() == 1);
+  // From version 5 on, certkeep kept each servable lineage's row beside it.
+  if (version >= 5)
+    raw_execute(*db,
+                "INSERT INTO servable_lineages (name, identifiers, serial, not_after) SELECT name, "
+                "identifiers, serial, not_after FROM certificates");
   raw_execute(*db,
               "INSERT INTO orders (lineage, order_url, status, key_pem, created_at) "
               "VALUES ('old.example.com', 'https://ca.test/order/1', 'pending', 'NEW KEY', 1700000100)");
@@ -111,7 +116,27 @@ TEST_CASE("a store opens from every earlier schema version and keeps its rows", 
       CHECK(lineage->settings.tls_alpn_listen == ":443");
       CHECK(lineage->settings.challenge_overrides.empty());
       CHECK(store->lineages_with_dns_records().value().empty());
-      // Version 7's: a lease row of an older version has fencing token 0, so taking it over
+      // Version 7's: the old account gets its name on first use; no EAB, no rollover pending; the
+      // lineage names no account, profile, CSR or fallback, and has no issuer recorded yet.
+      CHECK(account.name.empty());
+      CHECK(account.eab_key_id.empty());
+      CHECK(account.next_key_pem.empty());
+      CHECK(lineage->settings.account.empty());
+      CHECK(lineage->settings.fallback_issuers.empty());
+      CHECK(lineage->settings.fallback_after == 24h);
+      CHECK(lineage->issued_by.empty());
+      CHECK_FALSE(lineage->failing_since);
+      // Version 8's: no targets, no verdict, no notice yet; the last success comes from the
+      // history ('issued' at 1700000000), there was no failure. (Only the step writes the last
+      // success: the fixture's own v8 rows are inserted after it.)
+      CHECK(lineage->settings.confirm_targets.empty());
+      CHECK(lineage->settings.haproxy_targets.empty());
+      CHECK(lineage->confirmation == ConfirmationState::None);
+      CHECK(lineage->expiry_notified_serial.empty());
+      if (version < 8) CHECK(lineage->last_success_at == core::from_unix(1700000000));
+      CHECK_FALSE(lineage->last_failure_at);
+      CHECK(store->expiry_notice_due(core::from_unix(1707776000)).value().size() == 1);
+      // Version 9's: a lease row of an older version has fencing token 0, so taking it over
       // above handed out token 1 (as does a lineage's first lease); the change feed and the
       // shared challenge answers start empty.
       CHECK(store->lease_of("old.example.com").value()->token == 1);
