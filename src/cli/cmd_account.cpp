@@ -37,6 +37,15 @@ void write_account(core::JsonWriter& out, const lifecycle::AccountDetails& detai
       .end_object();
 }
 
+// The `account` JSON document (docs/json.md) of show and register.
+std::string account_document(const lifecycle::AccountDetails& details) {
+  core::JsonWriter json = json_document("account");
+  json.key("account");
+  write_account(json, details);
+  json.end_object();
+  return json.str() + "\n";
+}
+
 std::string account_text(const lifecycle::AccountDetails& details) {
   const store::AccountRecord& account = details.account;
   std::string out;
@@ -139,11 +148,7 @@ class AccountCommand final : public Command {
     auto details = lifecycle::show_account(services.store, name_);
     if (!details) return out.error(details.error());
     if (out.json()) {
-      core::JsonWriter json = json_document("account");
-      json.key("account");
-      write_account(json, *details);
-      json.end_object();
-      out.raw(json.str() + "\n");
+      out.raw(account_document(*details));
     } else {
       out.raw(account_text(*details));
     }
@@ -175,11 +180,7 @@ class AccountCommand final : public Command {
     if (out.json()) {
       auto details = lifecycle::show_account(services.store, account->name);
       if (!details) return out.error(details.error());
-      core::JsonWriter json = json_document("account");
-      json.key("account");
-      write_account(json, *details);
-      json.end_object();
-      out.raw(json.str() + "\n");
+      out.raw(account_document(*details));
     } else {
       out.result("account " + account->name + " registered: " + account->account_url);
     }
