@@ -15,7 +15,6 @@
 #include <stdexcept>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "acme/fake_acme_ca.hpp"
@@ -23,6 +22,7 @@
 #include "crypto/certificate.hpp"
 #include "crypto/private_ca.hpp"
 #include "lifecycle/manager_impl.hpp"
+#include "lifecycle/serving_test_support.hpp"
 #include "store/store.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -115,47 +115,6 @@ struct Fixture {
   int validations = 0;
   std::unique_ptr<Manager> manager;
 };
-
-// One handshake against `ctx` over an in-memory BIO pair; the serial served, "" on failure.
-std::string handshake_serial(SSL_CTX* server_ctx, const std::string& server_name) {
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> client_ctx(SSL_CTX_new(TLS_client_method()),
-                                                               &SSL_CTX_free);
-  std::unique_ptr<SSL, decltype(&SSL_free)> client(SSL_new(client_ctx.get()), &SSL_free);
-  std::unique_ptr<SSL, decltype(&SSL_free)> server(SSL_new(server_ctx), &SSL_free);
-  BIO* client_bio = nullptr;
-  BIO* server_bio = nullptr;
-  REQUIRE(BIO_new_bio_pair(&client_bio, 0, &server_bio, 0) == 1);
-  SSL_set_bio(client.get(), client_bio, client_bio);
-  SSL_set_bio(server.get(), server_bio, server_bio);
-  SSL_ctrl(client.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-           const_cast<char*>(server_name.c_str()));
-  SSL_set_connect_state(client.get());
-  SSL_set_accept_state(server.get());
-  bool client_done = false;
-  bool server_done = false;
-  for (int i = 0; i < 10 && !(client_done && server_done); ++i) {
-    for (auto [ssl, done] : {std::pair{client.get(), &client_done}, std::pair{server.get(), &server_done}}) {
-      if (*done) continue;
-      const int rc = SSL_do_handshake(ssl);
-      const int error = SSL_get_error(ssl, rc);
-      if (rc == 1)
-        *done = true;
-      else if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-        ERR_clear_error();
-        return "";
-      }
-    }
-  }
-  X509* peer = SSL_get0_peer_certificate(client.get());
-  if (!client_done || peer == nullptr) return "";
-  std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), &BIO_free);
-  PEM_write_bio_X509(out.get(), peer);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(out.get(), &data);
-  return crypto::inspect_certificate(std::string_view(data, static_cast<std::size_t>(length)))
-      .value()
-      .serial_hex;
-}
 
 }  // namespace
 
@@ -395,11 +354,11 @@ TEST_CASE("fake CA: use_managed_certificates serves the renewed certificate to t
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
   REQUIRE(use_managed_certificates(ctx.get(), *f.manager));
   const std::string first = f.manager->certificate("tls.example.com")->serial();
-  CHECK(handshake_serial(ctx.get(), "tls.example.com") == first);
+  CHECK(testing::served_serial(ctx.get(), "tls.example.com") == first);
   REQUIRE(f.manager->renew_now("tls.example.com"));
   const std::string second = f.manager->certificate("tls.example.com")->serial();
   CHECK(second != first);
-  CHECK(handshake_serial(ctx.get(), "tls.example.com") == second);
+  CHECK(testing::served_serial(ctx.get(), "tls.example.com") == second);
 }
 
 TEST_CASE("a Subscription may outlive its Manager", "[lifecycle][manager]") {
@@ -530,18 +489,18 @@ TEST_CASE("on-demand: only admitted names get a certificate made by the private 
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
   REQUIRE(use_certificate_source(ctx.get(), *source));
 
-  const std::string fixed = handshake_serial(ctx.get(), "fixed.example.com");
+  const std::string fixed = testing::served_serial(ctx.get(), "fixed.example.com");
   CHECK_FALSE(fixed.empty());
-  CHECK(handshake_serial(ctx.get(), "FIXED.example.com") == fixed);  // cached, any case
-  CHECK_FALSE(handshake_serial(ctx.get(), "a.dev.example.com").empty());
+  CHECK(testing::served_serial(ctx.get(), "FIXED.example.com") == fixed);  // cached, any case
+  CHECK_FALSE(testing::served_serial(ctx.get(), "a.dev.example.com").empty());
   // The Manager's own certificate wins over an on-the-fly one.
-  CHECK(handshake_serial(ctx.get(), "real.example.com") ==
+  CHECK(testing::served_serial(ctx.get(), "real.example.com") ==
         f.manager->certificate("real.example.com")->serial());
   // Not admitted: two labels under the pattern, the bare domain, another domain, garbage. (No
   // SNI gets the Manager's default certificate, as use_certificate_source promises.)
   for (const char* refused : {"x.y.dev.example.com", "dev.example.com", "other.example.org", "bad name"}) {
     INFO(refused);
-    CHECK(handshake_serial(ctx.get(), refused).empty());
+    CHECK(testing::served_serial(ctx.get(), refused).empty());
   }
   auto made = source->certificate("fixed.example.com");
   REQUIRE(made);
