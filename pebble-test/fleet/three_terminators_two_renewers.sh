@@ -15,60 +15,23 @@
 #   - no commit from the fenced-out renewer: a fenced_out event, and its lineage's serial is B's;
 #   - every terminator serves each new serial within 1 s of the commit (PostgreSQL's commit
 #     timestamp of the renewed event → the terminator's "event renewed … at_ms" line).
-set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=../lib.sh
-source "$(dirname "$0")/../lib.sh"
-: "${CERTKEEP_BIN:?}" "${CERTKEEP_TERMINATOR_BIN:?}"
-: "${CERTKEEP_TEST_DIRECTORY_URL:?run under pebble-test/with-pebble.sh}"
-: "${CERTKEEP_TEST_POSTGRES_URL:?run under pebble-test/with-postgres.sh}"
+# shellcheck source-path=SCRIPTDIR source=fleet-common.bash
+source "$(dirname "$0")/fleet-common.bash"
 
 LINEAGES=${FLEET_LINEAGES:-12}
-LEASE_TTL=3
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-fleet.XXXXXX")
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    if pt_pid_alive "$pid"; then
-      kill -CONT "$pid" 2>/dev/null || true
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pt_release_ports "$WORK"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-FAIL_LOGS+=("$WORK")
-pg() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$CERTKEEP_TEST_POSTGRES_URL" -c "$1"; }
-
 names=()
-for i in $(seq 1 "$LINEAGES"); do names+=(-d "n$i.fleet.example"); done
+for i in $(seq 1 "$LINEAGES"); do names+=("n$i.fleet.example"); done
 
 # ---- the balancer and three terminators --------------------------------------------------------
 http_ports=() https_ports=()
 for t in 1 2 3; do
   http_ports+=("$(pt_reserve_port "$WORK")") https_ports+=("$(pt_reserve_port "$WORK")")
 done
-python3 "$(dirname "$0")/balancer.py" "$CERTKEEP_HTTP01_PORT" "${http_ports[@]}" >"$WORK/balancer.log" 2>&1 &
-PIDS+=($!)
-wait_for_line --pid "${PIDS[0]}" "$WORK/balancer.log" '^listening'
-
-start_terminator() { # N: terminator N (1-based); terminator 1 orders the first certificates
-  local n=$1
-  "$CERTKEEP_TERMINATOR_BIN" --state-dir "$WORK/t$n" --store "$CERTKEEP_TEST_POSTGRES_URL" \
-    --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --email ops@example.com \
-    --http-port "${http_ports[n - 1]}" --https-port "${https_ports[n - 1]}" --lineage-per-name 1 --renew 0 \
-    "${names[@]}" >"$WORK/terminator$n.log" 2>&1 &
-  PIDS+=($!)
-  TERMINATOR_PIDS[n]=$!
-}
-declare -a TERMINATOR_PIDS
+start_balancer "${http_ports[@]}"
 # Terminator 1 orders; 2 and 3 then find every certificate in the store.
-start_terminator 1
+start_terminator 1 "${http_ports[0]}" "${https_ports[0]}" "${names[@]}"
 wait_for_line --pid "${TERMINATOR_PIDS[1]}" --timeout-ms $((20000 + LINEAGES * 2000)) "$WORK/terminator1.log" '^ready'
-start_terminator 2
-start_terminator 3
+for t in 2 3; do start_terminator "$t" "${http_ports[t - 1]}" "${https_ports[t - 1]}" "${names[@]}"; done
 for t in 2 3; do
   wait_for_line --pid "${TERMINATOR_PIDS[t]}" --timeout-ms $((20000 + LINEAGES * 500)) "$WORK/terminator$t.log" '^ready'
 done
@@ -78,13 +41,6 @@ balancer_lines_before=$(wc -l <"$WORK/balancer.log")
 start_ms=$(pt_now_ms)
 
 # ---- two renewers; A stops with a certificate in hand ------------------------------------------
-start_renewer() { # NAME [ENV...]
-  local name=$1
-  shift
-  env "$@" "$CERTKEEP_BIN" --state-dir "$WORK/$name" --store "$CERTKEEP_TEST_POSTGRES_URL" \
-    daemon --recheck 1 --concurrency 2 --lease-ttl "$LEASE_TTL" >"$WORK/renewer-$name.log" 2>&1 &
-  PIDS+=($!)
-}
 start_renewer a CERTKEEP_FAILPOINT=certificate_downloaded:sleep=2000
 renewer_a=${PIDS[-1]}
 start_renewer b
@@ -122,16 +78,7 @@ until [ "$(pg "SELECT count(DISTINCT lineage) FROM events WHERE kind = 'renewed'
 done
 kill -TERM "$renewer_b"
 wait "$renewer_b" || fail "renewer B exited $? after SIGTERM"
-# Once per period: a certificate is due half-way through its life (less its jitter, a thirtieth
-# of the life in whole seconds: 0 for 20 s, 1 s for bench/fleet_bench.sh's 30 s), so two commits
-# of one lineage closer than that less 2 s mean one certificate renewed twice.
-validity_ms=$((${PEBBLE_CERT_VALIDITY_SECONDS:?} * 1000))
-twice_ms=$((validity_ms / 2 - validity_ms / 30 - 2000))
-twice=$(pg "SELECT string_agg(lineage || ' ' || gap_ms || ' ms', ', ') FROM (
-  SELECT lineage, (extract(epoch FROM pg_xact_commit_timestamp(xmin) -
-    lag(pg_xact_commit_timestamp(xmin)) OVER (PARTITION BY lineage ORDER BY id)) * 1000)::bigint AS gap_ms
-  FROM events WHERE kind IN ('issued', 'renewed')) t WHERE gap_ms < $twice_ms")
-[ -z "$twice" ] || fail "renewed twice in one period: $twice"
+assert_renewed_once_per_period
 fenced=$(pg "SELECT lineage FROM events WHERE kind = 'fenced_out' ORDER BY id LIMIT 1")
 # Nothing A held when it stopped was committed by A: each refusal names A, and A's log has no
 # renewal of those lineages after the stop. (B, taking over, resumes A's order from the store
@@ -176,8 +123,5 @@ worst=$(tail -n 1 "$WORK/latencies.sorted")
 ((${worst%% *} < 1000)) || fail "a terminator served a renewal ${worst%% *} ms after its commit: $worst"
 pass "change to served over $count (lineage, terminator) pairs: p50 ${p50} ms, p99 ${p99} ms, worst ${worst%% *} ms"
 echo "figure change_to_served_ms p50 $p50 p99 $p99 max ${worst%% *} pairs $count"
-for t in 1 2 3; do
-  kill -TERM "${TERMINATOR_PIDS[t]}"
-  wait "${TERMINATOR_PIDS[t]}" || fail "terminator $t exited $? after SIGTERM"
-done
+stop_terminators
 pass "the fleet stopped cleanly"
