@@ -69,10 +69,12 @@ start_renewer() {
 }
 
 # The serial (hex, as the terminator prints it) of the certificate an HTTPS handshake for NAME
-# gets from the terminator on PORT, the chain verified up to Pebble's root.
+# gets from the terminator on PORT, the chain verified up to Pebble's root (unless a CURL_OPTION
+# says --insecure).
 terminator_serial() {
   local port=$1 name=$2 answer
-  answer=$(curl -sS --max-time 5 --cacert "$CERTKEEP_TEST_PEBBLE_ROOT" \
+  shift 2
+  answer=$(curl -sS --max-time 5 --cacert "$CERTKEEP_TEST_PEBBLE_ROOT" "$@" \
     --resolve "$name:$port:127.0.0.1" "https://$name:$port/") || return 1
   [[ $answer =~ serial\ ([0-9A-Fa-f]+) ]] || return 1
   echo "${BASH_REMATCH[1]}"

@@ -14,7 +14,9 @@
 #   - every lineage renewed exactly once in the period (the store's events; its serial changed);
 #   - no commit from the fenced-out renewer: a fenced_out event, and its lineage's serial is B's;
 #   - every terminator serves each new serial within 1 s of the commit (PostgreSQL's commit
-#     timestamp of the renewed event → the terminator's "event renewed … at_ms" line).
+#     timestamp of the renewed event → the terminator's "event renewed … at_ms" line);
+#   - a terminator picked at random (FLEET_SEED), SIGKILLed and started again, serves every
+#     lineage's stored serial (a handshake per name).
 # shellcheck source-path=SCRIPTDIR source=fleet-common.bash
 source "$(dirname "$0")/fleet-common.bash"
 
@@ -123,5 +125,24 @@ worst=$(tail -n 1 "$WORK/latencies.sorted")
 ((${worst%% *} < 1000)) || fail "a terminator served a renewal ${worst%% *} ms after its commit: $worst"
 pass "change to served over $count (lineage, terminator) pairs: p50 ${p50} ms, p99 ${p99} ms, worst ${worst%% *} ms"
 echo "figure change_to_served_ms p50 $p50 p99 $p99 max ${worst%% *} pairs $count"
+
+# ---- a terminator killed and started again serves the fleet's current certificates -------------
+# The node is picked at random; FLEET_SEED repeats a run's pick.
+seed=${FLEET_SEED:-$RANDOM}
+RANDOM=$seed
+victim=$((1 + RANDOM % 3))
+kill -KILL "${TERMINATOR_PIDS[victim]}"
+wait "${TERMINATOR_PIDS[victim]}" 2>/dev/null || true
+start_terminator "$victim" "${http_ports[victim - 1]}" "${https_ports[victim - 1]}" "${names[@]}"
+wait_for_line --pid "${TERMINATOR_PIDS[victim]}" --timeout-ms $((20000 + LINEAGES * 500)) "$WORK/terminator$victim.log" '^ready'
+for name in "${names[@]}"; do
+  stored=$(pg "SELECT serial FROM certificates WHERE name = '$name'")
+  # --insecure: the 20-second certificates may have expired by now; the serial is what counts.
+  served=$(terminator_serial "${https_ports[victim - 1]}" "$name" --insecure) || fail "terminator $victim does not serve $name after its restart"
+  [ "$(tr 'a-f' 'A-F' <<<"$served")" = "$(tr 'a-f' 'A-F' <<<"$stored")" ] ||
+    fail "terminator $victim serves $served for $name after its restart, the store holds $stored"
+done
+pass "terminator $victim (FLEET_SEED=$seed) SIGKILLed and started again serves every lineage's stored serial"
+
 stop_terminators
 pass "the fleet stopped cleanly"
