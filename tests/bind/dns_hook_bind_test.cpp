@@ -5,25 +5,16 @@
 #include <catch2/catch.hpp>
 
 #include "bind/bind_server.hpp"
-#include "core/base64url.hpp"
 #include "deploy/process_runner.hpp"
 #include "lifecycle/dns_hook_solver.hpp"
+#include "support/dns01_challenge.hpp"
 
 using namespace certkeep;
 using namespace std::chrono_literals;
+using certkeep::testing::dns01;
 using certkeep::testing::BindServer;
 
 namespace {
-
-Challenge dns01(const std::string& identifier, const std::string& seed) {
-  Challenge challenge;
-  challenge.type = ChallengeType::Dns01;
-  challenge.identifier = identifier;
-  challenge.token = "token_" + seed + "_0123456789abcdefghij";
-  challenge.key_authorization = challenge.token + ".thumbprint0123456789abcdefghijklmnopqrstuvw";
-  challenge.dns_txt_value = core::base64url_encode(seed + std::string(32, 'y')).substr(0, 43);
-  return challenge;
-}
 
 // A hook as a user would write one around nsupdate: the record only from CERTKEEP_DNS_*.
 std::string nsupdate_hook(const BindServer& bind, const std::filesystem::path& log) {

@@ -10,13 +10,14 @@
 #include <set>
 
 #include "bind/bind_server.hpp"
-#include "core/base64url.hpp"
 #include "dns/client.hpp"
 #include "dns/rfc2136_solver.hpp"
 #include "dns/zone.hpp"
+#include "support/dns01_challenge.hpp"
 
 using namespace certkeep;
 using namespace std::chrono_literals;
+using certkeep::testing::dns01;
 using certkeep::testing::BindServer;
 
 namespace {
@@ -42,19 +43,6 @@ class RecordingLedger final : public dns::RecordLedger {
   mutable std::mutex mutex_;
   std::set<std::string> held_;
 };
-
-// A DNS-01 challenge with a value unique to `seed` (a 43-character base64url, like a real one).
-Challenge dns01(const std::string& identifier, const std::string& seed, bool wildcard = false) {
-  Challenge challenge;
-  challenge.type = ChallengeType::Dns01;
-  challenge.identifier = identifier;
-  challenge.wildcard = wildcard;
-  challenge.token = "token_" + seed + "_0123456789abcdefghij";
-  challenge.key_authorization = challenge.token + ".thumbprint0123456789abcdefghijklmnopqrstuvw";
-  std::string value = core::base64url_encode(seed + std::string(32, 'x')).substr(0, 43);
-  challenge.dns_txt_value = value;
-  return challenge;
-}
 
 dns::Rfc2136Options options_for(const BindServer& bind, std::shared_ptr<dns::RecordLedger> ledger = nullptr) {
   dns::Rfc2136Options options;

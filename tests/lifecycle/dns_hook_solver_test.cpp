@@ -6,28 +6,15 @@
 
 #include <algorithm>
 
-#include "core/base64url.hpp"
 #include "deploy/process_runner.hpp"
 #include "lifecycle/deployer.hpp"
 #include "lifecycle/dns_hook_solver.hpp"
+#include "support/dns01_challenge.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certkeep;
 using namespace std::chrono_literals;
-
-namespace {
-
-Challenge dns01(const std::string& identifier, const std::string& seed) {
-  Challenge challenge;
-  challenge.type = ChallengeType::Dns01;
-  challenge.identifier = identifier;
-  challenge.token = "token_" + seed + "_0123456789abcdefghij";
-  challenge.key_authorization = challenge.token + ".thumbprint0123456789abcdefghijklmnopqrstuvw";
-  challenge.dns_txt_value = core::base64url_encode(seed + std::string(32, 'z')).substr(0, 43);
-  return challenge;
-}
-
-}  // namespace
+using certkeep::testing::dns01;
 
 TEST_CASE("dns hook: the record travels in CERTKEEP_DNS_* and $1 only", "[lifecycle][dns-hook]") {
   testing::TempDir dir("dns-hook");
