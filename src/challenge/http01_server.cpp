@@ -1,35 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "challenge/http01_server.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <system_error>
-#include <vector>
+#include <memory>
+#include <string>
 
 #include "challenge/request_head.hpp"
 #include "core/log.hpp"
-#include "core/result_macros.hpp"
-#include "core/start_thread.hpp"
 
 namespace certkeep::challenge {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = PollClock;
 
 // After the answer, unread request bytes are drained for at most this long before close():
 // closing with unread data makes the kernel send RST, which can destroy the answer in flight.
 constexpr std::chrono::milliseconds kMaxDrain{1000};
-// accept() failing for lack of descriptors leaves the listener readable; pause it this long
-// instead of spinning.
-constexpr std::chrono::milliseconds kAcceptBackoff{100};
-constexpr std::size_t kMaxAcceptsPerRound = 64;
 constexpr std::size_t kReadChunk = 4096;
 // Reads per readiness event, so one client streaming bytes cannot keep the thread from the
 // others; what is left is read on the next round.
@@ -39,13 +30,12 @@ constexpr std::size_t kMaxLoggedTarget = 200;
 
 enum class Phase { Reading, Writing, Draining };
 
-struct Connection {
-  SocketFd fd;
+struct Connection final : PolledConnection {
+  using PolledConnection::PolledConnection;
   Phase phase = Phase::Reading;
   std::string received;
   std::string response;
   std::size_t written = 0;
-  Clock::time_point deadline;
 };
 
 std::string reason_phrase(int status) {
@@ -90,14 +80,6 @@ std::string answer(const HeadParse& parsed, const TargetLookup& lookup, const Se
   return make_response(200, *body, !is_head, {}, limits.content_type);
 }
 
-int poll_timeout_ms(Clock::time_point now, Clock::time_point earliest) {
-  if (earliest == Clock::time_point::max()) return -1;
-  if (earliest <= now) return 0;
-  // Round up, so a deadline is never polled a millisecond early and spun on.
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(earliest - now).count();
-  return static_cast<int>(std::min<long long>(wait, 60'000));
-}
-
 // Sends what is left of the answer; once all is sent, half-closes and starts draining.
 void write_some(Connection& c, Clock::time_point now, const ServerLimits& limits) {
   while (c.written < c.response.size()) {
@@ -112,6 +94,7 @@ void write_some(Connection& c, Clock::time_point now, const ServerLimits& limits
   }
   ::shutdown(c.fd.get(), SHUT_WR);
   c.phase = Phase::Draining;
+  c.events = POLLIN;
   c.deadline = now + std::min<std::chrono::milliseconds>(limits.read_timeout, kMaxDrain);
 }
 
@@ -144,115 +127,42 @@ void read_some(Connection& c, Clock::time_point now, const ServerLimits& limits,
       core::log::debug("HTTP-01 responder: " + c.response.substr(0, c.response.find('\r')) + " for " +
                        parsed.head.method + " " + parsed.head.target.substr(0, kMaxLoggedTarget));
     c.phase = Phase::Writing;
+    c.events = POLLOUT;
     c.deadline = now + limits.read_timeout;
     write_some(c, now, limits);
     return;
   }
 }
 
-// Accepts what the listener's queue holds (a bounded number per round). False when accept()
-// failed for lack of descriptors or memory: the caller pauses the listener instead of spinning.
-bool accept_pending(int listener, std::vector<Connection>& connections, const ServerLimits& limits,
-                    Clock::time_point now) {
-  for (std::size_t accepted = 0; accepted < kMaxAcceptsPerRound; ++accepted) {
-    SocketFd client(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!client) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        core::log::warn(std::string("HTTP-01 responder: accept: ") + std::strerror(errno));
-        return false;
-      }
-      return true;  // EAGAIN: queue empty; ECONNABORTED and the like: try again next round
-    }
-    // Over the limit the connection is accepted and closed at once: it costs the client a
-    // retry, and the backlog never fills with connections nobody will serve.
-    if (connections.size() >= limits.max_connections) continue;
-    Connection c;
-    c.fd = std::move(client);
-    c.deadline = now + limits.read_timeout;
-    connections.push_back(std::move(c));
+class Http01Protocol final : public PollProtocol {
+ public:
+  Http01Protocol(const ServerLimits& limits, TargetLookup lookup) : limits_(limits), lookup_(std::move(lookup)) {}
+
+  std::unique_ptr<PolledConnection> open(SocketFd client, Clock::time_point now) override {
+    return std::make_unique<Connection>(std::move(client), now + limits_.read_timeout);
   }
-  return true;
-}
+
+  void step(PolledConnection& polled, Clock::time_point now) override {
+    auto& c = static_cast<Connection&>(polled);
+    if (c.phase == Phase::Writing) {
+      write_some(c, now, limits_);
+    } else {
+      read_some(c, now, limits_, lookup_);
+    }
+  }
+
+ private:
+  const ServerLimits limits_;
+  const TargetLookup lookup_;
+};
 
 }  // namespace
 
-Result<std::unique_ptr<Http01Server>> Http01Server::start(SocketFd listener, const ServerLimits& limits,
-                                                          TargetLookup lookup) {
-  int fds[2];
-  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
-    return fail(Errc::Io, std::string("HTTP-01 responder: pipe: ") + std::strerror(errno));
-  std::unique_ptr<Http01Server> server(
-      new Http01Server(std::move(listener), SocketFd(fds[0]), SocketFd(fds[1]), limits, std::move(lookup)));
-  server->thread_ =
-      CERTKEEP_TRY(core::start_thread("HTTP-01 responder", [raw = server.get()] { raw->run(); }));
-  return server;
-}
-
-Http01Server::Http01Server(SocketFd listener, SocketFd wake_read, SocketFd wake_write,
-                           const ServerLimits& limits, TargetLookup lookup)
-    : listener_(std::move(listener)),
-      wake_read_(std::move(wake_read)),
-      wake_write_(std::move(wake_write)),
-      limits_(limits),
-      lookup_(std::move(lookup)) {}
-
-Http01Server::~Http01Server() {
-  if (thread_.joinable()) {
-    const char byte = 'x';
-    // The pipe is empty (only this writes to it, once), so the write cannot block or fail
-    // for lack of room; EINTR is retried.
-    while (::write(wake_write_.get(), &byte, 1) < 0 && errno == EINTR) {
-    }
-    thread_.join();
-  }
-}
-
-void Http01Server::run() noexcept {
-  std::vector<Connection> connections;
-  std::vector<pollfd> fds;
-  Clock::time_point listener_paused_until = Clock::time_point::min();
-
-  for (;;) {
-    Clock::time_point now = Clock::now();
-    fds.clear();
-    fds.push_back({wake_read_.get(), POLLIN, 0});
-    const bool listening = now >= listener_paused_until;
-    fds.push_back({listening ? listener_.get() : -1, POLLIN, 0});
-    Clock::time_point earliest = listening ? Clock::time_point::max() : listener_paused_until;
-    for (const Connection& c : connections) {
-      fds.push_back({c.fd.get(), static_cast<short>(c.phase == Phase::Writing ? POLLOUT : POLLIN), 0});
-      earliest = std::min(earliest, c.deadline);
-    }
-
-    const int ready = ::poll(fds.data(), fds.size(), poll_timeout_ms(now, earliest));
-    if (ready < 0 && errno != EINTR) {
-      core::log::error(std::string("HTTP-01 responder: poll: ") + std::strerror(errno));
-      return;
-    }
-    if (ready > 0 && (fds[0].revents & POLLIN) != 0) return;  // stop requested
-    now = Clock::now();
-
-    // Existing connections first, so connections a client just closed free their slots before
-    // new ones are counted against max_connections.
-    for (std::size_t i = 0; i < connections.size(); ++i) {
-      Connection& c = connections[i];
-      const short revents = ready > 0 ? fds[i + 2].revents : 0;
-      if (revents != 0) {
-        if (c.phase == Phase::Writing) {
-          write_some(c, now, limits_);
-        } else {
-          read_some(c, now, limits_, lookup_);
-        }
-      }
-      if (c.fd && now >= c.deadline) c.fd.reset();  // a slow or silent client is cut
-    }
-    std::erase_if(connections, [](const Connection& c) { return !c.fd; });
-
-    if (ready > 0 && listening && (fds[1].revents & POLLIN) != 0) {
-      if (!accept_pending(listener_.get(), connections, limits_, now))
-        listener_paused_until = now + kAcceptBackoff;
-    }
-  }
+Result<std::unique_ptr<PollServer>> serve_http01(SocketFd listener, const ServerLimits& limits, TargetLookup lookup,
+                                                 std::string name) {
+  const std::size_t max_connections = limits.max_connections;
+  return PollServer::start(std::move(name), std::move(listener), max_connections,
+                           std::make_unique<Http01Protocol>(limits, std::move(lookup)));
 }
 
 }  // namespace certkeep::challenge

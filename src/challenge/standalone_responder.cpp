@@ -54,7 +54,7 @@ class StandaloneSolverImpl final : public StandaloneSolver {
     const int bound_port = local_port(listener.get());
     ServerLimits limits{options_.max_connections, options_.max_request_bytes, options_.read_timeout};
     // memory_ outlives server_: stop_listening() joins the thread before memory_ is destroyed.
-    server_ = CERTKEEP_TRY(Http01Server::start(
+    server_ = CERTKEEP_TRY(serve_http01(
         std::move(listener), limits, [this](std::string_view target) { return memory_.answer(target); }));
     port_lock_ = std::move(port_lock);
     port_.store(bound_port);
@@ -89,7 +89,7 @@ class StandaloneSolverImpl final : public StandaloneSolver {
   const ResponderOptions options_;
   MemorySolver memory_;
   std::mutex lifecycle_mutex_;  // guards server_: start and stop never race
-  std::unique_ptr<Http01Server> server_;
+  std::unique_ptr<PollServer> server_;
   PortLock port_lock_;  // held exactly while server_ listens
   std::atomic<int> port_{0};
 };

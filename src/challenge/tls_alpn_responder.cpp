@@ -79,7 +79,7 @@ class TlsAlpnSolverImpl final : public TlsAlpnSolver {
     PortLock port_lock = CERTKEEP_TRY(take_port_lock());
     SocketFd listener = CERTKEEP_TRY(bind_listener(address_, backlog));
     const int bound_port = local_port(listener.get());
-    server_ = CERTKEEP_TRY(TlsAlpnServer::start(
+    server_ = CERTKEEP_TRY(serve_tls_alpn(
         std::move(listener), TlsServerLimits{options_.max_connections, options_.handshake_timeout},
         [this](std::string_view name) { return lookup(name); }));
     port_lock_ = std::move(port_lock);
@@ -114,7 +114,7 @@ class TlsAlpnSolverImpl final : public TlsAlpnSolver {
   mutable std::mutex pending_mutex_;  // pending_, read by the server thread
   std::map<std::string, Pending, std::less<>> pending_;
   std::mutex lifecycle_mutex_;  // server_: start and stop never race
-  std::unique_ptr<TlsAlpnServer> server_;
+  std::unique_ptr<PollServer> server_;
   PortLock port_lock_;
   std::atomic<int> port_{0};
 };

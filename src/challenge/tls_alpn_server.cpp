@@ -1,24 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "challenge/tls_alpn_server.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <vector>
+#include <memory>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "core/log.hpp"
 #include "core/result_macros.hpp"
-#include "core/start_thread.hpp"
 #include "crypto/openssl_handles.hpp"
 #include "crypto/serving_material.hpp"
 #include "crypto/tls_alpn.hpp"
@@ -36,37 +30,34 @@ Result<std::shared_ptr<const ValidationMaterial>> load_validation_material(std::
   return std::make_shared<const ValidationMaterial>(ValidationMaterial{std::move(material)});
 }
 
-struct TlsAlpnServer::State {
-  crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free> context;
+namespace {
+
+// What the TLS context's callbacks read: the lookup of pending validations.
+struct State {
   ValidationLookup lookup;
 };
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
+using Clock = PollClock;
 using SslPtr = crypto::OpenSslPtr<SSL, SSL_free>;
 
 constexpr std::chrono::milliseconds kMaxDrain{1000};
-constexpr std::chrono::milliseconds kAcceptBackoff{100};
-constexpr std::size_t kMaxAcceptsPerRound = 64;
 // A handshake step per readiness event: one SSL_do_handshake call reads what is there.
 constexpr unsigned char kAcmeTlsWire[] = "\x0a"
                                          "acme-tls/1";
 
 enum class Phase { Handshake, Shutdown, Draining };
 
-struct Connection {
-  SocketFd fd;
+struct Connection final : PolledConnection {
+  Connection(SocketFd socket, SslPtr tls, Clock::time_point until)
+      : PolledConnection(std::move(socket), until), ssl(std::move(tls)) {}
   SslPtr ssl;
   Phase phase = Phase::Handshake;
-  short events = POLLIN;
-  Clock::time_point deadline;
 };
 
 // RFC 8737 §3: a validation handshake offers exactly "acme-tls/1" and names a pending
 // identifier; anything else is refused before a certificate is chosen.
 int on_client_hello(SSL* ssl, int* alert, void* arg) noexcept {
-  const auto* state = static_cast<const TlsAlpnServer::State*>(arg);
+  const auto* state = static_cast<const State*>(arg);
   const unsigned char* data = nullptr;
   std::size_t length = 0;
   if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data, &length) != 1 ||
@@ -106,7 +97,7 @@ int select_acme_tls(SSL*, const unsigned char** out, unsigned char* out_length, 
   return SSL_TLSEXT_ERR_OK;
 }
 
-Result<crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free>> make_context(TlsAlpnServer::State& state) {
+Result<crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free>> make_context(State& state) {
   crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free> context(SSL_CTX_new(TLS_server_method()));
   // RFC 8737 §4: acme-tls/1 only over TLS 1.2 or later. No sessions: every validation is a
   // full handshake that presents the certificate.
@@ -119,13 +110,6 @@ Result<crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free>> make_context(TlsAlpnServer::St
   SSL_CTX_set_client_hello_cb(context.get(), on_client_hello, &state);
   SSL_CTX_set_alpn_select_cb(context.get(), select_acme_tls, nullptr);
   return context;
-}
-
-int poll_timeout_ms(Clock::time_point now, Clock::time_point earliest) {
-  if (earliest == Clock::time_point::max()) return -1;
-  if (earliest <= now) return 0;
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(earliest - now).count();
-  return static_cast<int>(std::min<long long>(wait, 60'000));
 }
 
 // Reads and drops what the client still sends after our close_notify, so close() does not
@@ -173,104 +157,44 @@ void drive(Connection& c, Clock::time_point now, const TlsServerLimits& limits) 
   }
 }
 
-bool accept_pending(int listener, SSL_CTX* context, std::vector<Connection>& connections,
-                    const TlsServerLimits& limits, Clock::time_point now) {
-  for (std::size_t accepted = 0; accepted < kMaxAcceptsPerRound; ++accepted) {
-    SocketFd client(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!client) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        core::log::warn(std::string("TLS-ALPN-01 responder: accept: ") + std::strerror(errno));
-        return false;
-      }
-      return true;
-    }
-    // Over the limit: accepted and closed at once, so the backlog never fills (as HTTP-01).
-    if (connections.size() >= limits.max_connections) continue;
-    SslPtr ssl(SSL_new(context));
+class TlsAlpnProtocol final : public PollProtocol {
+ public:
+  TlsAlpnProtocol(TlsServerLimits limits, ValidationLookup lookup) : limits_(limits), state_{std::move(lookup)} {}
+
+  Result<void> init() {
+    // The context's callbacks point at state_: this object stays where it is (held by pointer).
+    context_ = CERTKEEP_TRY(make_context(state_));
+    return {};
+  }
+
+  std::unique_ptr<PolledConnection> open(SocketFd client, Clock::time_point now) override {
+    SslPtr ssl(SSL_new(context_.get()));
     if (!ssl || SSL_set_fd(ssl.get(), client.get()) != 1) {
       ERR_clear_error();
-      continue;
+      return nullptr;
     }
     SSL_set_accept_state(ssl.get());
-    connections.push_back(Connection{std::move(client), std::move(ssl), Phase::Handshake, POLLIN,
-                                     now + limits.handshake_timeout});
+    return std::make_unique<Connection>(std::move(client), std::move(ssl), now + limits_.handshake_timeout);
   }
-  return true;
-}
+
+  void step(PolledConnection& polled, Clock::time_point now) override {
+    drive(static_cast<Connection&>(polled), now, limits_);
+  }
+
+ private:
+  const TlsServerLimits limits_;
+  State state_;
+  crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free> context_;
+};
 
 }  // namespace
 
-Result<std::unique_ptr<TlsAlpnServer>> TlsAlpnServer::start(SocketFd listener, TlsServerLimits limits,
-                                                            ValidationLookup lookup) {
-  auto state = std::make_unique<State>();
-  state->lookup = std::move(lookup);
-  state->context = CERTKEEP_TRY(make_context(*state));
-  int fds[2];
-  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
-    return fail(Errc::Io, std::string("TLS-ALPN-01 responder: pipe: ") + std::strerror(errno));
-  std::unique_ptr<TlsAlpnServer> server(
-      new TlsAlpnServer(std::move(listener), SocketFd(fds[0]), SocketFd(fds[1]), limits, std::move(state)));
-  server->thread_ =
-      CERTKEEP_TRY(core::start_thread("TLS-ALPN-01 responder", [raw = server.get()] { raw->run(); }));
-  return server;
-}
-
-TlsAlpnServer::TlsAlpnServer(SocketFd listener, SocketFd wake_read, SocketFd wake_write, TlsServerLimits limits,
-                             std::unique_ptr<State> state)
-    : listener_(std::move(listener)),
-      wake_read_(std::move(wake_read)),
-      wake_write_(std::move(wake_write)),
-      limits_(limits),
-      state_(std::move(state)) {}
-
-TlsAlpnServer::~TlsAlpnServer() {
-  if (thread_.joinable()) {
-    const char byte = 'x';
-    while (::write(wake_write_.get(), &byte, 1) < 0 && errno == EINTR) {
-    }
-    thread_.join();
-  }
-}
-
-void TlsAlpnServer::run() noexcept {
-  // OpenSSL writes with write(2): a client that vanished must give EPIPE, not kill the process.
-  sigset_t pipe_signal;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-
-  std::vector<Connection> connections;
-  std::vector<pollfd> fds;
-  Clock::time_point listener_paused_until = Clock::time_point::min();
-  for (;;) {
-    Clock::time_point now = Clock::now();
-    fds.clear();
-    fds.push_back({wake_read_.get(), POLLIN, 0});
-    const bool listening = now >= listener_paused_until;
-    fds.push_back({listening ? listener_.get() : -1, POLLIN, 0});
-    Clock::time_point earliest = listening ? Clock::time_point::max() : listener_paused_until;
-    for (const Connection& c : connections) {
-      fds.push_back({c.fd.get(), c.events, 0});
-      earliest = std::min(earliest, c.deadline);
-    }
-    const int ready = ::poll(fds.data(), fds.size(), poll_timeout_ms(now, earliest));
-    if (ready < 0 && errno != EINTR) {
-      core::log::error(std::string("TLS-ALPN-01 responder: poll: ") + std::strerror(errno));
-      return;
-    }
-    if (ready > 0 && (fds[0].revents & POLLIN) != 0) return;  // stop requested
-    now = Clock::now();
-    for (std::size_t i = 0; i < connections.size(); ++i) {
-      Connection& c = connections[i];
-      if (ready > 0 && fds[i + 2].revents != 0) drive(c, now, limits_);
-      if (c.fd && now >= c.deadline) c.fd.reset();  // a slow or silent client is cut
-    }
-    std::erase_if(connections, [](const Connection& c) { return !c.fd; });
-    if (ready > 0 && listening && (fds[1].revents & POLLIN) != 0) {
-      if (!accept_pending(listener_.get(), state_->context.get(), connections, limits_, now))
-        listener_paused_until = now + kAcceptBackoff;
-    }
-  }
+Result<std::unique_ptr<PollServer>> serve_tls_alpn(SocketFd listener, TlsServerLimits limits,
+                                                   ValidationLookup lookup) {
+  auto protocol = std::make_unique<TlsAlpnProtocol>(limits, std::move(lookup));
+  CERTKEEP_TRY(protocol->init());
+  return PollServer::start("TLS-ALPN-01 responder", std::move(listener), limits.max_connections,
+                           std::move(protocol));
 }
 
 }  // namespace certkeep::challenge

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// TlsAlpnServer: the socket side of the standalone TLS-ALPN-01 responder (RFC 8737). One
-// thread polls the listening socket and every open connection and drives each non-blocking TLS
-// handshake. A ClientHello that offers exactly ALPN "acme-tls/1" with the SNI name of a pending
+// The TLS side of the standalone TLS-ALPN-01 responder (RFC 8737): on a PollServer, drives each
+// connection's non-blocking TLS handshake. A ClientHello that offers exactly ALPN "acme-tls/1" with the SNI name of a pending
 // validation gets that name's validation certificate; every other handshake is refused with an
 // alert and no certificate. After the handshake the connection is closed (the CA only looks at
 // the certificate). Bounded like the HTTP-01 responder: at most `max_connections` open
@@ -12,9 +11,9 @@
 #include <functional>
 #include <memory>
 #include <string_view>
-#include <thread>
 
 #include "certkeep/result.hpp"
+#include "challenge/poll_server.hpp"
 #include "challenge/socket_fd.hpp"
 
 namespace certkeep::challenge {
@@ -35,30 +34,9 @@ Result<std::shared_ptr<const ValidationMaterial>> load_validation_material(std::
 // Called on the server thread; must be thread-safe and must not block.
 using ValidationLookup = std::function<std::shared_ptr<const ValidationMaterial>(std::string_view server_name)>;
 
-class TlsAlpnServer {
- public:
-  // Starts serving on `listener` (a listening, non-blocking socket) on a new thread.
-  // Errc::Crypto when the TLS context cannot be made, Errc::Io when the thread cannot start.
-  static Result<std::unique_ptr<TlsAlpnServer>> start(SocketFd listener, TlsServerLimits limits,
-                                                      ValidationLookup lookup);
-  // Stops the thread, then closes the listening socket and every connection.
-  ~TlsAlpnServer();
-  TlsAlpnServer(const TlsAlpnServer&) = delete;
-  TlsAlpnServer& operator=(const TlsAlpnServer&) = delete;
-
-  struct State;  // the TLS context and the lookup (tls_alpn_server.cpp)
-
- private:
-  TlsAlpnServer(SocketFd listener, SocketFd wake_read, SocketFd wake_write, TlsServerLimits limits,
-                std::unique_ptr<State> state);
-  void run() noexcept;
-
-  SocketFd listener_;
-  SocketFd wake_read_;
-  SocketFd wake_write_;
-  TlsServerLimits limits_;
-  std::unique_ptr<State> state_;
-  std::thread thread_;
-};
+// Serves TLS-ALPN-01 validations on `listener` (a listening, non-blocking socket) on a new
+// thread. Errc::Crypto when the TLS context cannot be made, Errc::Io when the thread cannot start.
+Result<std::unique_ptr<PollServer>> serve_tls_alpn(SocketFd listener, TlsServerLimits limits,
+                                                   ValidationLookup lookup);
 
 }  // namespace certkeep::challenge

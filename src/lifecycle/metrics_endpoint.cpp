@@ -69,8 +69,8 @@ class MetricsEndpoint::Impl {
     limits.max_request_bytes = 4096;
     limits.read_timeout = options_.read_timeout;
     limits.content_type = kContentType;
-    server_ = CERTKEEP_TRY(challenge::Http01Server::start(
-        std::move(listener), limits, [this](std::string_view target) { return answer(target); }));
+    server_ = CERTKEEP_TRY(challenge::serve_http01(
+        std::move(listener), limits, [this](std::string_view target) { return answer(target); }, "metrics endpoint"));
     return {};
   }
 
@@ -135,7 +135,7 @@ class MetricsEndpoint::Impl {
   std::chrono::steady_clock::time_point snapshot_at_{};
   int port_ = 0;
   std::thread refresher_;
-  std::unique_ptr<challenge::Http01Server> server_;
+  std::unique_ptr<challenge::PollServer> server_;
 };
 
 Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(MetricsEndpointOptions options,
