@@ -8,6 +8,7 @@
 #include "core/result_macros.hpp"
 #include "lifecycle/challenge_plan.hpp"
 #include "lifecycle/dns_solvers.hpp"
+#include "lifecycle/request_checks.hpp"
 
 namespace certkeep::cli {
 
@@ -19,9 +20,10 @@ std::string absolute_path(const std::string& path) {
   return ec ? path : absolute.string();
 }
 
-// "443" → ":443"; "ADDR:PORT" and "[v6]:PORT" as given.
-std::string listen_of(const std::string& value) {
-  return value.find(':') == std::string::npos ? ":" + value : value;
+// "443" → ":443"; "ADDR:PORT" and "[v6]:PORT" as given; checked before anything is stored.
+Result<std::string> tls_alpn_listen(const std::string& value) {
+  const std::string listen = value.find(':') == std::string::npos ? ":" + value : value;
+  return lifecycle::check_listen_address(listen, "--tls-alpn " + value);
 }
 
 Result<std::string> overrides_text(const std::vector<std::string>& given) {
@@ -87,7 +89,7 @@ Result<void> apply_challenge_flags(const ChallengeFlags& flags, bool http_given,
   if (!flags.tls_alpn.empty()) {
     if (http_given) return fail(Errc::InvalidArgument, "--tls-alpn and an HTTP-01 flag: choose one of the two");
     settings.challenge_method = store::ChallengeMethod::TlsAlpn;
-    settings.tls_alpn_listen = listen_of(flags.tls_alpn);
+    settings.tls_alpn_listen = CERTKEEP_TRY(tls_alpn_listen(flags.tls_alpn));
   } else if (!http_given && dns.method != store::DnsMethod::None) {
     settings.challenge_method = store::ChallengeMethod::None;  // DNS-01 proves every name
   }
@@ -117,7 +119,7 @@ Result<void> edit_challenge_flags(const ChallengeFlags& flags, store::LineageSet
   CERTKEEP_TRY(lifecycle::check_dns_settings(dns));
   if (!flags.tls_alpn.empty()) {
     settings.challenge_method = store::ChallengeMethod::TlsAlpn;
-    settings.tls_alpn_listen = listen_of(flags.tls_alpn);
+    settings.tls_alpn_listen = CERTKEEP_TRY(tls_alpn_listen(flags.tls_alpn));
   }
   if (settings.challenge_method == store::ChallengeMethod::None && dns.method == store::DnsMethod::None)
     return fail(Errc::InvalidArgument, "--no-dns would leave the lineage without any challenge method");

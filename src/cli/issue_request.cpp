@@ -181,7 +181,11 @@ Result<lifecycle::IssueRequest> build_issue_request(const IssueFlags& flags, con
   } else {
     settings.challenge_method = store::ChallengeMethod::Standalone;
   }
-  if (settings.http_listen.empty()) settings.http_listen = ":80";
+  if (settings.http_listen.empty()) {
+    settings.http_listen = ":80";
+  } else {
+    settings.http_listen = CERTKEEP_TRY(lifecycle::check_listen_address(settings.http_listen, "--http-listen"));
+  }
   CERTKEEP_TRY(apply_challenge_flags(flags.challenges, http_given, settings));
   // Every name must have a method that can prove it (a wildcard needs DNS-01), before anything
   // is stored or ordered.

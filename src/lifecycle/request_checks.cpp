@@ -3,8 +3,9 @@
 
 #include <algorithm>
 
-#include "core/result_macros.hpp"
+#include "challenge/listen_address.hpp"
 #include "core/ip_address.hpp"
+#include "core/result_macros.hpp"
 #include "core/strings.hpp"
 #include "deploy/haproxy_runtime.hpp"
 #include "lifecycle/confirmation.hpp"
@@ -69,6 +70,12 @@ Result<std::vector<std::string>> check_confirm_targets(const std::vector<std::st
     out.push_back(CERTKEEP_TRY(parse_confirm_target(text)).to_string());
   }
   return out;
+}
+
+Result<std::string> check_listen_address(std::string_view text, std::string_view option) {
+  auto address = challenge::parse_listen_address(text);
+  if (!address) return fail(Errc::InvalidArgument, std::string(option) + ": " + address.error().message());
+  return address->to_string();
 }
 
 Result<std::vector<std::string>> check_haproxy_targets(const std::vector<std::string>& targets) {

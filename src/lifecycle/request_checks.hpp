@@ -32,4 +32,10 @@ Result<std::filesystem::path> check_ca_bundle(const std::filesystem::path& bundl
 Result<std::vector<std::string>> check_confirm_targets(const std::vector<std::string>& targets);
 Result<std::vector<std::string>> check_haproxy_targets(const std::vector<std::string>& targets);
 
+// A responder's listen address as stored: ":PORT", "IPV4:PORT" or "[IPV6]:PORT"
+// (challenge/listen_address.hpp), re-spelled canonically. Errc::InvalidArgument naming `option`
+// ("--http-listen") and the address, so a host name or a bad port is refused before the lineage
+// is stored with a responder that could never start.
+Result<std::string> check_listen_address(std::string_view text, std::string_view option);
+
 }  // namespace certkeep::lifecycle

@@ -195,7 +195,7 @@ TEST_CASE("issue --confirm and --deploy-haproxy are checked and stored canonical
   }
 }
 
-TEST_CASE("issue: a DNS method alone proves every name; with HTTP-01, wildcards go to DNS-01", "[cli][challenges]") {
+TEST_CASE("issue: a DNS method alone proves every name, with HTTP-01, wildcards go to DNS-01", "[cli][challenges]") {
   testing::TempDir dir("cli-dns");
   const auto key = dir.path() / "update.key";
   std::ofstream(key) << "key \"update\" { algorithm hmac-sha256; secret \"AAAA\"; };\n";
@@ -225,6 +225,8 @@ TEST_CASE("issue: a DNS method alone proves every name; with HTTP-01, wildcards 
   CHECK(alpn->settings.tls_alpn_listen == ":443");
   CHECK(request_for({"-d", "example.com", "--tls-alpn", "8443"})->settings.tls_alpn_listen == ":8443");
   CHECK(request_for({"-d", "example.com", "--tls-alpn=127.0.0.1:5001"})->settings.tls_alpn_listen == "127.0.0.1:5001");
+  CHECK(request_for({"-d", "example.com", "--tls-alpn=[::1]:5001"})->settings.tls_alpn_listen == "[::1]:5001");
+  CHECK(request_for({"-d", "example.com", "--http-listen", "[::1]:5002"})->settings.http_listen == "[::1]:5002");
 }
 
 TEST_CASE("issue: challenge flags that cannot work are refused before anything is stored", "[cli][challenges]") {
@@ -248,6 +250,12 @@ TEST_CASE("issue: challenge flags that cannot work are refused before anything i
       {{"-d", "a.example", "--challenge", "a.example=dns-01"}, "no dns-01 method"},
       {{"-d", "a.example", "--challenge", "b.example=http-01"}, "not one of the certificate's names"},
       {{"-d", "a.example", "--challenge", "a.example"}, "NAME=TYPE"},
+      // A listen address is numeric: a host name or a bad port would leave a responder that can
+      // never start stored with the lineage.
+      {{"-d", "a.example", "--tls-alpn", "a.example"}, "--tls-alpn a.example: listen address"},
+      {{"-d", "a.example", "--tls-alpn", "70000"}, "--tls-alpn 70000"},
+      {{"-d", "a.example", "--http-listen", "localhost:80"}, "--http-listen: listen address \"localhost:80\""},
+      {{"-d", "a.example", "--http-listen", "bogus"}, "--http-listen"},
   };
   for (const auto& c : cases) {
     INFO(c.args.back());
