@@ -90,7 +90,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("fake CA: each name is proved by its solver's type; a wildcard and its apex in one order",
+TEST_CASE("fake CA: each name is proved by its solver's type, a wildcard and its apex in one order",
           "[acme][issuance][fake-ca]") {
   Fixture f({"http-01", "dns-01", "tls-alpn-01"});
   auto client = f.client();
@@ -132,7 +132,7 @@ TEST_CASE("fake CA: a solver's failed check stops before any order exists", "[ac
   CHECK(f.ca.count("new-order") == 0);
 }
 
-TEST_CASE("fake CA: a present() that fails part-way is cleaned up; a name without a solver is refused",
+TEST_CASE("fake CA: a present() that fails part-way is cleaned up, a name without a solver is refused",
           "[acme][issuance][fake-ca]") {
   Fixture f({"dns-01"});
   f.dns.fail_present = true;

@@ -109,7 +109,7 @@ TEST_CASE("bind: zone discovery by SOA names the zone, or the server and its ans
                                             Catch::Contains("example.org: REFUSED"));
 }
 
-TEST_CASE("bind: a wrong secret is BADSIG naming the key; an unknown key is BADKEY", "[bind][dns]") {
+TEST_CASE("bind: a wrong secret is BADSIG naming the key, an unknown key is BADKEY", "[bind][dns]") {
   BindServer& bind = testing::shared_bind();
   dns::Rfc2136Options options = options_for(bind);
   SECTION("wrong secret") {
@@ -136,7 +136,7 @@ TEST_CASE("bind: a wrong secret is BADSIG naming the key; an unknown key is BADK
   }
 }
 
-TEST_CASE("bind: REFUSED and NOTAUTH are named with the zone; nothing is left in the ledger", "[bind][dns]") {
+TEST_CASE("bind: REFUSED and NOTAUTH are named with the zone, nothing is left in the ledger", "[bind][dns]") {
   BindServer& bind = testing::shared_bind();
   auto ledger = std::make_shared<RecordingLedger>();
   dns::Rfc2136Solver solver(options_for(bind, ledger));

@@ -57,7 +57,7 @@ TEST_CASE("EAB flags: the key from the command line, a file or the environment",
   CHECK(hs384.request->account.external_account->algorithm == acme::MacAlgorithm::Hs384);
 }
 
-TEST_CASE("EAB flags: nothing given is no binding; the variable alone is ignored without a key id",
+TEST_CASE("EAB flags: nothing given is no binding, the variable alone is ignored without a key id",
           "[cli][eab]") {
   auto none = parse({});
   REQUIRE(none.request);

@@ -195,7 +195,7 @@ TEST_CASE("issue --confirm and --deploy-haproxy are checked and stored canonical
   }
 }
 
-TEST_CASE("issue: a DNS method alone proves every name, with HTTP-01, wildcards go to DNS-01", "[cli][challenges]") {
+TEST_CASE("issue: a DNS method alone proves every name (with HTTP-01, wildcards go to DNS-01)", "[cli][challenges]") {
   testing::TempDir dir("cli-dns");
   const auto key = dir.path() / "update.key";
   std::ofstream(key) << "key \"update\" { algorithm hmac-sha256; secret \"AAAA\"; };\n";

@@ -20,7 +20,7 @@ TEST_CASE("ca checksum: sha256 of the trimmed PEM with one newline, and its base
   CHECK(crypto::kubeconfig_ca_data(pem).find('\n') == std::string::npos);
 }
 
-TEST_CASE("ca checksum: a checksum is 64 hex digits; the last certificate of a bundle",
+TEST_CASE("ca checksum: a checksum is 64 hex digits, the last certificate of a bundle",
           "[crypto][checksum]") {
   CHECK(crypto::is_ca_checksum(std::string(64, 'a')));
   CHECK(crypto::is_ca_checksum(std::string(64, 'F')));
@@ -32,7 +32,7 @@ TEST_CASE("ca checksum: a checksum is 64 hex digits; the last certificate of a b
   CHECK(crypto::last_certificate("no PEM here").empty());
 }
 
-TEST_CASE("ca checksum: a recording pin accepts any top and remembers it; a pin refuses others once",
+TEST_CASE("ca checksum: a recording pin accepts any top and remembers it, a pin refuses others once",
           "[crypto][checksum]") {
   auto root = crypto::create_private_ca("root", std::chrono::hours(24)).value();
   crypto::ServerCaPin recorder("");

@@ -101,7 +101,7 @@ TEST_CASE("certificate cache: the count bound holds and the least recently used 
   CHECK(one_shard.peek("y") != nullptr);
 }
 
-TEST_CASE("certificate cache: the byte bound holds; a snapshot too big is served, not cached", "[deploy][cache]") {
+TEST_CASE("certificate cache: the byte bound holds, a snapshot too big is served, not cached", "[deploy][cache]") {
   const std::size_t one = CertificateCache::estimated_bytes(*snapshot("z", "1", 1000));
   CertificateCache cache({.max_certificates = 1000, .max_bytes = 16 * 4 * one});  // 4 per shard
   auto load = [&](const std::string& lineage) -> Result<std::shared_ptr<const CertifiedKey>> {
@@ -139,7 +139,7 @@ TEST_CASE("certificate cache: errors and empty answers are not cached", "[deploy
   CHECK(cache.stats().cached == 0);
 }
 
-TEST_CASE("certificate cache: concurrent callers of one lineage share one load; others go on",
+TEST_CASE("certificate cache: concurrent callers of one lineage share one load, others go on",
           "[deploy][cache]") {
   CertificateCache cache({});
   Gate gate;

@@ -287,7 +287,7 @@ TEST_CASE("an unusable archive directory fails the publish with Io", "[deploy][l
   CHECK_FALSE(fs::exists(fs::symlink_status(state.path() / "live" / "site")));
 }
 
-TEST_CASE("remove_live_files removes the link and the archive; missing is fine", "[deploy][live_dir]") {
+TEST_CASE("remove_live_files removes the link and the archive, missing is fine", "[deploy][live_dir]") {
   TempDir state;
   REQUIRE(publish_live_files(state.path(), "gone", "01", files_for(1)));
   REQUIRE(publish_live_files(state.path(), "kept", "01", files_for(1)));

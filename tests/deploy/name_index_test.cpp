@@ -65,7 +65,7 @@ TEST_CASE("name index: when lineages share a name the later expiry wins", "[depl
   CHECK(index.lookup("dup.example.com") == "newest");
 }
 
-TEST_CASE("name index: a change replaces the lineage's names; new and removed lineages", "[deploy][index]") {
+TEST_CASE("name index: a change replaces the lineage's names, new and removed lineages", "[deploy][index]") {
   NameIndex::Builder builder;
   add(builder, "site", {"a.example.com", "b.example.com"});
   add(builder, "keep", {"keep.example.com"});

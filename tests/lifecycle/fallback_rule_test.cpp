@@ -47,7 +47,7 @@ TEST_CASE("fallback: an unreachable CA falls over only past fallback_after", "[l
   CHECK(should_fall_over(Error(Errc::Timeout, "no answer"), kNow - 3h, 2h, kNow));
 }
 
-TEST_CASE("fallback specs: a server with settings, or a private CA; mistakes named", "[lifecycle][fallback]") {
+TEST_CASE("fallback specs: a server with settings, or a private CA, mistakes named", "[lifecycle][fallback]") {
   auto acme = parse_fallback_spec("https://ca.test/dir,account=backup,profile=tlsserver").value();
   CHECK(acme.kind == store::IssuerKind::Acme);
   CHECK(acme.directory_url == "https://ca.test/dir");
@@ -71,7 +71,7 @@ TEST_CASE("fallback specs: a server with settings, or a private CA; mistakes nam
   }
 }
 
-TEST_CASE("durations: seconds or s/m/h/d; nonsense refused naming the option", "[lifecycle][fallback]") {
+TEST_CASE("durations: seconds or s/m/h/d, nonsense refused naming the option", "[lifecycle][fallback]") {
   CHECK(parse_duration("0", "--fallback-after").value() == 0s);
   CHECK(parse_duration("90s", "--fallback-after").value() == 90s);
   CHECK(parse_duration("30m", "--fallback-after").value() == 1800s);
@@ -85,7 +85,7 @@ TEST_CASE("durations: seconds or s/m/h/d; nonsense refused naming the option", "
   }
 }
 
-TEST_CASE("account names: checked; a new account of a CA gets its host, then -2, -3",
+TEST_CASE("account names: checked, a new account of a CA gets its host, then -2, -3",
           "[lifecycle][accounts]") {
   CHECK(check_account_name("zerossl-prod").value() == "zerossl-prod");
   for (const char* bad : {"", "-x", ".x", "Upper", "with space", "a/b"}) CHECK_FALSE(check_account_name(bad));

@@ -21,7 +21,7 @@ LeaseKeeper::StoreOpener opener(const std::string& location) {
   return [location] { return store::Store::open(location); };
 }
 
-TEST_CASE("lease keeper: beats keep a renewal's lease past its TTL; once lost, its commit is fenced out",
+TEST_CASE("lease keeper: beats keep a renewal's lease past its TTL, once lost, its commit is fenced out",
           "[lifecycle][lease][fleet]") {
   TempDir dir;
   FakeClock clock(t0());

@@ -200,7 +200,7 @@ TEST_CASE("fake CA: a stored wildcard certificate is adopted without the CA and 
   CHECK(f.manager->certificate("example.com") == nullptr);
 }
 
-TEST_CASE("fake CA: renew_now publishes the new snapshot and notifies subscribers; old snapshots stay valid",
+TEST_CASE("fake CA: renew_now publishes the new snapshot and notifies subscribers, old snapshots stay valid",
           "[lifecycle][manager][fake-ca]") {
   Fixture f;
   REQUIRE(f.manager->manage({"r.example.com"}));
@@ -370,7 +370,7 @@ TEST_CASE("a Subscription may outlive its Manager", "[lifecycle][manager]") {
   CHECK_FALSE(subscription);
 }
 
-TEST_CASE("event hub: a throwing subscriber does not stop the others; one may unsubscribe itself",
+TEST_CASE("event hub: a throwing subscriber does not stop the others, one may unsubscribe itself",
           "[lifecycle][manager]") {
   auto hub = std::make_shared<lifecycle::EventHub>();
   int thrower_calls = 0;
@@ -585,7 +585,7 @@ TEST_CASE("manager: import serves a certificate made elsewhere and never renews 
         store::IssuerKind::Imported);
 }
 
-TEST_CASE("fake CA: manage of a wildcard with a DNS-01 hook; the apex by HTTP-01; exact names before the wildcard",
+TEST_CASE("fake CA: manage of a wildcard with a DNS-01 hook, the apex by HTTP-01, exact names before the wildcard",
           "[lifecycle][manager][dns]") {
   testing::TempDir zone_dir("manager-dns");
   const std::filesystem::path zone = zone_dir.path() / "zone.txt";
@@ -623,7 +623,7 @@ TEST_CASE("fake CA: manage of a wildcard with a DNS-01 hook; the apex by HTTP-01
   CHECK(f.manager->certificate("api.example.com")->lineage() == "example.com");
 }
 
-TEST_CASE("fake CA: TLS-ALPN-01 through the Manager; its validation certificates only while pending",
+TEST_CASE("fake CA: TLS-ALPN-01 through the Manager, its validation certificates only while pending",
           "[lifecycle][manager][tls-alpn]") {
   Fixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "tls-alpn-01"}},
             [](ManagerOptions& options) { options.challenge = ChallengeType::TlsAlpn01; });
@@ -640,7 +640,7 @@ TEST_CASE("fake CA: TLS-ALPN-01 through the Manager; its validation certificates
   CHECK(f.manager->certificate("alpn.example.com"));
 }
 
-TEST_CASE("manager: dns01 settings are checked at open; wildcards need them", "[lifecycle][manager][dns]") {
+TEST_CASE("manager: dns01 settings are checked at open, wildcards need them", "[lifecycle][manager][dns]") {
   Fixture f;
   auto wildcard = f.manager->manage({"*.example.com"});
   REQUIRE_FALSE(wildcard);

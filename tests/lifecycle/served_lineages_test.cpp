@@ -169,7 +169,7 @@ TEST_CASE("serve-all: every servable lineage is served without manage(), exact b
   CHECK(f.reader->reads.load() == 3);
 }
 
-TEST_CASE("serve-all: concurrent handshakes for one cold name wait for one read; other names go on",
+TEST_CASE("serve-all: concurrent handshakes for one cold name wait for one read, other names go on",
           "[lifecycle][serve-all]") {
   ServeAllFixture f;
   auto manager = f.open();
@@ -215,7 +215,7 @@ TEST_CASE("serve-all: a store error fails that handshake, is logged once, and th
   CHECK(testing::served_serial(ctx.get(), "w.example.com") == f.stored_serial("wild"));
 }
 
-TEST_CASE("serve-all: lineage_changed serves a renewal, a new lineage and new names; lineage_removed forgets",
+TEST_CASE("serve-all: lineage_changed serves a renewal, a new lineage and new names, lineage_removed forgets",
           "[lifecycle][serve-all]") {
   ServeAllFixture f;
   auto manager = f.open();

@@ -26,7 +26,7 @@ TEST_CASE("values: integers plain, fractions round-trip, the specials spelled as
   CHECK(format_value(std::nan("")) == "NaN");
 }
 
-TEST_CASE("label values escape backslash, double quote and newline; HELP escapes backslash and newline",
+TEST_CASE("label values escape backslash, double quote and newline, HELP escapes backslash and newline",
           "[metrics]") {
   CHECK(escape_label_value("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
   Exposition out;

@@ -33,7 +33,7 @@ TEST_CASE("accounts: save assigns an id, get and find return what was saved", "[
   CHECK_FALSE(store->find_account("https://other.test/dir").value().has_value());
 }
 
-TEST_CASE("accounts: saving with an id updates in place; find returns the newest for a URL",
+TEST_CASE("accounts: saving with an id updates in place, find returns the newest for a URL",
           "[store][accounts]") {
   auto store = memory_store();
   auto first = store->save_account(account_for("https://ca.test/dir", "KEY-1")).value();

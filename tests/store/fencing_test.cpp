@@ -14,7 +14,7 @@ LineageRecord stored_lineage(Store& store, const std::string& name) {
   return lineage;
 }
 
-TEST_CASE("fencing: each new holder gets a larger token; the same holder keeps its own", "[store][lease][fence]") {
+TEST_CASE("fencing: each new holder gets a larger token, the same holder keeps its own", "[store][lease][fence]") {
   TempDir dir;
   auto first = open_store(dir.store());
   auto second = open_store(dir.store());

@@ -153,7 +153,7 @@ TEST_CASE("lineages: set_status follows the allowed transitions", "[store][linea
   CHECK(store->set_status("missing.example.com", LineageStatus::Valid).error().code() == Errc::NotFound);
 }
 
-TEST_CASE("lineage states: staying put is always allowed; imported lineages are never renewed",
+TEST_CASE("lineage states: staying put is always allowed, imported lineages are never renewed",
           "[store][state]") {
   using enum LineageStatus;
   for (LineageStatus s : {Pending, Valid, Failed, Revoked, Imported}) {

@@ -122,7 +122,7 @@ TEST_CASE("commit_issuance of an imported certificate keeps the lineage tracked-
   CHECK(store->due_lineages(t0()).value().empty());
 }
 
-TEST_CASE("record_failure counts attempts and schedules the retry; the certificate stays",
+TEST_CASE("record_failure counts attempts and schedules the retry, the certificate stays",
           "[store][failure]") {
   auto store = memory_store();
   SECTION("never issued: the lineage becomes failed") {

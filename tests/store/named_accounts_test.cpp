@@ -17,7 +17,7 @@ AccountRecord named_account(const std::string& name, const std::string& url, con
   return account;
 }
 
-TEST_CASE("named accounts: every v7 field survives a round trip; names are unique", "[store][accounts]") {
+TEST_CASE("named accounts: every v7 field survives a round trip, names are unique", "[store][accounts]") {
   auto store = memory_store();
   AccountRecord account = named_account("zerossl-prod", "https://acme.zerossl.com/v2/DV90", "OLD-KEY");
   account.ca_bundle = "/etc/ca.pem";
@@ -131,7 +131,7 @@ TEST_CASE("lineages: account, profile, CSR and fallback issuers survive a round 
         lineage.settings.fallback_issuers);
 }
 
-TEST_CASE("commit_issuance records the issuer and the account; failures record since when",
+TEST_CASE("commit_issuance records the issuer and the account, failures record since when",
           "[store][issuance]") {
   auto store = memory_store();
   const auto account = store->save_account(named_account("fallback", "https://b.test/dir", "K")).value();

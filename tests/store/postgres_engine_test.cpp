@@ -199,7 +199,7 @@ namespace {
 
 using namespace testing;
 
-TEST_CASE("postgres: a committed change wakes a listener at once; a rolled-back one does not", "[.postgres]") {
+TEST_CASE("postgres: a committed change wakes a listener at once, a rolled-back one does not", "[.postgres]") {
   require_postgres();
   TempDir dir;
   auto store = open_store(dir.store());
@@ -240,7 +240,7 @@ TEST_CASE("postgres: a listener whose backend is terminated reports the loss", "
   CHECK(again->wait(std::chrono::milliseconds(5000)).value() == true);
 }
 
-TEST_CASE("postgres: SQLite has no signal; its followers read the change counter", "[.postgres]") {
+TEST_CASE("postgres: SQLite has no signal, its followers read the change counter", "[.postgres]") {
   certkeep::testing::TempDir dir("sqlite-signal");
   CHECK(open_change_signal((dir.path() / "certkeep.db").string()).value() == nullptr);
 }

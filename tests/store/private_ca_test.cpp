@@ -79,7 +79,7 @@ TEST_CASE("private CAs: bad generations are refused and other CAs are untouched"
   CHECK(states_of(*store, "a") == std::vector<CaState>{CaState::Active});
 }
 
-TEST_CASE("private CAs: a lineage keeps its issuer, CA and leaf lifetime; set_renew_at moves it",
+TEST_CASE("private CAs: a lineage keeps its issuer, CA and leaf lifetime, set_renew_at moves it",
           "[store][private_ca]") {
   auto store = memory_store();
   LineageRecord lineage = pending_lineage("internal.test");
