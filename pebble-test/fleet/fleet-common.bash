@@ -33,16 +33,17 @@ FAIL_LOGS+=("$WORK")
 
 pg() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$CERTKEEP_TEST_POSTGRES_URL" -c "$1"; }
 
-# start_balancer BACKEND_PORT...: the loopback balancer on Pebble's HTTP-01 port, handing each
-# connection to the next backend in turn.
+# start_balancer LISTEN_PORT BACKEND_PORT...: the loopback balancer on LISTEN_PORT (the port
+# Pebble's validator dials), handing each connection to the next backend in turn.
 start_balancer() {
-  python3 "$(dirname "${BASH_SOURCE[0]}")/balancer.py" "$CERTKEEP_HTTP01_PORT" "$@" >"$WORK/balancer.log" 2>&1 &
+  python3 "$(dirname "${BASH_SOURCE[0]}")/balancer.py" "$@" >"$WORK/balancer.log" 2>&1 &
   PIDS+=($!)
   wait_for_line --pid "$!" "$WORK/balancer.log" '^listening'
 }
 
 # start_terminator N HTTP_PORT HTTPS_PORT NAME...: example terminator N on the shared store, a
-# lineage per name and no renewal thread (the renewers renew). The first one started orders
+# lineage per name, no renewal thread (the renewers renew), and the names proved by
+# FLEET_CHALLENGE (http-01 by default, or tls-alpn-01 on the HTTPS port). The first one started orders
 # the certificates the store lacks. Its PID: TERMINATOR_PIDS[N]; its output: terminatorN.log.
 start_terminator() {
   local n=$1 http=$2 https=$3 name
@@ -52,7 +53,7 @@ start_terminator() {
   "$CERTKEEP_TERMINATOR_BIN" --state-dir "$WORK/t$n" --store "$CERTKEEP_TEST_POSTGRES_URL" \
     --server "$CERTKEEP_TEST_DIRECTORY_URL" --ca-bundle "$CERTKEEP_TEST_CA_BUNDLE" --email ops@example.com \
     --http-port "$http" --https-port "$https" --lineage-per-name 1 --renew 0 \
-    "${names[@]}" >"$WORK/terminator$n.log" 2>&1 &
+    --challenge "${FLEET_CHALLENGE:-http-01}" "${names[@]}" >"$WORK/terminator$n.log" 2>&1 &
   PIDS+=($!)
   TERMINATOR_PIDS[n]=$!
 }

@@ -29,7 +29,7 @@ http_ports=() https_ports=()
 for t in 1 2 3; do
   http_ports+=("$(pt_reserve_port "$WORK")") https_ports+=("$(pt_reserve_port "$WORK")")
 done
-start_balancer "${http_ports[@]}"
+start_balancer "$CERTKEEP_HTTP01_PORT" "${http_ports[@]}"
 # Terminator 1 orders; 2 and 3 then find every certificate in the store.
 start_terminator 1 "${http_ports[0]}" "${https_ports[0]}" "${names[@]}"
 wait_for_line --pid "${TERMINATOR_PIDS[1]}" --timeout-ms $((20000 + LINEAGES * 2000)) "$WORK/terminator1.log" '^ready'

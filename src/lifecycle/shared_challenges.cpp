@@ -124,6 +124,7 @@ std::size_t SharedAnswers::size() const {
 }
 
 std::shared_ptr<const CertifiedKey> SharedAnswers::tls_alpn_certificate(std::string_view server_name) const {
+  if (!knows_tls_alpn(server_name) && !read_tls_alpn_on_miss(server_name)) return nullptr;
   std::string token;
   std::string key_authorization;
   {
@@ -164,15 +165,9 @@ std::optional<std::string> SharedAnswers::answer(std::string_view host, std::str
   std::unique_lock reading(miss_mutex_, kMissWait);
   if (!reading.owns_lock()) return std::nullopt;
   if (auto found = known(wanted, token)) return found;
-  if (!miss_store_) {
-    auto opened = open_();
-    if (!opened) {
-      core::log::warn("shared challenges: " + opened.error().to_string());
-      return std::nullopt;
-    }
-    miss_store_ = std::move(*opened);
-  }
-  auto found = miss_store_->find_challenge(store::ChallengeKind::Http01, wanted, token, clock_.now());
+  store::Store* store = miss_store();
+  if (store == nullptr) return std::nullopt;
+  auto found = store->find_challenge(store::ChallengeKind::Http01, wanted, token, clock_.now());
   if (!found) {
     core::log::warn("shared challenges: " + found.error().to_string());
     return std::nullopt;
@@ -181,6 +176,43 @@ std::optional<std::string> SharedAnswers::answer(std::string_view host, std::str
   std::lock_guard lock(mutex_);
   answers_[{wanted, token}] = (*found)->response;  // until the next reload (its cleanup's change)
   return (*found)->response;
+}
+
+bool SharedAnswers::knows_tls_alpn(std::string_view server_name) const {
+  std::lock_guard lock(mutex_);
+  return tls_alpn_.find(server_name) != tls_alpn_.end();
+}
+
+bool SharedAnswers::read_tls_alpn_on_miss(std::string_view server_name) const {
+  std::unique_lock reading(miss_mutex_, kMissWait);
+  if (!reading.owns_lock()) return false;
+  if (knows_tls_alpn(server_name)) return true;  // the read this one waited for brought it
+  store::Store* store = miss_store();
+  if (store == nullptr) return false;
+  auto pending = store->pending_challenges(store::ChallengeKind::TlsAlpn01, clock_.now());
+  if (!pending) {
+    core::log::warn("shared challenges: " + pending.error().to_string());
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  // Added until the next reload (the cleanup's change); entries known here are kept, with the
+  // validation certificates already made for them.
+  for (store::ChallengeRecord& record : *pending)
+    tls_alpn_.try_emplace(record.identifier,
+                          TlsAlpnAnswer{std::move(record.token), std::move(record.response), nullptr});
+  return tls_alpn_.find(server_name) != tls_alpn_.end();
+}
+
+store::Store* SharedAnswers::miss_store() const {
+  if (!miss_store_) {
+    auto opened = open_();
+    if (!opened) {
+      core::log::warn("shared challenges: " + opened.error().to_string());
+      return nullptr;
+    }
+    miss_store_ = std::move(*opened);
+  }
+  return miss_store_.get();
 }
 
 std::optional<std::string> SharedAnswers::known(const std::string& host, const std::string& token) const {

@@ -58,8 +58,11 @@ class SharedAnswers {
 
   // The TLS-ALPN-01 validation certificate (RFC 8737) for a pending challenge on
   // `server_name` (lowercase) that any node saved, made here from its key authorization on
-  // first use; nullptr when none is pending or it cannot be made. Never reads the store (a
-  // handshake must not wait for it): the answers arrive through the change feed.
+  // first use; nullptr when none is pending or it cannot be made. A name not known here is read
+  // from the store like an unknown HTTP-01 token (one read at a time, at most kMissWait): the
+  // CA validates as soon as the renewal answers its challenge, often before the change feed
+  // has brought the answer. Only a validation handshake (ALPN exactly "acme-tls/1") gets here,
+  // so an ordinary handshake never waits for the store.
   std::shared_ptr<const CertifiedKey> tls_alpn_certificate(std::string_view server_name) const;
 
   std::size_t size() const;  // pending answers known here, both kinds
@@ -68,6 +71,13 @@ class SharedAnswers {
   StoreOpener open_;
   core::Clock& clock_;
   std::optional<std::string> known(const std::string& host, const std::string& token) const;
+  bool knows_tls_alpn(std::string_view server_name) const;
+  // On a miss: reads the pending TLS-ALPN-01 answers the store has and adds those not known
+  // here; true when `server_name` is among them (or a read waited for brought it).
+  bool read_tls_alpn_on_miss(std::string_view server_name) const;
+  // The miss connection, opened on first use (nullptr, logged, when it cannot be); called with
+  // miss_mutex_ held.
+  store::Store* miss_store() const;
 
   struct TlsAlpnAnswer {
     std::string token;
