@@ -53,10 +53,11 @@ inline std::vector<std::string> bench_names(long i, const BenchStoreShape& shape
 
 inline std::string bench_lineage_name(long i, const BenchStoreShape& shape) { return bench_names(i, shape)[0]; }
 
-// Builds the store at db_path in the calling process. Prints progress; false on error.
-inline bool build_bench_store(const std::filesystem::path& db_path, const BenchStoreShape& shape) {
+// Builds the store at `location` (an SQLite file's path, or a postgresql:// URL) in the calling
+// process. Prints progress; false on error.
+inline bool build_bench_store(const std::string& location, const BenchStoreShape& shape) {
   using namespace std::chrono_literals;
-  auto store = store::Store::open(db_path);
+  auto store = store::Store::open(location);
   if (!store) {
     std::fprintf(stderr, "open store: %s\n", store.error().to_string().c_str());
     return false;
@@ -124,7 +125,7 @@ inline bool build_bench_store(const std::filesystem::path& db_path, const BenchS
 
 // The same in a forked child, so the benchmark process stays small (a child measured later
 // would otherwise start from its peak RSS: see run_child).
-inline bool build_bench_store_in_child(const std::filesystem::path& db_path, const BenchStoreShape& shape) {
+inline bool build_bench_store_in_child(const std::string& location, const BenchStoreShape& shape) {
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -132,7 +133,7 @@ inline bool build_bench_store_in_child(const std::filesystem::path& db_path, con
     return false;
   }
   if (pid == 0) {
-    const bool built = build_bench_store(db_path, shape);
+    const bool built = build_bench_store(location, shape);
     std::fflush(nullptr);
     ::_exit(built ? 0 : 1);
   }

@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     fs::permissions(state, fs::perms::owner_all);
     Row row{.lineages = count};
     const auto building = Clock::now();
-    if (!certkeep::bench::build_bench_store_in_child(state / "certkeep.db",
+    if (!certkeep::bench::build_bench_store_in_child((state / "certkeep.db").string(),
                                                    BenchStoreShape{.lineages = count, .distinct_certificates = count})) {
       std::fprintf(stderr, "manager_start_bench: building the store of %ld lineages failed\n", count);
       status = 1;

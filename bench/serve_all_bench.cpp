@@ -53,6 +53,8 @@ constexpr double kTargetStartS = 2.0;       // issue 15: 1,000,000 lineages read
 constexpr double kTargetRssMib = 200.0;     // … in < 200 MiB with a 10,000-certificate cache
 constexpr double kTargetColdP99Ms = 5.0;    // cold-name handshake p99 < 5 ms
 constexpr long kWildcardEvery = 10;
+constexpr long kColdLoads = 2000;         // certificate() alone, no TLS
+constexpr long kSocketHandshakes = 1000;  // cold, then warm, over loopback TCP
 
 struct Options {
   long lineages = 100000;
@@ -62,6 +64,7 @@ struct Options {
   long distinct = 4096;
   bool verify_store = false;
   std::string state_dir;
+  std::string store;  // a postgresql:// URL; empty: the SQLite file in the state directory
 };
 
 double ms_since(Clock::time_point start) {
@@ -147,6 +150,15 @@ void check_served(certkeep::Manager& manager, const std::vector<Target>& targets
 }
 
 // The measured process: prints "key value" lines for the parent.
+// True when the store at `location` already holds the benchmark's first lineage.
+bool holds_bench_store(const std::string& location) {
+  auto store = certkeep::store::Store::open(location);
+  if (!store) return false;
+  auto first = (*store)->find_lineage(
+      certkeep::bench::bench_lineage_name(0, BenchStoreShape{.wildcard_every = kWildcardEvery}));
+  return first && *first;
+}
+
 int run(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a peer that closed first must not kill the process (as in any server)
   const BenchStoreShape shape{.lineages = options.lineages, .wildcard_every = kWildcardEvery};
@@ -154,6 +166,7 @@ int run(const Options& options) {
   const double cpu_starting = process_cpu_ms();
   certkeep::ManagerOptions manager_options;
   manager_options.state_dir = options.state_dir;
+  manager_options.store = options.store;
   manager_options.directory_url = certkeep::bench::kBenchDirectoryUrl;
   manager_options.serve_all_lineages = true;
   manager_options.verify_store = options.verify_store;
@@ -187,7 +200,7 @@ int run(const Options& options) {
               first_ms, open_cpu_ms, first_cpu_ms, current_rss_kib());
 
   // Cold loads alone (Manager::certificate, no TLS): the store read and the parse.
-  const auto loads = take(2000);
+  const auto loads = take(kColdLoads);
   const std::size_t heap_before_loads = mallinfo2().uordblks;
   measure(loads, static_cast<long>(loads.size()), [&](const Target& target) {
     return manager.certificate(target.server_name) != nullptr;
@@ -219,7 +232,7 @@ int run(const Options& options) {
   {
     bench::LoopbackTlsServer listener(server.get());
     if (listener.port() == 0) return std::fprintf(stderr, "no loopback listener\n"), 1;
-    const auto socket_cold = take(1000);
+    const auto socket_cold = take(kSocketHandshakes);
     measure(socket_cold, static_cast<long>(socket_cold.size()), [&](const Target& target) {
       return bench::socket_handshake(client.get(), listener, target.server_name);
     }).print("socket_cold");
@@ -260,12 +273,20 @@ bool parse(int argc, char** argv, Options& options, bool& child) {
       options.distinct = std::strtol(argv[++i], nullptr, 10);
     } else if (arg == "--state-dir") {
       options.state_dir = argv[++i];
+    } else if (arg == "--store") {
+      options.store = argv[++i];
     } else {
       return false;
     }
   }
-  return options.lineages >= 100 && options.cache >= 1 && options.cold >= 100 && options.warm >= 100 &&
-         options.distinct >= 1;
+  // Each cold phase takes names never loaded before: the first handshake, 2,000 loads, the cold
+  // handshakes and 1,000 over TCP.
+  if (options.lineages < 1 + kColdLoads + options.cold + kSocketHandshakes) {
+    std::fprintf(stderr, "--lineages must be at least %ld (1 + %ld loads + --cold + %ld over TCP)\n",
+                 1 + kColdLoads + options.cold + kSocketHandshakes, kColdLoads, kSocketHandshakes);
+    return false;
+  }
+  return options.cache >= 1 && options.cold >= 100 && options.warm >= 100 && options.distinct >= 1;
 }
 
 }  // namespace
@@ -275,8 +296,8 @@ int main(int argc, char** argv) {
   bool child = false;
   if (!parse(argc, argv, options, child)) {
     std::fprintf(stderr,
-                 "usage: %s [--lineages N>=100] [--cache C] [--cold K>=100] [--warm W>=100] [--distinct D] "
-                 "[--verify-store] [--state-dir DIR]\n",
+                 "usage: %s [--lineages N] [--cache C] [--cold K>=100] [--warm W>=100] [--distinct D] "
+                 "[--verify-store] [--state-dir DIR] [--store postgresql://…]\n",
                  argv[0]);
     return 2;
   }
@@ -291,15 +312,18 @@ int main(int argc, char** argv) {
   fs::create_directories(options.state_dir);
   fs::permissions(options.state_dir, fs::perms::owner_all);
   const fs::path db = fs::path(options.state_dir) / "certkeep.db";
+  const std::string location = options.store.empty() ? db.string() : options.store;
 
   double build_s = 0;
-  const bool build = !fs::exists(db);
+  // A PostgreSQL store is built unless it already holds the first bench lineage (kept, like a
+  // --state-dir, for the next run).
+  const bool build = options.store.empty() ? !fs::exists(db) : !holds_bench_store(options.store);
   if (build) {
     std::fprintf(stderr, "serve_all_bench: building a store of %ld lineages (%ld distinct certificates)…\n",
                  options.lineages, options.distinct);
     const auto building = Clock::now();
     if (!certkeep::bench::build_bench_store_in_child(
-            db, BenchStoreShape{.lineages = options.lineages,
+            location, BenchStoreShape{.lineages = options.lineages,
                                 .distinct_certificates = options.distinct,
                                 .wildcard_every = kWildcardEvery})) {
       std::fprintf(stderr, "serve_all_bench: building the store failed\n");
@@ -323,7 +347,9 @@ int main(int argc, char** argv) {
                                          "--warm",
                                          std::to_string(options.warm),
                                          "--state-dir",
-                                         options.state_dir};
+                                         options.state_dir,
+                                         "--store",
+                                         options.store};
   if (options.verify_store) argv_child.push_back("--verify-store");
   const fs::path out = work / "run.out";
   const certkeep::bench::ChildRun child_run = certkeep::bench::run_child(argv_child, out.string());
@@ -347,8 +373,10 @@ int main(int argc, char** argv) {
   const bool start_met = at("first_ms") / 1000 < kTargetStartS;
   const bool rss_met = rss_mib < kTargetRssMib;
   const bool p99_met = at("cold.p99_ms") < kTargetColdP99Ms;
-  std::printf("serve_all_bench: %ld lineages, %.0f names (store %.0f MiB%s), cache bound %ld certificates%s\n",
-              options.lineages, names, db_mib, build ? "" : ", reused", options.cache,
+  const std::string store_text =
+      options.store.empty() ? "SQLite " + std::to_string(static_cast<long>(db_mib)) + " MiB" : "PostgreSQL";
+  std::printf("serve_all_bench: %ld lineages, %.0f names (store %s%s), cache bound %ld certificates%s\n",
+              options.lineages, names, store_text.c_str(), build ? "" : ", reused", options.cache,
               options.verify_store ? ", quick_check at open" : "");
   if (build) std::printf("store built in %.1f s\n", build_s);
   std::printf("%-44s %9.3f s   (CPU %.3f s) index %.1f MiB, %.1f bytes per name\n",
@@ -385,6 +413,7 @@ int main(int argc, char** argv) {
   certkeep::bench::JsonLine json;
   json.begin()
       .text("bench", "serve_all")
+      .text("store", options.store.empty() ? "sqlite" : "postgresql")
       .integer("lineages", options.lineages)
       .integer("names", static_cast<long long>(names))
       .integer("cache_bound", options.cache)
