@@ -160,8 +160,7 @@ class Http01Protocol final : public PollProtocol {
 
 Result<std::unique_ptr<PollServer>> serve_http01(SocketFd listener, const ServerLimits& limits, TargetLookup lookup,
                                                  std::string name) {
-  const std::size_t max_connections = limits.max_connections;
-  return PollServer::start(std::move(name), std::move(listener), max_connections,
+  return PollServer::start(std::move(name), std::move(listener), limits.max_connections,
                            std::make_unique<Http01Protocol>(limits, std::move(lookup)));
 }
 
