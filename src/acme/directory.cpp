@@ -32,6 +32,15 @@ std::string Directory::profile_names() const {
   return names;
 }
 
+namespace {
+
+std::string not_https(const std::string& url) {
+  return "malformed response from CA: directory: URL is not https: " +
+         (url.empty() ? std::string("(empty)") : url.substr(0, 200));
+}
+
+}  // namespace
+
 Result<Directory> parse_directory(std::string_view body) {
   constexpr std::string_view kWhat = "directory";
   rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
@@ -42,13 +51,14 @@ Result<Directory> parse_directory(std::string_view body) {
   directory.revoke_cert = optional_string(document, "revokeCert").value_or("");
   directory.key_change = optional_string(document, "keyChange").value_or("");
   directory.renewal_info = optional_string(document, "renewalInfo").value_or("");
-  for (const std::string* url : {&directory.new_nonce, &directory.new_account, &directory.new_order,
-                                 &directory.revoke_cert, &directory.key_change, &directory.renewal_info}) {
-    // Every URL the CA gives us must be https (lego CVE-2025-54799; docs/reliability.md C).
-    if (!url->empty() && !is_https_url(*url))
-      return fail(Errc::Protocol,
-                  "malformed response from CA: directory: URL is not https: " + url->substr(0, 200));
-  }
+  // Every URL the CA gives us must be https (lego CVE-2025-54799; docs/reliability.md C); the
+  // optional ones may be absent or empty, the three a flow needs may not ("newNonce": "" is no URL).
+  const std::string* const required[] = {&directory.new_nonce, &directory.new_account, &directory.new_order};
+  const std::string* const optional[] = {&directory.revoke_cert, &directory.key_change, &directory.renewal_info};
+  for (const std::string* url : required)
+    if (!is_https_url(*url)) return fail(Errc::Protocol, not_https(*url));
+  for (const std::string* url : optional)
+    if (!url->empty() && !is_https_url(*url)) return fail(Errc::Protocol, not_https(*url));
   if (const rapidjson::Value* meta = optional_member(document, "meta"); meta && meta->IsObject()) {
     directory.terms_of_service = optional_string(*meta, "termsOfService").value_or("");
     if (const rapidjson::Value* ear = optional_member(*meta, "externalAccountRequired");

@@ -2,6 +2,8 @@
 // The ACME object parsers against RFC 8555 examples and hostile variations.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include "acme/authorization.hpp"
 #include "acme/directory.hpp"
 #include "acme/json.hpp"
@@ -77,6 +79,24 @@ TEST_CASE("a directory with an http:// URL or a missing newOrder is refused", "[
   auto missing = parse_directory(R"({"newNonce":"https://a/n","newAccount":"https://a/a"})");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message().find("newOrder") != std::string::npos);
+}
+
+TEST_CASE("a directory whose required URL is an empty string is refused, an empty optional one is absent",
+          "[acme][directory]") {
+  for (const char* field : {"newNonce", "newAccount", "newOrder"}) {
+    std::string body = R"({"newNonce":"https://a/n","newAccount":"https://a/a","newOrder":"https://a/o"})";
+    const std::size_t at = body.find(std::string("\"") + field + "\":\"") + std::strlen(field) + 4;
+    body.erase(at, body.find('"', at) - at);
+    INFO(body);
+    auto refused = parse_directory(body);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code() == Errc::Protocol);
+    CHECK(refused.error().message() == "malformed response from CA: directory: URL is not https: (empty)");
+  }
+  auto optional_empty = parse_directory(
+      R"({"newNonce":"https://a/n","newAccount":"https://a/a","newOrder":"https://a/o","renewalInfo":""})");
+  REQUIRE(optional_empty);
+  CHECK_FALSE(optional_empty->has_renewal_info());
 }
 
 TEST_CASE("JSON nested deeper than the limit is refused before parsing", "[acme][json]") {
