@@ -16,6 +16,8 @@
 #include <string>
 #include <system_error>
 
+#include "core/strings.hpp"
+
 namespace certkeep::core {
 
 namespace {
@@ -34,8 +36,6 @@ class SocketFd {
  private:
   int fd_;
 };
-
-std::string errno_text(int error) { return std::generic_category().message(error); }
 
 // Decimal digits only, as the manager writes them: no sign, no blanks, no trailing text, no
 // overflow. nullptr (variable unset) and "" are nullopt too.

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <system_error>
 
 namespace certkeep::core {
 
@@ -102,5 +103,7 @@ bool is_valid_lineage_name(std::string_view name) noexcept {
   }
   return true;
 }
+
+std::string errno_text(int error_number) { return std::generic_category().message(error_number); }
 
 }  // namespace certkeep::core

@@ -24,4 +24,7 @@ bool is_valid_dns_name(std::string_view name, bool allow_wildcard = false) noexc
 // Lineage names: [a-z0-9._-], no leading '.' or '-', not "." or "..", ≤255.
 bool is_valid_lineage_name(std::string_view name) noexcept;
 
+// The text of an errno value ("No space left on device"); thread-safe, unlike strerror.
+std::string errno_text(int error_number);
+
 }  // namespace certkeep::core

@@ -11,19 +11,18 @@
 #include <string>
 #include <system_error>
 
+#include "core/strings.hpp"
 #include "deploy/unique_fd.hpp"
 
 namespace certkeep::deploy {
 
-namespace {
-
 namespace fs = std::filesystem;
 
-std::string errno_text(int error) { return std::generic_category().message(error); }
-
-tl::unexpected<Error> io_error(std::string_view what, const fs::path& path, int error) {
-  return fail(Errc::Io, std::string(what) + " " + path.string() + ": " + errno_text(error));
+tl::unexpected<Error> io_error(std::string_view step, const fs::path& path, int error_number) {
+  return fail(Errc::Io, std::string(step) + " " + path.string() + ": " + core::errno_text(error_number));
 }
+
+namespace {
 
 fs::path directory_of(const fs::path& path) {
   fs::path parent = path.parent_path();

@@ -35,4 +35,7 @@ Result<void> fsync_directory(const std::filesystem::path& directory);
 // real directory: a symlink or any other file there is refused with Errc::Io.
 Result<void> ensure_private_directory(const std::filesystem::path& path);
 
+// The Errc::Io failure of a file operation: "<step> <path>: <errno text>".
+tl::unexpected<Error> io_error(std::string_view step, const std::filesystem::path& path, int error_number);
+
 }  // namespace certkeep::deploy

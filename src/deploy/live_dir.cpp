@@ -27,11 +27,6 @@ constexpr std::size_t kVersionsKept = 3;
 constexpr std::size_t kCounterDigits = 8;
 constexpr std::size_t kMaxSerialLength = 128;
 
-tl::unexpected<Error> io_error(std::string_view what, const fs::path& path, int error) {
-  return fail(Errc::Io,
-              std::string(what) + " " + path.string() + ": " + std::generic_category().message(error));
-}
-
 Result<void> check_name(const std::string& name) {
   if (!core::is_valid_lineage_name(name))
     return fail(Errc::InvalidArgument, "invalid lineage name \"" + core::sanitize_for_terminal(name, 64) +

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/strings.hpp"
 #include "deploy/unique_fd.hpp"
 
 extern char** environ;
@@ -32,8 +33,6 @@ using std::chrono::milliseconds;
 
 // Without a pidfd (old kernel) we cannot poll for the child's exit, so poll in slices.
 constexpr milliseconds kFallbackPollSlice{20};
-
-std::string errno_text(int error) { return std::generic_category().message(error); }
 
 bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
 
@@ -74,7 +73,7 @@ std::vector<char*> pointers_to(std::vector<std::string>& strings) {
 Result<UniqueFd> above_stdio(UniqueFd fd) {
   if (fd.get() > STDERR_FILENO) return fd;
   UniqueFd moved(::fcntl(fd.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
-  if (!moved) return fail(Errc::Io, std::string("run: dup pipe: ") + errno_text(errno));
+  if (!moved) return fail(Errc::Io, std::string("run: dup pipe: ") + core::errno_text(errno));
   return moved;
 }
 
@@ -190,7 +189,7 @@ Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-    return fail(Errc::Io, "run " + command + ": pipe: " + errno_text(errno));
+    return fail(Errc::Io, "run " + command + ": pipe: " + core::errno_text(errno));
   auto read_end = above_stdio(UniqueFd(pipe_fds[0]));
   auto write_end = above_stdio(UniqueFd(pipe_fds[1]));
   if (!read_end) return fail(std::move(read_end).error());
@@ -198,7 +197,7 @@ Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
 
   SpawnSetup setup;
   if (int rc = prepare(setup, write_end->get()); rc != 0)
-    return fail(Errc::Io, "run " + command + ": prepare spawn: " + errno_text(rc));
+    return fail(Errc::Io, "run " + command + ": prepare spawn: " + core::errno_text(rc));
 
   std::vector<std::string> argv_strings = spec.argv;
   std::vector<std::string> env_strings = build_environment(spec.env);
@@ -208,7 +207,7 @@ Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
   if (int rc =
           ::posix_spawnp(&pid, command.c_str(), &setup.actions, &setup.attributes, argv.data(), envp.data());
       rc != 0)
-    return fail(Errc::Io, "start " + command + ": " + errno_text(rc));
+    return fail(Errc::Io, "start " + command + ": " + core::errno_text(rc));
   write_end->reset();  // only the child holds the write end now, so its exit gives us EOF
 
   int read_fd = read_end->get();

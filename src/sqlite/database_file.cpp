@@ -20,12 +20,11 @@
 #include <sqlite3.h>
 
 #include "core/log.hpp"
+#include "core/strings.hpp"
 #include "sqlite/sqlite_errors.hpp"
 
 namespace certkeep::sqlite {
 namespace {
-
-std::string errno_text(int error) { return std::strerror(error); }
 
 // Below this much free space, an I/O error while opening the store is reported as a full disk.
 constexpr std::uint64_t kNearlyFullBytes = 1024 * 1024;
@@ -47,7 +46,7 @@ Result<void> make_directories(const std::filesystem::path& directory) {
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     // 0700: the state directory holds the database and, later, live/ keys.
     if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST)
-      return fail(Errc::Io, "create directory " + it->string() + ": " + errno_text(errno));
+      return fail(Errc::Io, "create directory " + it->string() + ": " + core::errno_text(errno));
   }
   return {};
 }
@@ -108,17 +107,17 @@ Result<void> prepare_database_file(const std::filesystem::path& db_path) {
     if (!made) return made;
   }
   const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return fail(Errc::Io, "open store " + db_path.string() + ": " + errno_text(errno));
+  if (fd < 0) return fail(Errc::Io, "open store " + db_path.string() + ": " + core::errno_text(errno));
   struct stat status {};
   Result<void> result;
   if (::fstat(fd, &status) != 0) {
-    result = fail(Errc::Io, "stat store " + db_path.string() + ": " + errno_text(errno));
+    result = fail(Errc::Io, "stat store " + db_path.string() + ": " + core::errno_text(errno));
   } else if (!S_ISREG(status.st_mode)) {
     result = fail(Errc::Io, "store " + db_path.string() + " is not a regular file");
   } else if ((status.st_mode & 077) != 0) {
     // The file holds private keys; an umask-less copy must not stay world-readable.
     if (::fchmod(fd, 0600) != 0)
-      result = fail(Errc::Io, "chmod 0600 store " + db_path.string() + ": " + errno_text(errno));
+      result = fail(Errc::Io, "chmod 0600 store " + db_path.string() + ": " + core::errno_text(errno));
     else
       core::log::warn("store " + db_path.string() + " was readable by others; narrowed to 0600");
   }

@@ -336,4 +336,6 @@ Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& li
   return {};
 }
 
+Error no_lineage(const std::string& name) { return Error(Errc::NotFound, "no lineage named " + name); }
+
 }  // namespace certkeep::store

@@ -38,6 +38,9 @@ Result<LineageRecord> read_lineage(const sql::Statement& row);
 // the store cannot hold (empty name, newline in an identifier).
 Result<void> bind_lineage_insert(sql::Statement& insert, const LineageRecord& lineage);
 
+// Errc::NotFound "no lineage named NAME": what every lineage update answers for an unknown name.
+Error no_lineage(const std::string& name);
+
 // The settings columns, in the order bind_settings binds them.
 extern const std::string_view kSettingsColumns;
 inline constexpr int kSettingsColumnCount = 32;

@@ -33,8 +33,6 @@ Result<std::optional<LineageFacts>> lineage_facts(sql::StatementCache& statement
   return facts;
 }
 
-Error no_lineage(const std::string& name) { return Error(Errc::NotFound, "no lineage named " + name); }
-
 }  // namespace
 
 Result<void> SqlStore::record_renewal_info(const std::string& name, const std::string& serial,

@@ -10,8 +10,6 @@
 namespace certkeep::store {
 namespace {
 
-Error no_lineage(const std::string& name) { return Error(Errc::NotFound, "no lineage named " + name); }
-
 Error bad_transition(const std::string& name, LineageStatus from, LineageStatus to) {
   return Error(Errc::InvalidArgument, "lineage " + name + " cannot go from " + std::string(to_string(from)) +
                                           " to " + std::string(to_string(to)));
