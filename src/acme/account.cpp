@@ -10,7 +10,7 @@ namespace certkeep::acme {
 
 namespace {
 
-constexpr std::string_view kWhat = "account";
+constexpr std::string_view kAccountObject = "account";
 
 Result<AccountStatus> parse_account_status(const std::string& text) {
   if (text == "valid") return AccountStatus::Valid;
@@ -26,11 +26,11 @@ Result<Account> account_from_body(std::string_view body, std::string url, const 
   Account account = fallback;
   account.url = std::move(url);
   if (core::trim(body).empty()) return account;
-  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
+  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kAccountObject));
   if (auto status = optional_string(document, "status"))
     account.status = CERTKEEP_TRY(parse_account_status(*status));
   if (optional_member(document, "contact") != nullptr)
-    account.contact = CERTKEEP_TRY(required_string_array(document, "contact", kWhat, 16));
+    account.contact = CERTKEEP_TRY(required_string_array(document, "contact", kAccountObject, 16));
   return account;
 }
 
@@ -98,7 +98,7 @@ Result<Account> fetch_account(Client& client) {
   const std::string url = client.kid();
   auto response = client.post_as_get(url);
   if (!response) return fail(std::move(response).error().with_context("fetch account"));
-  return parse_json_answer(*response, url, kWhat,
+  return parse_json_answer(*response, url, kAccountObject,
                            [&] { return account_from_body(response->body, url, Account{}); });
 }
 
@@ -109,7 +109,7 @@ Result<Account> update_account_contact(Client& client, const std::vector<std::st
   if (!response) return fail(std::move(response).error().with_context("update account"));
   Account fallback;
   fallback.contact = contact;
-  return parse_json_answer(*response, url, kWhat,
+  return parse_json_answer(*response, url, kAccountObject,
                            [&] { return account_from_body(response->body, url, fallback); });
 }
 
@@ -121,7 +121,7 @@ Result<Account> deactivate_account(Client& client) {
   Account fallback;
   fallback.status = AccountStatus::Deactivated;
   Account account = CERTKEEP_TRY(parse_json_answer(
-      *response, url, kWhat, [&] { return account_from_body(response->body, url, fallback); }));
+      *response, url, kAccountObject, [&] { return account_from_body(response->body, url, fallback); }));
   if (account.status != AccountStatus::Deactivated)
     return fail(Errc::Protocol, "deactivate account " + url + ": the CA answered status " +
                                     std::string(to_string(account.status)));

@@ -12,7 +12,7 @@ namespace certkeep::acme {
 
 namespace {
 
-constexpr std::string_view kWhat = "authorization";
+constexpr std::string_view kAuthorizationObject = "authorization";
 
 Result<AuthorizationStatus> parse_authorization_status(const std::string& text) {
   if (text == "pending") return AuthorizationStatus::Pending;
@@ -98,15 +98,15 @@ std::optional<Problem> Authorization::failure() const {
 }
 
 Result<Authorization> parse_authorization(std::string_view body, std::string url, const Client* client) {
-  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
+  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kAuthorizationObject));
   Authorization authorization;
   authorization.url = std::move(url);
-  authorization.status =
-      CERTKEEP_TRY(parse_authorization_status(CERTKEEP_TRY(required_string(document, "status", kWhat))));
+  authorization.status = CERTKEEP_TRY(
+      parse_authorization_status(CERTKEEP_TRY(required_string(document, "status", kAuthorizationObject))));
   const rapidjson::Value* identifier = optional_member(document, "identifier");
   if (identifier == nullptr || !identifier->IsObject())
     return fail(Errc::Protocol, "malformed response from CA: authorization: missing \"identifier\"");
-  authorization.identifier = CERTKEEP_TRY(parse_identifier(*identifier, kWhat));
+  authorization.identifier = CERTKEEP_TRY(parse_identifier(*identifier, kAuthorizationObject));
   if (const rapidjson::Value* wildcard = optional_member(document, "wildcard");
       wildcard && wildcard->IsBool())
     authorization.wildcard = wildcard->GetBool();
@@ -123,7 +123,7 @@ Result<Authorization> parse_authorization(std::string_view body, std::string url
 Result<Authorization> fetch_authorization(Client& client, const std::string& url) {
   auto response = client.post_as_get(url);
   if (!response) return fail(std::move(response).error().with_context("fetch authorization"));
-  return parse_json_answer(*response, url, kWhat,
+  return parse_json_answer(*response, url, kAuthorizationObject,
                            [&] { return parse_authorization(response->body, url, &client); });
 }
 

@@ -14,7 +14,7 @@ namespace certkeep::acme {
 
 namespace {
 
-constexpr std::string_view kWhat = "order";
+constexpr std::string_view kOrderObject = "order";
 
 Result<OrderStatus> parse_order_status(const std::string& text) {
   if (text == "pending") return OrderStatus::Pending;
@@ -34,7 +34,7 @@ Result<std::vector<std::string>> parse_identifiers(const rapidjson::Value& docum
     return fail(Errc::Protocol, "malformed response from CA: order: too many identifiers");
   std::vector<std::string> values;
   for (const auto& identifier : identifiers->GetArray())
-    values.push_back(CERTKEEP_TRY(parse_identifier(identifier, kWhat)));
+    values.push_back(CERTKEEP_TRY(parse_identifier(identifier, kOrderObject)));
   return values;
 }
 
@@ -50,7 +50,8 @@ std::string identifiers_payload(const std::vector<std::string>& names) {
 // `url` is the order's own; `from` the request that answered (new-order, finalize).
 Result<Order> order_from_response(Client& client, const AcmeResponse& response, std::string url,
                                   std::string_view from) {
-  return parse_json_answer(response, from, kWhat, [&] { return parse_order(response.body, url, &client); });
+  return parse_json_answer(response, from, kOrderObject,
+                           [&] { return parse_order(response.body, url, &client); });
 }
 
 }  // namespace
@@ -67,14 +68,15 @@ std::string_view to_string(OrderStatus status) noexcept {
 }
 
 Result<Order> parse_order(std::string_view body, std::string url, const Client* client) {
-  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
+  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kOrderObject));
   Order order;
   order.url = std::move(url);
-  order.status = CERTKEEP_TRY(parse_order_status(CERTKEEP_TRY(required_string(document, "status", kWhat))));
+  order.status =
+      CERTKEEP_TRY(parse_order_status(CERTKEEP_TRY(required_string(document, "status", kOrderObject))));
   order.identifiers = CERTKEEP_TRY(parse_identifiers(document));
   order.authorizations =
-      CERTKEEP_TRY(required_string_array(document, "authorizations", kWhat, kMaxIdentifiers));
-  order.finalize = CERTKEEP_TRY(required_string(document, "finalize", kWhat));
+      CERTKEEP_TRY(required_string_array(document, "authorizations", kOrderObject, kMaxIdentifiers));
+  order.finalize = CERTKEEP_TRY(required_string(document, "finalize", kOrderObject));
   order.certificate = optional_string(document, "certificate").value_or("");
   if (const rapidjson::Value* error = optional_member(document, "error"); error && error->IsObject())
     order.error = problem_from_json(*error, 0);

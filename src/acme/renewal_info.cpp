@@ -11,20 +11,20 @@ namespace certkeep::acme {
 
 namespace {
 
-constexpr std::string_view kWhat = "renewalInfo";
+constexpr std::string_view kRenewalInfoObject = "renewalInfo";
 constexpr std::chrono::seconds kMinRetry{3600};
 constexpr std::chrono::seconds kMaxRetry{86400};
 
 }  // namespace
 
 Result<RenewalInfo> parse_renewal_info(std::string_view body) {
-  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kWhat));
+  rapidjson::Document document = CERTKEEP_TRY(parse_json_object(body, kRenewalInfoObject));
   const rapidjson::Value* window = optional_member(document, "suggestedWindow");
   if (window == nullptr || !window->IsObject())
     return fail(Errc::Protocol, "malformed response from CA: renewalInfo: missing \"suggestedWindow\"");
   RenewalInfo info;
-  auto start = core::parse_rfc3339(CERTKEEP_TRY(required_string(*window, "start", kWhat)));
-  auto end = core::parse_rfc3339(CERTKEEP_TRY(required_string(*window, "end", kWhat)));
+  auto start = core::parse_rfc3339(CERTKEEP_TRY(required_string(*window, "start", kRenewalInfoObject)));
+  auto end = core::parse_rfc3339(CERTKEEP_TRY(required_string(*window, "end", kRenewalInfoObject)));
   if (!start || !end)
     return fail(Errc::Protocol, "malformed response from CA: renewalInfo: window times are not RFC 3339");
   if (*end < *start)

@@ -16,11 +16,6 @@ namespace certkeep::challenge {
 
 namespace {
 
-using Clock = PollClock;
-
-// After the answer, unread request bytes are drained for at most this long before close():
-// closing with unread data makes the kernel send RST, which can destroy the answer in flight.
-constexpr std::chrono::milliseconds kMaxDrain{1000};
 constexpr std::size_t kReadChunk = 4096;
 // Reads per readiness event, so one client streaming bytes cannot keep the thread from the
 // others; what is left is read on the next round.
@@ -28,11 +23,11 @@ constexpr int kMaxReadsPerEvent = 16;
 // A target longer than this is cut in the debug log line.
 constexpr std::size_t kMaxLoggedTarget = 200;
 
-enum class Phase { Reading, Writing, Draining };
+enum class Http01Phase { Reading, Writing, Draining };
 
-struct Connection final : PolledConnection {
+struct Http01Connection final : PolledConnection {
   using PolledConnection::PolledConnection;
-  Phase phase = Phase::Reading;
+  Http01Phase phase = Http01Phase::Reading;
   std::string received;
   std::string response;
   std::size_t written = 0;
@@ -81,7 +76,7 @@ std::string answer(const HeadParse& parsed, const TargetLookup& lookup, const Se
 }
 
 // Sends what is left of the answer; once all is sent, half-closes and starts draining.
-void write_some(Connection& c, Clock::time_point now, const ServerLimits& limits) {
+void write_some(Http01Connection& c, PollClock::time_point now, const ServerLimits& limits) {
   while (c.written < c.response.size()) {
     const ssize_t n =
         ::send(c.fd.get(), c.response.data() + c.written, c.response.size() - c.written, MSG_NOSIGNAL);
@@ -93,14 +88,15 @@ void write_some(Connection& c, Clock::time_point now, const ServerLimits& limits
     c.written += static_cast<std::size_t>(n);
   }
   ::shutdown(c.fd.get(), SHUT_WR);
-  c.phase = Phase::Draining;
+  c.phase = Http01Phase::Draining;
   c.events = POLLIN;
   c.deadline = now + std::min<std::chrono::milliseconds>(limits.read_timeout, kMaxDrain);
 }
 
 // Reads what arrived (a bounded number of reads per event); once the request head is complete,
 // answers it and starts writing. While draining, what arrives is read and dropped.
-void read_some(Connection& c, Clock::time_point now, const ServerLimits& limits, const TargetLookup& lookup) {
+void read_some(Http01Connection& c, PollClock::time_point now, const ServerLimits& limits,
+               const TargetLookup& lookup) {
   char buffer[kReadChunk];
   for (int reads = 0; reads < kMaxReadsPerEvent; ++reads) {
     const ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
@@ -113,7 +109,7 @@ void read_some(Connection& c, Clock::time_point now, const ServerLimits& limits,
       if (errno != EAGAIN && errno != EWOULDBLOCK) c.fd.reset();
       return;
     }
-    if (c.phase == Phase::Draining) continue;
+    if (c.phase == Http01Phase::Draining) continue;
     // Keep at most one byte past the limit: enough to tell "too large" from "exactly full".
     const std::size_t room =
         limits.max_request_bytes + 1 - std::min(c.received.size(), limits.max_request_bytes + 1);
@@ -126,7 +122,7 @@ void read_some(Connection& c, Clock::time_point now, const ServerLimits& limits,
     if (core::log::enabled(core::log::Level::Debug))
       core::log::debug("HTTP-01 responder: " + c.response.substr(0, c.response.find('\r')) + " for " +
                        parsed.head.method + " " + parsed.head.target.substr(0, kMaxLoggedTarget));
-    c.phase = Phase::Writing;
+    c.phase = Http01Phase::Writing;
     c.events = POLLOUT;
     c.deadline = now + limits.read_timeout;
     write_some(c, now, limits);
@@ -138,13 +134,13 @@ class Http01Protocol final : public PollProtocol {
  public:
   Http01Protocol(const ServerLimits& limits, TargetLookup lookup) : limits_(limits), lookup_(std::move(lookup)) {}
 
-  std::unique_ptr<PolledConnection> open(SocketFd client, Clock::time_point now) override {
-    return std::make_unique<Connection>(std::move(client), now + limits_.read_timeout);
+  std::unique_ptr<PolledConnection> open(SocketFd client, PollClock::time_point now) override {
+    return std::make_unique<Http01Connection>(std::move(client), now + limits_.read_timeout);
   }
 
-  void step(PolledConnection& polled, Clock::time_point now) override {
-    auto& c = static_cast<Connection&>(polled);
-    if (c.phase == Phase::Writing) {
+  void step(PolledConnection& polled, PollClock::time_point now) override {
+    auto& c = static_cast<Http01Connection&>(polled);
+    if (c.phase == Http01Phase::Writing) {
       write_some(c, now, limits_);
     } else {
       read_some(c, now, limits_, lookup_);

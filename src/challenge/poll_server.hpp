@@ -23,6 +23,10 @@ namespace certkeep::challenge {
 
 using PollClock = std::chrono::steady_clock;
 
+// After the last byte out, what a client still sends is drained for at most this long before
+// close(): closing with unread data makes the kernel send RST, which can destroy the answer.
+inline constexpr std::chrono::milliseconds kMaxDrain{1000};
+
 // A connection as the loop sees it; each protocol's connection derives from it.
 struct PolledConnection {
   PolledConnection(SocketFd socket, PollClock::time_point until) : fd(std::move(socket)), deadline(until) {}

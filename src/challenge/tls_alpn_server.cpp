@@ -37,21 +37,19 @@ struct State {
   ValidationLookup lookup;
 };
 
-using Clock = PollClock;
 using SslPtr = crypto::OpenSslPtr<SSL, SSL_free>;
 
-constexpr std::chrono::milliseconds kMaxDrain{1000};
 // A handshake step per readiness event: one SSL_do_handshake call reads what is there.
 constexpr unsigned char kAcmeTlsWire[] = "\x0a"
                                          "acme-tls/1";
 
-enum class Phase { Handshake, Shutdown, Draining };
+enum class TlsAlpnPhase { Handshake, Shutdown, Draining };
 
-struct Connection final : PolledConnection {
-  Connection(SocketFd socket, SslPtr tls, Clock::time_point until)
+struct TlsAlpnConnection final : PolledConnection {
+  TlsAlpnConnection(SocketFd socket, SslPtr tls, PollClock::time_point until)
       : PolledConnection(std::move(socket), until), ssl(std::move(tls)) {}
   SslPtr ssl;
-  Phase phase = Phase::Handshake;
+  TlsAlpnPhase phase = TlsAlpnPhase::Handshake;
 };
 
 // RFC 8737 §3: a validation handshake offers exactly "acme-tls/1" and names a pending
@@ -114,7 +112,7 @@ Result<crypto::OpenSslPtr<SSL_CTX, SSL_CTX_free>> make_context(State& state) {
 
 // Reads and drops what the client still sends after our close_notify, so close() does not
 // turn unread bytes into a reset that could overtake the last record.
-void drain(Connection& c) {
+void drain(TlsAlpnConnection& c) {
   char buffer[4096];
   for (int reads = 0; reads < 16; ++reads) {
     const ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
@@ -127,21 +125,22 @@ void drain(Connection& c) {
 }
 
 // One step of the connection's TLS work; sets the events it waits for next or closes it.
-void drive(Connection& c, Clock::time_point now, const TlsServerLimits& limits) {
-  if (c.phase == Phase::Draining) return drain(c);
+void drive(TlsAlpnConnection& c, PollClock::time_point now, const TlsServerLimits& limits) {
+  if (c.phase == TlsAlpnPhase::Draining) return drain(c);
   ERR_clear_error();  // SSL_get_error reads the thread's queue: no stale entries
-  const int result = c.phase == Phase::Handshake ? SSL_do_handshake(c.ssl.get()) : SSL_shutdown(c.ssl.get());
-  if (result == 1 || (c.phase == Phase::Shutdown && result == 0)) {
-    if (c.phase == Phase::Handshake) {
+  const int result =
+      c.phase == TlsAlpnPhase::Handshake ? SSL_do_handshake(c.ssl.get()) : SSL_shutdown(c.ssl.get());
+  if (result == 1 || (c.phase == TlsAlpnPhase::Shutdown && result == 0)) {
+    if (c.phase == TlsAlpnPhase::Handshake) {
       core::log::debug("TLS-ALPN-01 responder: validation handshake for " +
                        std::string(SSL_get_servername(c.ssl.get(), TLSEXT_NAMETYPE_host_name) != nullptr
                                        ? SSL_get_servername(c.ssl.get(), TLSEXT_NAMETYPE_host_name)
                                        : ""));
-      c.phase = Phase::Shutdown;
+      c.phase = TlsAlpnPhase::Shutdown;
       return drive(c, now, limits);
     }
     ::shutdown(c.fd.get(), SHUT_WR);
-    c.phase = Phase::Draining;
+    c.phase = TlsAlpnPhase::Draining;
     c.events = POLLIN;
     c.deadline = std::min(c.deadline, now + kMaxDrain);
     return;
@@ -167,18 +166,19 @@ class TlsAlpnProtocol final : public PollProtocol {
     return {};
   }
 
-  std::unique_ptr<PolledConnection> open(SocketFd client, Clock::time_point now) override {
+  std::unique_ptr<PolledConnection> open(SocketFd client, PollClock::time_point now) override {
     SslPtr ssl(SSL_new(context_.get()));
     if (!ssl || SSL_set_fd(ssl.get(), client.get()) != 1) {
       ERR_clear_error();
       return nullptr;
     }
     SSL_set_accept_state(ssl.get());
-    return std::make_unique<Connection>(std::move(client), std::move(ssl), now + limits_.handshake_timeout);
+    return std::make_unique<TlsAlpnConnection>(std::move(client), std::move(ssl),
+                                               now + limits_.handshake_timeout);
   }
 
-  void step(PolledConnection& polled, Clock::time_point now) override {
-    drive(static_cast<Connection&>(polled), now, limits_);
+  void step(PolledConnection& polled, PollClock::time_point now) override {
+    drive(static_cast<TlsAlpnConnection&>(polled), now, limits_);
   }
 
  private:

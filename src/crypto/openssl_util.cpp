@@ -12,7 +12,7 @@ namespace certkeep::crypto {
 
 namespace {
 
-std::string describe(unsigned long code) {
+std::string describe_error_code(unsigned long code) {
   const char* reason = ERR_reason_error_string(code);
   const char* library = ERR_lib_error_string(code);
   std::string text = library != nullptr ? std::string(library) + ": " : std::string();
@@ -30,8 +30,8 @@ Error openssl_error(Errc code, std::string_view what) {
   for (unsigned long next = ERR_get_error(); next != 0; next = ERR_get_error()) last = next;
   std::string message(what);
   if (first != 0) {
-    message += ": " + describe(first);
-    if (last != first) message += " (" + describe(last) + ")";
+    message += ": " + describe_error_code(first);
+    if (last != first) message += " (" + describe_error_code(last) + ")";
   }
   return Error(code, std::move(message));
 }

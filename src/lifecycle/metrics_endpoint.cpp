@@ -45,7 +45,7 @@ Result<void> check_metrics_listen(const std::string& listen, bool allow_remote) 
 
 class MetricsEndpoint::Impl {
  public:
-  Impl(MetricsEndpointOptions options, LineageReader reader, core::Clock& clock)
+  Impl(MetricsEndpointOptions options, LineageLister reader, core::Clock& clock)
       : options_(std::move(options)), reader_(std::move(reader)), clock_(clock) {}
 
   ~Impl() {
@@ -125,7 +125,7 @@ class MetricsEndpoint::Impl {
   }
 
   MetricsEndpointOptions options_;
-  LineageReader reader_;
+  LineageLister reader_;
   core::Clock& clock_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -139,7 +139,7 @@ class MetricsEndpoint::Impl {
 };
 
 Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(MetricsEndpointOptions options,
-                                                                LineageReader reader, core::Clock& clock) {
+                                                                LineageLister reader, core::Clock& clock) {
   CERTKEEP_TRY(check_metrics_listen(options.listen, options.allow_remote));
   auto impl = std::make_unique<Impl>(std::move(options), std::move(reader), clock);
   CERTKEEP_TRY(impl->start());

@@ -29,7 +29,7 @@ struct MetricsEndpointOptions {
 };
 
 // Reads the lineages for a snapshot; called on the endpoint's own thread.
-using LineageReader = std::function<Result<std::vector<store::LineageRecord>>()>;
+using LineageLister = std::function<Result<std::vector<store::LineageRecord>>()>;
 
 // Errc::InvalidArgument for an address that is not loopback (without allow_remote) or does not
 // parse.
@@ -39,7 +39,7 @@ class MetricsEndpoint {
  public:
   // Reads a first snapshot, binds and starts serving. Errc::InvalidArgument (the address),
   // Errc::Io (bind: in use, permission), or the reader's error.
-  static Result<std::unique_ptr<MetricsEndpoint>> start(MetricsEndpointOptions options, LineageReader reader,
+  static Result<std::unique_ptr<MetricsEndpoint>> start(MetricsEndpointOptions options, LineageLister reader,
                                                         core::Clock& clock);
   // Stops serving and the refresher thread.
   ~MetricsEndpoint();
