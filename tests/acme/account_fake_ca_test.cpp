@@ -20,8 +20,8 @@ std::shared_ptr<const crypto::Signer> new_signer() {
       crypto::Signer::create(crypto::PrivateKey::generate(KeyType::EcdsaP256).value()).value());
 }
 
-struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {}
+struct AccountFixture {
+  explicit AccountFixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {}
 
   std::unique_ptr<Client> client(std::shared_ptr<const crypto::Signer> signer = new_signer()) {
     auto connected = Client::connect(ca, testing::FakeAcmeCa::kDirectoryUrl, clock);
@@ -52,7 +52,7 @@ ExternalAccountBinding binding(std::string kid, const std::string& key_text,
 
 TEST_CASE("fake CA: EAB required and none given fails before any request but the directory",
           "[acme][account][eab][fake-ca]") {
-  Fixture f(eab_required());
+  AccountFixture f(eab_required());
   auto client = f.client();
   auto account = new_account(*client, {.terms_of_service_agreed = true});
   REQUIRE_FALSE(account);
@@ -66,7 +66,7 @@ TEST_CASE("fake CA: EAB required and none given fails before any request but the
 TEST_CASE("fake CA: a binding with the right key makes an account bound to its kid, for each MAC algorithm",
           "[acme][account][eab][fake-ca]") {
   auto algorithm = GENERATE(MacAlgorithm::Hs256, MacAlgorithm::Hs384, MacAlgorithm::Hs512);
-  Fixture f(eab_required());
+  AccountFixture f(eab_required());
   auto client = f.client();
   auto account = new_account(
       *client, {.terms_of_service_agreed = true, .external_account = binding("kid-1", kMacKey, algorithm)});
@@ -77,7 +77,7 @@ TEST_CASE("fake CA: a binding with the right key makes an account bound to its k
 
 TEST_CASE("fake CA: a wrong MAC key or an unknown kid shows the CA's refusal",
           "[acme][account][eab][fake-ca]") {
-  Fixture f(eab_required());
+  AccountFixture f(eab_required());
   auto wrong_key = new_account(
       *f.client(),
       {.terms_of_service_agreed = true, .external_account = binding("kid-1", "b10lLJs8l1GPIzsLP0s6pMt8")});
@@ -92,7 +92,7 @@ TEST_CASE("fake CA: a wrong MAC key or an unknown kid shows the CA's refusal",
 
 TEST_CASE("fake CA: onlyReturnExisting finds the account of a key, and only that",
           "[acme][account][fake-ca]") {
-  Fixture f;
+  AccountFixture f;
   auto signer = new_signer();
   auto created = new_account(*f.client(signer), {.terms_of_service_agreed = true});
   REQUIRE(created);
@@ -106,7 +106,7 @@ TEST_CASE("fake CA: onlyReturnExisting finds the account of a key, and only that
 }
 
 TEST_CASE("fake CA: an account is fetched and its contact replaced", "[acme][account][fake-ca]") {
-  Fixture f;
+  AccountFixture f;
   auto client = f.client();
   REQUIRE(new_account(*client, {.contact = {"mailto:a@example.com"}, .terms_of_service_agreed = true}));
   auto fetched = fetch_account(*client);
@@ -120,7 +120,7 @@ TEST_CASE("fake CA: an account is fetched and its contact replaced", "[acme][acc
 
 TEST_CASE("fake CA: a key change binds the new key, and the old key finds no account",
           "[acme][account][fake-ca]") {
-  Fixture f;
+  AccountFixture f;
   auto old_key = new_signer();
   auto client = f.client(old_key);
   auto account = new_account(*client, {.terms_of_service_agreed = true});
@@ -138,7 +138,7 @@ TEST_CASE("fake CA: a key change binds the new key, and the old key finds no acc
 
 TEST_CASE("fake CA: a key change to another account's key is refused naming that account",
           "[acme][account][fake-ca]") {
-  Fixture f;
+  AccountFixture f;
   auto taken = new_signer();
   auto other = new_account(*f.client(taken), {.terms_of_service_agreed = true});
   REQUIRE(other);
@@ -153,7 +153,7 @@ TEST_CASE("fake CA: a key change to another account's key is refused naming that
 
 TEST_CASE("fake CA: a deactivated account is refused with the CA's words, and known as such",
           "[acme][account][fake-ca]") {
-  Fixture f;
+  AccountFixture f;
   auto signer = new_signer();
   auto client = f.client(signer);
   auto account = new_account(*client, {.terms_of_service_agreed = true});

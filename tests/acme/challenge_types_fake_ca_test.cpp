@@ -65,8 +65,9 @@ class FakeDnsSolver final : public Solver {
   bool refuse_check = false, fail_present = false;
 };
 
-struct Fixture {
-  explicit Fixture(std::vector<std::string> types) : ca(testing::FakeCaOptions{.challenge_types = std::move(types)}) {
+struct ChallengeTypesFixture {
+  explicit ChallengeTypesFixture(std::vector<std::string> types)
+      : ca(testing::FakeCaOptions{.challenge_types = std::move(types)}) {
     ca.serve = [this](const std::string&, const std::string& token) {
       return http.answer(std::string(challenge::kChallengePathPrefix) + token);
     };
@@ -92,7 +93,7 @@ struct Fixture {
 
 TEST_CASE("fake CA: each name is proved by its solver's type, a wildcard and its apex in one order",
           "[acme][issuance][fake-ca]") {
-  Fixture f({"http-01", "dns-01", "tls-alpn-01"});
+  ChallengeTypesFixture f({"http-01", "dns-01", "tls-alpn-01"});
   auto client = f.client();
   const std::vector<std::string> names{"a.example.com", "*.a.example.com", "b.example.com"};
   const SolverMap solvers{{"a.example.com", &f.http}, {"*.a.example.com", &f.dns}, {"b.example.com", &f.dns}};
@@ -112,7 +113,7 @@ TEST_CASE("fake CA: each name is proved by its solver's type, a wildcard and its
 
 TEST_CASE("fake CA: a type the CA does not offer names the identifier and what it offers",
           "[acme][issuance][fake-ca]") {
-  Fixture f({"http-01", "tls-alpn-01"});
+  ChallengeTypesFixture f({"http-01", "tls-alpn-01"});
   auto client = f.client();
   auto issued = issue_certificate(*client, SolverMap{{"b.example.com", &f.dns}}, f.request({"b.example.com"}));
   REQUIRE_FALSE(issued);
@@ -123,7 +124,7 @@ TEST_CASE("fake CA: a type the CA does not offer names the identifier and what i
 }
 
 TEST_CASE("fake CA: a solver's failed check stops before any order exists", "[acme][issuance][fake-ca]") {
-  Fixture f({"dns-01"});
+  ChallengeTypesFixture f({"dns-01"});
   f.dns.refuse_check = true;
   auto client = f.client();
   auto issued = issue_certificate(*client, f.dns, f.request({"b.example.com"}));
@@ -134,7 +135,7 @@ TEST_CASE("fake CA: a solver's failed check stops before any order exists", "[ac
 
 TEST_CASE("fake CA: a present() that fails part-way is cleaned up, a name without a solver is refused",
           "[acme][issuance][fake-ca]") {
-  Fixture f({"dns-01"});
+  ChallengeTypesFixture f({"dns-01"});
   f.dns.fail_present = true;
   auto client = f.client();
   auto issued = issue_certificate(*client, f.dns, f.request({"b.example.com", "c.example.com"}));

@@ -2,6 +2,7 @@
 #include "acme/fake_acme_ca.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #include <rapidjson/document.h>
 
@@ -552,6 +553,12 @@ http::Response FakeAcmeCa::handle_key_change(const std::string& kid, const rapid
   http::Response response;
   response.status = 200;
   return response;
+}
+
+Result<http::Response> ForwardingTransport::send(const http::Request& request) {
+  static std::mutex one_at_a_time;
+  std::lock_guard lock(one_at_a_time);
+  return ca_.send(request);
 }
 
 }  // namespace certkeep::testing

@@ -155,4 +155,16 @@ class FakeAcmeCa final : public http::Transport {
   int key_changes_ = 0;
 };
 
+// A Transport handing each request to `ca`, one at a time (the fake CA is not thread-safe): what a
+// Manager or renewer owns as its transport while the test keeps the CA to look at.
+class ForwardingTransport final : public http::Transport {
+ public:
+  explicit ForwardingTransport(FakeAcmeCa& ca) : ca_(ca) {}
+  Result<http::Response> send(const http::Request& request) override;
+  http::TransportStats stats() const override { return {}; }
+
+ private:
+  FakeAcmeCa& ca_;
+};
+
 }  // namespace certkeep::testing

@@ -17,8 +17,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {
+struct IssuanceFixture {
+  explicit IssuanceFixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {
     ca.serve = [this](const std::string&, const std::string& token) {
       return solver.answer(std::string(challenge::kChallengePathPrefix) + token);
     };
@@ -48,7 +48,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("fake CA: one issuance uses the protocol minimum of requests", "[acme][issuance][fake-ca]") {
-  Fixture f;
+  IssuanceFixture f;
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com", "b.example.com"}));
@@ -66,7 +66,7 @@ TEST_CASE("fake CA: the first poll comes within tens of milliseconds and backs o
           "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.finalize_processing_polls = 4;
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com"})));
@@ -80,7 +80,7 @@ TEST_CASE("fake CA: Retry-After while processing is honoured", "[acme][issuance]
   testing::FakeCaOptions options;
   options.finalize_processing_polls = 2;
   options.processing_retry_after = "3";
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com"})));
@@ -91,7 +91,7 @@ TEST_CASE("fake CA: Retry-After while processing is honoured", "[acme][issuance]
 TEST_CASE("fake CA: a badNonce storm is retried with fresh nonces", "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.bad_nonces = 15;
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com"})));
@@ -102,7 +102,7 @@ TEST_CASE("fake CA: endless badNonce fails in bounded attempts with the problem 
           "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.bad_nonces = 1'000'000;
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = Client::connect(f.ca, testing::FakeAcmeCa::kDirectoryUrl, f.clock);
   REQUIRE(client);
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256);
@@ -118,7 +118,7 @@ TEST_CASE("fake CA: a failed validation returns the CA's problem for that name",
           "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.validation_fails = true;
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
@@ -132,7 +132,7 @@ TEST_CASE("fake CA: a failed validation returns the CA's problem for that name",
 TEST_CASE("fake CA: valid authorizations are not answered again", "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.authorizations_valid = true;
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   REQUIRE(issue_certificate(**client, f.solver, f.request({"a.example.com", "b.example.com"})));
@@ -146,7 +146,7 @@ TEST_CASE("fake CA: an order for other names than asked is refused", "[acme][iss
     auto at = response.body.find("a.example.com");
     if (at != std::string::npos) response.body.replace(at, 13, "evil.example");
   };
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
@@ -156,7 +156,7 @@ TEST_CASE("fake CA: an order for other names than asked is refused", "[acme][iss
 }
 
 TEST_CASE("fake CA: a certificate for another key is refused", "[acme][issuance][fake-ca]") {
-  Fixture f;
+  IssuanceFixture f;
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto other = crypto::create_private_ca("Other", std::chrono::days(10)).value();
@@ -183,7 +183,7 @@ TEST_CASE("fake CA: a location on another host or over http is refused",
       headers.add(name, name == "Location" ? location : value);
     response.headers = headers;
   };
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
@@ -199,7 +199,7 @@ TEST_CASE("fake CA: a wrong content type on an order is refused", "[acme][issuan
     headers.add("Content-Type", "text/html");
     response.headers = headers;
   };
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto issued = issue_certificate(**client, f.solver, f.request({"a.example.com"}));
@@ -211,7 +211,7 @@ TEST_CASE("fake CA: an order stuck in processing gives up at the poll deadline",
           "[acme][issuance][fake-ca]") {
   testing::FakeCaOptions options;
   options.finalize_processing_polls = 1'000'000;
-  Fixture f(options);
+  IssuanceFixture f(options);
   auto client = f.connect_with_account();
   REQUIRE(client);
   IssuanceOptions short_deadline;
@@ -222,7 +222,7 @@ TEST_CASE("fake CA: an order stuck in processing gives up at the poll deadline",
 }
 
 TEST_CASE("the certificate key may not be the account key", "[acme][issuance]") {
-  Fixture f;
+  IssuanceFixture f;
   auto client = f.connect_with_account();
   REQUIRE(client);
   IssuanceRequest request = f.request({"a.example.com"});
@@ -235,7 +235,7 @@ TEST_CASE("the certificate key may not be the account key", "[acme][issuance]") 
 
 TEST_CASE("fake CA: a chain whose intermediate did not sign the leaf is refused",
           "[acme][issuance][fake-ca]") {
-  Fixture f;
+  IssuanceFixture f;
   auto client = f.connect_with_account();
   REQUIRE(client);
   auto other =
@@ -254,7 +254,7 @@ TEST_CASE("fake CA: a chain whose intermediate did not sign the leaf is refused"
 
 TEST_CASE("fake CA: a stored order the CA already fulfilled is resumed by downloading its certificate",
           "[acme][issuance][fake-ca]") {
-  Fixture f;
+  IssuanceFixture f;
   auto client = f.connect_with_account();
   REQUIRE(client);
   IssuanceRequest first = f.request({"resume.example.com"});

@@ -17,8 +17,8 @@ using namespace certkeep::acme;
 
 namespace {
 
-struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {
+struct IdentifiersFixture {
+  explicit IdentifiersFixture(testing::FakeCaOptions options = {}) : ca(std::move(options)) {
     ca.serve = [this](const std::string& identifier, const std::string& token) {
       served_for.push_back(identifier);
       return solver.answer(std::string(challenge::kChallengePathPrefix) + token);
@@ -60,9 +60,9 @@ testing::FakeCaOptions with_profiles() {
 
 TEST_CASE("fake CA: IP addresses are ordered as ip identifiers and certified as iPAddress SANs",
           "[acme][issuance][ip][fake-ca]") {
-  Fixture f;
-  auto issued =
-      issue_certificate(*f.client, f.solver, Fixture::request({"192.0.2.1", "2001:db8::1", "a.example.com"}));
+  IdentifiersFixture f;
+  auto issued = issue_certificate(*f.client, f.solver,
+                                  IdentifiersFixture::request({"192.0.2.1", "2001:db8::1", "a.example.com"}));
   REQUIRE(issued);
   CHECK(f.ca.identifiers_seen() ==
         std::vector<std::string>{"ip:192.0.2.1", "ip:2001:db8::1", "dns:a.example.com"});
@@ -73,11 +73,11 @@ TEST_CASE("fake CA: IP addresses are ordered as ip identifiers and certified as 
 
 TEST_CASE("fake CA: a certificate missing an IP address that was asked for is refused",
           "[acme][issuance][ip][fake-ca]") {
-  Fixture f;
+  IdentifiersFixture f;
   // The CA answers a certificate for the DNS name only.
-  auto other = Fixture::request({"a.example.com"});
+  auto other = IdentifiersFixture::request({"a.example.com"});
   std::string csr_for_less = crypto::make_csr_der(*other.certificate_key, {"a.example.com"}).value();
-  IssuanceRequest request = Fixture::request({"a.example.com", "192.0.2.1"});
+  IssuanceRequest request = IdentifiersFixture::request({"a.example.com", "192.0.2.1"});
   request.certificate_key.reset();  // a CSR instead
   request.csr = crypto::CsrInfo{.der = csr_for_less,
                                 .names = {"a.example.com", "192.0.2.1"},
@@ -89,11 +89,11 @@ TEST_CASE("fake CA: a certificate missing an IP address that was asked for is re
 
 TEST_CASE("fake CA: a CSR is finalized as given and the certificate checked against its key",
           "[acme][issuance][csr][fake-ca]") {
-  Fixture f;
+  IdentifiersFixture f;
   const auto held_elsewhere = crypto::PrivateKey::generate(KeyType::EcdsaP384).value();
   auto csr = crypto::read_csr(crypto::make_csr_der(held_elsewhere, {"csr.example.com", "192.0.2.7"}).value());
   REQUIRE(csr);
-  IssuanceRequest request = Fixture::csr_request({"csr.example.com", "192.0.2.7"}, *csr);
+  IssuanceRequest request = IdentifiersFixture::csr_request({"csr.example.com", "192.0.2.7"}, *csr);
   auto issued = issue_certificate(*f.client, f.solver, request);
   REQUIRE(issued);
   CHECK(issued->leaf.public_key_der == held_elsewhere.public_key_der());
@@ -101,37 +101,38 @@ TEST_CASE("fake CA: a CSR is finalized as given and the certificate checked agai
 
 TEST_CASE("fake CA: a CSR for other names or for the account key is refused before any order",
           "[acme][issuance][csr][fake-ca]") {
-  Fixture f;
+  IdentifiersFixture f;
   const auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   auto csr = crypto::read_csr(crypto::make_csr_der(key, {"one.example.com"}).value()).value();
-  auto other_names = issue_certificate(*f.client, f.solver, Fixture::csr_request({"two.example.com"}, csr));
+  auto other_names =
+      issue_certificate(*f.client, f.solver, IdentifiersFixture::csr_request({"two.example.com"}, csr));
   REQUIRE_FALSE(other_names);
   CHECK(other_names.error().code() == Errc::InvalidArgument);
   auto account_csr =
       crypto::read_csr(crypto::make_csr_der(f.client->signer()->key(), {"one.example.com"}).value()).value();
-  auto account_key =
-      issue_certificate(*f.client, f.solver, Fixture::csr_request({"one.example.com"}, account_csr));
+  auto account_key = issue_certificate(*f.client, f.solver,
+                                       IdentifiersFixture::csr_request({"one.example.com"}, account_csr));
   REQUIRE_FALSE(account_key);
   CHECK_THAT(account_key.error().message(), Catch::Contains("account key"));
   CHECK(f.ca.count("new-order") == 0);
 }
 
 TEST_CASE("fake CA: an offered profile is sent in newOrder", "[acme][issuance][profile][fake-ca]") {
-  Fixture f(with_profiles());
-  IssuanceRequest request = Fixture::request({"p.example.com"});
+  IdentifiersFixture f(with_profiles());
+  IssuanceRequest request = IdentifiersFixture::request({"p.example.com"});
   request.profile = "shortlived";
   REQUIRE(issue_certificate(*f.client, f.solver, request));
   CHECK(f.ca.profiles_seen() == std::vector<std::string>{"shortlived"});
   // Without a profile none is sent.
-  REQUIRE(issue_certificate(*f.client, f.solver, Fixture::request({"q.example.com"})));
+  REQUIRE(issue_certificate(*f.client, f.solver, IdentifiersFixture::request({"q.example.com"})));
   CHECK(f.ca.profiles_seen() == std::vector<std::string>{"shortlived", ""});
 }
 
 TEST_CASE("fake CA: a profile the CA does not offer is refused before ordering, listing the offered ones",
           "[acme][issuance][profile][fake-ca]") {
   SECTION("the CA offers others") {
-    Fixture f(with_profiles());
-    IssuanceRequest request = Fixture::request({"p.example.com"});
+    IdentifiersFixture f(with_profiles());
+    IssuanceRequest request = IdentifiersFixture::request({"p.example.com"});
     request.profile = "tlsserver";
     auto issued = issue_certificate(*f.client, f.solver, request);
     REQUIRE_FALSE(issued);
@@ -141,8 +142,8 @@ TEST_CASE("fake CA: a profile the CA does not offer is refused before ordering, 
     CHECK(f.ca.count("new-order") == 0);
   }
   SECTION("the CA offers none") {
-    Fixture f;
-    IssuanceRequest request = Fixture::request({"p.example.com"});
+    IdentifiersFixture f;
+    IssuanceRequest request = IdentifiersFixture::request({"p.example.com"});
     request.profile = "classic";
     auto issued = issue_certificate(*f.client, f.solver, request);
     REQUIRE_FALSE(issued);

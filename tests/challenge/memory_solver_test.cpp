@@ -9,20 +9,16 @@
 #include <catch2/catch.hpp>
 
 #include "challenge/token.hpp"
+#include "support/example_challenge.hpp"
 
 using namespace certkeep;
 using certkeep::challenge::http01_route;
 using certkeep::challenge::kChallengePathPrefix;
 using certkeep::challenge::MemorySolver;
 
+using namespace certkeep::testing::rfc8555;
+
 namespace {
-
-const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
-const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
-
-Challenge make_challenge(const std::string& token) {
-  return {"example.com", token, token + "." + kThumbprint};
-}
 
 std::string target(std::string_view token) { return std::string(kChallengePathPrefix) + std::string(token); }
 

@@ -19,6 +19,8 @@
 
 #include "challenge/socket_fd.hpp"
 #include "challenge/token.hpp"
+#include "support/example_challenge.hpp"
+#include "support/socket_checks.hpp"
 
 using namespace certkeep;
 using namespace std::chrono_literals;
@@ -26,14 +28,10 @@ using certkeep::challenge::ResponderOptions;
 using certkeep::challenge::SocketFd;
 using certkeep::challenge::StandaloneSolver;
 
+using namespace certkeep::testing::rfc8555;
+using certkeep::testing::peer_closed_within;
+
 namespace {
-
-const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
-const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
-
-Challenge make_challenge(const std::string& token) {
-  return {"example.com", token, token + "." + kThumbprint};
-}
 
 sockaddr_in loopback(int port) {
   sockaddr_in address{};
@@ -105,7 +103,7 @@ std::string challenge_target(std::string_view token) {
   return std::string(challenge::kChallengePathPrefix) + std::string(token);
 }
 
-std::unique_ptr<StandaloneSolver> make_solver(ResponderOptions options = {}) {
+std::unique_ptr<StandaloneSolver> make_standalone_solver(ResponderOptions options = {}) {
   if (options.listen == ":80") options.listen = "127.0.0.1:0";
   auto solver = StandaloneSolver::create(std::move(options));
   REQUIRE(solver);
@@ -114,18 +112,10 @@ std::unique_ptr<StandaloneSolver> make_solver(ResponderOptions options = {}) {
 
 // True when the server closed the connection (EOF, or a reset for a connection still in the
 // accept queue when the listener closed) before `within` elapsed.
-bool closed_within(int fd, std::chrono::milliseconds within) {
-  pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(within.count())) <= 0) return false;
-  char byte;
-  const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT);
-  return n == 0 || (n < 0 && errno == ECONNRESET);
-}
-
 }  // namespace
 
 TEST_CASE("standalone responder serves the key authorization of a pending token", "[challenge][standalone]") {
-  auto solver = make_solver();
+  auto solver = make_standalone_solver();
   CHECK(solver->port() == 0);  // nothing bound before the first challenge
   const Challenge challenge = make_challenge(kToken);
   REQUIRE(solver->present(challenge));
@@ -153,7 +143,7 @@ TEST_CASE("standalone responder serves the key authorization of a pending token"
 
 TEST_CASE("standalone responder answers 404 for anything but an exact pending token",
           "[challenge][standalone]") {
-  auto solver = make_solver();
+  auto solver = make_standalone_solver();
   REQUIRE(solver->present(make_challenge(kToken)));
   const int port = solver->port();
   for (const std::string& target : std::vector<std::string>{
@@ -173,7 +163,7 @@ TEST_CASE("standalone responder refuses malformed, overlong and non-GET requests
           "[challenge][standalone]") {
   ResponderOptions options;
   options.max_request_bytes = 1024;
-  auto solver = make_solver(options);
+  auto solver = make_standalone_solver(options);
   REQUIRE(solver->present(make_challenge(kToken)));
   const int port = solver->port();
 
@@ -202,7 +192,7 @@ TEST_CASE("standalone responder cuts a silent client after read_timeout and keep
           "[challenge][standalone]") {
   ResponderOptions options;
   options.read_timeout = 200ms;
-  auto solver = make_solver(options);
+  auto solver = make_standalone_solver(options);
   REQUIRE(solver->present(make_challenge(kToken)));
   const int port = solver->port();
 
@@ -221,14 +211,14 @@ TEST_CASE("standalone responder cuts a silent client after read_timeout and keep
   const auto silent_elapsed = std::chrono::steady_clock::now() - start;
   CHECK(silent_elapsed >= 190ms);
   CHECK(silent_elapsed < 2s);
-  CHECK(closed_within(partial.get(), 1s));
+  CHECK(peer_closed_within(partial.get(), 1s));
 }
 
 TEST_CASE("standalone responder drops connections over max_connections and serves afterwards",
           "[challenge][standalone]") {
   ResponderOptions options;
   options.max_connections = 4;
-  auto solver = make_solver(options);
+  auto solver = make_standalone_solver(options);
   REQUIRE(solver->present(make_challenge(kToken)));
   const int port = solver->port();
 
@@ -240,7 +230,7 @@ TEST_CASE("standalone responder drops connections over max_connections and serve
   // Four are held open; the other six are closed at once.
   int closed = 0;
   for (SocketFd& client : clients)
-    if (closed_within(client.get(), 300ms)) ++closed;
+    if (peer_closed_within(client.get(), 300ms)) ++closed;
   CHECK(closed == 6);
 
   clients.clear();  // the held connections go away...
@@ -252,7 +242,7 @@ TEST_CASE("standalone responder drops connections over max_connections and serve
 
 TEST_CASE("standalone responder stops listening after the last cleanup and listens again later",
           "[challenge][standalone]") {
-  auto solver = make_solver();
+  auto solver = make_standalone_solver();
   const Challenge first = make_challenge(kToken);
   const Challenge second = make_challenge("second_token_0123456789abcdef");
   REQUIRE(solver->present(first));
@@ -280,7 +270,7 @@ TEST_CASE("standalone responder cuts a client that trickles its request past rea
           "[challenge][standalone]") {
   ResponderOptions options;
   options.read_timeout = 200ms;
-  auto solver = make_solver(options);
+  auto solver = make_standalone_solver(options);
   REQUIRE(solver->present(make_challenge(kToken)));
   SocketFd slow = connect_to(solver->port());
   REQUIRE(slow);
@@ -290,7 +280,7 @@ TEST_CASE("standalone responder cuts a client that trickles its request past rea
   const std::string request = get(challenge_target(kToken));
   bool cut = false;
   for (char byte : request) {
-    if (::send(slow.get(), &byte, 1, MSG_NOSIGNAL) != 1 || closed_within(slow.get(), 20ms)) {
+    if (::send(slow.get(), &byte, 1, MSG_NOSIGNAL) != 1 || peer_closed_within(slow.get(), 20ms)) {
       cut = true;
       break;
     }
@@ -306,7 +296,7 @@ TEST_CASE("standalone responder cuts a client that trickles its request past rea
 TEST_CASE("standalone responder listens on an IPv6 address", "[challenge][standalone][.ipv6]") {
   ResponderOptions options;
   options.listen = "[::1]:0";
-  auto solver = make_solver(options);
+  auto solver = make_standalone_solver(options);
   REQUIRE(solver->present(make_challenge(kToken)));
   const int port = solver->port();
   REQUIRE(port > 0);
@@ -331,7 +321,7 @@ TEST_CASE("standalone responder listens on an IPv6 address", "[challenge][standa
 }
 
 TEST_CASE("standalone responder closes its port when destroyed", "[challenge][standalone]") {
-  auto solver = make_solver();
+  auto solver = make_standalone_solver();
   REQUIRE(solver->present(make_challenge(kToken)));
   const int port = solver->port();
   SocketFd idle = connect_to(port);  // an open connection does not delay the shutdown
@@ -340,7 +330,7 @@ TEST_CASE("standalone responder closes its port when destroyed", "[challenge][st
   int error = 0;
   CHECK_FALSE(connect_to(port, &error));
   CHECK(error == ECONNREFUSED);
-  CHECK(closed_within(idle.get(), 1s));
+  CHECK(peer_closed_within(idle.get(), 1s));
 }
 
 TEST_CASE("standalone responder reports a port in use as Errc::Io naming the address",
@@ -356,7 +346,7 @@ TEST_CASE("standalone responder reports a port in use as Errc::Io naming the add
 
   ResponderOptions options;
   options.listen = listen;
-  auto solver = make_solver(options);
+  auto solver = make_standalone_solver(options);
   auto presented = solver->present(make_challenge(kToken));
   REQUIRE_FALSE(presented);
   CHECK(presented.error().code() == Errc::Io);
@@ -382,7 +372,7 @@ TEST_CASE("standalone responder refuses bad options and bad challenges without b
   no_timeout.read_timeout = 0ms;
   CHECK_FALSE(StandaloneSolver::create(no_timeout));
 
-  auto solver = make_solver();
+  auto solver = make_standalone_solver();
   auto bad_token = solver->present({"example.com", "../../etc/passwd_aaaaaaaaa", "x." + kThumbprint});
   REQUIRE_FALSE(bad_token);
   CHECK(bad_token.error().code() == Errc::InvalidArgument);

@@ -16,6 +16,8 @@
 
 #include "crypto/hash.hpp"
 #include "crypto/tls_alpn.hpp"
+#include "support/example_challenge.hpp"
+#include "support/socket_checks.hpp"
 #include "support/tls_probe.hpp"
 
 using namespace certkeep;
@@ -24,9 +26,10 @@ using certkeep::challenge::TlsAlpnResponderOptions;
 using certkeep::challenge::TlsAlpnSolver;
 using certkeep::testing::tls_probe;
 
-namespace {
+using namespace certkeep::testing::rfc8555;
+using certkeep::testing::peer_closed_within;
 
-const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
+namespace {
 
 Challenge tls_alpn(const std::string& identifier, const std::string& token) {
   Challenge challenge{identifier, token, token + "." + kThumbprint};
@@ -34,7 +37,7 @@ Challenge tls_alpn(const std::string& identifier, const std::string& token) {
   return challenge;
 }
 
-std::unique_ptr<TlsAlpnSolver> make_solver(TlsAlpnResponderOptions options = {}) {
+std::unique_ptr<TlsAlpnSolver> make_tls_alpn_solver(TlsAlpnResponderOptions options = {}) {
   options.listen = "127.0.0.1:0";
   auto solver = TlsAlpnSolver::create(std::move(options));
   REQUIRE(solver);
@@ -48,18 +51,11 @@ std::string acme_digest(const std::string& pem) {
 }
 
 // True when the server closes `fd` (EOF or reset) within `limit`.
-bool closed_within(int fd, std::chrono::milliseconds limit) {
-  pollfd entry{fd, POLLIN, 0};
-  if (::poll(&entry, 1, static_cast<int>(limit.count())) <= 0) return false;
-  char byte;
-  return ::recv(fd, &byte, 1, 0) <= 0;
-}
-
 }  // namespace
 
 TEST_CASE("tls-alpn responder: acme-tls/1 for a pending name gets its validation certificate",
           "[challenge][tls-alpn]") {
-  auto solver = make_solver();
+  auto solver = make_tls_alpn_solver();
   const Challenge challenge = tls_alpn("www.example.com", "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA");
   CHECK(solver->port() == 0);  // not listening before a challenge
   REQUIRE(solver->present(challenge));
@@ -73,7 +69,7 @@ TEST_CASE("tls-alpn responder: acme-tls/1 for a pending name gets its validation
 }
 
 TEST_CASE("tls-alpn responder: other ALPN values and unknown names get no certificate", "[challenge][tls-alpn]") {
-  auto solver = make_solver();
+  auto solver = make_tls_alpn_solver();
   const Challenge challenge = tls_alpn("www.example.com", "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA");
   REQUIRE(solver->present(challenge));
   const int port = solver->port();
@@ -102,7 +98,7 @@ TEST_CASE("tls-alpn responder: a flood of silent connections stays bounded and v
   TlsAlpnResponderOptions options;
   options.max_connections = 4;
   options.handshake_timeout = 400ms;
-  auto solver = make_solver(options);
+  auto solver = make_tls_alpn_solver(options);
   const Challenge challenge = tls_alpn("www.example.com", "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA");
   REQUIRE(solver->present(challenge));
   std::vector<int> silent;
@@ -114,11 +110,11 @@ TEST_CASE("tls-alpn responder: a flood of silent connections stays bounded and v
   // Beyond max_connections, connections are closed at once; the others at handshake_timeout.
   std::vector<int> held;
   for (int fd : silent)
-    if (!closed_within(fd, 100ms)) held.push_back(fd);
+    if (!peer_closed_within(fd, 100ms)) held.push_back(fd);
   CHECK(held.size() <= 4);
   int closed_later = 0;
   for (int fd : held)
-    if (closed_within(fd, 2000ms)) ++closed_later;
+    if (peer_closed_within(fd, 2000ms)) ++closed_later;
   CHECK(closed_later == static_cast<int>(held.size()));  // every slot is freed again
   for (int fd : silent) ::close(fd);
   CHECK(tls_probe(solver->port(), "www.example.com", {"acme-tls/1"}).handshake_ok);
@@ -129,7 +125,7 @@ TEST_CASE("tls-alpn responder: a client that trickles its ClientHello is cut at 
           "[challenge][tls-alpn]") {
   TlsAlpnResponderOptions options;
   options.handshake_timeout = 300ms;
-  auto solver = make_solver(options);
+  auto solver = make_tls_alpn_solver(options);
   const Challenge challenge = tls_alpn("www.example.com", "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA");
   REQUIRE(solver->present(challenge));
   const int fd = testing::connect_loopback(solver->port());
@@ -141,7 +137,7 @@ TEST_CASE("tls-alpn responder: a client that trickles its ClientHello is cut at 
   bool cut = false;
   for (int i = 0; i < 40 && !cut; ++i) {
     const unsigned char byte = 0x01;
-    if (::send(fd, &byte, 1, MSG_NOSIGNAL) != 1 || closed_within(fd, 100ms)) cut = true;
+    if (::send(fd, &byte, 1, MSG_NOSIGNAL) != 1 || peer_closed_within(fd, 100ms)) cut = true;
   }
   CHECK(cut);
   CHECK(std::chrono::steady_clock::now() - started < 3s);
@@ -154,7 +150,7 @@ TEST_CASE("tls-alpn responder: bad options and bad challenges are refused withou
   CHECK_FALSE(TlsAlpnSolver::create({.listen = "nonsense"}));
   CHECK_FALSE(TlsAlpnSolver::create({.listen = ":0", .max_connections = 0}));
   CHECK_FALSE(TlsAlpnSolver::create({.listen = ":0", .handshake_timeout = 0ms}));
-  auto solver = make_solver();
+  auto solver = make_tls_alpn_solver();
   CHECK_FALSE(solver->present(tls_alpn("www.example.com", "../../etc/passwd_aaaaaaaaa")));
   CHECK_FALSE(solver->present(tls_alpn("not a name", "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA")));
   CHECK(solver->port() == 0);

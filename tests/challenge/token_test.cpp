@@ -5,15 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/example_challenge.hpp"
+
 using namespace certkeep;
 using certkeep::challenge::check_http01_challenge;
 using certkeep::challenge::is_valid_key_authorization;
 using certkeep::challenge::is_valid_token;
 
-namespace {
-const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
-const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
-}  // namespace
+using namespace certkeep::testing::rfc8555;
 
 TEST_CASE("tokens are 22..512 base64url characters", "[challenge][token]") {
   CHECK(is_valid_token(kToken));

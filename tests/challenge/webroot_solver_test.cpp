@@ -17,20 +17,16 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/example_challenge.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certkeep;
 namespace fs = std::filesystem;
 using certkeep::challenge::make_webroot_solver;
 
+using namespace certkeep::testing::rfc8555;
+
 namespace {
-
-const std::string kThumbprint = "nP1qzpXGymHBrUEepNY9HCsQk7K8KhOypzEt62jcerQ";
-const std::string kToken = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
-
-Challenge make_challenge(const std::string& token) {
-  return {"example.com", token, token + "." + kThumbprint};
-}
 
 class TempDir : public certkeep::testing::TempDir {
  public:

@@ -85,7 +85,8 @@ std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> terminator_context(const Certi
 }
 
 // One handshake against `server_ctx` over a socketpair, the server on its own thread.
-testing::TlsProbeResult handshake(SSL_CTX* server_ctx, const std::string& name, const std::vector<std::string>& alpn) {
+certkeep::testing::TlsProbeResult handshake(SSL_CTX* server_ctx, const std::string& name,
+                                            const std::vector<std::string>& alpn) {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
   std::thread server([&] {
@@ -95,7 +96,7 @@ testing::TlsProbeResult handshake(SSL_CTX* server_ctx, const std::string& name, 
     ::shutdown(fds[1], SHUT_RDWR);
     ERR_clear_error();
   });
-  auto result = testing::tls_probe_fd(fds[0], name, alpn);
+  auto result = certkeep::testing::tls_probe_fd(fds[0], name, alpn);
   ::shutdown(fds[0], SHUT_RDWR);
   server.join();
   ::close(fds[0]);

@@ -7,14 +7,14 @@
 #include "lifecycle/fallback.hpp"
 #include "lifecycle/issuer_spec.hpp"
 #include "store/store.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace certkeep;
 using namespace certkeep::lifecycle;
 using namespace std::chrono_literals;
+using certkeep::testing::kTestNow;
 
 namespace {
-
-const core::SystemTime kNow = core::from_unix(1'800'000'000);
 
 Error problem(const std::string& name, int status) {
   return Error::from_problem(Problem{.type = "urn:ietf:params:acme:error:" + name, .status = status});
@@ -23,28 +23,28 @@ Error problem(const std::string& name, int status) {
 }  // namespace
 
 TEST_CASE("fallback: a CA's refusal falls over at once, a rate limit never", "[lifecycle][fallback]") {
-  CHECK(should_fall_over(problem("rejectedIdentifier", 400), std::nullopt, 24h, kNow));
-  CHECK(should_fall_over(problem("unauthorized", 403), std::nullopt, 24h, kNow));
-  CHECK(should_fall_over(Error(Errc::Protocol, "malformed directory"), std::nullopt, 24h, kNow));
-  CHECK(should_fall_over(Error(Errc::InvalidArgument, "profile not offered"), std::nullopt, 24h, kNow));
+  CHECK(should_fall_over(problem("rejectedIdentifier", 400), std::nullopt, 24h, kTestNow));
+  CHECK(should_fall_over(problem("unauthorized", 403), std::nullopt, 24h, kTestNow));
+  CHECK(should_fall_over(Error(Errc::Protocol, "malformed directory"), std::nullopt, 24h, kTestNow));
+  CHECK(should_fall_over(Error(Errc::InvalidArgument, "profile not offered"), std::nullopt, 24h, kTestNow));
   // The CA asking to wait: the retry goes to the same CA, however long it has been failing.
-  CHECK_FALSE(should_fall_over(problem("rateLimited", 429), kNow - 72h, 24h, kNow));
+  CHECK_FALSE(should_fall_over(problem("rateLimited", 429), kTestNow - 72h, 24h, kTestNow));
   CHECK_FALSE(should_fall_over(Error::from_problem(Problem{.type = "about:blank", .status = 429}, 3600s),
-                               kNow - 72h, 0s, kNow));
+                               kTestNow - 72h, 0s, kTestNow));
   // Our own trouble: another CA would not help.
-  CHECK_FALSE(should_fall_over(Error(Errc::Store, "disk full"), std::nullopt, 0s, kNow));
-  CHECK_FALSE(should_fall_over(Error(Errc::Cancelled, "stop requested"), std::nullopt, 0s, kNow));
+  CHECK_FALSE(should_fall_over(Error(Errc::Store, "disk full"), std::nullopt, 0s, kTestNow));
+  CHECK_FALSE(should_fall_over(Error(Errc::Cancelled, "stop requested"), std::nullopt, 0s, kTestNow));
 }
 
 TEST_CASE("fallback: an unreachable CA falls over only past fallback_after", "[lifecycle][fallback]") {
   const Error unreachable(Errc::Network, "connection refused");
-  CHECK_FALSE(should_fall_over(unreachable, std::nullopt, 24h, kNow));  // the first failure
-  CHECK_FALSE(should_fall_over(unreachable, kNow - 23h, 24h, kNow));
-  CHECK(should_fall_over(unreachable, kNow - 24h, 24h, kNow));
-  CHECK(should_fall_over(unreachable, std::nullopt, 0s, kNow));  // "0": at once
-  CHECK_FALSE(should_fall_over(problem("serverInternal", 503), kNow - 1h, 2h, kNow));
-  CHECK(should_fall_over(problem("serverInternal", 503), kNow - 3h, 2h, kNow));
-  CHECK(should_fall_over(Error(Errc::Timeout, "no answer"), kNow - 3h, 2h, kNow));
+  CHECK_FALSE(should_fall_over(unreachable, std::nullopt, 24h, kTestNow));  // the first failure
+  CHECK_FALSE(should_fall_over(unreachable, kTestNow - 23h, 24h, kTestNow));
+  CHECK(should_fall_over(unreachable, kTestNow - 24h, 24h, kTestNow));
+  CHECK(should_fall_over(unreachable, std::nullopt, 0s, kTestNow));  // "0": at once
+  CHECK_FALSE(should_fall_over(problem("serverInternal", 503), kTestNow - 1h, 2h, kTestNow));
+  CHECK(should_fall_over(problem("serverInternal", 503), kTestNow - 3h, 2h, kTestNow));
+  CHECK(should_fall_over(Error(Errc::Timeout, "no answer"), kTestNow - 3h, 2h, kTestNow));
 }
 
 TEST_CASE("fallback specs: a server with settings, or a private CA, mistakes named", "[lifecycle][fallback]") {

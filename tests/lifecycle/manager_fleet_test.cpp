@@ -16,16 +16,18 @@
 #include "lifecycle/manager_impl.hpp"
 #include "lifecycle/shared_challenges.hpp"
 #include "store/store_test_support.hpp"
+#include "support/example_challenge.hpp"
 #include "support/test_pki.hpp"
 
 namespace certkeep {
+using certkeep::testing::rfc8555::kChallengePath;
+
 namespace {
 
 using namespace store::testing;
 using certkeep::testing::TestLeaf;
 using certkeep::testing::TestPki;
 
-const std::string kPrefix = "/.well-known/acme-challenge/";
 const std::string kThumbprint = "." + std::string(43, 'T');  // a key authorization's tail
 
 store::IssuedCertificate real_issued(const TestLeaf& leaf) {
@@ -133,12 +135,12 @@ TEST_CASE("fleet: an HTTP-01 answer a renewal saved in the store is answered by 
   const std::string token = "tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
   const Challenge challenge{"a.example", token, token + kThumbprint, ChallengeType::Http01};
 
-  CHECK_FALSE(node.answer("a.example", kPrefix + token));
+  CHECK_FALSE(node.answer("a.example", kChallengePath + token));
   REQUIRE(solver->present(challenge));
   // Not loaded yet: read from the store on the miss.
-  CHECK(node.answer("A.Example:80", kPrefix + token) == token + kThumbprint);
-  CHECK_FALSE(node.answer("b.example", kPrefix + token));  // only on its own host
-  CHECK_FALSE(node.answer("a.example", kPrefix + "tok_other_0123456789abcdefghijklmnopqrstuvw"));
+  CHECK(node.answer("A.Example:80", kChallengePath + token) == token + kThumbprint);
+  CHECK_FALSE(node.answer("b.example", kChallengePath + token));  // only on its own host
+  CHECK_FALSE(node.answer("a.example", kChallengePath + "tok_other_0123456789abcdefghijklmnopqrstuvw"));
   CHECK_FALSE(node.answer("a.example", "/elsewhere/" + token));
   // Loaded (what the change follower does on a Challenge change): answered from memory.
   REQUIRE(node.reload(*renewer));
@@ -146,7 +148,7 @@ TEST_CASE("fleet: an HTTP-01 answer a renewal saved in the store is answered by 
   solver->cleanup(challenge);
   REQUIRE(node.reload(*renewer));
   CHECK(node.size() == 0);
-  CHECK_FALSE(node.answer("a.example", kPrefix + token));
+  CHECK_FALSE(node.answer("a.example", kChallengePath + token));
 }
 
 // The validation certificate says it answers `key_authorization` (RFC 8737 §3).
@@ -182,7 +184,7 @@ TEST_CASE("fleet: a TLS-ALPN-01 answer a renewal saved in the store becomes anot
   check_validation(validation, token + kThumbprint);
   CHECK(node.size() == 1);
   CHECK_FALSE(node.tls_alpn_certificate("b.example"));
-  CHECK_FALSE(node.answer("a.example", kPrefix + token));  // not an HTTP-01 answer
+  CHECK_FALSE(node.answer("a.example", kChallengePath + token));  // not an HTTP-01 answer
   CHECK(node.tls_alpn_certificate("a.example") == validation);  // made once
   REQUIRE(node.reload(*renewer));
   CHECK(node.size() == 1);
@@ -249,13 +251,14 @@ TEST_CASE("fleet: the Manager answers the HTTP-01 challenge another node's renew
   const std::string token = "tok_fleet_0123456789abcdefghijklmnopqrstuvwxyz";
   const Challenge challenge{"a.example", token, token + kThumbprint, ChallengeType::Http01};
   REQUIRE(solver->present(challenge));
-  CHECK(manager->http01_response("a.example", kPrefix + token) == token + kThumbprint);
+  CHECK(manager->http01_response("a.example", kChallengePath + token) == token + kThumbprint);
   solver->cleanup(challenge);
   // Withdrawn: gone once the change arrives (the feed reloads the answers).
   const auto until = std::chrono::steady_clock::now() + 2s;
-  while (manager->http01_response("a.example", kPrefix + token) && std::chrono::steady_clock::now() < until)
+  while (manager->http01_response("a.example", kChallengePath + token) &&
+         std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(10ms);
-  CHECK_FALSE(manager->http01_response("a.example", kPrefix + token));
+  CHECK_FALSE(manager->http01_response("a.example", kChallengePath + token));
 }
 
 TEST_CASE("fleet: the Manager serves the TLS-ALPN-01 validation another node's renewal presented",

@@ -24,25 +24,16 @@
 #include "lifecycle/manager_impl.hpp"
 #include "lifecycle/serving_test_support.hpp"
 #include "store/store.hpp"
+#include "support/example_challenge.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certkeep;
 using namespace std::chrono_literals;
 
+using certkeep::testing::rfc8555::kChallengePath;
+
 namespace {
-
-const std::string kPrefix = "/.well-known/acme-challenge/";
-
-class ForwardingTransport final : public http::Transport {
- public:
-  explicit ForwardingTransport(testing::FakeAcmeCa& ca) : ca_(ca) {}
-  Result<http::Response> send(const http::Request& request) override { return ca_.send(request); }
-  http::TransportStats stats() const override { return {}; }
-
- private:
-  testing::FakeAcmeCa& ca_;
-};
 
 // Events seen by a subscriber, with a bounded wait for the renewal thread's.
 struct EventLog {
@@ -68,9 +59,9 @@ struct EventLog {
   std::vector<Event> seen;
 };
 
-struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {},
-                   std::function<void(ManagerOptions&)> tweak_options = {})
+struct ManagerFixture {
+  explicit ManagerFixture(testing::FakeCaOptions options = {},
+                          std::function<void(ManagerOptions&)> tweak_options = {})
       : tweak(std::move(tweak_options)), ca(std::move(options)), clock(std::chrono::system_clock::now()) {
     dir = std::filesystem::temp_directory_path() /
           ("certkeep-manager-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
@@ -78,11 +69,11 @@ struct Fixture {
     // The fake CA validates by asking the Manager, as a real CA asks the terminator's port 80.
     ca.serve = [this](const std::string& identifier, const std::string& token) -> std::optional<std::string> {
       ++validations;
-      return manager ? manager->http01_response(identifier, kPrefix + token) : std::nullopt;
+      return manager ? manager->http01_response(identifier, kChallengePath + token) : std::nullopt;
     };
     manager = open();
   }
-  ~Fixture() {
+  ~ManagerFixture() {
     manager.reset();
     std::filesystem::remove_all(dir);
   }
@@ -98,7 +89,7 @@ struct Fixture {
     seams.clock = &clock;
     seams.min_sleep = min_sleep;
     seams.make_transport = [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
-      return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
+      return std::unique_ptr<http::Transport>(std::make_unique<testing::ForwardingTransport>(ca));
     };
     auto opened = open_manager(std::move(options), std::move(seams));
     REQUIRE(opened);
@@ -120,7 +111,7 @@ struct Fixture {
 
 TEST_CASE("fake CA: manage issues through the Manager's own http01_response and publishes it",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   EventLog log;
   Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
   CHECK(f.manager->certificate("a.example.com") == nullptr);
@@ -148,7 +139,7 @@ TEST_CASE("fake CA: manage issues through the Manager's own http01_response and 
 
 TEST_CASE("fake CA: certificate() finds the exact name in any case, the default without SNI, else nothing",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"first.example.com"}));
   REQUIRE(f.manager->manage({"second.example.com", "www.second.example.com"}, "second"));
   auto first = f.manager->certificate("first.example.com");
@@ -165,7 +156,7 @@ TEST_CASE("fake CA: certificate() finds the exact name in any case, the default 
 
 TEST_CASE("fake CA: a stored wildcard certificate is adopted without the CA and matches one label",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   // A certificate issued elsewhere for w.example.com and *.w.example.com, put in the store.
   auto ca = crypto::create_private_ca("other root", 24h).value();
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
@@ -202,7 +193,7 @@ TEST_CASE("fake CA: a stored wildcard certificate is adopted without the CA and 
 
 TEST_CASE("fake CA: renew_now publishes the new snapshot and notifies subscribers, old snapshots stay valid",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"r.example.com"}));
   auto before = f.manager->certificate("r.example.com");
   REQUIRE(before);
@@ -236,7 +227,7 @@ TEST_CASE("fake CA: a refused issuance returns the CA's problem, sends Failed an
           "[lifecycle][manager][fake-ca]") {
   testing::FakeCaOptions options;
   options.validation_fails = true;
-  Fixture f(options);
+  ManagerFixture f(options);
   EventLog log;
   Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });
   auto managed = f.manager->manage({"bad.example.com"});
@@ -254,7 +245,7 @@ TEST_CASE("fake CA: a refused issuance returns the CA's problem, sends Failed an
 
 TEST_CASE("manage refuses wildcard, invalid and missing names before touching the CA",
           "[lifecycle][manager]") {
-  Fixture f;
+  ManagerFixture f;
   for (auto names : {std::vector<std::string>{}, std::vector<std::string>{"*.example.com"},
                      std::vector<std::string>{"bad name.example.com"}}) {
     auto managed = f.manager->manage(names);
@@ -269,16 +260,17 @@ TEST_CASE("manage refuses wildcard, invalid and missing names before touching th
 
 TEST_CASE("fake CA: http01_response answers only a pending token, on its own host",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   std::optional<std::string> right_host, with_port, wrong_host, unknown_token, decorated;
   std::string token;
   f.ca.serve = [&](const std::string& identifier, const std::string& t) -> std::optional<std::string> {
     token = t;
-    right_host = f.manager->http01_response(identifier, kPrefix + t);
-    with_port = f.manager->http01_response("H.example.com:80", kPrefix + t);
-    wrong_host = f.manager->http01_response("other.example.com", kPrefix + t);
-    unknown_token = f.manager->http01_response(identifier, kPrefix + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-    decorated = f.manager->http01_response(identifier, kPrefix + t + "?x=1");
+    right_host = f.manager->http01_response(identifier, kChallengePath + t);
+    with_port = f.manager->http01_response("H.example.com:80", kChallengePath + t);
+    wrong_host = f.manager->http01_response("other.example.com", kChallengePath + t);
+    unknown_token =
+        f.manager->http01_response(identifier, kChallengePath + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    decorated = f.manager->http01_response(identifier, kChallengePath + t + "?x=1");
     return right_host;
   };
   REQUIRE(f.manager->manage({"h.example.com"}));
@@ -289,7 +281,7 @@ TEST_CASE("fake CA: http01_response answers only a pending token, on its own hos
   CHECK_FALSE(unknown_token);
   CHECK_FALSE(decorated);
   // Once the authorization is final the token is cleaned up.
-  CHECK_FALSE(f.manager->http01_response("h.example.com", kPrefix + token));
+  CHECK_FALSE(f.manager->http01_response("h.example.com", kChallengePath + token));
 }
 
 TEST_CASE("Http01Responder matches host and token exactly and forgets on cleanup", "[lifecycle][manager]") {
@@ -298,19 +290,19 @@ TEST_CASE("Http01Responder matches host and token exactly and forgets on cleanup
   const std::string key_authorization = token + "." + std::string(43, 'T');  // a SHA-256 thumbprint's length
   Challenge challenge{"Site.Example.com", token, key_authorization};
   REQUIRE(responder.present(challenge));
-  CHECK(responder.answer("site.example.com", kPrefix + token) == key_authorization);
-  CHECK(responder.answer("SITE.example.com.:8080", kPrefix + token) == key_authorization);
-  CHECK_FALSE(responder.answer("", kPrefix + token));
+  CHECK(responder.answer("site.example.com", kChallengePath + token) == key_authorization);
+  CHECK(responder.answer("SITE.example.com.:8080", kChallengePath + token) == key_authorization);
+  CHECK_FALSE(responder.answer("", kChallengePath + token));
   CHECK_FALSE(responder.answer("site.example.com", "/.well-known/acme-challenge/" + token + "/"));
-  CHECK_FALSE(responder.answer("site.example.com", kPrefix));
+  CHECK_FALSE(responder.answer("site.example.com", kChallengePath));
   responder.cleanup(challenge);
-  CHECK_FALSE(responder.answer("site.example.com", kPrefix + token));
+  CHECK_FALSE(responder.answer("site.example.com", kChallengePath + token));
   CHECK(lifecycle::host_without_port("[::1]:80") == "::1");
 }
 
 TEST_CASE("fake CA: a restarted Manager serves the stored certificate without a new order",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"keep.example.com"}));
   const std::string serial = f.manager->certificate("keep.example.com")->serial();
   const int orders = f.ca.count("new-order");
@@ -329,7 +321,7 @@ TEST_CASE("fake CA: the renewal thread renews a due lineage and stops on request
           "[lifecycle][manager][fake-ca]") {
   testing::FakeCaOptions options;
   options.renewal_info = true;  // the CA's ARI window (2020) has begun: due at once
-  Fixture f(options);
+  ManagerFixture f(options);
   f.manager = f.open(20ms);
   REQUIRE(f.manager->manage({"due.example.com"}));
   const std::string first = f.manager->certificate("due.example.com")->serial();
@@ -349,7 +341,7 @@ TEST_CASE("fake CA: the renewal thread renews a due lineage and stops on request
 
 TEST_CASE("fake CA: use_managed_certificates serves the renewed certificate to the next handshake",
           "[lifecycle][manager][fake-ca][tls]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"tls.example.com"}));
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
   REQUIRE(use_managed_certificates(ctx.get(), *f.manager));
@@ -362,7 +354,7 @@ TEST_CASE("fake CA: use_managed_certificates serves the renewed certificate to t
 }
 
 TEST_CASE("a Subscription may outlive its Manager", "[lifecycle][manager]") {
-  Fixture f;
+  ManagerFixture f;
   Subscription subscription = f.manager->subscribe([](const Event&) {});
   CHECK(subscription);
   f.manager.reset();
@@ -421,7 +413,7 @@ TEST_CASE("manager: placeholder serves a private-CA certificate while the first 
           "[lifecycle][manager][placeholder]") {
   testing::FakeCaOptions failing;
   failing.validation_fails = true;
-  Fixture f(failing, [](ManagerOptions& options) { options.placeholder = true; });
+  ManagerFixture f(failing, [](ManagerOptions& options) { options.placeholder = true; });
   auto managed = f.manager->manage({"ph.example.com"});
   REQUIRE_FALSE(managed);  // the CA refused: the caller hears it
   auto snapshot = f.manager->certificate("ph.example.com");
@@ -437,7 +429,7 @@ TEST_CASE("manager: placeholder serves a private-CA certificate while the first 
 
 TEST_CASE("manager: placeholder, then the CA's certificate replaces it",
           "[lifecycle][manager][placeholder]") {
-  Fixture f({}, [](ManagerOptions& options) { options.placeholder = true; });
+  ManagerFixture f({}, [](ManagerOptions& options) { options.placeholder = true; });
   REQUIRE(f.manager->manage({"ph.example.com"}));
   auto stored = f.store()->find_lineage("ph.example.com").value();
   REQUIRE(stored);
@@ -455,7 +447,7 @@ TEST_CASE("manager: placeholder, then the CA's certificate replaces it",
 
 TEST_CASE("manager: private_ca issues from certkeep's own CA, never asking the ACME CA",
           "[lifecycle][manager][private-ca]") {
-  Fixture f({}, [](ManagerOptions& options) { options.private_ca = "internal"; });
+  ManagerFixture f({}, [](ManagerOptions& options) { options.private_ca = "internal"; });
   REQUIRE(f.manager->manage({"svc.internal"}));
   CHECK(f.ca.count("new-order") == 0);
   auto snapshot = f.manager->certificate("svc.internal");
@@ -480,7 +472,7 @@ TEST_CASE("manager: a malformed server_ca_checksum or private CA name is refused
 
 TEST_CASE("on-demand: only admitted names get a certificate made by the private CA, cached",
           "[lifecycle][manager][on-demand]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"real.example.com"}));
   auto source = f.manager
                     ->on_demand(OnDemandOptions{.allowed_names = {"Fixed.Example.com."},
@@ -517,7 +509,7 @@ TEST_CASE("on-demand: only admitted names get a certificate made by the private 
 
 TEST_CASE("on-demand: nothing is made by default, and random names stay within the bounds",
           "[lifecycle][manager][on-demand]") {
-  Fixture f;
+  ManagerFixture f;
   auto none = f.manager->on_demand({}).value();
   CHECK(none->certificate("anything.example.com") == nullptr);
   CHECK(none->stats().made == 0);
@@ -552,7 +544,7 @@ TEST_CASE("on-demand: nothing is made by default, and random names stay within t
 
 TEST_CASE("manager: import serves a certificate made elsewhere and never renews it",
           "[lifecycle][manager][import]") {
-  Fixture f;
+  ManagerFixture f;
   auto ca = crypto::create_private_ca("Elsewhere CA", 24h * 30).value();
   auto key = crypto::PrivateKey::generate(KeyType::EcdsaP256).value();
   const auto now = std::chrono::system_clock::now();
@@ -589,7 +581,8 @@ TEST_CASE("fake CA: manage of a wildcard with a DNS-01 hook, the apex by HTTP-01
           "[lifecycle][manager][dns]") {
   testing::TempDir zone_dir("manager-dns");
   const std::filesystem::path zone = zone_dir.path() / "zone.txt";
-  Fixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "dns-01"}}, [&](ManagerOptions& options) {
+  ManagerFixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "dns-01"}}, [&](ManagerOptions&
+                                                                                             options) {
     // The hook "publishes" into a file the fake CA's DNS reads; cleanup takes the line out.
     options.dns01 = Dns01Options{
         .hook = "if [ \"$1\" = present ]; then echo \"$CERTKEEP_DNS_RECORD $CERTKEEP_DNS_VALUE\" >> " + zone.string() +
@@ -625,8 +618,8 @@ TEST_CASE("fake CA: manage of a wildcard with a DNS-01 hook, the apex by HTTP-01
 
 TEST_CASE("fake CA: TLS-ALPN-01 through the Manager, its validation certificates only while pending",
           "[lifecycle][manager][tls-alpn]") {
-  Fixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "tls-alpn-01"}},
-            [](ManagerOptions& options) { options.challenge = ChallengeType::TlsAlpn01; });
+  ManagerFixture f(testing::FakeCaOptions{.challenge_types = {"http-01", "tls-alpn-01"}},
+                   [](ManagerOptions& options) { options.challenge = ChallengeType::TlsAlpn01; });
   CHECK(f.manager->answers_acme_tls_alpn());
   // The fake CA "connects" with acme-tls/1 and checks the certificate the Manager presents.
   f.ca.serve_tls_alpn = [&](const std::string& identifier) -> std::optional<std::string> {
@@ -641,7 +634,7 @@ TEST_CASE("fake CA: TLS-ALPN-01 through the Manager, its validation certificates
 }
 
 TEST_CASE("manager: dns01 settings are checked at open, wildcards need them", "[lifecycle][manager][dns]") {
-  Fixture f;
+  ManagerFixture f;
   auto wildcard = f.manager->manage({"*.example.com"});
   REQUIRE_FALSE(wildcard);
   CHECK_THAT(wildcard.error().message(), Catch::Contains("dns-01"));
@@ -663,7 +656,7 @@ TEST_CASE("manager: dns01 settings are checked at open, wildcards need them", "[
 
 TEST_CASE("manager: fake CA: IP addresses are managed, validated through http01_response at the address",
           "[lifecycle][manager][ip][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"192.0.2.10", "2001:DB8::10"}, "addresses"));
   CHECK(f.ca.identifiers_seen() == std::vector<std::string>{"ip:192.0.2.10", "ip:2001:db8::10"});
   auto served = f.manager->certificate("");
@@ -671,7 +664,7 @@ TEST_CASE("manager: fake CA: IP addresses are managed, validated through http01_
   auto info = crypto::inspect_certificate(served->certificate_pem()).value();
   CHECK(info.ip_addresses == std::vector<std::string>{"192.0.2.10", "2001:db8::10"});
   // The CA asks at the address itself, in whatever spelling its Host header uses.
-  CHECK_FALSE(f.manager->http01_response("[2001:db8::10]:80", kPrefix + "unknown-token-0123456789ab"));
+  CHECK_FALSE(f.manager->http01_response("[2001:db8::10]:80", kChallengePath + "unknown-token-0123456789ab"));
   CHECK(lifecycle::host_without_port("[2001:DB8:0::10]:80") == "2001:db8::10");
   CHECK(lifecycle::host_without_port("192.0.2.10:80") == "192.0.2.10");
   CHECK(lifecycle::host_without_port("2001:db8::10") == "2001:db8::10");
@@ -682,7 +675,7 @@ TEST_CASE("manager: fake CA: a CA that requires EAB gets the binding of the opti
   testing::FakeCaOptions options;
   options.external_account_required = true;
   options.eab_keys["kid-1"] = "0123456789abcdef0123456789abcdef";
-  Fixture f(options, [](ManagerOptions& o) {
+  ManagerFixture f(options, [](ManagerOptions& o) {
     o.eab_key_id = "kid-1";
     o.eab_mac_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY";  // base64url of the key above
   });
@@ -696,7 +689,7 @@ TEST_CASE("manager: a bad EAB key is refused at open, and a missing one before a
           "[lifecycle][manager][eab][fake-ca]") {
   testing::FakeCaOptions options;
   options.external_account_required = true;
-  Fixture f(options);
+  ManagerFixture f(options);
   auto refused = f.manager->manage({"no-eab.example.com"});
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code() == Errc::InvalidArgument);
@@ -746,7 +739,7 @@ std::string commit_elsewhere(store::Store& store, const std::string& lineage, co
 
 TEST_CASE("fake CA: a pass renews only the managed lineages the store says are due",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"m.example.com"}));
   const std::string managed_serial = f.manager->certificate("m.example.com")->serial();
   // Someone else's lineage, due an hour ago: not this Manager's to renew.
@@ -773,7 +766,7 @@ TEST_CASE("fake CA: a pass renews only the managed lineages the store says are d
 
 TEST_CASE("fake CA: a renewal committed elsewhere is served after lineage_changed, or at the next reconciliation",
           "[lifecycle][manager][fake-ca]") {
-  Fixture f;
+  ManagerFixture f;
   REQUIRE(f.manager->manage({"m.example.com"}));
   EventLog log;
   Subscription subscription = f.manager->subscribe([&](const Event& e) { log.add(e); });

@@ -26,20 +26,6 @@ namespace {
 
 // Each flow gets its own Transport; all of them talk to the one fake CA, one request at a time
 // (bulk renewal sends from several workers).
-class ForwardingTransport final : public http::Transport {
- public:
-  explicit ForwardingTransport(testing::FakeAcmeCa& ca) : ca_(ca) {}
-  Result<http::Response> send(const http::Request& request) override {
-    static std::mutex one_at_a_time;
-    std::lock_guard lock(one_at_a_time);
-    return ca_.send(request);
-  }
-  http::TransportStats stats() const override { return {}; }
-
- private:
-  testing::FakeAcmeCa& ca_;
-};
-
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -47,8 +33,8 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-struct Fixture {
-  explicit Fixture(testing::FakeCaOptions options = {})
+struct RenewerFixture {
+  explicit RenewerFixture(testing::FakeCaOptions options = {})
       : ca(std::move(options)), clock(std::chrono::system_clock::now()) {
     dir = std::filesystem::temp_directory_path() /
           ("certkeep-lifecycle-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
@@ -63,7 +49,7 @@ struct Fixture {
     options_for_app.make_transport =
         [this](const store::LineageSettings&) -> Result<std::unique_ptr<http::Transport>> {
       ++transports_made;
-      return std::unique_ptr<http::Transport>(std::make_unique<ForwardingTransport>(ca));
+      return std::unique_ptr<http::Transport>(std::make_unique<testing::ForwardingTransport>(ca));
     };
     options_for_app.make_solver = [this](lifecycle::Services&, const store::LineageRecord&,
                                          ChallengeType) -> Result<std::shared_ptr<Solver>> {
@@ -71,7 +57,7 @@ struct Fixture {
     };
     app = App::open(std::move(options_for_app)).value();
   }
-  ~Fixture() { std::filesystem::remove_all(dir); }
+  ~RenewerFixture() { std::filesystem::remove_all(dir); }
 
   IssueRequest request(std::string name, std::string hook = "") {
     IssueRequest r;
@@ -103,7 +89,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("fake CA: issue stores the lineage and deploys files from the store", "[lifecycle][fake-ca]") {
-  Fixture f;
+  RenewerFixture f;
   auto issued = f.app->issue(f.request("a.example.com"));
   REQUIRE(issued);
   CHECK(issued->status == store::LineageStatus::Valid);
@@ -122,7 +108,7 @@ TEST_CASE("fake CA: issue stores the lineage and deploys files from the store", 
 
 TEST_CASE("fake CA: issue run again after its deployment failed deploys the committed certificate",
           "[lifecycle][fake-ca]") {
-  Fixture f;
+  RenewerFixture f;
   const auto live = f.dir / "state" / "live" / "c.example.com";
   std::filesystem::create_directories(live);  // a real directory where the link goes: deploy refuses
   REQUIRE_FALSE(f.app->issue(f.request("c.example.com")));
@@ -147,7 +133,7 @@ TEST_CASE("fake CA: issue run again after its deployment failed deploys the comm
 }
 
 TEST_CASE("fake CA: a lineage that is not due is left alone, --force renews it", "[lifecycle][fake-ca]") {
-  Fixture f;
+  RenewerFixture f;
   auto first = f.app->issue(f.request("b.example.com")).value();
   CHECK(f.renew_one("b.example.com").outcome == RenewOutcome::NotDue);
   CHECK(f.lineage("b.example.com").serial == first.serial);
@@ -161,7 +147,7 @@ TEST_CASE("fake CA: an ARI window that has begun makes the lineage due and the o
           "[lifecycle][fake-ca][ari]") {
   testing::FakeCaOptions options;
   options.renewal_info = true;  // the window (2020) is long past: renew now
-  Fixture f(options);
+  RenewerFixture f(options);
   auto first = f.app->issue(f.request("ari.example.com")).value();
   REQUIRE_FALSE(first.ari_cert_id.empty());
   CHECK(*first.renew_at <= f.clock.now());
@@ -173,7 +159,7 @@ TEST_CASE("fake CA: an ARI window that has begun makes the lineage due and the o
 
 TEST_CASE("fake CA: a failed renewal keeps the old certificate, records the problem and backs off",
           "[lifecycle][fake-ca]") {
-  Fixture f;
+  RenewerFixture f;
   auto first = f.app->issue(f.request("c.example.com")).value();
   const auto live = f.dir / "state" / "live" / "c.example.com";
   const std::string cert_before = read_file(live / "cert.pem");
@@ -212,7 +198,7 @@ TEST_CASE("fake CA: a failed renewal keeps the old certificate, records the prob
 }
 
 TEST_CASE("fake CA: the deploy hook sees exactly the CERTKEEP_* variables", "[lifecycle][fake-ca][hook]") {
-  Fixture f;
+  RenewerFixture f;
   const auto env_file = f.dir / "hook-env.txt";
   std::filesystem::create_directories(f.dir);
   auto issued = f.app->issue(
@@ -238,7 +224,7 @@ TEST_CASE("fake CA: the deploy hook sees exactly the CERTKEEP_* variables", "[li
 
 TEST_CASE("fake CA: a failing hook is reported, keeps the renewal, and is retried until it succeeds",
           "[lifecycle][fake-ca][hook]") {
-  Fixture f;
+  RenewerFixture f;
   const auto marker = f.dir / "hook-ran";
   std::filesystem::create_directories(f.dir);
   auto issued = f.app->issue(f.request("flaky.example.com", "exit 3"));
@@ -264,7 +250,7 @@ TEST_CASE("fake CA: a failing hook is reported, keeps the renewal, and is retrie
 }
 
 TEST_CASE("fake CA: a hook that hangs is cut off at its time limit", "[lifecycle][fake-ca][hook]") {
-  Fixture f;
+  RenewerFixture f;
   f.app->services().hook_timeout = std::chrono::seconds(1);
   const auto started = std::chrono::steady_clock::now();
   auto issued = f.app->issue(f.request("slow.example.com", "sleep 30"));
@@ -279,7 +265,7 @@ TEST_CASE(
     "fake CA: bulk renewal keeps one CA client per worker: one transport, one directory fetch, "
     "one account lookup each",
     "[lifecycle][fake-ca][bulk]") {
-  Fixture f;
+  RenewerFixture f;
   const std::vector<std::string> names{"b1.example.com", "b2.example.com", "b3.example.com",
                                        "b4.example.com", "b5.example.com", "b6.example.com"};
   for (const std::string& name : names) REQUIRE(f.app->issue(f.request(name)));
@@ -301,7 +287,7 @@ TEST_CASE(
 
 TEST_CASE("fake CA: a kept CA client fetches the directory again once it is older than the limit",
           "[lifecycle][fake-ca][bulk]") {
-  Fixture f;
+  RenewerFixture f;
   REQUIRE(f.app->issue(f.request("d1.example.com")));
   REQUIRE(f.renew_one("d1.example.com", true).outcome == RenewOutcome::Renewed);
   CHECK(f.ca.count("directory") == 1);  // reused within the limit
@@ -311,9 +297,11 @@ TEST_CASE("fake CA: a kept CA client fetches the directory again once it is olde
   CHECK(f.transports_made == 1);  // the connection is kept, only the directory is fetched again
 }
 
+namespace {
+
 // A CA offering renewalInfo whose window is a month away: a new certificate is not due.
-struct AriFixture : Fixture {
-  AriFixture() : Fixture(with_renewal_info()) {
+struct AriFixture : RenewerFixture {
+  AriFixture() : RenewerFixture(with_renewal_info()) {
     ca.options().ari_window_start = core::format_rfc3339(clock.now() + 30 * 24h);
     ca.options().ari_window_end = core::format_rfc3339(clock.now() + 31 * 24h);
   }
@@ -323,6 +311,8 @@ struct AriFixture : Fixture {
     return options;
   }
 };
+
+}  // namespace
 
 // The store keeps whole seconds; the fake clock does not.
 bool within_a_second(const std::optional<core::SystemTime>& stored, core::SystemTime expected) {

@@ -7,12 +7,6 @@ namespace {
 
 using namespace testing;
 
-std::vector<std::string> names_of(const std::vector<LineageRecord>& lineages) {
-  std::vector<std::string> names;
-  for (const auto& lineage : lineages) names.push_back(lineage.name);
-  return names;
-}
-
 TEST_CASE("commit_issuance stores the certificate, resets the failures, drops the order and logs the event",
           "[store][issuance]") {
   auto store = memory_store();

@@ -20,12 +20,6 @@ void issue_with_ari(Store& store, const std::string& name, const std::string& se
   REQUIRE(store.commit_issuance(name, cert, HistoryKind::Issued));
 }
 
-std::vector<std::string> names_of(const std::vector<LineageRecord>& lineages) {
-  std::vector<std::string> names;
-  for (const auto& lineage : lineages) names.push_back(lineage.name);
-  return names;
-}
-
 }  // namespace
 
 TEST_CASE("ari_check_due finds lineages whose renewalInfo poll is due, never revoked or imported ones",

@@ -10,17 +10,17 @@ using namespace testing;
 using sql::StatementCache;
 
 // A connection to a fresh store location with a small table.
-struct Fixture {
+struct StatementCacheFixture {
   TempDir dir;
   std::unique_ptr<sql::Connection> db = raw_connection(dir.store());
-  Fixture() {
+  StatementCacheFixture() {
     raw_execute(*db, "CREATE TABLE t (n INTEGER)");
     raw_execute(*db, "INSERT INTO t VALUES (1), (2), (3)");
   }
 };
 
 TEST_CASE("statement cache: the same SQL reuses one prepared statement", "[store][statements]") {
-  Fixture fixture;
+  StatementCacheFixture fixture;
   StatementCache cache(*fixture.db);
   const sql::Statement* first = nullptr;
   {
@@ -32,7 +32,7 @@ TEST_CASE("statement cache: the same SQL reuses one prepared statement", "[store
 }
 
 TEST_CASE("statement cache: a lease ends reset with its bindings cleared", "[store][statements]") {
-  Fixture fixture;
+  StatementCacheFixture fixture;
   StatementCache cache(*fixture.db);
   {
     auto select = cache.get("SELECT n, CAST(?1 AS TEXT) FROM t ORDER BY n").value();
@@ -49,7 +49,7 @@ TEST_CASE("statement cache: a lease ends reset with its bindings cleared", "[sto
 }
 
 TEST_CASE("statement cache: a nested use of the same SQL gets its own statement", "[store][statements]") {
-  Fixture fixture;
+  StatementCacheFixture fixture;
   StatementCache cache(*fixture.db);
   auto outer = cache.get("SELECT n FROM t WHERE n >= ?1 ORDER BY n").value();
   outer->bind_int64(1, 2);
@@ -68,7 +68,7 @@ TEST_CASE("statement cache: a nested use of the same SQL gets its own statement"
 }
 
 TEST_CASE("statement cache: bad SQL fails with a store error and is not cached", "[store][statements]") {
-  Fixture fixture;
+  StatementCacheFixture fixture;
   StatementCache cache(*fixture.db);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto bad = cache.get("SELECT nope FROM nowhere");
@@ -79,7 +79,7 @@ TEST_CASE("statement cache: bad SQL fails with a store error and is not cached",
 
 TEST_CASE("statements: integers, text, NULL and booleans read back alike on every engine",
           "[store][statements]") {
-  Fixture fixture;
+  StatementCacheFixture fixture;
   auto select = fixture.db
                     ->prepare(
                         "SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), "
@@ -100,7 +100,7 @@ TEST_CASE("statements: integers, text, NULL and booleans read back alike on ever
 }
 
 TEST_CASE("statements: execute counts the rows changed", "[store][statements]") {
-  Fixture fixture;
+  StatementCacheFixture fixture;
   auto update = fixture.db->prepare("UPDATE t SET n = n + 10 WHERE n >= ?1").value();
   update->bind_int64(1, 2);
   CHECK(update->execute().value() == 2);

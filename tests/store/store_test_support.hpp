@@ -121,6 +121,13 @@ using certkeep::testing::mode_of;
 // A fixed "now" so times compare exactly (the store keeps whole seconds).
 inline core::SystemTime t0() { return core::from_unix(1'800'000'000); }
 
+// The names of `lineages`, in their order.
+inline std::vector<std::string> names_of(const std::vector<LineageRecord>& lineages) {
+  std::vector<std::string> names;
+  for (const auto& lineage : lineages) names.push_back(lineage.name);
+  return names;
+}
+
 inline std::unique_ptr<Store> open_store(const std::string& location, StoreOptions options = {}) {
   auto store = Store::open(location, options);
   INFO((store ? std::string() : store.error().to_string()));

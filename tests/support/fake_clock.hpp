@@ -11,9 +11,12 @@
 
 namespace certkeep::testing {
 
+// The tests' "now" when it only has to be fixed (2027-01-15T08:00:00Z).
+inline const core::SystemTime kTestNow = core::from_unix(1'800'000'000);
+
 class FakeClock final : public core::Clock {
  public:
-  explicit FakeClock(core::SystemTime start = core::from_unix(1'800'000'000)) : now_(start) {}
+  explicit FakeClock(core::SystemTime start = kTestNow) : now_(start) {}
   core::SystemTime now() const override {
     std::lock_guard lock(mutex_);
     return now_;
