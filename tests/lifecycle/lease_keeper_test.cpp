@@ -63,13 +63,14 @@ TEST_CASE("lease keeper: its thread beats on its own while the renewal runs, and
   TempDir dir;
   auto renewer = open_store(dir.store());
   auto rival = open_store(dir.store());
-  // Real time here: a 1 s TTL is beaten every 333 ms.
-  LeaseKeeper keeper(opener(dir.store()), 1s, core::system_clock());
+  // Real time here: a 2 s TTL is beaten every 667 ms, so a beat may come 1.3 s late (a loaded
+  // CI machine) before the lease lapses.
+  LeaseKeeper keeper(opener(dir.store()), 2s, core::system_clock());
   const std::string owner = lease_owner_id();
   {
     Lease lease(*renewer, "example.com", owner, &keeper);
-    REQUIRE(lease.acquire(core::system_clock().now(), 1s).value());
-    const auto until = std::chrono::steady_clock::now() + 2500ms;
+    REQUIRE(lease.acquire(core::system_clock().now(), 2s).value());
+    const auto until = std::chrono::steady_clock::now() + 3s;
     while (std::chrono::steady_clock::now() < until) {
       // Past the first expiry the lease is still this renewal's.
       auto grant = rival->lease_of("example.com").value();
