@@ -41,7 +41,7 @@ if [[ $build -eq 1 ]]; then
   echo "== configure and build the fuzz targets in $build_dir"
   started=$(date +%s)
   CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$source_dir" -B "$build_dir" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTKEEP_FUZZ=ON -DCERTKEEP_TESTS=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTKEEP_FUZZ=ON -DCERTKEEP_TESTS=OFF -DCERTKEEP_UNITY=ON \
     -DCERTKEEP_EXAMPLES=OFF -DCERTKEEP_BENCH=OFF >/dev/null || exit 2
   cmake --build "$build_dir" -j"${FUZZ_JOBS:-1}" --target certkeep_fuzz || exit 2
   echo "== build took $(($(date +%s) - started)) s"
