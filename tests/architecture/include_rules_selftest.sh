@@ -8,18 +8,19 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/certkeep-rules-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 failures=0
-fresh_copy() {
-  rm -rf "$work/tree"
-  mkdir -p "$work/tree"
-  cp -R "$root/src" "$root/include" "$work/tree/"
-}
+mkdir -p "$work/tree"
+cp -R "$root/src" "$root/include" "$work/tree/"
 
-# expect_violation DESCRIPTION EXPECTED_TEXT FILE LINE: appends LINE to FILE in a fresh copy.
+# expect_violation DESCRIPTION EXPECTED_TEXT FILE LINE: appends LINE to FILE in the copy, runs
+# the rule test, and puts the copy back as it was (the file, or no file and no new directory).
 expect_violation() {
   local description=$1 expected=$2 file=$3 line=$4 output
-  fresh_copy
-  mkdir -p "$(dirname "$work/tree/$file")"
-  printf '%s\n' "$line" >>"$work/tree/$file"
+  local planted="$work/tree/$file" directory
+  directory=$(dirname "$planted")
+  local made_directory=false
+  [ -d "$directory" ] || { mkdir -p "$directory"; made_directory=true; }
+  [ -e "$planted" ] && cp -p "$planted" "$work/original"
+  printf '%s\n' "$line" >>"$planted"
   if output=$(bash "$rules" "$work/tree" 2>&1); then
     echo "FAIL: $description: the rule test passed"
     failures=$((failures + 1))
@@ -29,9 +30,10 @@ expect_violation() {
   else
     echo "ok: $description -> $(grep -F -- "$expected" <<<"$output" | head -n 1)"
   fi
+  if [ -e "$work/original" ]; then mv "$work/original" "$planted"; else rm -f "$planted"; fi
+  if $made_directory; then rm -r "$directory"; fi
 }
 
-fresh_copy
 if ! output=$(bash "$rules" "$work/tree" 2>&1); then
   echo "FAIL: the clean tree breaks the rules: $output"
   exit 1
